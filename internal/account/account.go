@@ -1,0 +1,428 @@
+// Package account owns users, passwords, sessions, rate limits and each user's sealed fal key.
+// It knows nothing of HTTP: the caller passes the client IP and carries the token in a cookie.
+package account
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/secret"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// Session lifetimes: a session ends after IdleTimeout without use or AbsoluteTimeout after login.
+const (
+	IdleTimeout     = 7 * 24 * time.Hour
+	AbsoluteTimeout = 30 * 24 * time.Hour
+	touchEvery      = time.Hour // last-seen is written at most this often
+)
+
+// purposeFalKey is bound into the fal key's associated data.
+const purposeFalKey = "fal_key"
+
+// Options tune the service; zero values take production defaults.
+type Options struct {
+	AllowSignup bool
+	BcryptCost  int // default 12
+	// Rate limits for login and sign-up, per client IP and per email.
+	PerIP, PerEmail Limit
+	Now             func() time.Time
+	Logger          *slog.Logger
+}
+
+// DefaultPerIP and DefaultPerEmail throttle without locking anyone out for long: tokens refill.
+var (
+	DefaultPerIP    = Limit{Every: 6 * time.Second, Burst: 20}
+	DefaultPerEmail = Limit{Every: 30 * time.Second, Burst: 8}
+)
+
+// Service is the account service.
+type Service struct {
+	st          *store.Store
+	box         *secret.Box
+	sessionKey  []byte
+	allowSignup bool
+	cost        int
+	now         func() time.Time
+	log         *slog.Logger
+	hashSem     chan struct{} // bounds concurrent bcrypt work so a login flood cannot starve the server
+	dummyHash   []byte
+	ipLimit     *limiter
+	emailLimit  *limiter
+}
+
+// New builds the service. sessionKey keys the stored session hashes (SESSION_SECRET).
+func New(st *store.Store, box *secret.Box, sessionKey []byte, o Options) (*Service, error) {
+	if o.BcryptCost == 0 {
+		o.BcryptCost = 12
+	}
+	if o.PerIP.Burst == 0 {
+		o.PerIP = DefaultPerIP
+	}
+	if o.PerEmail.Burst == 0 {
+		o.PerEmail = DefaultPerEmail
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	// An unknown email is checked against this hash so it costs what a wrong password costs.
+	dummy, err := bcrypt.GenerateFromPassword([]byte("not a real password, only for timing"), o.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("account: %w", err)
+	}
+	return &Service{
+		st: st, box: box, sessionKey: sessionKey, allowSignup: o.AllowSignup, cost: o.BcryptCost,
+		now: o.Now, log: o.Logger, hashSem: make(chan struct{}, runtime.GOMAXPROCS(0)), dummyHash: dummy,
+		ipLimit: newLimiter(o.PerIP, 100_000), emailLimit: newLimiter(o.PerEmail, 100_000),
+	}, nil
+}
+
+// AllowSignup reports whether sign-up is open.
+func (s *Service) AllowSignup() bool { return s.allowSignup }
+
+var errInvalidCredentials = model.Errf(model.CodeInvalidCredentials, "The email or password is incorrect.")
+
+// throttle spends a token for the IP and for the email; either running out answers rate_limited.
+func (s *Service) throttle(ip, email string) error {
+	now := s.now()
+	okIP, waitIP := s.ipLimit.take(ip, now)
+	okEmail, waitEmail := true, time.Duration(0)
+	if email != "" {
+		okEmail, waitEmail = s.emailLimit.take(email, now)
+	}
+	if okIP && okEmail {
+		return nil
+	}
+	wait := max(waitIP, waitEmail)
+	secs := int((wait + time.Second - 1) / time.Second)
+	return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many attempts. Try again in %d seconds.", secs), RetryAfter: max(secs, 1)}
+}
+
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	if err := s.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-s.hashSem }()
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	if err != nil {
+		return "", fmt.Errorf("account: hash: %w", err)
+	}
+	return string(h), nil
+}
+
+func (s *Service) compare(ctx context.Context, hash []byte, password string) (bool, error) {
+	if err := s.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-s.hashSem }()
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil, nil
+}
+
+func (s *Service) acquire(ctx context.Context) error {
+	select {
+	case s.hashSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SignUp creates an account and its first session.
+func (s *Service) SignUp(ctx context.Context, ip, rawEmail, password string) (*model.User, string, error) {
+	if !s.allowSignup {
+		return nil, "", model.Errf(model.CodeSignupClosed, "Sign-up is closed on this studio. Ask its owner for an account.")
+	}
+	email, err := NormalizeEmail(rawEmail)
+	if err != nil {
+		if terr := s.throttle(ip, ""); terr != nil {
+			return nil, "", terr
+		}
+		return nil, "", err
+	}
+	if err := s.throttle(ip, email); err != nil {
+		return nil, "", err
+	}
+	if err := CheckNewPassword(password); err != nil {
+		return nil, "", err
+	}
+	h, err := s.hash(ctx, password)
+	if err != nil {
+		return nil, "", err
+	}
+	u, err := s.st.InsertUser(ctx, email, h)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, "", model.Errf(model.CodeEmailTaken, "An account with this email already exists. Log in instead.")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	tok, err := s.newSession(ctx, u.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	s.log.Info("account created", "user_id", u.ID)
+	return u, tok, nil
+}
+
+// Login checks the credentials and starts a new session (never reusing one: no fixation).
+func (s *Service) Login(ctx context.Context, ip, rawEmail, password string) (*model.User, string, error) {
+	email, emailErr := NormalizeEmail(rawEmail)
+	if err := s.throttle(ip, email); err != nil {
+		return nil, "", err
+	}
+	u, err := (*model.User)(nil), error(nil)
+	if emailErr == nil {
+		u, err = s.st.UserByEmail(ctx, email)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, "", err
+		}
+	}
+	hash := s.dummyHash
+	if u != nil {
+		hash = []byte(u.PasswordHash)
+	}
+	// Always pay for one bcrypt comparison so unknown emails and wrong passwords look alike.
+	ok, err := s.compare(ctx, hash, password)
+	if err != nil {
+		return nil, "", err
+	}
+	// bcrypt compares only the first 72 bytes: refuse longer passwords instead of truncating.
+	if u == nil || !ok || checkPasswordShape(password) != nil {
+		return nil, "", errInvalidCredentials
+	}
+	tok, err := s.newSession(ctx, u.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, tok, nil
+}
+
+// token layout: sessionID "." secret; only HMAC(SESSION_SECRET, secret) is stored, so neither a
+// database copy nor a log of it can be replayed as a cookie.
+func (s *Service) newSession(ctx context.Context, userID int64) (string, error) {
+	id, sec := rand.Text(), rand.Text()
+	now := s.now()
+	ss := &model.Session{ID: id, UserID: userID, SecretHash: s.mac(sec), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(IdleTimeout)}
+	if err := s.st.InsertSession(ctx, ss); err != nil {
+		return "", err
+	}
+	return id + "." + sec, nil
+}
+
+func (s *Service) mac(sec string) []byte {
+	m := hmac.New(sha256.New, s.sessionKey)
+	m.Write([]byte(sec))
+	return m.Sum(nil)
+}
+
+// ErrNoSession means the token is missing, malformed, expired or revoked.
+var ErrNoSession = model.Errf(model.CodeUnauthenticated, "Log in to continue.")
+
+// Authenticate resolves a session token to its user.
+func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, *model.Session, error) {
+	id, sec, ok := strings.Cut(token, ".")
+	if !ok || len(id) == 0 || len(id) > 64 || len(sec) == 0 || len(sec) > 64 {
+		return nil, nil, ErrNoSession
+	}
+	ss, err := s.st.SessionByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hmac.Equal(ss.SecretHash, s.mac(sec)) {
+		return nil, nil, ErrNoSession
+	}
+	now := s.now()
+	if now.After(ss.ExpiresAt) || now.After(ss.CreatedAt.Add(AbsoluteTimeout)) {
+		_ = s.st.DeleteSession(ctx, ss.ID)
+		return nil, nil, ErrNoSession
+	}
+	u, err := s.st.UserByID(ctx, ss.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if now.Sub(ss.LastSeenAt) >= touchEvery {
+		exp := now.Add(IdleTimeout)
+		if abs := ss.CreatedAt.Add(AbsoluteTimeout); exp.After(abs) {
+			exp = abs
+		}
+		if err := s.st.TouchSession(ctx, ss.ID, now, exp); err != nil {
+			s.log.Warn("touch session failed", "err", err)
+		}
+	}
+	return u, ss, nil
+}
+
+// Logout ends one session on the server.
+func (s *Service) Logout(ctx context.Context, sessionID string) error {
+	return s.st.DeleteSession(ctx, sessionID)
+}
+
+// ChangePassword checks the current password, stores the new one, ends every other session and
+// replaces the current one; it returns the new session token.
+func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, current, next string) (string, error) {
+	ok, err := s.compare(ctx, []byte(u.PasswordHash), current)
+	if err != nil {
+		return "", err
+	}
+	if !ok || checkPasswordShape(current) != nil {
+		return "", model.Errf(model.CodeInvalidCredentials, "The current password is incorrect.")
+	}
+	if err := CheckNewPassword(next); err != nil {
+		return "", err
+	}
+	h, err := s.hash(ctx, next)
+	if err != nil {
+		return "", err
+	}
+	// Ends all other sessions; then this one is rotated too.
+	if err := s.st.UpdatePassword(ctx, u.ID, h, sessionID); err != nil {
+		return "", err
+	}
+	tok, err := s.newSession(ctx, u.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := s.st.DeleteSession(ctx, sessionID); err != nil {
+		return "", err
+	}
+	s.log.Info("password changed", "user_id", u.ID)
+	return tok, nil
+}
+
+// MaxFalKeyBytes bounds a fal key (real ones are about 70 characters).
+const MaxFalKeyBytes = 512
+
+// SetFalKey seals and stores the user's fal key.
+func (s *Service) SetFalKey(ctx context.Context, userID int64, key string) (*model.User, error) {
+	key = strings.TrimSpace(key)
+	if key == "" || len(key) > MaxFalKeyBytes {
+		return nil, model.Errf(model.CodeInvalidInput, "Paste your fal API key (from fal.ai → Account → Keys).")
+	}
+	for _, r := range key {
+		if r <= ' ' || r > '~' {
+			return nil, model.Errf(model.CodeInvalidInput, "The fal API key contains characters a key never has.")
+		}
+	}
+	sealed, err := s.box.Seal(purposeFalKey, userID, key)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.st.SetFalKey(ctx, userID, sealed); err != nil {
+		return nil, err
+	}
+	s.log.Info("fal key saved", "user_id", userID)
+	return s.st.UserByID(ctx, userID)
+}
+
+// RemoveFalKey deletes the user's fal key.
+func (s *Service) RemoveFalKey(ctx context.Context, userID int64) (*model.User, error) {
+	if err := s.st.SetFalKey(ctx, userID, ""); err != nil {
+		return nil, err
+	}
+	s.log.Info("fal key removed", "user_id", userID)
+	return s.st.UserByID(ctx, userID)
+}
+
+// FalKey opens the user's key, only to call fal on their behalf. No key → fal_key_missing.
+func (s *Service) FalKey(ctx context.Context, userID int64) (secret.Secret, error) {
+	u, err := s.st.UserByID(ctx, userID)
+	if err != nil {
+		return secret.Secret{}, err
+	}
+	if !u.HasFalKey() {
+		return secret.Secret{}, model.Errf(model.CodeFalKeyMissing, "Save your fal API key in Account first.")
+	}
+	k, err := s.box.Open(purposeFalKey, userID, u.FalKey)
+	if err != nil {
+		// A row that does not open (tampering, a copied row) is never used; the user re-saves.
+		s.log.Error("stored fal key cannot be decrypted", "user_id", userID)
+		return secret.Secret{}, model.Errf(model.CodeFalKeyMissing, "Your saved fal API key cannot be read. Save it again in Account.")
+	}
+	return k, nil
+}
+
+const canaryKey = "encryption_canary"
+
+// CheckEncryptionKey proves ENCRYPTION_KEY is the key the database was sealed with: a canary is
+// stored on first start; later it must open, or start-up stops instead of losing every key.
+// Values sealed with a previous key are re-sealed with the current one.
+func (s *Service) CheckEncryptionKey(ctx context.Context) error {
+	c, ok, err := s.st.GetMeta(ctx, canaryKey)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		keys, err := s.st.SealedFalKeys(ctx)
+		if err != nil {
+			return err
+		}
+		for id, k := range keys {
+			if _, err := s.box.Open(purposeFalKey, id, k); err != nil {
+				return errors.New("config: ENCRYPTION_KEY: does not decrypt the stored fal keys; start with the key this database was created with")
+			}
+		}
+		sealed, err := s.box.Seal("canary", 0, "falstudio")
+		if err != nil {
+			return err
+		}
+		return s.st.SetMeta(ctx, canaryKey, sealed)
+	}
+	if _, err := s.box.Open("canary", 0, c); err != nil {
+		return errors.New("config: ENCRYPTION_KEY: does not match the key this database was created with (set ENCRYPTION_KEY_PREVIOUS to rotate keys)")
+	}
+	if s.box.Current(c) {
+		return nil
+	}
+	keys, err := s.st.SealedFalKeys(ctx)
+	if err != nil {
+		return err
+	}
+	for id, k := range keys {
+		if s.box.Current(k) {
+			continue
+		}
+		plain, err := s.box.Open(purposeFalKey, id, k)
+		if err != nil {
+			s.log.Warn("a stored fal key cannot be decrypted; the user must save it again", "user_id", id)
+			continue
+		}
+		sealed, err := s.box.Seal(purposeFalKey, id, plain.Reveal())
+		if err != nil {
+			return err
+		}
+		if err := s.st.SetFalKey(ctx, id, sealed); err != nil {
+			return err
+		}
+	}
+	sealed, err := s.box.Seal("canary", 0, "falstudio")
+	if err != nil {
+		return err
+	}
+	s.log.Info("fal keys re-encrypted with the current ENCRYPTION_KEY", "count", len(keys))
+	return s.st.SetMeta(ctx, canaryKey, sealed)
+}
+
+// SweepSessions deletes expired sessions.
+func (s *Service) SweepSessions(ctx context.Context) (int64, error) {
+	return s.st.DeleteExpiredSessions(ctx)
+}

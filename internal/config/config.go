@@ -1,0 +1,438 @@
+// Package config loads the studio's configuration from the environment and an optional .env file.
+// Load is pure (it reads through a getenv function); EnsureSecrets is the one step that touches disk.
+package config
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fal's real hosts, used when no override is configured (see fal-api.md §1).
+const (
+	DefaultFalQueueURL = "https://queue.fal.run"
+	DefaultFalRunURL   = "https://fal.run"
+	DefaultFalRestURL  = "https://rest.fal.ai"
+	DefaultFalAPIURL   = "https://api.fal.ai"
+	DefaultFalCDNURL   = "https://v3.fal.media"
+)
+
+// DefaultFalMediaHosts are the hosts fal serves outputs from.
+var DefaultFalMediaHosts = []string{"fal.media", "*.fal.media", "storage.googleapis.com"}
+
+// Config is the whole configuration. Secrets are raw bytes and must never be logged.
+type Config struct {
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	PublicURL   *url.URL
+	AllowSignup bool
+
+	SessionSecret []byte // ≥ 32 bytes; keys the session token hashes
+	EncryptionKey []byte // exactly 32 bytes; seals stored fal keys
+	// EncryptionKeyPrevious decrypts keys sealed before a rotation; they are re-sealed at start-up.
+	EncryptionKeyPrevious []byte
+
+	S3 S3Config
+
+	FalQueueURL, FalRunURL, FalRestURL, FalAPIURL, FalCDNURL string
+	FalMediaHosts                                            []string
+
+	// TrustedProxies are peers whose X-Forwarded-For is believed for rate limiting.
+	TrustedProxies []*net.IPNet
+
+	LogLevel  string
+	LogFormat string // "text" | "json"
+
+	// Runner tuning.
+	JobConcurrency int
+	ShutdownGrace  time.Duration
+}
+
+// S3Config is used only when Bucket is set.
+type S3Config struct {
+	Endpoint        string
+	Region          string
+	Bucket          string
+	AccessKeyID     string
+	SecretAccessKey string
+	ForcePathStyle  bool
+	PublicBaseURL   string
+}
+
+// Enabled reports whether S3 storage is configured.
+func (s S3Config) Enabled() bool { return s.Bucket != "" }
+
+// SecureCookies reports whether cookies must carry the Secure attribute.
+func (c *Config) SecureCookies() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
+
+// Error names the variable that is wrong, so start-up can print one clear line.
+type Error struct {
+	Var string
+	Msg string
+}
+
+func (e *Error) Error() string { return "config: " + e.Var + ": " + e.Msg }
+
+func bad(name, format string, args ...any) error {
+	return &Error{Var: name, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Getenv combines the real environment with values from a .env file; the real environment wins.
+func Getenv(dotenv map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := os.LookupEnv(k); ok {
+			return v
+		}
+		return dotenv[k]
+	}
+}
+
+// ReadDotEnv parses a .env file (KEY=VALUE lines, # comments, optional quotes, optional "export ").
+// A missing file is not an error.
+func ReadDotEnv(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("config: %s line %d: expected KEY=VALUE", path, n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		} else if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		out[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// Load reads and validates the configuration. Secrets left empty here are filled by EnsureSecrets.
+func Load(getenv func(string) string) (*Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	// *_FILE variants let secrets come from files (Docker/Kubernetes secrets).
+	getSecret := func(k string) (string, error) {
+		if p := strings.TrimSpace(getenv(k + "_FILE")); p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return "", bad(k+"_FILE", "cannot read the file")
+			}
+			return strings.TrimSpace(string(b)), nil
+		}
+		return strings.TrimSpace(getenv(k)), nil
+	}
+	c := &Config{
+		Addr:        get("ADDR", ":8080"),
+		DataDir:     get("DATA_DIR", "./data"),
+		DatabaseURL: get("DATABASE_URL", ""),
+		FalQueueURL: get("FAL_QUEUE_URL", DefaultFalQueueURL),
+		FalRunURL:   get("FAL_RUN_URL", DefaultFalRunURL),
+		FalRestURL:  get("FAL_REST_URL", DefaultFalRestURL),
+		FalAPIURL:   get("FAL_API_URL", DefaultFalAPIURL),
+		FalCDNURL:   get("FAL_CDN_URL", DefaultFalCDNURL),
+		LogLevel:    strings.ToLower(get("LOG_LEVEL", "info")),
+		LogFormat:   strings.ToLower(get("LOG_FORMAT", "text")),
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return nil, bad("ADDR", "must be host:port, e.g. :8080 or 127.0.0.1:8080")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "file:") && !strings.HasSuffix(c.DatabaseURL, ".db") {
+		if strings.HasPrefix(c.DatabaseURL, "postgres") {
+			return nil, bad("DATABASE_URL", "PostgreSQL is not supported yet; leave it empty to use SQLite in DATA_DIR")
+		}
+		return nil, bad("DATABASE_URL", "must be a SQLite file path ending in .db")
+	}
+	if v := get("PUBLIC_URL", ""); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, bad("PUBLIC_URL", "must be an origin like https://studio.example.com (no path)")
+		}
+		u.Path = ""
+		c.PublicURL = u
+	}
+	var err error
+	if c.AllowSignup, err = parseBool(get("ALLOW_SIGNUP", "true")); err != nil {
+		return nil, bad("ALLOW_SIGNUP", "must be true or false")
+	}
+
+	sess, err := getSecret("SESSION_SECRET")
+	if err != nil {
+		return nil, err
+	}
+	if sess != "" {
+		if len(sess) < 32 {
+			return nil, bad("SESSION_SECRET", "must be at least 32 bytes (e.g. openssl rand -hex 32)")
+		}
+		c.SessionSecret = []byte(sess)
+	}
+	for _, k := range []struct {
+		name string
+		dst  *[]byte
+	}{{"ENCRYPTION_KEY", &c.EncryptionKey}, {"ENCRYPTION_KEY_PREVIOUS", &c.EncryptionKeyPrevious}} {
+		v, err := getSecret(k.name)
+		if err != nil {
+			return nil, err
+		}
+		if v == "" {
+			continue
+		}
+		key, err := ParseKey(v)
+		if err != nil {
+			return nil, bad(k.name, "%v", err)
+		}
+		*k.dst = key
+	}
+
+	s3secret, err := getSecret("S3_SECRET_ACCESS_KEY")
+	if err != nil {
+		return nil, err
+	}
+	c.S3 = S3Config{
+		Endpoint:        get("S3_ENDPOINT", ""),
+		Region:          get("S3_REGION", "us-east-1"),
+		Bucket:          get("S3_BUCKET", ""),
+		AccessKeyID:     get("S3_ACCESS_KEY_ID", ""),
+		SecretAccessKey: s3secret,
+		PublicBaseURL:   strings.TrimRight(get("S3_PUBLIC_BASE_URL", ""), "/"),
+	}
+	if c.S3.ForcePathStyle, err = parseBool(get("S3_FORCE_PATH_STYLE", "false")); err != nil {
+		return nil, bad("S3_FORCE_PATH_STYLE", "must be true or false")
+	}
+	if c.S3.Endpoint != "" {
+		if err := checkURL(c.S3.Endpoint); err != nil {
+			return nil, bad("S3_ENDPOINT", "%v", err)
+		}
+	}
+	if c.S3.PublicBaseURL != "" {
+		if err := checkURL(c.S3.PublicBaseURL); err != nil {
+			return nil, bad("S3_PUBLIC_BASE_URL", "%v", err)
+		}
+	}
+	if c.S3.Enabled() {
+		if c.S3.AccessKeyID == "" {
+			return nil, bad("S3_ACCESS_KEY_ID", "is required when S3_BUCKET is set")
+		}
+		if c.S3.SecretAccessKey == "" {
+			return nil, bad("S3_SECRET_ACCESS_KEY", "is required when S3_BUCKET is set")
+		}
+	} else if c.S3.Endpoint != "" {
+		return nil, bad("S3_BUCKET", "is required when S3_ENDPOINT is set")
+	}
+
+	for _, u := range []struct{ name, val string }{
+		{"FAL_QUEUE_URL", c.FalQueueURL}, {"FAL_RUN_URL", c.FalRunURL}, {"FAL_REST_URL", c.FalRestURL},
+		{"FAL_API_URL", c.FalAPIURL}, {"FAL_CDN_URL", c.FalCDNURL},
+	} {
+		if err := checkURL(u.val); err != nil {
+			return nil, bad(u.name, "%v", err)
+		}
+	}
+	c.FalMediaHosts = DefaultFalMediaHosts
+	if v := get("FAL_MEDIA_HOSTS", ""); v != "" {
+		c.FalMediaHosts = nil
+		for _, h := range strings.Split(v, ",") {
+			h = strings.ToLower(strings.TrimSpace(h))
+			if h == "" {
+				continue
+			}
+			if strings.ContainsAny(h, "/ @?#") {
+				return nil, bad("FAL_MEDIA_HOSTS", "must be a comma-separated list of host names (host, host:port or *.domain)")
+			}
+			c.FalMediaHosts = append(c.FalMediaHosts, h)
+		}
+		if len(c.FalMediaHosts) == 0 {
+			return nil, bad("FAL_MEDIA_HOSTS", "lists no host")
+		}
+	}
+	if v := get("TRUSTED_PROXIES", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if !strings.Contains(p, "/") {
+				if strings.Contains(p, ":") {
+					p += "/128"
+				} else {
+					p += "/32"
+				}
+			}
+			_, n, err := net.ParseCIDR(p)
+			if err != nil {
+				return nil, bad("TRUSTED_PROXIES", "must be a comma-separated list of IPs or CIDRs")
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return nil, bad("LOG_FORMAT", "must be text or json")
+	}
+	if c.JobConcurrency, err = strconv.Atoi(get("JOB_CONCURRENCY", "4")); err != nil || c.JobConcurrency < 1 || c.JobConcurrency > 64 {
+		return nil, bad("JOB_CONCURRENCY", "must be a number from 1 to 64")
+	}
+	c.ShutdownGrace = 15 * time.Second
+	return c, nil
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, errors.New("not a boolean")
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http(s) URL")
+	}
+	return nil
+}
+
+// ParseKey decodes a 32-byte key given as hex (64 characters) or base64.
+func ParseKey(s string) ([]byte, error) {
+	if len(s) == 64 {
+		if b, err := hex.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == 32 {
+			return b, nil
+		}
+	}
+	return nil, errors.New("must be 32 bytes, hex (64 characters) or base64 (e.g. openssl rand -hex 32)")
+}
+
+// Generated secret files inside DATA_DIR.
+const (
+	SessionSecretFile = "session_secret"
+	EncryptionKeyFile = "encryption_key"
+)
+
+// EnsureSecrets creates DATA_DIR (0700) and fills SESSION_SECRET and ENCRYPTION_KEY that were not
+// configured from files in DATA_DIR, generating each once (mode 0600) on first start.
+// It returns warnings (e.g. files readable by others) for the caller to log.
+func EnsureSecrets(c *Config) (warnings []string, err error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, bad("DATA_DIR", "cannot create %s: %v", c.DataDir, errors.Unwrap(err))
+	}
+	probe, err := os.CreateTemp(c.DataDir, ".probe-*")
+	if err != nil {
+		return nil, bad("DATA_DIR", "%s is not writable", c.DataDir)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+
+	load := func(name, file string, dst *[]byte, parse func(string) ([]byte, error)) error {
+		if *dst != nil {
+			return nil
+		}
+		path := filepath.Join(c.DataDir, file)
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			if st, serr := os.Stat(path); serr == nil && st.Mode().Perm()&0o077 != 0 {
+				warnings = append(warnings, fmt.Sprintf("%s is readable by other users (mode %o); run chmod 600 on it", path, st.Mode().Perm()))
+			}
+			v, perr := parse(strings.TrimSpace(string(b)))
+			if perr != nil {
+				return bad(name, "the generated file %s is damaged: %v", path, perr)
+			}
+			*dst = v
+			return nil
+		case errors.Is(err, fs.ErrNotExist):
+			raw := make([]byte, 32)
+			if _, err := rand.Read(raw); err != nil {
+				return fmt.Errorf("config: generate %s: %w", name, err)
+			}
+			text := hex.EncodeToString(raw)
+			// O_EXCL: two processes starting at once must not overwrite each other's secret.
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			if err != nil {
+				return bad("DATA_DIR", "cannot write %s", path)
+			}
+			if _, err := f.WriteString(text + "\n"); err != nil {
+				f.Close()
+				return bad("DATA_DIR", "cannot write %s", path)
+			}
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return bad("DATA_DIR", "cannot write %s", path)
+			}
+			if err := f.Close(); err != nil {
+				return bad("DATA_DIR", "cannot write %s", path)
+			}
+			v, _ := parse(text)
+			*dst = v
+			return nil
+		default:
+			return bad("DATA_DIR", "cannot read %s", path)
+		}
+	}
+	if err := load("SESSION_SECRET", SessionSecretFile, &c.SessionSecret, func(s string) ([]byte, error) {
+		if len(s) < 32 {
+			return nil, errors.New("shorter than 32 bytes")
+		}
+		return []byte(s), nil
+	}); err != nil {
+		return warnings, err
+	}
+	if err := load("ENCRYPTION_KEY", EncryptionKeyFile, &c.EncryptionKey, ParseKey); err != nil {
+		return warnings, err
+	}
+	return warnings, nil
+}
+
+// DatabasePath is the SQLite file.
+func (c *Config) DatabasePath() string {
+	if c.DatabaseURL != "" {
+		return strings.TrimPrefix(c.DatabaseURL, "file:")
+	}
+	return filepath.Join(c.DataDir, "falstudio.db")
+}
+
+// MediaDir is where local media lives.
+func (c *Config) MediaDir() string { return filepath.Join(c.DataDir, "media") }

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || !c.AllowSignup || c.S3.Enabled() || c.SecureCookies() {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.FalQueueURL != DefaultFalQueueURL || len(c.FalMediaHosts) == 0 || c.S3.Region != "us-east-1" {
+		t.Fatalf("fal defaults: %+v", c)
+	}
+	if c.DatabasePath() != filepath.Join("data", "falstudio.db") {
+		t.Fatalf("db path %s", c.DatabasePath())
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := map[string]map[string]string{
+		"SESSION_SECRET":       {"SESSION_SECRET": "short"},
+		"ENCRYPTION_KEY":       {"ENCRYPTION_KEY": "not-a-key"},
+		"S3_ENDPOINT":          {"S3_ENDPOINT": "ftp://x", "S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a", "S3_SECRET_ACCESS_KEY": "s"},
+		"S3_ACCESS_KEY_ID":     {"S3_BUCKET": "b"},
+		"S3_SECRET_ACCESS_KEY": {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a"},
+		"S3_BUCKET":            {"S3_ENDPOINT": "https://fsn1.your-objectstorage.com"},
+		"PUBLIC_URL":           {"PUBLIC_URL": "studio.example.com"},
+		"ALLOW_SIGNUP":         {"ALLOW_SIGNUP": "maybe"},
+		"ADDR":                 {"ADDR": "8080"},
+		"FAL_QUEUE_URL":        {"FAL_QUEUE_URL": "nope"},
+		"FAL_MEDIA_HOSTS":      {"FAL_MEDIA_HOSTS": "https://x/y"},
+		"DATABASE_URL":         {"DATABASE_URL": "postgres://u@h/db"},
+		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "x.y"},
+		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
+	}
+	for name, e := range cases {
+		_, err := Load(env(e))
+		if err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v", name, err)
+		}
+		for _, v := range e {
+			if len(v) > 6 && strings.Contains(err.Error(), v) && name == "SESSION_SECRET" {
+				t.Errorf("%s: the secret value is echoed", name)
+			}
+		}
+	}
+}
+
+func TestKeysHexAndBase64(t *testing.T) {
+	for _, k := range []string{strings.Repeat("0f", 32), "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="} {
+		c, err := Load(env(map[string]string{"ENCRYPTION_KEY": k, "SESSION_SECRET": strings.Repeat("s", 32)}))
+		if err != nil || len(c.EncryptionKey) != 32 {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+}
+
+func TestDotEnvAndRealEnvWins(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(p, []byte("# comment\nexport ADDR=127.0.0.1:9999\nS3_REGION=\"fsn1\"\nLOG_LEVEL=debug # trailing\n"), 0o600)
+	m, err := ReadDotEnv(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["ADDR"] != "127.0.0.1:9999" || m["S3_REGION"] != "fsn1" || m["LOG_LEVEL"] != "debug" {
+		t.Fatalf("parsed %v", m)
+	}
+	t.Setenv("ADDR", "127.0.0.1:7777")
+	c, err := Load(Getenv(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7777" || c.S3.Region != "fsn1" {
+		t.Fatalf("real env must win: %s %s", c.Addr, c.S3.Region)
+	}
+	if m, err := ReadDotEnv(filepath.Join(t.TempDir(), "missing")); err != nil || len(m) != 0 {
+		t.Fatal("missing .env must be fine")
+	}
+}
+
+func TestEnsureSecrets(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	c, _ := Load(env(map[string]string{"DATA_DIR": dir}))
+	if _, err := EnsureSecrets(c); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(dir)
+	if st.Mode().Perm() != 0o700 {
+		t.Errorf("data dir mode %o", st.Mode().Perm())
+	}
+	first := append([]byte(nil), c.EncryptionKey...)
+	c2, _ := Load(env(map[string]string{"DATA_DIR": dir}))
+	if _, err := EnsureSecrets(c2); err != nil {
+		t.Fatal(err)
+	}
+	if string(first) != string(c2.EncryptionKey) || len(c2.SessionSecret) < 32 {
+		t.Fatal("secrets must be generated once and kept")
+	}
+	os.Chmod(filepath.Join(dir, EncryptionKeyFile), 0o644)
+	c3, _ := Load(env(map[string]string{"DATA_DIR": dir}))
+	w, err := EnsureSecrets(c3)
+	if err != nil || len(w) != 1 || !strings.Contains(w[0], "chmod 600") {
+		t.Fatalf("loose permissions must warn: %v %v", w, err)
+	}
+	// An unwritable DATA_DIR names the variable.
+	ro := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(ro, 0o500)
+	c4, _ := Load(env(map[string]string{"DATA_DIR": ro}))
+	if os.Geteuid() == 0 {
+		// root writes anywhere; use a path under a file instead.
+		f := filepath.Join(t.TempDir(), "file")
+		os.WriteFile(f, nil, 0o600)
+		c4, _ = Load(env(map[string]string{"DATA_DIR": filepath.Join(f, "sub")}))
+	}
+	if _, err := EnsureSecrets(c4); err == nil || !strings.Contains(err.Error(), "DATA_DIR") {
+		t.Fatalf("unwritable DATA_DIR: %v", err)
+	}
+}

@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// userJSON is exactly the SPEC User object: never the hash, never the key.
+type userJSON struct {
+	ID        int64  `json:"id"`
+	Email     string `json:"email"`
+	HasFalKey bool   `json:"hasFalKey"`
+}
+
+func toUserJSON(u *model.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, HasFalKey: u.HasFalKey()}
+}
+
+type userResponse struct {
+	User userJSON `json:"user"`
+}
+
+func (s *Server) cookieName() string {
+	// The __Host- prefix pins the cookie to this exact origin; browsers allow it only with Secure.
+	if s.cfg.SecureCookies() {
+		return "__Host-falstudio_session"
+	}
+	return "falstudio_session"
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(account.AbsoluteTimeout / time.Second),
+	})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
+		SameSite: http.SameSiteLaxMode, MaxAge: -1,
+	})
+}
+
+func currentUser(ctx context.Context) *model.User {
+	u, _ := ctx.Value(ctxUser).(*model.User)
+	return u
+}
+
+func currentSession(ctx context.Context) *model.Session {
+	ss, _ := ctx.Value(ctxSession).(*model.Session)
+	return ss
+}
+
+// authed requires a valid session and puts the user in the context.
+func (s *Server) authed(h handlerFunc) http.Handler {
+	return s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		c, err := r.Cookie(s.cookieName())
+		if err != nil || c.Value == "" {
+			return account.ErrNoSession
+		}
+		u, ss, err := s.Accounts.Authenticate(r.Context(), c.Value)
+		if err != nil {
+			return err
+		}
+		if li, ok := r.Context().Value(ctxLogInfo).(*logInfo); ok {
+			li.userID = u.ID
+		}
+		ctx := context.WithValue(context.WithValue(r.Context(), ctxUser, u), ctxSession, ss)
+		return h(w, r.WithContext(ctx))
+	})
+}
+
+type credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
+	var in credentials
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, tok, err := s.Accounts.SignUp(r.Context(), s.clientIP(r), in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, tok)
+	writeJSON(w, http.StatusCreated, userResponse{toUserJSON(u)})
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var in credentials
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, tok, err := s.Accounts.Login(r.Context(), s.clientIP(r), in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, tok)
+	writeJSON(w, http.StatusOK, userResponse{toUserJSON(u)})
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Accounts.Logout(r.Context(), currentSession(r.Context()).ID); err != nil {
+		return err
+	}
+	s.clearSessionCookie(w)
+	w.Header().Set("Clear-Site-Data", `"cookies"`)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, userResponse{toUserJSON(currentUser(r.Context()))})
+	return nil
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		CurrentPassword string `json:"currentPassword"`
+		NewPassword     string `json:"newPassword"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	tok, err := s.Accounts.ChangePassword(r.Context(), currentUser(r.Context()), currentSession(r.Context()).ID, in.CurrentPassword, in.NewPassword)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, tok)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) putFalKey(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		FalKey string `json:"falKey"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Accounts.SetFalKey(r.Context(), currentUser(r.Context()).ID, in.FalKey)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userResponse{toUserJSON(u)})
+	return nil
+}
+
+func (s *Server) deleteFalKey(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Accounts.RemoveFalKey(r.Context(), currentUser(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userResponse{toUserJSON(u)})
+	return nil
+}

@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// statusFor maps a SPEC error code to its HTTP status. 401/403 are only ever the studio's own
+// session and permissions: fal-side rejections are 422/502 so the UI never logs the user out.
+var statusFor = map[string]int{
+	model.CodeUnauthenticated:    http.StatusUnauthorized,
+	model.CodeCrossOrigin:        http.StatusForbidden,
+	model.CodeInvalidInput:       http.StatusBadRequest,
+	model.CodeWeakPassword:       http.StatusBadRequest,
+	model.CodeTooLarge:           http.StatusRequestEntityTooLarge,
+	model.CodeEmailTaken:         http.StatusConflict,
+	model.CodeInvalidCredentials: http.StatusUnauthorized,
+	model.CodeSignupClosed:       http.StatusForbidden,
+	model.CodeRateLimited:        http.StatusTooManyRequests,
+	model.CodeNotFound:           http.StatusNotFound,
+	model.CodeFalKeyMissing:      http.StatusConflict,
+	"unsupported_media_type":     http.StatusUnsupportedMediaType,
+	"method_not_allowed":         http.StatusMethodNotAllowed,
+	"conflict":                   http.StatusConflict,
+	"fal_key_invalid":            http.StatusUnprocessableEntity,
+	"fal_admin_key_required":     http.StatusUnprocessableEntity,
+	"fal_account_locked":         http.StatusUnprocessableEntity,
+	"content_blocked":            http.StatusUnprocessableEntity,
+	"fal_invalid_input":          http.StatusUnprocessableEntity,
+	"fal_unavailable":            http.StatusBadGateway,
+	"storage_unavailable":        http.StatusServiceUnavailable,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// codedError is any error that carries a SPEC code and a human message (model.Error, fal.Error).
+type codedError interface {
+	error
+	ErrorCode() string
+	ErrorMessage() string
+}
+
+// writeError renders err as the SPEC error body. Unknown errors are logged once, here, and
+// answered with an opaque 500 so no internal detail (or secret) reaches the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var me *model.Error
+	var ce codedError
+	code, msg := "", ""
+	switch {
+	case errors.As(err, &me):
+		code, msg = me.Code, me.Message
+		if me.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(me.RetryAfter))
+		}
+	case errors.As(err, &ce):
+		code, msg = ce.ErrorCode(), ce.ErrorMessage()
+	case errors.Is(err, store.ErrNotFound):
+		code, msg = model.CodeNotFound, "Not found."
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		return // the client went away
+	}
+	status, known := statusFor[code]
+	if !known {
+		if code != "" {
+			status = http.StatusUnprocessableEntity
+		} else {
+			s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
+			status, code, msg = http.StatusInternalServerError, model.CodeInternal, "Something went wrong on the server. Try again; if it keeps happening, check the server log."
+		}
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
+}
+
+func errorJSON(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
+}
+
+// logAttrs is a helper to keep the logger import used in one place.
+var _ = slog.String

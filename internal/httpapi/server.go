@@ -1,0 +1,70 @@
+// Package httpapi is the only package that serves HTTP: the route table, handlers that translate
+// requests into service calls, middleware, server-sent events and the embedded UI.
+package httpapi
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// Deps are what the handlers need.
+type Deps struct {
+	Config   *config.Config
+	Accounts *account.Service
+	Logger   *slog.Logger
+	Version  string
+	Storage  string // "s3" | "local", for /api/status
+	UI       fs.FS  // the built web UI; nil serves a plain notice
+	Ping     func(*http.Request) error
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+	cfg *config.Config
+	log *slog.Logger
+}
+
+// handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) adapt(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// New builds the whole HTTP handler.
+func New(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger}
+	mux := http.NewServeMux()
+	s.routes(mux)
+
+	cop := http.NewCrossOriginProtection()
+	if d.Config.PublicURL != nil {
+		if err := cop.AddTrustedOrigin(d.Config.PublicURL.Scheme + "://" + d.Config.PublicURL.Host); err != nil {
+			d.Logger.Warn("PUBLIC_URL is not a valid origin for cross-origin protection", "err", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
+	}))
+
+	var h http.Handler = mux
+	h = cop.Handler(h)
+	h = apiDeadline(h)
+	h = s.securityHeaders(h)
+	h = s.recoverPanics(h)
+	h = s.logRequests(h)
+	return h
+}

@@ -1,0 +1,15 @@
+package httpapi
+
+import "net/http"
+
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
+	if s.Ping != nil {
+		if err := s.Ping(r); err != nil {
+			s.log.Error("status: database check failed", "err", err)
+			errorJSON(w, http.StatusServiceUnavailable, "database_unavailable", "The database is not answering.")
+			return nil
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": "sqlite", "storage": s.Storage})
+	return nil
+}

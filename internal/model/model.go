@@ -1,0 +1,150 @@
+// Package model holds the plain types every layer shares. It imports nothing internal.
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// User is a studio account. FalKey holds the sealed (encrypted) fal key, never plaintext.
+type User struct {
+	ID           int64
+	Email        string
+	PasswordHash string
+	FalKey       string // sealed by package secret; "" when none is saved
+	CreatedAt    time.Time
+}
+
+// HasFalKey reports whether the user saved a fal key.
+func (u *User) HasFalKey() bool { return u.FalKey != "" }
+
+// Session is a server-side login. Only the SHA-256 of the cookie secret is stored.
+type Session struct {
+	ID         string
+	UserID     int64
+	SecretHash []byte
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// Generation statuses. queued/running/saving are active; the rest are terminal.
+const (
+	StatusSubmitting = "submitting" // internal: being sent to fal; shown as queued
+	StatusQueued     = "queued"
+	StatusRunning    = "running"
+	StatusSaving     = "saving"
+	StatusSucceeded  = "succeeded"
+	StatusFailed     = "failed"
+	StatusCanceled   = "canceled"
+)
+
+// Terminal reports whether a status is final.
+func Terminal(status string) bool {
+	return status == StatusSucceeded || status == StatusFailed || status == StatusCanceled
+}
+
+// Result kinds.
+const (
+	KindImage = "image"
+	KindVideo = "video"
+	KindAudio = "audio"
+)
+
+// Storage backends.
+const (
+	StorageS3    = "s3"
+	StorageLocal = "local"
+)
+
+// NoticeSavedLocally is the generation notice when S3 failed and a file was kept on local disk.
+const NoticeSavedLocally = "saved locally instead"
+
+// LogLine is one line of a fal job's log.
+type LogLine struct {
+	Time    string `json:"time"`
+	Message string `json:"message"`
+}
+
+// Generation is one job submitted to fal.
+type Generation struct {
+	ID            string
+	UserID        int64
+	Model         string
+	Prompt        string
+	Params        json.RawMessage
+	FalRequestID  string
+	Status        string
+	QueuePosition *int
+	Logs          []LogLine
+	ErrorCode     string
+	ErrorMessage  string
+	Notice        string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	CompletedAt   *time.Time
+	// Runner bookkeeping.
+	Attempts    int
+	NextPollAt  time.Time
+	LeaseUntil  time.Time
+	ResultJSON  json.RawMessage // fal's result, kept so saving can resume after a crash
+	CancelAsked bool
+}
+
+// Asset is one stored output file.
+type Asset struct {
+	ID           string
+	UserID       int64
+	GenerationID string
+	Model        string
+	Prompt       string
+	Kind         string
+	StorageKey   string
+	StorageURL   string
+	Storage      string
+	ContentType  string
+	Bytes        int64
+	Width        int
+	Height       int
+	Params       json.RawMessage
+	CreatedAt    time.Time
+}
+
+// Error is a failure a person can act on: a SPEC error code and a sentence. The HTTP layer maps
+// the code to a status; services never import net/http.
+type Error struct {
+	Code    string
+	Message string
+	// RetryAfter is set for rate_limited.
+	RetryAfter int
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errf builds an *Error.
+func Errf(code, format string, args ...any) *Error {
+	if len(args) == 0 {
+		return &Error{Code: code, Message: format}
+	}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Error codes of SPEC §3.
+const (
+	CodeUnauthenticated    = "unauthenticated"
+	CodeCrossOrigin        = "cross_origin"
+	CodeInvalidInput       = "invalid_input"
+	CodeWeakPassword       = "weak_password"
+	CodeTooLarge           = "too_large"
+	CodeEmailTaken         = "email_taken"
+	CodeInvalidCredentials = "invalid_credentials"
+	CodeSignupClosed       = "signup_closed"
+	CodeRateLimited        = "rate_limited"
+	CodeNotFound           = "not_found"
+	CodeFalKeyMissing      = "fal_key_missing"
+	CodeUnsafeOutput       = "unsafe_output"
+	CodeOutputExpired      = "output_expired"
+	CodeInterrupted        = "interrupted"
+	CodeInternal           = "internal"
+)

@@ -1,0 +1,219 @@
+// Package testutil starts real components for tests: the studio on a temporary data directory
+// and a loopback port, with its log captured, and an HTTP client with a cookie jar.
+package testutil
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/app"
+	"github.com/falstudio/falstudio/internal/config"
+)
+
+// SyncBuffer is a goroutine-safe log sink.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Studio is a running studio.
+type Studio struct {
+	URL     string
+	App     *app.App
+	Config  *config.Config
+	DataDir string
+	Logs    *SyncBuffer
+	stop    func()
+}
+
+// StudioOptions adjust a test studio.
+type StudioOptions struct {
+	Env     map[string]string // configuration variables, as the environment would give them
+	DataDir string            // reuse a data directory (restart tests)
+	App     app.Options
+}
+
+// NewStudio starts a studio on 127.0.0.1 with a fresh data directory (unless one is given).
+// Password hashing runs at bcrypt's minimum cost and rate limits are generous unless set.
+func NewStudio(t testing.TB, o StudioOptions) *Studio {
+	t.Helper()
+	dir := o.DataDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	env := map[string]string{"DATA_DIR": dir, "ADDR": "127.0.0.1:0"}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	cfg.ShutdownGrace = 5 * time.Second
+	logs := &SyncBuffer{}
+	ao := o.App
+	ao.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if ao.BcryptCost == 0 {
+		ao.BcryptCost = 4
+	}
+	if ao.PerIP.Burst == 0 {
+		ao.PerIP = account.Limit{Every: time.Millisecond, Burst: 1000}
+	}
+	if ao.PerEmail.Burst == 0 {
+		ao.PerEmail = account.Limit{Every: time.Millisecond, Burst: 1000}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, ao)
+	if err != nil {
+		cancel()
+		t.Fatalf("app: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		t.Fatalf("listen: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	s := &Studio{URL: "http://" + ln.Addr().String(), App: a, Config: cfg, DataDir: dir, Logs: logs}
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Errorf("studio did not stop within 30s")
+			}
+		})
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// Stop shuts the studio down gracefully (idempotent).
+func (s *Studio) Stop() { s.stop() }
+
+// Client is an HTTP client with its own cookie jar, like one browser.
+type Client struct {
+	t    testing.TB
+	Base string
+	HTTP *http.Client
+	// Header is sent with every request (e.g. Origin).
+	Header http.Header
+}
+
+// NewClient returns a client for the studio.
+func (s *Studio) NewClient(t testing.TB) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: t, Base: s.URL, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, Header: http.Header{}}
+}
+
+// Response is a finished request.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r *Response) JSON() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.Body, &m)
+	return m
+}
+
+// ErrorCode is the SPEC error code of the body, or "".
+func (r *Response) ErrorCode() string {
+	if e, ok := r.JSON()["error"].(map[string]any); ok {
+		c, _ := e["code"].(string)
+		return c
+	}
+	return ""
+}
+
+// Do sends a request; a non-nil, non-reader body is sent as JSON.
+func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
+	c.t.Helper()
+	var rd io.Reader
+	ctype := ""
+	switch b := body.(type) {
+	case nil:
+	case io.Reader:
+		rd = b
+	case string:
+		rd, ctype = strings.NewReader(b), "application/json"
+	default:
+		raw, _ := json.Marshal(b)
+		rd, ctype = bytes.NewReader(raw), "application/json"
+	}
+	req, err := http.NewRequest(method, c.Base+path, rd)
+	if err != nil {
+		c.t.Fatalf("request: %v", err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// SignUp creates a user and keeps its cookie.
+func (c *Client) SignUp(email, password string) *Response {
+	c.t.Helper()
+	r := c.Do("POST", "/api/auth/signup", map[string]string{"email": email, "password": password})
+	if r.Status != http.StatusCreated {
+		c.t.Fatalf("signup %s: %d %s", email, r.Status, r.Body)
+	}
+	return r
+}
+
+// SessionCookie returns the current session cookie value.
+func (c *Client) SessionCookie() string {
+	req, _ := http.NewRequest("GET", c.Base+"/", nil)
+	for _, ck := range c.HTTP.Jar.Cookies(req.URL) {
+		if strings.HasSuffix(ck.Name, "falstudio_session") {
+			return ck.Value
+		}
+	}
+	return ""
+}
