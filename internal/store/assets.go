@@ -1,0 +1,273 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage_url, storage,
+	content_type, bytes, width, height, params_json, created_at`
+
+func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
+	var a model.Asset
+	var params string
+	var created int64
+	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.StorageURL,
+		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.Params = json.RawMessage(params)
+	a.CreatedAt = msToTime(created)
+	return &a, nil
+}
+
+// InsertAsset stores an asset row once: a second insert of the same id is a no-op and reports
+// false, so a resumed save never creates a duplicate.
+func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
+	params := string(a.Params)
+	if params == "" {
+		params = "{}"
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = s.now()
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
+		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.StorageURL, a.Storage,
+		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("store: insert asset: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Asset returns a user's asset; another user's answers ErrNotFound.
+func (s *Store) Asset(ctx context.Context, userID int64, id string) (*model.Asset, error) {
+	a, err := scanAsset(s.r.QueryRowContext(ctx, `SELECT `+assetCols+` FROM assets WHERE id = $1 AND user_id = $2`, id, userID))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store: asset: %w", err)
+	}
+	return a, err
+}
+
+// AssetsOfGeneration lists a generation's assets in output order.
+func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generationIDs ...string) (map[string][]*model.Asset, error) {
+	out := map[string][]*model.Asset{}
+	if len(generationIDs) == 0 {
+		return out, nil
+	}
+	args := []any{userID}
+	ph := make([]string, len(generationIDs))
+	for i, id := range generationIDs {
+		args = append(args, id)
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets a WHERE user_id = $1 AND generation_id IN (`+strings.Join(ph, ",")+`)
+		ORDER BY (SELECT idx FROM outputs o WHERE o.asset_id = a.id), created_at`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: generation assets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: generation assets: %w", err)
+		}
+		out[a.GenerationID] = append(out[a.GenerationID], a)
+	}
+	return out, rows.Err()
+}
+
+// AssetQuery selects a page of a user's assets.
+type AssetQuery struct {
+	UserID int64
+	Kind   string // "" for all
+	Search string // prompt words; each must match (as a prefix)
+	Limit  int
+	Cursor string // from the previous page's NextCursor
+}
+
+// ErrBadCursor is returned for a cursor this store did not make.
+var ErrBadCursor = errors.New("store: bad cursor")
+
+// Assets returns one page, newest first, and the cursor of the next page ("" at the end).
+// Keyset pagination on (created_at, id): pages stay fast and stable however deep they go.
+func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, string, error) {
+	where := []string{"user_id = $1"}
+	args := []any{q.UserID}
+	if q.Kind != "" {
+		args = append(args, q.Kind)
+		where = append(where, "result_kind = $"+strconv.Itoa(len(args)))
+	}
+	if m := FTSQuery(q.Search); m != "" {
+		args = append(args, m)
+		where = append(where, "id IN (SELECT asset_id FROM assets_fts WHERE assets_fts MATCH $"+strconv.Itoa(len(args))+")")
+	} else if strings.TrimSpace(q.Search) != "" {
+		return nil, "", nil // only punctuation: nothing can match
+	}
+	if q.Cursor != "" {
+		ts, id, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		args = append(args, ts, id)
+		n := len(args)
+		where = append(where, fmt.Sprintf("(created_at < $%d OR (created_at = $%d AND id < $%d))", n-1, n-1, n))
+	}
+	args = append(args, q.Limit+1)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at DESC, id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: assets: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Asset
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: assets: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: assets: %w", err)
+	}
+	next := ""
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(last.CreatedAt.UnixMilli(), last.ID)
+	}
+	return out, next, nil
+}
+
+func encodeCursor(ts int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ts, 10) + "|" + id))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	if len(c) > 200 {
+		return 0, "", ErrBadCursor
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", ErrBadCursor
+	}
+	tsText, id, ok := strings.Cut(string(raw), "|")
+	ts, err := strconv.ParseInt(tsText, 10, 64)
+	if !ok || err != nil || id == "" || ts < 0 {
+		return 0, "", ErrBadCursor
+	}
+	return ts, id, nil
+}
+
+// FTSQuery turns free text into a safe FTS5 query: each word becomes a quoted prefix term, so
+// no FTS5 syntax a user types (quotes, NEAR, column filters, *) is ever interpreted.
+func FTSQuery(text string) string {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) > 16 {
+		words = words[:16]
+	}
+	terms := make([]string, 0, len(words))
+	for _, w := range words {
+		if len(w) > 64 {
+			w = w[:64]
+		}
+		terms = append(terms, `"`+w+`"*`)
+	}
+	return strings.Join(terms, " ")
+}
+
+// DeleteAsset removes a user's asset row and returns it; the caller deletes the object after.
+func (s *Store) DeleteAsset(ctx context.Context, userID int64, id string) (*model.Asset, error) {
+	a, err := scanAsset(s.w.QueryRowContext(ctx, `DELETE FROM assets WHERE id = $1 AND user_id = $2 RETURNING `+assetCols, id, userID))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store: delete asset: %w", err)
+	}
+	return a, err
+}
+
+// LocalAssets lists assets kept on local disk (for the re-sync to S3).
+func (s *Store) LocalAssets(ctx context.Context, limit int) ([]*model.Asset, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE storage = 'local' ORDER BY created_at LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: local assets: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Asset
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: local assets: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// MoveAsset records that an asset's object now lives in another backend.
+func (s *Store) MoveAsset(ctx context.Context, id, storage, url string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE assets SET storage = $1, storage_url = $2 WHERE id = $3`, storage, url, id)
+	if err != nil {
+		return fmt.Errorf("store: move asset: %w", err)
+	}
+	return nil
+}
+
+// PendingDelete is an object whose delete must be retried.
+type PendingDelete struct {
+	Storage, Key string
+	Attempts     int
+}
+
+// AddPendingDelete queues an object delete for a later retry.
+func (s *Store) AddPendingDelete(ctx context.Context, storage, key string, next time.Time) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO pending_deletes (storage, storage_key, next_at) VALUES ($1, $2, $3)
+		ON CONFLICT (storage, storage_key) DO UPDATE SET attempts = attempts + 1, next_at = excluded.next_at`, storage, key, next.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: pending delete: %w", err)
+	}
+	return nil
+}
+
+// DuePendingDeletes lists queued deletes whose retry is due.
+func (s *Store) DuePendingDeletes(ctx context.Context, limit int) ([]PendingDelete, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT storage, storage_key, attempts FROM pending_deletes WHERE next_at <= $1 ORDER BY next_at LIMIT $2`, s.nowMs(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending deletes: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingDelete
+	for rows.Next() {
+		var p PendingDelete
+		if err := rows.Scan(&p.Storage, &p.Key, &p.Attempts); err != nil {
+			return nil, fmt.Errorf("store: pending deletes: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// DonePendingDelete forgets a queued delete that succeeded.
+func (s *Store) DonePendingDelete(ctx context.Context, storage, key string) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM pending_deletes WHERE storage = $1 AND storage_key = $2`, storage, key)
+	if err != nil {
+		return fmt.Errorf("store: done pending delete: %w", err)
+	}
+	return nil
+}
