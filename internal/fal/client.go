@@ -1,0 +1,567 @@
+// Package fal is the one client for fal's HTTP APIs: the queue (submit, status, result, cancel),
+// storage uploads, and the platform APIs (billing, models, pricing, schemas). The user's key is
+// an argument of every call — there is no global key — and it is sent only in the Authorization
+// header to the configured fal hosts, never in a URL, an error or a log line.
+package fal
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config holds the base URLs and tuning. Zero values take fal's real hosts and defaults.
+type Config struct {
+	QueueURL, RunURL, RestURL, APIURL, CDNURL string
+	HTTPClient                                *http.Client
+	Logger                                    *slog.Logger
+	MaxRetries                                int           // for idempotent calls; default 5
+	BackoffBase                               time.Duration // default 500ms
+	BackoffMax                                time.Duration // default 15s
+	Timeout                                   time.Duration // per attempt; default 60s
+	// Sleep waits between retries; tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// DefaultConfig points at fal's real hosts.
+func DefaultConfig() Config {
+	return Config{QueueURL: "https://queue.fal.run", RunURL: "https://fal.run", RestURL: "https://rest.fal.ai",
+		APIURL: "https://api.fal.ai", CDNURL: "https://v3.fal.media"}
+}
+
+// Client calls fal.
+type Client struct {
+	cfg  Config
+	http *http.Client
+	log  *slog.Logger
+}
+
+// New builds a client.
+func New(cfg Config) *Client {
+	d := DefaultConfig()
+	for _, p := range []struct {
+		dst *string
+		def string
+	}{{&cfg.QueueURL, d.QueueURL}, {&cfg.RunURL, d.RunURL}, {&cfg.RestURL, d.RestURL}, {&cfg.APIURL, d.APIURL}, {&cfg.CDNURL, d.CDNURL}} {
+		if *p.dst == "" {
+			*p.dst = p.def
+		}
+		*p.dst = strings.TrimRight(*p.dst, "/")
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = 5
+	}
+	if cfg.BackoffBase == 0 {
+		cfg.BackoffBase = 500 * time.Millisecond
+	}
+	if cfg.BackoffMax == 0 {
+		cfg.BackoffMax = 15 * time.Second
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	// Never follow a redirect with the key: fal's APIs do not redirect, and a redirect elsewhere
+	// must not carry the Authorization header.
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{cfg: cfg, http: &c, log: log}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// call is one HTTP exchange description.
+type call struct {
+	op      string
+	method  string
+	url     string
+	key     string
+	body    any    // JSON-encoded when not nil
+	raw     []byte // sent as is when body is nil
+	ctype   string
+	retry   bool // idempotent: retried on network errors, 429 and 502/503/504
+	billing bool
+	out     any // decoded on 2xx when not nil
+}
+
+// do runs the call with retries (only when c.retry) and returns the 2xx body.
+func (c *Client) do(ctx context.Context, cl call) (int, http.Header, []byte, error) {
+	var payload []byte
+	if cl.body != nil {
+		b, err := json.Marshal(cl.body)
+		if err != nil {
+			return 0, nil, nil, fmt.Errorf("fal: %s: encode: %w", cl.op, err)
+		}
+		payload, cl.ctype = b, "application/json"
+	} else {
+		payload = cl.raw
+	}
+	attempts := 1
+	if cl.retry {
+		attempts += c.cfg.MaxRetries
+	}
+	var lastErr error
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			if err := c.cfg.Sleep(ctx, c.backoff(i)); err != nil {
+				return 0, nil, nil, networkError(cl.op, err)
+			}
+		}
+		status, h, body, err := c.once(ctx, cl, payload)
+		if err != nil {
+			lastErr = networkError(cl.op, err)
+			if ctx.Err() != nil {
+				return 0, nil, nil, lastErr
+			}
+			continue
+		}
+		if status >= 200 && status < 300 {
+			if cl.out != nil && len(body) > 0 {
+				if err := json.Unmarshal(body, cl.out); err != nil {
+					return status, h, body, &Error{Op: cl.op, Status: status, Code: CodeUnavailable, Message: "fal answered in an unexpected format.", cause: err}
+				}
+			}
+			return status, h, body, nil
+		}
+		fe := parseError(cl.op, status, h, body, cl.billing)
+		lastErr = fe
+		if !retryable(status, fe) {
+			return status, h, body, fe
+		}
+		c.log.Debug("fal: retrying", "op", cl.op, "status", status, "attempt", i+1)
+	}
+	return 0, nil, nil, lastErr
+}
+
+func retryable(status int, e *Error) bool {
+	if e.UserTimeout {
+		return false
+	}
+	return status == http.StatusTooManyRequests || status == http.StatusBadGateway ||
+		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+}
+
+func (c *Client) once(ctx context.Context, cl call, payload []byte) (int, http.Header, []byte, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(actx, cl.method, cl.url, body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if cl.key != "" {
+		req.Header.Set("Authorization", "Key "+cl.key)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "fal-studio")
+	if cl.ctype != "" {
+		req.Header.Set("Content-Type", cl.ctype)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, redactURLError(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return resp.StatusCode, resp.Header, b, nil
+}
+
+// redactURLError drops query strings (signed upload URLs) from transport errors.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.RawQuery = ""
+			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
+	return err
+}
+
+// backoff is exponential with full jitter between half and the whole step.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.BackoffBase << min(attempt-1, 16)
+	if d > c.cfg.BackoffMax || d <= 0 {
+		d = c.cfg.BackoffMax
+	}
+	j, _ := rand.Int(rand.Reader, big.NewInt(int64(d/2)+1))
+	return d/2 + time.Duration(j.Int64())
+}
+
+// AppID is the owner/app base of an endpoint id: status, result and cancel live under it.
+// "fal-ai/flux/dev" → "fal-ai/flux"; namespaces (workflows/, comfy/) are kept.
+func AppID(endpointID string) string {
+	parts := strings.Split(strings.Trim(endpointID, "/"), "/")
+	n := 2
+	if len(parts) > 0 && (parts[0] == "workflows" || parts[0] == "comfy") {
+		n = 3
+	}
+	if len(parts) <= n {
+		return strings.Join(parts, "/")
+	}
+	return strings.Join(parts[:n], "/")
+}
+
+func escapePath(id string) string {
+	parts := strings.Split(id, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+func (c *Client) requestURL(endpointID, requestID, suffix string) string {
+	return c.cfg.QueueURL + "/" + escapePath(AppID(endpointID)) + "/requests/" + url.PathEscape(requestID) + suffix
+}
+
+// Queue states.
+const (
+	StateQueued     = "IN_QUEUE"
+	StateInProgress = "IN_PROGRESS"
+	StateCompleted  = "COMPLETED"
+)
+
+// Submitted is fal's answer to a submit.
+type Submitted struct {
+	RequestID     string `json:"request_id"`
+	Status        string `json:"status"`
+	QueuePosition *int   `json:"queue_position"`
+	StatusURL     string `json:"status_url"`
+	ResponseURL   string `json:"response_url"`
+	CancelURL     string `json:"cancel_url"`
+}
+
+// Submit queues a job. It is sent exactly once — never retried — because fal has no idempotency
+// key and a repeated submit would run (and bill) the job twice.
+func (c *Client) Submit(ctx context.Context, key, endpointID string, input any) (*Submitted, error) {
+	var out Submitted
+	_, _, _, err := c.do(ctx, call{op: "submit", method: http.MethodPost, url: c.cfg.QueueURL + "/" + escapePath(endpointID), key: key, body: input, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	if out.RequestID == "" {
+		return nil, &Error{Op: "submit", Code: CodeUnavailable, Message: "fal accepted the job but returned no request id."}
+	}
+	return &out, nil
+}
+
+// Log is one line of a job's log.
+type Log struct {
+	Message   string `json:"message"`
+	Level     string `json:"level"`
+	Timestamp string `json:"timestamp"`
+}
+
+// Status is a job's state.
+type Status struct {
+	State         string `json:"status"`
+	QueuePosition *int   `json:"queue_position"`
+	Logs          []Log  `json:"logs"`
+	Error         string `json:"error"`
+	ErrorType     string `json:"error_type"`
+}
+
+// Status reads a job's state with its logs.
+func (c *Client) Status(ctx context.Context, key, endpointID, requestID string) (*Status, error) {
+	var out Status
+	if _, _, _, err := c.do(ctx, call{op: "status", method: http.MethodGet, url: c.requestURL(endpointID, requestID, "/status?logs=1"), key: key, retry: true, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Result fetches a completed job's output JSON. A model that failed (validation, moderation)
+// answers here with its error.
+func (c *Client) Result(ctx context.Context, key, endpointID, requestID string) (json.RawMessage, error) {
+	_, _, body, err := c.do(ctx, call{op: "result", method: http.MethodGet, url: c.requestURL(endpointID, requestID, ""), key: key, retry: true})
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(body) {
+		return nil, &Error{Op: "result", Code: CodeUnavailable, Message: "fal returned a result that is not JSON."}
+	}
+	return json.RawMessage(body), nil
+}
+
+// CancelOutcome is what a cancel achieved.
+type CancelOutcome string
+
+// Cancel outcomes.
+const (
+	CancelRemoved          CancelOutcome = "OK"                     // was queued; will never run
+	CancelRequested        CancelOutcome = "CANCELLATION_REQUESTED" // running; the app was asked to stop
+	CancelAlreadyCompleted CancelOutcome = "ALREADY_COMPLETED"
+	CancelNotFound         CancelOutcome = "NOT_FOUND"
+)
+
+// Cancel asks fal to cancel a job.
+func (c *Client) Cancel(ctx context.Context, key, endpointID, requestID string) (CancelOutcome, error) {
+	var body struct {
+		Status string `json:"status"`
+	}
+	status, _, raw, err := c.do(ctx, call{op: "cancel", method: http.MethodPut, url: c.requestURL(endpointID, requestID, "/cancel"), key: key, retry: true, out: &body})
+	if err != nil {
+		var fe *Error
+		if errors.As(err, &fe) {
+			_ = json.Unmarshal(raw, &body)
+			switch {
+			case fe.Status == http.StatusBadRequest && (body.Status == "" || body.Status == string(CancelAlreadyCompleted)):
+				return CancelAlreadyCompleted, nil
+			case fe.Status == http.StatusNotFound:
+				return CancelNotFound, nil
+			}
+		}
+		return "", err
+	}
+	switch CancelOutcome(body.Status) {
+	case CancelRequested, CancelAlreadyCompleted, CancelNotFound:
+		return CancelOutcome(body.Status), nil
+	}
+	if status == http.StatusAccepted {
+		return CancelRequested, nil
+	}
+	return CancelRemoved, nil
+}
+
+// Upload stores a file in fal's CDN (initiate, then PUT to the signed URL) and returns its URL,
+// which models accept as input. size may be -1 when unknown.
+func (c *Client) Upload(ctx context.Context, key, contentType, fileName string, body io.Reader, size int64) (string, error) {
+	var init struct {
+		UploadURL string `json:"upload_url"`
+		FileURL   string `json:"file_url"`
+	}
+	_, _, _, err := c.do(ctx, call{op: "upload initiate", method: http.MethodPost, url: c.cfg.RestURL + "/storage/upload/initiate?storage_type=fal-cdn-v3",
+		key: key, body: map[string]string{"content_type": contentType, "file_name": fileName}, out: &init})
+	if err != nil {
+		return "", err
+	}
+	if init.UploadURL == "" || init.FileURL == "" {
+		return "", &Error{Op: "upload initiate", Code: CodeUnavailable, Message: "fal storage answered without an upload URL."}
+	}
+	u, err := url.Parse(init.UploadURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", &Error{Op: "upload", Code: CodeUnavailable, Message: "fal storage returned an invalid upload URL."}
+	}
+	actx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodPut, init.UploadURL, body)
+	if err != nil {
+		return "", networkError("upload", err)
+	}
+	if size >= 0 {
+		req.ContentLength = size
+	}
+	req.Header.Set("Content-Type", contentType)
+	// The signed URL authorises the PUT; the fal key is not sent to the storage host.
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", networkError("upload", redactURLError(err))
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return "", parseError("upload", resp.StatusCode, resp.Header, rb, false)
+	}
+	return init.FileURL, nil
+}
+
+// Credits is an account balance.
+type Credits struct {
+	Balance  float64
+	Currency string
+}
+
+// Credits reads the balance: the documented billing route first, then fallbacks. Billing needs an
+// ADMIN key; a 404 on every route is endpoint drift (fal_unavailable), not a bad key.
+func (c *Client) Credits(ctx context.Context, key string) (*Credits, error) {
+	routes := []string{
+		c.cfg.APIURL + "/v1/account/billing?expand=credits",
+		c.cfg.APIURL + "/v1/account/billing",
+		c.cfg.APIURL + "/v1/account/credits",
+	}
+	var last error
+	for _, u := range routes {
+		_, _, body, err := c.do(ctx, call{op: "credits", method: http.MethodGet, url: u, key: key, retry: true, billing: true})
+		if err != nil {
+			var fe *Error
+			if errors.As(err, &fe) && fe.Status == http.StatusNotFound {
+				last = err
+				continue
+			}
+			return nil, err
+		}
+		if cr, ok := parseCredits(body); ok {
+			return cr, nil
+		}
+		last = &Error{Op: "credits", Code: CodeUnavailable, Message: "fal's billing answer had no balance."}
+	}
+	if fe := new(Error); errors.As(last, &fe) && fe.Status == http.StatusNotFound {
+		return nil, &Error{Op: "credits", Status: fe.Status, Code: CodeUnavailable, Message: "fal's billing API was not found (it may have moved). Generation still works."}
+	}
+	return nil, last
+}
+
+// parseCredits accepts credits at the top level or under billing, the amount as current_balance
+// or balance.
+func parseCredits(body []byte) (*Credits, bool) {
+	type amount struct {
+		CurrentBalance *float64 `json:"current_balance"`
+		Balance        *float64 `json:"balance"`
+		Currency       string   `json:"currency"`
+	}
+	var doc struct {
+		amount
+		Credits *amount `json:"credits"`
+		Billing *struct {
+			amount
+			Credits *amount `json:"credits"`
+		} `json:"billing"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return nil, false
+	}
+	cands := []*amount{doc.Credits}
+	if doc.Billing != nil {
+		cands = append(cands, doc.Billing.Credits, &doc.Billing.amount)
+	}
+	cands = append(cands, &doc.amount)
+	for _, a := range cands {
+		if a == nil {
+			continue
+		}
+		v := a.CurrentBalance
+		if v == nil {
+			v = a.Balance
+		}
+		if v != nil {
+			cur := a.Currency
+			if cur == "" {
+				cur = "USD"
+			}
+			return &Credits{Balance: *v, Currency: cur}, true
+		}
+	}
+	return nil, false
+}
+
+// ModelQuery selects models from the platform catalogue.
+type ModelQuery struct {
+	Q, Category, Cursor string
+	Limit               int
+	EndpointIDs         []string
+	WithSchema          bool // expand=openapi-3.0
+}
+
+// ModelInfo is one platform catalogue entry.
+type ModelInfo struct {
+	EndpointID string          `json:"endpoint_id"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	OpenAPI    json.RawMessage `json:"openapi,omitempty"`
+}
+
+// ModelPage is a page of the catalogue.
+type ModelPage struct {
+	Models     []ModelInfo `json:"models"`
+	NextCursor *string     `json:"next_cursor"`
+	HasMore    bool        `json:"has_more"`
+}
+
+// Models lists or searches fal's live model catalogue.
+func (c *Client) Models(ctx context.Context, key string, q ModelQuery) (*ModelPage, error) {
+	v := url.Values{}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	if q.Category != "" {
+		v.Set("category", q.Category)
+	}
+	if q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
+	}
+	if q.Limit > 0 {
+		v.Set("limit", fmt.Sprint(q.Limit))
+	}
+	for _, id := range q.EndpointIDs {
+		v.Add("endpoint_id", id)
+	}
+	if q.WithSchema {
+		v.Set("expand", "openapi-3.0")
+	}
+	var out ModelPage
+	if _, _, _, err := c.do(ctx, call{op: "models", method: http.MethodGet, url: c.cfg.APIURL + "/v1/models?" + v.Encode(), key: key, retry: true, out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Price is an endpoint's unit price.
+type Price struct {
+	EndpointID string  `json:"endpoint_id"`
+	UnitPrice  float64 `json:"unit_price"`
+	Unit       string  `json:"unit"`
+	Currency   string  `json:"currency"`
+}
+
+// Pricing returns unit prices for endpoints.
+func (c *Client) Pricing(ctx context.Context, key string, endpointIDs []string) ([]Price, error) {
+	v := url.Values{}
+	for _, id := range endpointIDs {
+		v.Add("endpoint_id", id)
+	}
+	var out struct {
+		Prices []Price `json:"prices"`
+	}
+	if _, _, _, err := c.do(ctx, call{op: "pricing", method: http.MethodGet, url: c.cfg.APIURL + "/v1/models/pricing?" + v.Encode(), key: key, retry: true, out: &out}); err != nil {
+		return nil, err
+	}
+	return out.Prices, nil
+}
+
+// Schema returns a model's OpenAPI document (through the models API with expand=openapi-3.0).
+func (c *Client) Schema(ctx context.Context, key, endpointID string) (json.RawMessage, error) {
+	page, err := c.Models(ctx, key, ModelQuery{EndpointIDs: []string{endpointID}, WithSchema: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range page.Models {
+		if m.EndpointID == endpointID && len(m.OpenAPI) > 0 {
+			return m.OpenAPI, nil
+		}
+	}
+	return nil, &Error{Op: "schema", Status: http.StatusNotFound, Code: CodeInvalidInput, Message: "fal has no schema for " + endpointID + "."}
+}
