@@ -1,0 +1,312 @@
+package media
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Errors a caller maps to generation error codes.
+var (
+	// ErrUnsafeOutput: a host not allowed, a refused address, too many redirects, or bytes that are
+	// not image, video or audio media.
+	ErrUnsafeOutput = errors.New("media: unsafe output")
+	// ErrOutputExpired: the provider no longer has the file (404/410).
+	ErrOutputExpired = errors.New("media: output expired")
+	// ErrTooLarge: the file is over the size limit.
+	ErrTooLarge = errors.New("media: output too large")
+)
+
+// FetchConfig bounds provider downloads.
+type FetchConfig struct {
+	AllowedHosts []string      // host, host:port or *.suffix (FAL_MEDIA_HOSTS)
+	MaxBytes     int64         // default 2 GiB
+	Timeout      time.Duration // whole download; default 10 min
+}
+
+// Fetcher downloads provider outputs safely: only allow-listed hosts, resolved addresses checked
+// at dial time (so DNS rebinding cannot slip through), at most 3 redirects each re-checked, no
+// proxy, bounded size and time, and the type taken from the bytes.
+type Fetcher struct {
+	cfg        FetchConfig
+	client     *http.Client
+	rulesCheck func(*url.URL) error
+}
+
+// Download is a provider file being streamed.
+type Download struct {
+	Body        io.ReadCloser // the whole file, sniffed head included
+	ContentType string        // from the bytes
+	Kind        string        // image | video | audio
+	Size        int64         // -1 when unknown
+}
+
+type hostRule struct {
+	host, port string // port "" matches any
+	wildcard   bool   // host is a suffix (".example.com")
+}
+
+// NewFetcher builds a fetcher.
+func NewFetcher(cfg FetchConfig) *Fetcher {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 2 << 30
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Minute
+	}
+	f := &Fetcher{cfg: cfg}
+	rules := parseRules(cfg.AllowedHosts)
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	transport := &http.Transport{
+		Proxy: nil, // a proxy would hide the real destination from the dial-time check
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, port, _ := net.SplitHostPort(addr)
+			d := *dialer
+			// Internal addresses pass only for a host allow-listed by its exact name or IP
+			// (the local simulator); wildcards never open internal ranges. Checked per dial, so
+			// each redirect hop is judged on its own.
+			exact := exactAllowed(&url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}, rules)
+			d.Control = func(_, address string, _ syscall.RawConn) error {
+				ap, err := netip.ParseAddrPort(address)
+				if err != nil {
+					return fmt.Errorf("%w: unparsable address", ErrUnsafeOutput)
+				}
+				if !exact && internal(ap.Addr()) {
+					return fmt.Errorf("%w: %s resolves to a private or internal address", ErrUnsafeOutput, host)
+				}
+				return nil
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	f.client = &http.Client{
+		Transport: transport,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > 3 {
+				return fmt.Errorf("%w: more than 3 redirects", ErrUnsafeOutput)
+			}
+			return checkURL(req.URL, rules)
+		},
+	}
+	f.rulesCheck = func(u *url.URL) error { return checkURL(u, rules) }
+	return f
+}
+
+func parseRules(hosts []string) []hostRule {
+	var out []hostRule
+	for _, h := range hosts {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		r := hostRule{}
+		if strings.HasPrefix(h, "*.") {
+			r.wildcard, h = true, h[1:]
+		}
+		if hh, p, err := net.SplitHostPort(h); err == nil {
+			h, r.port = hh, p
+		}
+		r.host = strings.Trim(h, "[]")
+		out = append(out, r)
+	}
+	return out
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+func matchRule(u *url.URL, r hostRule) bool {
+	host := strings.ToLower(u.Hostname())
+	if r.port != "" && r.port != portOf(u) {
+		return false
+	}
+	if r.wildcard {
+		return strings.HasSuffix(host, r.host) && len(host) > len(r.host)
+	}
+	return host == r.host
+}
+
+func checkURL(u *url.URL, rules []hostRule) error {
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return fmt.Errorf("%w: scheme %q", ErrUnsafeOutput, u.Scheme)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%w: credentials in URL", ErrUnsafeOutput)
+	}
+	for _, r := range rules {
+		if matchRule(u, r) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: host %s is not in FAL_MEDIA_HOSTS", ErrUnsafeOutput, u.Hostname())
+}
+
+func exactAllowed(u *url.URL, rules []hostRule) bool {
+	for _, r := range rules {
+		if !r.wildcard && matchRule(u, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// internal reports addresses a provider URL must never reach: loopback, private, link-local
+// (cloud metadata 169.254.169.254), CGNAT, unspecified, multicast, and IPv6 equivalents.
+func internal(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsMulticast() ||
+		a.IsUnspecified() || a.IsInterfaceLocalMulticast() {
+		return true
+	}
+	for _, p := range blockedPrefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+var blockedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"),     // CGNAT
+	netip.MustParsePrefix("192.0.0.0/24"),      // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),     // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),       // reserved
+	netip.MustParsePrefix("0.0.0.0/8"),         // "this network"
+	netip.MustParsePrefix("fd00:ec2::254/128"), // AWS metadata over IPv6 (inside fc00::/7 too)
+	netip.MustParsePrefix("64:ff9b::/96"),      // NAT64 can reach IPv4 internals
+}
+
+// Fetch starts a download and sniffs its type; the caller streams and closes Body.
+func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Download, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad URL", ErrUnsafeOutput)
+	}
+	if err := f.rulesCheck(u); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%w: bad URL", ErrUnsafeOutput)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		cancel()
+		if errors.Is(err, ErrUnsafeOutput) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("media: download: %w", err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		resp.Body.Close()
+		cancel()
+		return nil, ErrOutputExpired
+	case resp.StatusCode != http.StatusOK:
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("media: download: provider answered %s", resp.Status)
+	}
+	if resp.ContentLength > f.cfg.MaxBytes {
+		resp.Body.Close()
+		cancel()
+		return nil, ErrTooLarge
+	}
+	br := bufio.NewReaderSize(resp.Body, 4096)
+	head, _ := br.Peek(512)
+	ctype, kind := Sniff(head)
+	if kind == "" {
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("%w: the file is %s, not image, video or audio media", ErrUnsafeOutput, ctype)
+	}
+	body := &limitedBody{r: br, left: f.cfg.MaxBytes, close: func() error { cancel(); return resp.Body.Close() }}
+	return &Download{Body: body, ContentType: ctype, Kind: kind, Size: resp.ContentLength}, nil
+}
+
+// limitedBody fails once more than the limit has been read (never silently truncates).
+type limitedBody struct {
+	r     io.Reader
+	left  int64
+	close func() error
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return 0, ErrTooLarge
+	}
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.close() }
+
+// Sniff decides a file's type from its first bytes. Only image, video and audio types get a kind;
+// HTML, SVG, scripts and everything else get "".
+func Sniff(head []byte) (contentType, kind string) {
+	switch {
+	case len(head) >= 12 && string(head[4:8]) == "ftyp":
+		brand := string(head[8:12])
+		switch {
+		case strings.HasPrefix(brand, "avif"), strings.HasPrefix(brand, "avis"):
+			return "image/avif", "image"
+		case strings.HasPrefix(brand, "qt"):
+			return "video/quicktime", "video"
+		case strings.HasPrefix(brand, "M4A"):
+			return "audio/mp4", "audio"
+		case strings.HasPrefix(brand, "heic"), strings.HasPrefix(brand, "heix"), strings.HasPrefix(brand, "mif1"):
+			return "application/octet-stream", "" // HEIF: browsers cannot show it
+		}
+		return "video/mp4", "video"
+	case bytes.HasPrefix(head, []byte{0x1A, 0x45, 0xDF, 0xA3}):
+		return "video/webm", "video"
+	case bytes.HasPrefix(head, []byte("fLaC")):
+		return "audio/flac", "audio"
+	case len(head) >= 2 && head[0] == 0xFF && head[1]&0xF6 == 0xF0: // AAC ADTS
+		return "audio/aac", "audio"
+	}
+	ct := http.DetectContentType(head)
+	ct, _, _ = strings.Cut(ct, ";")
+	switch ct {
+	case "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif":
+		return ct, "image"
+	case "video/mp4", "video/webm", "video/avi":
+		return ct, "video"
+	case "audio/mpeg", "audio/wave", "audio/wav", "audio/ogg", "audio/aiff", "audio/basic", "audio/midi", "application/ogg":
+		if ct == "audio/wave" {
+			ct = "audio/wav"
+		}
+		if ct == "application/ogg" {
+			ct = "audio/ogg"
+		}
+		return ct, "audio"
+	}
+	return ct, ""
+}
