@@ -16,7 +16,10 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -30,6 +33,12 @@ type Options struct {
 	BcryptCost int
 	// Limits override the login/sign-up rate limits in tests.
 	PerIP, PerEmail account.Limit
+	// Generation tunes the job runner (tests poll faster); zero values take defaults.
+	Generation generation.Options
+	// S3Timeout bounds each S3 call (tests make outages fail fast); 0 is the default.
+	S3Timeout time.Duration
+	// FalHTTPClient is used for fal calls (tests); nil is a default client.
+	FalHTTPClient *http.Client
 }
 
 // App is a running studio.
@@ -38,7 +47,10 @@ type App struct {
 	log      *slog.Logger
 	store    *store.Store
 	accounts *account.Service
+	gen      *generation.Service
+	storage  *media.Storage
 	handler  http.Handler
+	shutdown chan struct{}
 	bg       sync.WaitGroup
 	closers  []func()
 }
@@ -87,13 +99,48 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 
+	local, err := media.NewLocal(cfg.MediaDir())
+	if err != nil {
+		return nil, &config.Error{Var: "DATA_DIR", Msg: err.Error()}
+	}
+	a.closers = append(a.closers, func() { _ = local.Close() })
+	var s3 *media.S3
+	if cfg.S3.Enabled() {
+		s3, err = media.NewS3(media.S3Config{Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region, Bucket: cfg.S3.Bucket,
+			AccessKeyID: cfg.S3.AccessKeyID, SecretAccessKey: cfg.S3.SecretAccessKey, ForcePathStyle: cfg.S3.ForcePathStyle,
+			PublicBaseURL: cfg.S3.PublicBaseURL, Timeout: o.S3Timeout, UploadTimeout: 10 * max(o.S3Timeout, time.Minute)})
+		if err != nil {
+			return nil, &config.Error{Var: "S3_ENDPOINT", Msg: err.Error()}
+		}
+		// An unreachable bucket is not fatal: files fall back to local disk and re-sync later.
+		if err := s3.Check(ctx); err != nil {
+			log.Warn("S3 is not reachable now; files will be kept on local disk until it is", "err", err)
+		}
+	}
+	a.storage = media.NewStorage(local, s3)
+	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
+	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
+		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient})
+	gopts := o.Generation
+	gopts.Logger = log
+	gopts.PublicBaseURL = cfg.S3.PublicBaseURL
+	if gopts.Concurrency == 0 {
+		gopts.Concurrency = cfg.JobConcurrency
+	}
+	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
+	if err := a.gen.Recover(ctx); err != nil {
+		return nil, err
+	}
+
 	version := o.Version
 	if version == "" {
 		version = buildVersion()
 	}
+	a.shutdown = make(chan struct{})
 	a.handler = httpapi.New(httpapi.Deps{
-		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: "local", UI: o.UI,
-		Ping: func(r *http.Request) error { return st.Ping(r.Context()) },
+		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
+		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
+		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
 	})
 	ok = true
 	return a, nil
@@ -105,12 +152,19 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Store is the database (tests inspect it).
 func (a *App) Store() *store.Store { return a.store }
 
+// Generations is the generation service.
+func (a *App) Generations() *generation.Service { return a.gen }
+
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }
 
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
-	a.bg.Add(1)
+	a.bg.Add(2)
+	go func() {
+		defer a.bg.Done()
+		a.gen.Run(ctx)
+	}()
 	go func() {
 		defer a.bg.Done()
 		t := time.NewTicker(time.Hour)
@@ -145,7 +199,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bgCtx, stopBG := context.WithCancel(ctx)
 	a.Start(bgCtx)
 	// Event streams end when shutdown begins instead of holding it until the grace period ends.
-	srv.RegisterOnShutdown(stopBG)
+	srv.RegisterOnShutdown(func() { close(a.shutdown) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

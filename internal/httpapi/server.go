@@ -9,6 +9,8 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -21,13 +23,19 @@ type Deps struct {
 	Storage  string // "s3" | "local", for /api/status
 	UI       fs.FS  // the built web UI; nil serves a plain notice
 	Ping     func(*http.Request) error
+
+	Generations *generation.Service
+	Fal         *fal.Client
+	// Shutdown is closed when the server begins to shut down (event streams end).
+	Shutdown <-chan struct{}
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	cfg *config.Config
-	log *slog.Logger
+	cfg      *config.Config
+	log      *slog.Logger
+	shutdown <-chan struct{}
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
@@ -46,7 +54,7 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, cfg: d.Config, log: d.Logger}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown}
 	mux := http.NewServeMux()
 	s.routes(mux)
 

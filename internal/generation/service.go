@@ -1,0 +1,504 @@
+// Package generation owns the generation flow: the model catalogue, submitting jobs to fal with
+// the user's own key, the durable runner that follows them and stores every output, the gallery
+// of assets, reference uploads and deletes.
+package generation
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// Input limits.
+const (
+	MaxPromptChars  = 10_000
+	MaxParamsBytes  = 64 << 10
+	MaxParams       = 64
+	MaxUploadBytes  = 20 << 20
+	maxListed       = 100
+	maxPageSize     = 100
+	defaultPageSize = 50
+)
+
+// Options configure the service and its runner.
+type Options struct {
+	PublicBaseURL string // S3_PUBLIC_BASE_URL: asset URLs point there when set
+	Concurrency   int    // jobs followed at once
+	PollMin       time.Duration
+	PollMax       time.Duration
+	Lease         time.Duration
+	// GiveUpAfter ends a job that keeps failing transiently (fal or storage unreachable).
+	GiveUpAfter time.Duration
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Service is the generation service.
+type Service struct {
+	st         *store.Store
+	accounts   *account.Service
+	fal        *fal.Client
+	storage    *media.Storage
+	fetcher    *media.Fetcher
+	broker     *Broker
+	log        *slog.Logger
+	now        func() time.Time
+	publicBase string
+	opts       Options
+	wake       chan struct{}
+}
+
+// New builds the service.
+func New(st *store.Store, accounts *account.Service, fc *fal.Client, storage *media.Storage, fetcher *media.Fetcher, o Options) *Service {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.PollMin <= 0 {
+		o.PollMin = 500 * time.Millisecond
+	}
+	if o.PollMax <= 0 {
+		o.PollMax = 5 * time.Second
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.GiveUpAfter <= 0 {
+		o.GiveUpAfter = 30 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{st: st, accounts: accounts, fal: fc, storage: storage, fetcher: fetcher, broker: NewBroker(),
+		log: o.Logger, now: o.Now, publicBase: strings.TrimRight(o.PublicBaseURL, "/"), opts: o, wake: make(chan struct{}, 1)}
+}
+
+// Broker is the change notifier the event streams subscribe to.
+func (s *Service) Broker() *Broker { return s.broker }
+
+func newID() string { return strings.ToLower(rand.Text()) }
+
+// SubmitInput is a request to generate.
+type SubmitInput struct {
+	Model  string
+	Prompt string
+	Params map[string]any
+}
+
+// Submit validates, stores the generation and sends it to fal's queue with the user's key.
+// A fal rejection is returned as the error, and the generation stays listed as failed.
+func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*GenerationView, error) {
+	in.Model = strings.TrimSpace(in.Model)
+	in.Prompt = strings.TrimSpace(in.Prompt)
+	if !ValidModelID(in.Model) {
+		return nil, model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
+	}
+	if utf8.RuneCountInString(in.Prompt) > MaxPromptChars {
+		return nil, model.Errf(model.CodeInvalidInput, "The prompt is too long (at most %d characters).", MaxPromptChars)
+	}
+	m := modelByID(in.Model)
+	if m != nil && m.PromptRequired && in.Prompt == "" {
+		return nil, model.Errf(model.CodeInvalidInput, "Write a prompt first.")
+	}
+	if in.Params == nil {
+		in.Params = map[string]any{}
+	}
+	if len(in.Params) > MaxParams {
+		return nil, model.Errf(model.CodeInvalidInput, "Too many parameters (at most %d).", MaxParams)
+	}
+	delete(in.Params, "prompt")
+	if err := validateParams(m, in.Params); err != nil {
+		return nil, err
+	}
+	params, err := json.Marshal(in.Params)
+	if err != nil || len(params) > MaxParamsBytes {
+		return nil, model.Errf(model.CodeInvalidInput, "The parameters are too large.")
+	}
+	key, err := s.accounts.FalKey(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+
+	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, Status: model.StatusSubmitting}
+	if err := s.st.InsertGeneration(ctx, g); err != nil {
+		return nil, err
+	}
+	input := map[string]any{}
+	for k, v := range in.Params {
+		input[k] = v
+	}
+	if in.Prompt != "" {
+		input["prompt"] = in.Prompt
+	}
+	// The submit is sent once: fal has no idempotency key, so a retry could bill twice.
+	// It runs detached from the request so a client hanging up cannot leave it half-recorded.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
+	sub, subErr := s.fal.Submit(sctx, key.Reveal(), in.Model, input)
+	if subErr != nil {
+		code, msg := classify(subErr)
+		s.finish(sctx, g.ID, model.StatusFailed, code, msg)
+		s.log.Info("submit refused by fal", "generation_id", g.ID, "user_id", userID, "code", code)
+		return nil, subErr
+	}
+	status := model.StatusQueued
+	if sub.Status == fal.StateInProgress {
+		status = model.StatusRunning
+	}
+	next := s.now()
+	if _, err := s.st.UpdateGeneration(sctx, g.ID, store.GenerationUpdate{Status: &status, FalRequestID: &sub.RequestID,
+		QueuePosition: ptr(sub.QueuePosition), NextPollAt: &next}); err != nil {
+		return nil, err
+	}
+	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", userID, "model", in.Model)
+	s.changed(g.ID)
+	s.Wake()
+	return s.Get(ctx, userID, g.ID)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// validateParams checks the curated models' known parameters; fal validates the rest.
+func validateParams(m *Model, p map[string]any) error {
+	for k := range p {
+		if k == "" || len(k) > 64 {
+			return model.Errf(model.CodeInvalidInput, "A parameter name is empty or too long.")
+		}
+	}
+	if m == nil {
+		return nil
+	}
+	for _, d := range m.Params {
+		v, ok := p[d.Name]
+		if !ok || v == nil {
+			continue
+		}
+		bad := func() error {
+			return model.Errf(model.CodeInvalidInput, "%s: not a valid value for %s.", d.Name, m.Name)
+		}
+		switch d.Type {
+		case "enum":
+			sv, ok := v.(string)
+			if !ok {
+				return bad()
+			}
+			found := false
+			for _, o := range d.Options {
+				found = found || o == sv
+			}
+			if !found {
+				return bad()
+			}
+		case "integer", "number", "seed":
+			n, ok := number(v)
+			if !ok || (d.Type != "number" && n != float64(int64(n))) {
+				return bad()
+			}
+			if (d.Min != nil && n < *d.Min) || (d.Max != nil && n > *d.Max) {
+				return model.Errf(model.CodeInvalidInput, "%s must be between %g and %g.", d.Name, *d.Min, *d.Max)
+			}
+		case "boolean":
+			if _, ok := v.(bool); !ok {
+				return bad()
+			}
+		case "string":
+			if sv, ok := v.(string); !ok || len(sv) > 4000 {
+				return bad()
+			}
+		}
+	}
+	if r := m.Reference; r != nil {
+		var urls []string
+		switch v := p[r.Field].(type) {
+		case nil:
+		case string:
+			urls = []string{v}
+		case []any:
+			for _, x := range v {
+				sv, ok := x.(string)
+				if !ok {
+					return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
+				}
+				urls = append(urls, sv)
+			}
+		default:
+			return model.Errf(model.CodeInvalidInput, "%s must be an image URL.", r.Field)
+		}
+		if len(urls) < r.Min {
+			return model.Errf(model.CodeInvalidInput, "%s needs a reference image.", m.Name)
+		}
+		if len(urls) > r.Max {
+			return model.Errf(model.CodeInvalidInput, "%s takes at most %d reference images.", m.Name, r.Max)
+		}
+		for _, u := range urls {
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "data:image/") {
+				return model.Errf(model.CodeInvalidInput, "Reference images must be uploaded first.")
+			}
+		}
+	}
+	return nil
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// classify turns any failure into a SPEC error code and a message a person can act on.
+func classify(err error) (string, string) {
+	var fe *fal.Error
+	if errors.As(err, &fe) {
+		return fe.Code, fe.Message
+	}
+	var me *model.Error
+	if errors.As(err, &me) {
+		return me.Code, me.Message
+	}
+	switch {
+	case errors.Is(err, media.ErrUnsafeOutput):
+		return model.CodeUnsafeOutput, "The model returned a file that is not an image, video or audio file, or from a host that is not allowed; it was not saved."
+	case errors.Is(err, media.ErrOutputExpired):
+		return model.CodeOutputExpired, "fal no longer has the output file, so it could not be saved."
+	}
+	return fal.CodeUnavailable, "fal could not be reached. Try again in a moment."
+}
+
+// Get returns one of the user's generations with its assets.
+func (s *Service) Get(ctx context.Context, userID int64, id string) (*GenerationView, error) {
+	g, err := s.st.Generation(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	assets, err := s.st.AssetsOfGeneration(ctx, userID, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := s.generationView(g, assets[g.ID])
+	return &v, nil
+}
+
+// List returns the user's newest generations (only the unfinished ones when active).
+func (s *Service) List(ctx context.Context, userID int64, active bool) ([]GenerationView, error) {
+	gens, err := s.st.Generations(ctx, userID, active, maxListed)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(gens))
+	for i, g := range gens {
+		ids[i] = g.ID
+	}
+	assets, err := s.st.AssetsOfGeneration(ctx, userID, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GenerationView, 0, len(gens))
+	for _, g := range gens {
+		out = append(out, s.generationView(g, assets[g.ID]))
+	}
+	return out, nil
+}
+
+// CancelResult says what a cancel achieved.
+type CancelResult struct {
+	Generation *GenerationView
+	Outcome    string // canceled | requested | too_late
+	Message    string
+}
+
+// Cancel asks fal to cancel the job. A queued job is removed and never runs; a job that already
+// started can only be asked to stop, and may still finish (and be billed) — the result says so.
+func (s *Service) Cancel(ctx context.Context, userID int64, id string) (*CancelResult, error) {
+	g, err := s.st.Generation(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	res := &CancelResult{}
+	switch {
+	case model.Terminal(g.Status):
+		res.Outcome, res.Message = "too_late", "This generation has already finished."
+	case g.Status == model.StatusSubmitting:
+		return nil, model.Errf("conflict", "The job is still being sent to fal. Try again in a moment.")
+	case g.Status == model.StatusSaving:
+		res.Outcome, res.Message = "too_late", "The job had already finished at fal; its result is being saved."
+	default:
+		key, err := s.accounts.FalKey(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		out, err := s.fal.Cancel(ctx, key.Reveal(), g.Model, g.FalRequestID)
+		if err != nil {
+			return nil, err
+		}
+		switch out {
+		case fal.CancelRemoved, fal.CancelNotFound:
+			ok, err := s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Status: ptr(model.StatusCanceled), CancelAsked: ptr(true),
+				OnlyIfStatus: []string{model.StatusQueued, model.StatusRunning}})
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				res.Outcome, res.Message = "canceled", "Canceled before it ran; fal does not bill it."
+			} else {
+				res.Outcome, res.Message = "too_late", "The job finished while it was being canceled."
+			}
+		case fal.CancelRequested:
+			if _, err := s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{CancelAsked: ptr(true)}); err != nil {
+				return nil, err
+			}
+			res.Outcome, res.Message = "requested", "The job had already started, so fal was asked to stop it. It may still finish, and fal may bill it."
+		default: // already completed
+			res.Outcome, res.Message = "too_late", "The job had already finished at fal; its result will be saved."
+		}
+		s.log.Info("cancel", "generation_id", g.ID, "user_id", userID, "outcome", res.Outcome)
+		s.changed(g.ID)
+		s.Wake()
+	}
+	res.Generation, err = s.Get(ctx, userID, id)
+	return res, err
+}
+
+// AssetPage is one page of the gallery.
+type AssetPage struct {
+	Assets     []AssetView `json:"assets"`
+	NextCursor *string     `json:"nextCursor"`
+}
+
+// Assets returns a page of the user's assets.
+func (s *Service) Assets(ctx context.Context, userID int64, kind, q, cursor string, limit int) (*AssetPage, error) {
+	switch kind {
+	case "", model.KindImage, model.KindVideo, model.KindAudio:
+	default:
+		return nil, model.Errf(model.CodeInvalidInput, "kind must be image, video or audio.")
+	}
+	if limit <= 0 {
+		limit = defaultPageSize
+	}
+	if limit > maxPageSize {
+		return nil, model.Errf(model.CodeInvalidInput, "limit must be at most %d.", maxPageSize)
+	}
+	if len(q) > 500 {
+		return nil, model.Errf(model.CodeInvalidInput, "The search text is too long.")
+	}
+	list, next, err := s.st.Assets(ctx, store.AssetQuery{UserID: userID, Kind: kind, Search: q, Limit: limit, Cursor: cursor})
+	if errors.Is(err, store.ErrBadCursor) {
+		return nil, model.Errf(model.CodeInvalidInput, "The cursor is not valid; start from the first page.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	page := &AssetPage{Assets: make([]AssetView, 0, len(list))}
+	for _, a := range list {
+		page.Assets = append(page.Assets, s.assetView(a))
+	}
+	if next != "" {
+		page.NextCursor = &next
+	}
+	return page, nil
+}
+
+// Asset returns one of the user's assets.
+func (s *Service) Asset(ctx context.Context, userID int64, id string) (*model.Asset, AssetView, error) {
+	a, err := s.st.Asset(ctx, userID, id)
+	if err != nil {
+		return nil, AssetView{}, err
+	}
+	return a, s.assetView(a), nil
+}
+
+// DeleteAsset removes the row, then the object; a failed object delete is queued for a retry.
+func (s *Service) DeleteAsset(ctx context.Context, userID int64, id string) error {
+	a, err := s.st.DeleteAsset(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	if err := s.storage.Delete(ctx, a.Storage, a.StorageKey); err != nil {
+		s.log.Warn("object delete failed; will retry", "asset_id", a.ID, "err", err)
+		if qerr := s.st.AddPendingDelete(context.WithoutCancel(ctx), a.Storage, a.StorageKey, s.now().Add(time.Minute)); qerr != nil {
+			return qerr
+		}
+	}
+	s.log.Info("asset deleted", "asset_id", a.ID, "user_id", userID)
+	return nil
+}
+
+// Storage is the media storage (the HTTP layer serves objects from it).
+func (s *Service) Storage() *media.Storage { return s.storage }
+
+// UploadReference sends an image to fal storage with the user's key and returns its CDN URL.
+// The type is taken from the bytes: only images pass.
+func (s *Service) UploadReference(ctx context.Context, userID int64, fileName string, body io.Reader) (string, error) {
+	key, err := s.accounts.FalKey(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	head := make([]byte, 512)
+	n, err := io.ReadFull(body, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("generation: read upload: %w", err)
+	}
+	head = head[:n]
+	ctype, kind := media.Sniff(head)
+	if kind != model.KindImage {
+		return "", model.Errf(model.CodeInvalidInput, "Upload an image (PNG, JPEG, WebP, GIF or AVIF).")
+	}
+	return s.fal.Upload(ctx, key.Reveal(), ctype, safeFileName(fileName, ctype), io.MultiReader(bytes.NewReader(head), body), -1)
+}
+
+// UploadAssetReference sends one of the user's own image assets to fal storage.
+func (s *Service) UploadAssetReference(ctx context.Context, userID int64, assetID string) (string, error) {
+	a, err := s.st.Asset(ctx, userID, assetID)
+	if err != nil {
+		return "", err
+	}
+	if a.Kind != model.KindImage {
+		return "", model.Errf(model.CodeInvalidInput, "Only images can be used as references.")
+	}
+	key, err := s.accounts.FalKey(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	rc, obj, err := s.storage.Open(ctx, a.Storage, a.StorageKey, 0, -1)
+	if err != nil {
+		return "", fmt.Errorf("generation: open asset: %w", err)
+	}
+	defer rc.Close()
+	return s.fal.Upload(ctx, key.Reveal(), a.ContentType, safeFileName(a.ID, a.ContentType), rc, obj.Size)
+}
+
+func safeFileName(name, ctype string) string {
+	base := media.Slug(strings.TrimSuffix(name, extOf(name)))
+	return base + "." + media.ExtFor(ctype)
+}
+
+func extOf(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i:]
+	}
+	return ""
+}

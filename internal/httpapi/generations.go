@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+func (s *Server) getModels(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]any{"models": generation.Catalogue()})
+	return nil
+}
+
+func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Model  string         `json:"model"`
+		Prompt string         `json:"prompt"`
+		Params map[string]any `json:"params"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()).ID, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"generation": g})
+	return nil
+}
+
+func (s *Server) listGenerations(w http.ResponseWriter, r *http.Request) error {
+	active := r.URL.Query().Get("active")
+	list, err := s.Generations.List(r.Context(), currentUser(r.Context()).ID, active == "1" || active == "true")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generations": list})
+	return nil
+}
+
+func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.Generations.Get(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generation": g})
+	return nil
+}
+
+func (s *Server) cancelGeneration(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.Generations.Cancel(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generation": res.Generation, "cancel": map[string]string{"outcome": res.Outcome, "message": res.Message}})
+	return nil
+}
+
+// generationEvents streams the generation as server-sent events: the current state at once, then
+// one event per change, closing after a terminal state (or when the server shuts down).
+func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	userID, id := currentUser(ctx).ID, r.PathValue("id")
+	g, err := s.Generations.Get(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	changes, unsubscribe := s.Generations.Broker().Subscribe(id)
+	defer unsubscribe()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	keepAlive := time.NewTicker(15 * time.Second)
+	defer keepAlive.Stop()
+	last := ""
+	for {
+		b, _ := json.Marshal(g)
+		if string(b) != last {
+			_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if _, err := w.Write([]byte("data: " + string(b) + "\n\n")); err != nil {
+				return nil
+			}
+			if err := rc.Flush(); err != nil {
+				return nil
+			}
+			last = string(b)
+		}
+		if model.Terminal(g.Status) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.shutdown:
+			return nil
+		case <-keepAlive.C:
+			_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil {
+				return nil
+			}
+			_ = rc.Flush()
+			continue
+		case <-changes:
+		}
+		if g, err = s.Generations.Get(ctx, userID, id); err != nil {
+			return nil
+		}
+	}
+}

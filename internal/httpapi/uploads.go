@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+
+	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// createUpload sends a reference image to fal storage with the user's key: either a multipart
+// file (≤ 20 MB, an image by its bytes) or one of the user's own assets ({"assetId"}).
+func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
+	userID := currentUser(r.Context()).ID
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var url string
+	switch mt {
+	case "application/json":
+		var in struct {
+			AssetID string `json:"assetId"`
+		}
+		if err := readJSON(w, r, &in); err != nil {
+			return err
+		}
+		if in.AssetID == "" {
+			return model.Errf(model.CodeInvalidInput, "Send an image file or an assetId.")
+		}
+		u, err := s.Generations.UploadAssetReference(r.Context(), userID, in.AssetID)
+		if err != nil {
+			return err
+		}
+		url = u
+	case "multipart/form-data":
+		r.Body = http.MaxBytesReader(w, r.Body, generation.MaxUploadBytes+64<<10)
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return model.Errf(model.CodeInvalidInput, "The upload is not a valid multipart form.")
+		}
+		for {
+			part, err := mr.NextPart()
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return model.Errf(model.CodeTooLarge, "The image is larger than 20 MB.")
+				}
+				return model.Errf(model.CodeInvalidInput, "Send the image in a form field named file.")
+			}
+			if part.FormName() != "file" {
+				part.Close()
+				continue
+			}
+			u, err := s.Generations.UploadReference(r.Context(), userID, part.FileName(), &limitedPart{r: part, left: generation.MaxUploadBytes})
+			part.Close()
+			if errors.Is(err, errPartTooLarge) {
+				return model.Errf(model.CodeTooLarge, "The image is larger than 20 MB.")
+			}
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return model.Errf(model.CodeTooLarge, "The image is larger than 20 MB.")
+			}
+			if err != nil {
+				return err
+			}
+			url = u
+			break
+		}
+	default:
+		return model.Errf("unsupported_media_type", "Send an image as multipart/form-data, or JSON {\"assetId\"}.")
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"url": url})
+	return nil
+}
+
+var errPartTooLarge = errors.New("httpapi: upload over the limit")
+
+// limitedPart fails (rather than truncates) once a part passes its limit.
+type limitedPart struct {
+	r    interface{ Read([]byte) (int, error) }
+	left int64
+}
+
+func (l *limitedPart) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, errPartTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return 0, errPartTooLarge
+	}
+	return n, err
+}
