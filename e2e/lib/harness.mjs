@@ -1,0 +1,87 @@
+// Starts the real falsim and falstudio binaries on 127.0.0.1 and a headless Debian Chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const STARTUP_MS = 30_000;
+
+// waitForLine resolves with the first match of re in the process output, or rejects on timeout/exit.
+function waitForLine(proc, re, name) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${name}: no ${re} within ${STARTUP_MS} ms:\n${buf}`)), STARTUP_MS);
+    const onData = (d) => {
+      buf += d.toString();
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ match: m, output: () => buf });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}:\n${buf}`));
+    });
+  });
+}
+
+export async function startFalsim() {
+  const bin = process.env.FALSIM_BIN;
+  if (!bin) throw new Error('FALSIM_BIN is not set: run scripts/e2e.sh');
+  const proc = spawn(bin, ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { output } = await waitForLine(proc, /Ctrl\+C stops/, 'falsim');
+  const env = {};
+  for (const line of output().split('\n')) {
+    const m = line.trim().match(/^(?:export\s+)?(FAL_[A-Z_]+)=['"]?([^'"\s]+)['"]?$/);
+    if (m) env[m[1]] = m[2];
+  }
+  return { env, stop: () => stop(proc) };
+}
+
+export async function startStudio(falEnv, extraEnv = {}) {
+  const bin = process.env.FALSTUDIO_BIN;
+  if (!bin) throw new Error('FALSTUDIO_BIN is not set: run scripts/e2e.sh');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'falstudio-e2e-'));
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, ADDR: '127.0.0.1:0', ...falEnv, ...extraEnv };
+  const proc = spawn(bin, [], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { match, output } = await waitForLine(proc, /fal-studio listening.*addr=(127\.0\.0\.1:\d+)/, 'falstudio');
+  return {
+    url: `http://${match[1]}`,
+    logs: output,
+    stop: async () => {
+      await stop(proc);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function stop(proc) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve(proc.exitCode);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+export async function screenshot(page, name) {
+  const dir = process.env.E2E_SCREENSHOTS || path.resolve('screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: false });
+}

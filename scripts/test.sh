@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (.ci/run calls this script).
+# Installs what the tests need (pinned), then: gofmt, go vet, go test -race, the web UI checks
+# (type-check, Vitest, a fresh build that must match the committed web/dist) and the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:-} -mod=readonly"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "install pinned test tools"
+scripts/install-tools.sh
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "These files need gofmt -w:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "web UI: type-check, unit tests, build, committed dist matches"
+scripts/web-check.sh
+
+step "go test -race"
+go test -race -shuffle=on -count=1 -timeout 15m ./...
+
+step "browser tests (playwright-core + Debian Chromium)"
+scripts/e2e.sh
+
+echo
+echo "All checks passed."
