@@ -27,6 +27,8 @@ type genEnv struct {
 	studio *testutil.Studio
 }
 
+var fastRunner = app.Options{Generation: generation.Options{PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond}}
+
 func newGenEnv(t *testing.T, simOpts falsim.Options, env map[string]string, dataDir string) *genEnv {
 	t.Helper()
 	sim := falsim.NewTest(t, simOpts)
@@ -34,8 +36,7 @@ func newGenEnv(t *testing.T, simOpts falsim.Options, env map[string]string, data
 	for k, v := range env {
 		e[k] = v
 	}
-	st := testutil.NewStudio(t, testutil.StudioOptions{Env: e, DataDir: dataDir,
-		App: app.Options{Generation: generation.Options{PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond}}})
+	st := testutil.NewStudio(t, testutil.StudioOptions{Env: e, DataDir: dataDir, App: fastRunner})
 	return &genEnv{sim: sim, studio: st}
 }
 

@@ -30,6 +30,8 @@ type S3Server struct {
 	CACert *x509.Certificate
 	cmd    *exec.Cmd
 	done   chan struct{}
+	bin    string
+	args   []string
 }
 
 // versitygwBin finds the pinned binary that scripts/install-tools.sh builds.
@@ -76,21 +78,38 @@ func StartS3(t testing.TB, tlsOn bool) *S3Server {
 		scheme = "https"
 	}
 	args = append(args, "posix", data)
-	s.cmd = exec.Command(bin, args...)
+	s.bin, s.args = bin, args
+	s.Endpoint = fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
+	t.Cleanup(s.Stop)
+	s.start(t)
+	return s
+}
+
+// Restart starts a stopped server again on the same port and data (an outage that ends).
+func (s *S3Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.done = make(chan struct{})
+	s.start(t)
+}
+
+func (s *S3Server) start(t testing.TB) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start versitygw: %v", err)
 	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(s.Stop)
-	s.Endpoint = fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
+	done := s.done
+	cmd := s.cmd
+	go func() { _ = cmd.Wait(); close(done) }()
 	client := s.HTTPClient()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := client.Get(s.Endpoint + "/")
 		if err == nil {
 			resp.Body.Close()
-			return s
+			return
 		}
 		select {
 		case <-s.done:
@@ -117,7 +136,7 @@ func (s *S3Server) HTTPClient() *http.Client {
 
 // Stop kills the server (an outage); safe to call twice.
 func (s *S3Server) Stop() {
-	if s.cmd.Process != nil {
+	if s.cmd != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}

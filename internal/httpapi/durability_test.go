@@ -1,0 +1,228 @@
+package httpapi_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/falstudio/falstudio/internal/falsim"
+	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/testutil"
+)
+
+func makeBucket(t *testing.T, srv *testutil.S3Server, bucket string) {
+	s, err := media.NewS3(media.S3Config{Endpoint: srv.Endpoint, Region: srv.Region, Bucket: bucket, AccessKeyID: srv.AccessKey,
+		SecretAccessKey: srv.SecretKey, ForcePathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureBucket(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestS3StorageOutageAndResync(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	makeBucket(t, srv, "studio")
+	g := newGenEnv(t, falsim.Options{}, srv.Env("studio"), "")
+	if s := g.studio.NewClient(t).Do("GET", "/api/status", nil).JSON(); s["storage"] != "s3" {
+		t.Fatalf("status storage %v", s["storage"])
+	}
+	c := g.user(t, "s3@example.com", "sim-key")
+	ev := waitDone(t, c, submit(t, c, "fal-ai/flux/schnell", "stored in s3", nil).ID)
+	last := ev[len(ev)-1]
+	if last.Status != "succeeded" || last.Assets[0].Storage != "s3" || last.Notice != nil {
+		t.Fatalf("s3 generation: %+v", last)
+	}
+	m := c.Do("GET", last.Assets[0].URL, nil, "Range", "bytes=8-15")
+	if m.Status != 206 || len(m.Body) != 8 || m.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("s3 media range: %d %v", m.Status, m.Header)
+	}
+	if n := countFiles(t, filepath.Join(g.studio.DataDir, "media")); n != 0 {
+		t.Fatalf("%d local files left after an S3 save", n)
+	}
+
+	// S3 goes down: the file is kept on local disk and the generation says so.
+	srv.Stop()
+	ev = waitDone(t, c, submit(t, c, "fal-ai/flux/schnell", "during the outage", nil).ID)
+	last = ev[len(ev)-1]
+	if last.Status != "succeeded" || last.Assets[0].Storage != "local" || last.Notice == nil || *last.Notice != "saved locally instead" {
+		t.Fatalf("outage generation: %+v", last)
+	}
+	if m := c.Do("GET", last.Assets[0].URL, nil); m.Status != 200 || m.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("local media during outage: %d", m.Status)
+	}
+
+	// S3 is back: the re-sync moves the file and the row, then removes the local copy.
+	srv.Restart(t)
+	if n := g.studio.App.Generations().ResyncLocal(context.Background()); n != 1 {
+		t.Fatalf("re-synced %d files", n)
+	}
+	a := c.Do("GET", "/api/assets/"+last.Assets[0].ID, nil).JSON()["asset"].(map[string]any)
+	if a["storage"] != "s3" {
+		t.Fatalf("after re-sync: %v", a)
+	}
+	if n := countFiles(t, filepath.Join(g.studio.DataDir, "media")); n != 0 {
+		t.Fatalf("%d local files after re-sync", n)
+	}
+	if m := c.Do("GET", last.Assets[0].URL, nil); m.Status != 200 {
+		t.Fatalf("media after re-sync: %d", m.Status)
+	}
+	// Delete removes the S3 object too.
+	if r := c.Do("DELETE", "/api/assets/"+last.Assets[0].ID, nil); r.Status != 204 {
+		t.Fatal("delete")
+	}
+	if n := countFiles(t, filepath.Join(srv.Dir, "studio")); n != 1 {
+		t.Fatalf("bucket holds %d objects, want 1", n)
+	}
+}
+
+func TestPublicBaseURL(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	makeBucket(t, srv, "pub")
+	env := srv.Env("pub")
+	env["S3_PUBLIC_BASE_URL"] = "https://cdn.example.com/pub"
+	g := newGenEnv(t, falsim.Options{}, env, "")
+	c := g.user(t, "pub@example.com", "sim-key")
+	ev := waitDone(t, c, submit(t, c, "fal-ai/flux/schnell", "public", nil).ID)
+	a := ev[len(ev)-1].Assets[0]
+	if !strings.HasPrefix(a.URL, "https://cdn.example.com/pub/users/") || !strings.HasSuffix(a.URL, ".png") || len(strings.Split(a.URL, "-")) < 2 {
+		t.Fatalf("public url %q", a.URL)
+	}
+}
+
+// openDB opens the studio's database file directly, as a crash would have left it.
+func openDB(t *testing.T, dir string) *sql.DB {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "falstudio.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestRestartResumesEveryJobOnce(t *testing.T) {
+	dir := t.TempDir()
+	sim := falsim.NewTest(t, falsim.Options{QueuePolls: 1 << 20})
+	st := testutil.NewStudio(t, testutil.StudioOptions{Env: sim.URLs().Env(), DataDir: dir, App: fastRunner})
+	c := st.NewClient(t)
+	c.SignUp("restart@example.com", goodPassword)
+	c.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": "sim-key"})
+	queued := submit(t, c, "fal-ai/flux/dev", "waiting in the queue", nil)
+	saving := submit(t, c, "fal-ai/flux/dev", "caught while saving", map[string]any{"num_images": 2})
+	waitStatus(t, c, queued.ID, "queued", func(g generationJSON) bool { return g.QueuePosition != nil })
+	st.Stop()
+
+	// Forge what a kill at the worst moments leaves behind:
+	db := openDB(t, dir)
+	// (1) a job caught mid-submit;
+	mustExec(t, db, `INSERT INTO generations (id, user_id, model, prompt, status, created_at, updated_at)
+		SELECT 'midsubmit', user_id, model, 'x', 'submitting', created_at, updated_at FROM generations WHERE id = $1`, queued.ID)
+	// (2) a job killed while saving: fal finished, outputs planned, the first object uploaded
+	//     under its chosen key, its asset row never inserted.
+	sim.SetOptions(falsim.Options{})
+	st = testutil.NewStudio(t, testutil.StudioOptions{Env: sim.URLs().Env(), DataDir: dir, App: fastRunner})
+	c2 := st.NewClient(t)
+	c2.Do("POST", "/api/auth/login", map[string]string{"email": "restart@example.com", "password": goodPassword})
+	for _, id := range []string{queued.ID, saving.ID} {
+		ev := waitDone(t, c2, id)
+		if last := ev[len(ev)-1]; last.Status != "succeeded" {
+			t.Fatalf("%s after restart: %+v", id, last)
+		}
+	}
+	g := decodeGen(t, c2.Do("GET", "/api/generations/midsubmit", nil))
+	if g.Status != "failed" || g.Error == nil || g.Error.Code != "interrupted" {
+		t.Fatalf("mid-submit job: %+v", g)
+	}
+	if sim.Count("submit") != 2 {
+		t.Fatalf("fal got %d submits, want 2 (nothing resent)", sim.Count("submit"))
+	}
+	assertOneObjectPerAsset(t, st, db)
+
+	// Now the crash while saving: rewind the second job to "saving" with its first asset row gone
+	// but its object still on disk, as if the process died between upload and insert.
+	st.Stop()
+	var assetID, key string
+	if err := db.QueryRow(`SELECT a.id, a.storage_key FROM assets a JOIN outputs o ON o.asset_id = a.id WHERE a.generation_id = $1 AND o.idx = 0`, saving.ID).Scan(&assetID, &key); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, `DELETE FROM assets WHERE id = $1`, assetID)
+	mustExec(t, db, `UPDATE generations SET status = 'saving', completed_at = NULL, lease_until = 9999999999999, lease_owner = 'dead' WHERE id = $1`, saving.ID)
+	st = testutil.NewStudio(t, testutil.StudioOptions{Env: sim.URLs().Env(), DataDir: dir, App: fastRunner})
+	c3 := st.NewClient(t)
+	c3.Do("POST", "/api/auth/login", map[string]string{"email": "restart@example.com", "password": goodPassword})
+	ev := waitDone(t, c3, saving.ID)
+	last := ev[len(ev)-1]
+	if last.Status != "succeeded" || len(last.Assets) != 2 {
+		t.Fatalf("resumed save: %+v", last)
+	}
+	if last.Assets[0].ID != assetID {
+		t.Fatalf("the resumed save chose a new asset id")
+	}
+	var k2 string
+	db.QueryRow(`SELECT storage_key FROM assets WHERE id = $1`, assetID).Scan(&k2)
+	if k2 != key {
+		t.Fatalf("the resumed save wrote a new object %s (was %s)", k2, key)
+	}
+	assertOneObjectPerAsset(t, st, db)
+	if sim.Count("submit") != 2 {
+		t.Fatal("a resumed job was resubmitted")
+	}
+}
+
+func assertOneObjectPerAsset(t *testing.T, st *testutil.Studio, db *sql.DB) {
+	t.Helper()
+	var assets int
+	db.QueryRow(`SELECT count(*) FROM assets`).Scan(&assets)
+	if files := countFiles(t, filepath.Join(st.DataDir, "media")); files != assets {
+		t.Fatalf("%d objects for %d assets", files, assets)
+	}
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func waitStatus(t *testing.T, c *testutil.Client, id, status string, extra func(generationJSON) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g := decodeGen(t, c.Do("GET", "/api/generations/"+id, nil))
+		if g.Status == status && (extra == nil || extra(g)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never reached %s: %+v", id, status, g)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestOrphanSweepAndFailedInsert(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{}, nil, "")
+	c := g.user(t, "orphan@example.com", "sim-key")
+	ev := waitDone(t, c, submit(t, c, "fal-ai/flux/schnell", "orphan", map[string]any{"num_images": 2}).ID)
+	gen := ev[len(ev)-1]
+	db := openDB(t, g.studio.DataDir)
+	// An object whose asset row is gone (a failed insert the process did not survive).
+	mustExec(t, db, `DELETE FROM assets WHERE id = $1`, gen.Assets[0].ID)
+	mustExec(t, db, `UPDATE generations SET completed_at = 0 WHERE id = $1`, gen.ID)
+	before := countFiles(t, filepath.Join(g.studio.DataDir, "media"))
+	if n := g.studio.App.Generations().SweepOrphans(context.Background(), time.Now()); n != 1 {
+		t.Fatalf("swept %d", n)
+	}
+	if after := countFiles(t, filepath.Join(g.studio.DataDir, "media")); after != before-1 {
+		t.Fatalf("objects %d → %d", before, after)
+	}
+	if m := c.Do("GET", gen.Assets[1].URL, nil); m.Status != 200 {
+		t.Fatal("the sweep removed an owned object")
+	}
+}
