@@ -64,12 +64,13 @@ func (s *Server) cancelGeneration(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	userID, id := currentUser(ctx).ID, r.PathValue("id")
+	// Subscribe before the first read, so a change between the two is not missed.
+	changes, unsubscribe := s.Generations.Broker().Subscribe(id)
+	defer unsubscribe()
 	g, err := s.Generations.Get(ctx, userID, id)
 	if err != nil {
 		return err
 	}
-	changes, unsubscribe := s.Generations.Broker().Subscribe(id)
-	defer unsubscribe()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -105,7 +106,6 @@ func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error 
 				return nil
 			}
 			_ = rc.Flush()
-			continue
 		case <-changes:
 		}
 		if g, err = s.Generations.Get(ctx, userID, id); err != nil {
