@@ -1,0 +1,196 @@
+// End to end: a new user, in Debian's Chromium, against the real falstudio binary pointed at the
+// real falsim binary — sign up, save a key, generate, see it in the gallery, reload, reuse its
+// settings, delete it, log out; a moderation error; a video generated and playable.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFalsim, startStudio, launchBrowser, screenshot } from '../lib/harness.mjs';
+
+const PASSWORD = 'a long enough passphrase';
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+let sim, studio, browser;
+
+before(async () => {
+  sim = await startFalsim();
+  studio = await startStudio(sim.env);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await studio?.stop();
+  await sim?.stop();
+});
+
+async function newPage(viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  // The UI must only ever load the studio's own persisted URLs, never the provider's.
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.origin !== new URL(studio.url).origin && !u.protocol.startsWith('blob') && !u.protocol.startsWith('data')) {
+      problems.push(`request to another origin: ${r.url()}`);
+    }
+  });
+  return { context, page, problems };
+}
+
+async function signUp(page, email) {
+  await page.goto(studio.url);
+  await page.getByRole('tab', { name: 'Sign up' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Confirm password').fill(PASSWORD);
+  await page.getByLabel('Confirm password').press('Enter');
+  await page.getByRole('tab', { name: 'Create' }).waitFor();
+}
+
+async function saveKey(page, key) {
+  await page.getByRole('tab', { name: 'Account' }).click();
+  const input = page.getByLabel('fal API key', { exact: true });
+  assert.equal(await input.inputValue(), '', 'the key input is never prefilled');
+  await input.fill(key);
+  await page.getByRole('button', { name: 'Save key' }).click();
+  await page.getByText('Key saved.').waitFor();
+  assert.equal(await page.getByTestId('key-status').textContent(), 'a key is saved');
+  assert.equal(await page.getByLabel('Replace fal API key').inputValue(), '', 'the key input is cleared after saving');
+}
+
+async function generate(page, model, prompt) {
+  await page.getByRole('tab', { name: 'Create' }).click();
+  await page.getByLabel('Model').selectOption(model);
+  await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+  await page.getByLabel('Prompt', { exact: true }).press('Control+Enter');
+}
+
+test('a new user signs up, generates, browses, reuses, deletes and logs out', async () => {
+  const { context, page, problems } = await newPage();
+  // The auth screen refuses a short password before asking the server.
+  await page.goto(studio.url);
+  await screenshot(page, 'auth-desktop');
+  await page.getByRole('tab', { name: 'Sign up' }).click();
+  await page.getByLabel('Email').fill('short@example.com');
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByLabel('Confirm password').fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('alert').filter({ hasText: 'at least 8 characters' }).waitFor();
+
+  await signUp(page, 'e2e@example.com');
+  // No key yet: Generate is disabled and the hint leads to Account.
+  await page.getByLabel('Prompt', { exact: true }).fill('a lighthouse');
+  assert.equal(await page.getByRole('button', { name: 'Generate' }).isDisabled(), true);
+  await page.getByTestId('generate-hint').getByRole('button', { name: 'Go to Account' }).click();
+  await screenshot(page, 'account-desktop');
+  await saveKey(page, 'sim-e2e-key');
+
+  // Credits with an API key explain the ADMIN requirement.
+  await page.getByRole('button', { name: 'Refresh balance' }).click();
+  await page.getByText('require an ADMIN fal API key').waitFor();
+
+  await generate(page, 'fal-ai/flux/schnell', 'a lighthouse at dusk, oil painting');
+  await page.getByTestId('generation-status').filter({ hasText: 'Done' }).waitFor();
+  const img = page.getByTestId('result-media').first();
+  const src = await img.getAttribute('src');
+  assert.match(src, /^\/media\/[a-z0-9]+$/, 'the result shows the persisted asset URL');
+  await page.waitForFunction(() => {
+    const i = document.querySelector('[data-testid="result-media"]');
+    return i && i.complete && i.naturalWidth > 0;
+  });
+  await screenshot(page, 'create-desktop');
+
+  // The gallery lists it, and still does after a reload.
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByTestId('asset-card').first().waitFor();
+  assert.equal(await page.getByTestId('asset-card').count(), 1);
+  await page.reload();
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByTestId('asset-card').first().waitFor();
+  await screenshot(page, 'gallery-desktop');
+
+  // Search narrows the grid; the empty result says so.
+  await page.getByLabel('Search prompts').fill('submarine');
+  await page.getByText('Nothing matches').waitFor();
+  await page.getByLabel('Search prompts').fill('lighthouse');
+  await page.getByTestId('asset-card').first().waitFor();
+
+  // Detail view: Reuse settings loads the model and prompt into Create.
+  await page.getByTestId('asset-card').first().click();
+  await page.getByRole('dialog').waitFor();
+  await screenshot(page, 'detail-desktop');
+  await page.getByRole('button', { name: 'Reuse settings' }).click();
+  assert.equal(await page.getByLabel('Prompt', { exact: true }).inputValue(), 'a lighthouse at dusk, oil painting');
+  assert.equal(await page.getByLabel('Model').inputValue(), 'fal-ai/flux/schnell');
+
+  // Delete with confirmation; the gallery is empty again and leads to Create.
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByTestId('asset-card').first().click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByText('Your gallery is empty').waitFor();
+  const media = await page.request.get(studio.url + src);
+  assert.equal(media.status(), 404, 'the deleted media is gone');
+
+  // Log out: back to the login screen, and the old session no longer works.
+  await page.getByRole('tab', { name: 'Account' }).click();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  const me = await page.request.get(studio.url + '/api/me');
+  assert.equal(me.status(), 401);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('moderation errors show the provider message', async () => {
+  const { context, page, problems } = await newPage();
+  await signUp(page, 'moderation@example.com');
+  await saveKey(page, 'sim-mod-key');
+  await generate(page, 'fal-ai/flux/dev', 'something blocked by the checker');
+  await page.getByTestId('generation-status').filter({ hasText: 'Failed' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Blocked by provider safety/content policy: ' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a video is generated and plays', async () => {
+  const { context, page, problems } = await newPage();
+  await signUp(page, 'video@example.com');
+  await saveKey(page, 'sim-video-key');
+  await generate(page, 'fal-ai/veo3', 'waves rolling onto a beach');
+  await page.getByTestId('generation-status').filter({ hasText: 'Done' }).waitFor();
+  const video = page.locator('video[data-testid="result-media"]');
+  await video.waitFor();
+  const played = await video.evaluate(async (v) => {
+    v.muted = true;
+    await v.play();
+    await new Promise((r) => setTimeout(r, 600));
+    return { time: v.currentTime, error: v.error ? v.error.code : null, w: v.videoWidth };
+  });
+  assert.equal(played.error, null, 'the video decodes');
+  assert.ok(played.time > 0 && played.w > 0, `the video plays (t=${played.time}, w=${played.w})`);
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByTestId('asset-card').first().waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('every tab at phone width', async () => {
+  const { context, page } = await newPage(PHONE);
+  await page.goto(studio.url);
+  await screenshot(page, 'auth-phone');
+  await signUp(page, 'phone@example.com');
+  await saveKey(page, 'sim-phone-key');
+  await screenshot(page, 'account-phone');
+  await generate(page, 'fal-ai/flux/schnell', 'a tiny robot');
+  await page.getByTestId('generation-status').filter({ hasText: 'Done' }).waitFor();
+  await screenshot(page, 'create-phone');
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByTestId('asset-card').first().waitFor();
+  await screenshot(page, 'gallery-phone');
+  // The tab bar sits at the bottom on a phone.
+  const box = await page.getByRole('tablist', { name: 'Sections' }).boundingBox();
+  assert.ok(box.y > PHONE.height - 120, `tab bar at y=${box.y}`);
+  await context.close();
+});

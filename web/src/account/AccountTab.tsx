@@ -1,0 +1,195 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, type User } from '../lib/api';
+import { Banner } from '../components/Banner';
+
+export function FalKeyForm({ user, onUser }: { user: User; onUser: (u: User) => void }) {
+  const [key, setKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [success, setSuccess] = useState<string | null>(null);
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSuccess(null);
+    if (!key.trim()) return setError('Paste your fal API key first.');
+    setBusy(true);
+    try {
+      const r = await api.saveFalKey(key.trim());
+      setKey('');
+      onUser(r.user);
+      setSuccess('Key saved. It is stored encrypted and never shown again.');
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The key could not be saved.');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async () => {
+    if (!window.confirm('Remove your saved fal API key? You will not be able to generate until you save one again.')) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.removeFalKey();
+      onUser(r.user);
+      setSuccess('Key removed.');
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The key could not be removed.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card" onSubmit={save} aria-busy={busy}>
+      <h2>fal API key</h2>
+      <p className="muted">
+        Status:{' '}
+        <strong data-testid="key-status">{user.hasFalKey ? 'a key is saved' : 'no key saved'}</strong>. Create a key at
+        fal.ai → Account → Keys. Every generation runs on your own key and account.
+      </p>
+      <Banner kind="error">{error}</Banner>
+      <Banner kind="success">{success}</Banner>
+      <div className="field">
+        <label htmlFor="fal-key">{user.hasFalKey ? 'Replace fal API key' : 'fal API key'}</label>
+        <input
+          id="fal-key"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={user.hasFalKey ? '•••••••• (saved — paste a new one to replace it)' : 'key_id:key_secret'}
+          value={key}
+          onChange={(e) => setKey(e.target.value)}
+        />
+      </div>
+      <div className="row">
+        <button className="btn primary" type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Save key'}
+        </button>
+        {user.hasFalKey && (
+          <button className="btn danger-ghost" type="button" onClick={remove} disabled={busy}>
+            Remove key
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function CreditsCard({ user }: { user: User }) {
+  const [state, setState] = useState<{ balance?: string; error?: ApiError | null; busy: boolean }>({ busy: false });
+  const refresh = async () => {
+    setState({ busy: true });
+    try {
+      const r = await api.credits();
+      setState({ busy: false, balance: `${r.balance.toFixed(2)} ${r.currency}` });
+    } catch (err) {
+      setState({ busy: false, error: err instanceof ApiError ? err : new ApiError(0, 'error', 'Could not read the balance.') });
+    }
+  };
+  return (
+    <div className="card">
+      <h2>fal credits</h2>
+      {!user.hasFalKey ? (
+        <p className="muted">Save a fal API key to check your balance.</p>
+      ) : (
+        <>
+          <div className="balance" aria-live="polite">
+            {state.busy ? <span className="skeleton line" /> : state.balance ? <strong data-testid="balance">{state.balance}</strong> : <span className="muted">—</span>}
+          </div>
+          {state.error &&
+            (state.error.code === 'fal_admin_key_required' ? (
+              <Banner kind="info">
+                {state.error.message} Generating images and videos still works with your key; only the balance needs an ADMIN key.
+              </Banner>
+            ) : (
+              <Banner kind="error">{state.error.message}</Banner>
+            ))}
+          <button className="btn" type="button" onClick={refresh} disabled={state.busy}>
+            {state.busy ? 'Checking…' : 'Refresh balance'}
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+function PasswordCard() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [success, setSuccess] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSuccess(null);
+    if (next.length < 8) return setError('The new password must be at least 8 characters long.');
+    if (next !== confirm) return setError('The new passwords do not match.');
+    setBusy(true);
+    try {
+      await api.changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setConfirm('');
+      setSuccess('Password changed. Your other sessions were logged out.');
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The password could not be changed.');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-busy={busy}>
+      <h2>Change password</h2>
+      <Banner kind="error">{error}</Banner>
+      <Banner kind="success">{success}</Banner>
+      <div className="field">
+        <label htmlFor="current-password">Current password</label>
+        <input id="current-password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="new-password">New password</label>
+        <input id="new-password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="new-password-hint" />
+        <small id="new-password-hint" className="hint">At least 8 characters.</small>
+      </div>
+      <div className="field">
+        <label htmlFor="confirm-new-password">Confirm new password</label>
+        <input id="confirm-new-password" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+      </div>
+      <button className="btn" type="submit" disabled={busy}>
+        {busy ? 'Changing…' : 'Change password'}
+      </button>
+    </form>
+  );
+}
+
+export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: (u: User) => void; onLoggedOut: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const logout = async () => {
+    setBusy(true);
+    try {
+      await api.logout();
+    } catch {
+      // the session is gone either way
+    }
+    onLoggedOut();
+  };
+  return (
+    <div className="account-grid">
+      <div className="card">
+        <h2>Account</h2>
+        <p>
+          Signed in as <strong data-testid="account-email">{user.email}</strong>
+        </p>
+        <button className="btn" type="button" onClick={logout} disabled={busy}>
+          Log out
+        </button>
+      </div>
+      <FalKeyForm user={user} onUser={onUser} />
+      <CreditsCard user={user} />
+      <PasswordCard />
+    </div>
+  );
+}

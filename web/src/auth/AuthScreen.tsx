@@ -1,0 +1,92 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, type User } from '../lib/api';
+import { Banner } from '../components/Banner';
+
+export const MIN_PASSWORD = 8;
+
+export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: User) => void; notice?: string | null }) {
+  const [mode, setMode] = useState<'login' | 'signup'>('login');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [success, setSuccess] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSuccess(null);
+    if (!email.trim()) return setError('Enter your email address.');
+    if (password.length < MIN_PASSWORD) return setError(`The password must be at least ${MIN_PASSWORD} characters long.`);
+    if (mode === 'signup' && password !== confirm) return setError('The passwords do not match.');
+    setBusy(true);
+    try {
+      const r = mode === 'signup' ? await api.signup(email, password) : await api.login(email, password);
+      setSuccess(mode === 'signup' ? 'Account created. Welcome!' : 'Logged in.');
+      onAuthenticated(r.user);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'Something went wrong. Try again.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const switchMode = (m: 'login' | 'signup') => {
+    setMode(m);
+    setError(null);
+    setSuccess(null);
+    setConfirm('');
+  };
+
+  return (
+    <div className="center-screen auth-bg">
+      <form className="card auth-card" onSubmit={submit} noValidate aria-busy={busy}>
+        <div className="brand big">
+          <span className="logo" aria-hidden="true">◆</span> fal-studio
+        </div>
+        <p className="muted">Generate images and videos with fal.ai — and keep every result.</p>
+        <div className="segmented" role="tablist" aria-label="Log in or sign up">
+          <button type="button" role="tab" aria-selected={mode === 'login'} className={mode === 'login' ? 'active' : ''} onClick={() => switchMode('login')}>
+            Log in
+          </button>
+          <button type="button" role="tab" aria-selected={mode === 'signup'} className={mode === 'signup' ? 'active' : ''} onClick={() => switchMode('signup')}>
+            Sign up
+          </button>
+        </div>
+        <Banner kind="info">{notice}</Banner>
+        <Banner kind="error">{error}</Banner>
+        <Banner kind="success">{success}</Banner>
+        <div className="field">
+          <label htmlFor="auth-email">Email</label>
+          <input id="auth-email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
+        </div>
+        <div className="field">
+          <label htmlFor="auth-password">Password</label>
+          <input
+            id="auth-password"
+            type="password"
+            autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            minLength={MIN_PASSWORD}
+            required
+            aria-describedby="pw-hint"
+          />
+          <small id="pw-hint" className="hint">
+            At least {MIN_PASSWORD} characters.
+          </small>
+        </div>
+        {mode === 'signup' && (
+          <div className="field">
+            <label htmlFor="auth-confirm">Confirm password</label>
+            <input id="auth-confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} required />
+          </div>
+        )}
+        <button className="btn primary wide" type="submit" disabled={busy}>
+          {busy ? (mode === 'signup' ? 'Creating account…' : 'Logging in…') : mode === 'signup' ? 'Create account' : 'Log in'}
+        </button>
+      </form>
+    </div>
+  );
+}

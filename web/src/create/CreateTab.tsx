@@ -1,0 +1,285 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { api, ApiError, terminal, type Generation, type Model, type User } from '../lib/api';
+import { getAssetUrl, getPrimaryResult } from '../lib/assets';
+import { Banner } from '../components/Banner';
+import { ParamsForm, defaultsOf, type Values } from './ParamsForm';
+import { References, type Ref } from './References';
+import { useElapsed, useGeneration } from './useGeneration';
+
+export interface CreatePreset {
+  model: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  reference: string | null; // a fal URL to use as reference
+  key: number;
+}
+
+const taskLabels: Record<string, string> = {
+  'text-to-image': 'Text to image',
+  'image-edit': 'Image editing',
+  'text-to-video': 'Text to video',
+  'image-to-video': 'Image to video',
+};
+const CUSTOM = '__custom__';
+const customPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,63}){1,5}$/;
+
+export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: CreatePreset | null; onGoAccount: () => void }) {
+  const [models, setModels] = useState<Model[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [modelId, setModelId] = useState('fal-ai/flux/schnell');
+  const [custom, setCustom] = useState('');
+  const [prompt, setPrompt] = useState('');
+  const [values, setValues] = useState<Values>({});
+  const [refs, setRefs] = useState<Ref[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [started, setStarted] = useState<Generation | null>(null);
+  const [gen, setGen] = useGeneration(started);
+  const [cancelMsg, setCancelMsg] = useState<string | null>(null);
+  const promptRef = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    api
+      .models()
+      .then((r) => setModels(r.models))
+      .catch((e) => setLoadError(e instanceof ApiError ? e.message : 'Models could not be loaded.'));
+    api
+      .activeGenerations()
+      .then((r) => {
+        if (r.generations.length > 0) setStarted(r.generations[0]);
+      })
+      .catch(() => {});
+  }, []);
+
+  const model = useMemo(() => (modelId === CUSTOM ? null : models?.find((m) => m.id === modelId) ?? null), [models, modelId]);
+
+  // Reuse settings / use as reference from the gallery.
+  useEffect(() => {
+    if (!preset || !models) return;
+    const known = models.find((m) => m.id === preset.model);
+    let target = preset.model;
+    if (preset.reference) {
+      const cur = known?.reference ? known : models.find((m) => m.reference && m.task === 'image-edit');
+      target = cur?.id ?? target;
+      setModelId(target);
+      setRefs([{ url: preset.reference, preview: preset.reference }]);
+      setPrompt('');
+      setValues(defaultsOf(cur?.params ?? []));
+      return;
+    }
+    if (known) {
+      setModelId(known.id);
+      const { prompt: _p, ...rest } = preset.params as Record<string, unknown>;
+      void _p;
+      const field = known.reference?.field;
+      const refUrls = field ? ([] as unknown[]).concat(rest[field] ?? []).filter((u): u is string => typeof u === 'string') : [];
+      if (field) delete rest[field];
+      setRefs(refUrls.map((u) => ({ url: u, preview: u })));
+      setValues({ ...defaultsOf(known.params), ...rest });
+    } else {
+      setModelId(CUSTOM);
+      setCustom(preset.model);
+      setValues(preset.params);
+    }
+    setPrompt(preset.prompt);
+    promptRef.current?.focus();
+  }, [preset, models]);
+
+  const chooseModel = (id: string) => {
+    setModelId(id);
+    const m = models?.find((x) => x.id === id);
+    setValues(defaultsOf(m?.params ?? []));
+    setRefs((r) => (m?.reference ? r.slice(0, m.reference.max) : []));
+  };
+
+  const groups = useMemo(() => {
+    const g = new Map<string, Model[]>();
+    for (const m of models ?? []) g.set(m.task, [...(g.get(m.task) ?? []), m]);
+    return g;
+  }, [models]);
+
+  const effectiveId = modelId === CUSTOM ? custom.trim() : modelId;
+  const refMin = model?.reference?.min ?? 0;
+  const active = gen !== null && !terminal(gen.status);
+  let blocker: string | null = null;
+  if (!user.hasFalKey) blocker = 'Save your fal API key in Account to start generating.';
+  else if (modelId === CUSTOM && !customPattern.test(effectiveId)) blocker = 'Enter a fal model id like fal-ai/flux/dev.';
+  else if (model?.promptRequired && !prompt.trim()) blocker = 'Write a prompt.';
+  else if (refs.length < refMin) blocker = `Add ${refMin === 1 ? 'a reference image' : `${refMin} reference images`}.`;
+
+  const generate = async () => {
+    if (blocker || busy) return;
+    setBusy(true);
+    setError(null);
+    setCancelMsg(null);
+    const params: Record<string, unknown> = { ...values };
+    if (model?.reference && refs.length) {
+      params[model.reference.field] = model.reference.field.endsWith('s') ? refs.map((r) => r.url) : refs[0].url;
+    }
+    try {
+      const r = await api.generate(effectiveId, prompt.trim(), params);
+      setStarted(r.generation);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The generation could not be started.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const cancel = async () => {
+    if (!gen) return;
+    try {
+      const r = await api.cancel(gen.id);
+      setGen(r.generation);
+      setCancelMsg(r.cancel.message);
+    } catch (err) {
+      setCancelMsg(err instanceof ApiError ? err.message : 'Cancel failed.');
+    }
+  };
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void generate();
+    }
+  };
+
+  return (
+    <div className="create-grid" onKeyDown={onKey}>
+      <div className="card form-card">
+        <h2>Create</h2>
+        <Banner kind="error">{loadError}</Banner>
+        <div className="field">
+          <label htmlFor="model">Model</label>
+          {models === null && !loadError ? (
+            <div className="skeleton line" aria-label="Loading models" />
+          ) : (
+            <select id="model" value={modelId} onChange={(e) => chooseModel(e.target.value)}>
+              {[...groups.entries()].map(([task, list]) => (
+                <optgroup key={task} label={taskLabels[task] ?? task}>
+                  {list.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.name}
+                    </option>
+                  ))}
+                </optgroup>
+              ))}
+              <optgroup label="Other">
+                <option value={CUSTOM}>Custom fal model id…</option>
+              </optgroup>
+            </select>
+          )}
+          {model && <small className="hint">{model.description}</small>}
+        </div>
+        {modelId === CUSTOM && (
+          <div className="field">
+            <label htmlFor="custom-model">Custom model id</label>
+            <input id="custom-model" type="text" placeholder="owner/app/path, e.g. fal-ai/recraft/v3/text-to-image" value={custom} onChange={(e) => setCustom(e.target.value)} spellCheck={false} />
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor="prompt">Prompt</label>
+          <textarea
+            id="prompt"
+            ref={promptRef}
+            rows={4}
+            placeholder={model?.task === 'image-edit' ? 'Describe the change, e.g. "make the sky stormy"' : 'Describe what you want to see…'}
+            value={prompt}
+            onChange={(e) => setPrompt(e.target.value)}
+            maxLength={10000}
+          />
+        </div>
+        {model?.reference && <References refs={refs} max={model.reference.max} onChange={setRefs} />}
+        {model && <ParamsForm params={model.params} values={values} onChange={setValues} />}
+        <Banner kind="error">{error}</Banner>
+        <div className="row">
+          <button className="btn primary" type="button" onClick={generate} disabled={Boolean(blocker) || busy} aria-keyshortcuts="Control+Enter Meta+Enter">
+            {busy ? 'Starting…' : 'Generate'}
+          </button>
+          <small className="hint">Ctrl/⌘ + Enter</small>
+        </div>
+        {blocker && (
+          <p className="hint" data-testid="generate-hint">
+            {blocker}{' '}
+            {!user.hasFalKey && (
+              <button type="button" className="link" onClick={onGoAccount}>
+                Go to Account
+              </button>
+            )}
+          </p>
+        )}
+      </div>
+      <div className="card result-card" aria-live="polite">
+        <Result gen={gen} active={active} onCancel={cancel} cancelMsg={cancelMsg} />
+      </div>
+    </div>
+  );
+}
+
+const statusText: Record<string, string> = {
+  queued: 'Queued',
+  running: 'Generating',
+  saving: 'Saving to your library',
+  succeeded: 'Done',
+  failed: 'Failed',
+  canceled: 'Canceled',
+};
+
+function Result({ gen, active, onCancel, cancelMsg }: { gen: Generation | null; active: boolean; onCancel: () => void; cancelMsg: string | null }) {
+  const elapsed = useElapsed(gen?.createdAt, active);
+  if (!gen) {
+    return (
+      <div className="empty">
+        <div className="empty-art" aria-hidden="true">
+          ✦
+        </div>
+        <p>Your result appears here. Everything you make is kept in your Gallery.</p>
+      </div>
+    );
+  }
+  const primary = getPrimaryResult(gen);
+  return (
+    <div className="result">
+      <div className="status-line">
+        <span className={`pill pill-${gen.status}`} data-testid="generation-status">
+          {statusText[gen.status] ?? gen.status}
+        </span>
+        {gen.status === 'queued' && gen.queuePosition !== null && <span className="muted">Position in queue: {gen.queuePosition}</span>}
+        {active && <span className="muted">{elapsed}s</span>}
+        {active && (gen.status === 'queued' || gen.status === 'running') && (
+          <button className="btn small" type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {cancelMsg && <Banner kind="info">{cancelMsg}</Banner>}
+      {gen.notice && <Banner kind="warning">Notice: {gen.notice}. The file is safe on the studio's disk and will move to object storage when it is back.</Banner>}
+      {gen.error && <Banner kind="error">{gen.error.message}</Banner>}
+      {active && (
+        <>
+          <div className="skeleton media-skeleton" aria-label="Working" />
+          {gen.logs.length > 0 && (
+            <pre className="logs" aria-label="Latest log lines">
+              {gen.logs.slice(-5).map((l) => l.message).join('\n')}
+            </pre>
+          )}
+        </>
+      )}
+      {primary && (
+        <div className={gen.assets.length > 1 ? 'result-grid multi' : 'result-grid'}>
+          {gen.assets.map((a) =>
+            a.kind === 'video' ? (
+              <video key={a.id} src={getAssetUrl(a)} controls playsInline className="result-media" data-testid="result-media" />
+            ) : a.kind === 'audio' ? (
+              <audio key={a.id} src={getAssetUrl(a)} controls data-testid="result-media" />
+            ) : (
+              <a key={a.id} href={getAssetUrl(a)} target="_blank" rel="noreferrer">
+                <img src={getAssetUrl(a)} alt={gen.prompt || 'Generated image'} className="result-media" data-testid="result-media" />
+              </a>
+            ),
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+import type { Param } from '../lib/api';
+
+export type Values = Record<string, unknown>;
+
+/** Defaults of a model's parameters (the values shown before the user changes anything). */
+export function defaultsOf(params: Param[]): Values {
+  const v: Values = {};
+  for (const p of params) if (p.default !== undefined && p.default !== null) v[p.name] = p.default;
+  return v;
+}
+
+export function ParamsForm({ params, values, onChange }: { params: Param[]; values: Values; onChange: (v: Values) => void }) {
+  const set = (name: string, value: unknown) => {
+    const next = { ...values };
+    if (value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value))) delete next[name];
+    else next[name] = value;
+    onChange(next);
+  };
+  if (params.length === 0) return null;
+  return (
+    <fieldset className="params">
+      <legend>Settings</legend>
+      {params.map((p) => {
+        const id = `param-${p.name}`;
+        const v = values[p.name];
+        const label = (
+          <span>
+            {p.label}
+            {p.default !== undefined && p.type !== 'boolean' && <small className="hint"> (default {String(p.default)})</small>}
+          </span>
+        );
+        switch (p.type) {
+          case 'enum':
+            return (
+              <div className="field" key={p.name}>
+                <label htmlFor={id}>{label}</label>
+                <select id={id} value={v === undefined ? '' : String(v)} onChange={(e) => set(p.name, e.target.value || undefined)}>
+                  {p.default === undefined && <option value="">Default</option>}
+                  {p.options?.map((o) => (
+                    <option key={o} value={o}>
+                      {o.replace(/_/g, ' ')}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            );
+          case 'boolean':
+            return (
+              <label className="check" key={p.name}>
+                <input id={id} type="checkbox" checked={v === undefined ? Boolean(p.default) : Boolean(v)} onChange={(e) => set(p.name, e.target.checked)} />
+                <span>{p.label}</span>
+              </label>
+            );
+          case 'integer':
+          case 'number':
+            return (
+              <div className="field" key={p.name}>
+                <label htmlFor={id}>{label}</label>
+                <input
+                  id={id}
+                  type="number"
+                  min={p.min}
+                  max={p.max}
+                  step={p.step ?? (p.type === 'integer' ? 1 : 'any')}
+                  value={v === undefined ? '' : String(v)}
+                  placeholder={p.default !== undefined ? String(p.default) : ''}
+                  onChange={(e) => set(p.name, e.target.value === '' ? undefined : Number(e.target.value))}
+                />
+              </div>
+            );
+          case 'seed':
+            return (
+              <div className="field" key={p.name}>
+                <label htmlFor={id}>{p.label}</label>
+                <div className="row tight">
+                  <input
+                    id={id}
+                    type="number"
+                    min={0}
+                    step={1}
+                    placeholder="random"
+                    value={v === undefined ? '' : String(v)}
+                    onChange={(e) => set(p.name, e.target.value === '' ? undefined : Math.trunc(Number(e.target.value)))}
+                  />
+                  <button type="button" className="btn small" aria-label="Random seed" title="Random seed" onClick={() => set(p.name, Math.floor(Math.random() * 2 ** 31))}>
+                    ↻
+                  </button>
+                  <button type="button" className="btn small" aria-label="Clear seed" title="Clear seed (random each time)" onClick={() => set(p.name, undefined)}>
+                    ✕
+                  </button>
+                </div>
+              </div>
+            );
+          default:
+            return (
+              <div className="field" key={p.name}>
+                <label htmlFor={id}>{label}</label>
+                <input id={id} type="text" value={v === undefined ? '' : String(v)} onChange={(e) => set(p.name, e.target.value || undefined)} />
+              </div>
+            );
+        }
+      })}
+    </fieldset>
+  );
+}

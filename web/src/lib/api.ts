@@ -1,0 +1,153 @@
+// The one typed client of the studio's HTTP API (shared/SPEC.md §3). Same origin, cookie session.
+
+export interface User {
+  id: number;
+  email: string;
+  hasFalKey: boolean;
+}
+
+export type Kind = 'image' | 'video' | 'audio';
+
+export interface Asset {
+  id: string;
+  generationId: string;
+  model: string;
+  prompt: string;
+  kind: Kind;
+  url: string;
+  contentType: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  storage: 's3' | 'local';
+  params: Record<string, unknown>;
+  createdAt: string;
+}
+
+export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';
+
+export interface Generation {
+  id: string;
+  model: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  status: Status;
+  queuePosition: number | null;
+  logs: { time: string; message: string }[];
+  error: { code: string; message: string } | null;
+  notice: string | null;
+  assets: Asset[];
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export interface Param {
+  name: string;
+  label: string;
+  type: 'enum' | 'integer' | 'number' | 'boolean' | 'string' | 'seed';
+  options?: string[];
+  min?: number;
+  max?: number;
+  step?: number;
+  default?: unknown;
+  description?: string;
+}
+
+export interface Model {
+  id: string;
+  name: string;
+  task: string;
+  output: Kind;
+  description: string;
+  promptRequired: boolean;
+  reference: { field: string; min: number; max: number } | null;
+  params: Param[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Unauthorized = () => void;
+let onUnauthorized: Unauthorized = () => {};
+
+/** Called whenever the server answers 401: the app returns to the login screen. */
+export function setUnauthorizedHandler(fn: Unauthorized) {
+  onUnauthorized = fn;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: 'include', headers: { Accept: 'application/json' } };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'The studio could not be reached. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    const e = new ApiError(res.status, err?.code ?? 'error', err?.message ?? `The studio answered ${res.status}.`);
+    if (res.status === 401 && path !== '/api/auth/login' && !path.startsWith('/api/me/password')) onUnauthorized();
+    throw e;
+  }
+  return data as T;
+}
+
+export const api = {
+  me: () => request<{ user: User }>('GET', '/api/me'),
+  signup: (email: string, password: string) => request<{ user: User }>('POST', '/api/auth/signup', { email, password }),
+  login: (email: string, password: string) => request<{ user: User }>('POST', '/api/auth/login', { email, password }),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('PUT', '/api/me/password', { currentPassword, newPassword }),
+  saveFalKey: (falKey: string) => request<{ user: User }>('PUT', '/api/me/fal-key', { falKey }),
+  removeFalKey: () => request<{ user: User }>('DELETE', '/api/me/fal-key'),
+  credits: () => request<{ balance: number; currency: string }>('GET', '/api/me/fal-credits'),
+  models: () => request<{ models: Model[] }>('GET', '/api/models'),
+  uploadFile: (file: File) => {
+    const fd = new FormData();
+    fd.append('file', file);
+    return request<{ url: string }>('POST', '/api/uploads', fd);
+  },
+  uploadAsset: (assetId: string) => request<{ url: string }>('POST', '/api/uploads', { assetId }),
+  generate: (model: string, prompt: string, params: Record<string, unknown>) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params }),
+  generation: (id: string) => request<{ generation: Generation }>('GET', `/api/generations/${encodeURIComponent(id)}`),
+  activeGenerations: () => request<{ generations: Generation[] }>('GET', '/api/generations?active=1'),
+  cancel: (id: string) =>
+    request<{ generation: Generation; cancel: { outcome: string; message: string } }>(
+      'POST',
+      `/api/generations/${encodeURIComponent(id)}/cancel`,
+    ),
+  assets: (q: { kind?: string; q?: string; cursor?: string | null; limit?: number }) => {
+    const p = new URLSearchParams();
+    if (q.kind) p.set('kind', q.kind);
+    if (q.q) p.set('q', q.q);
+    if (q.cursor) p.set('cursor', q.cursor);
+    p.set('limit', String(q.limit ?? 30));
+    return request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?${p}`);
+  },
+  deleteAsset: (id: string) => request<void>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
+};
+
+export const terminal = (s: Status) => s === 'succeeded' || s === 'failed' || s === 'canceled';
