@@ -116,7 +116,7 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 	}
 	if m := FTSQuery(q.Search); m != "" {
 		args = append(args, m)
-		where = append(where, "id IN (SELECT asset_id FROM assets_fts WHERE assets_fts MATCH $"+strconv.Itoa(len(args))+")")
+		where = append(where, "seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $"+strconv.Itoa(len(args))+")")
 	} else if strings.TrimSpace(q.Search) != "" {
 		return nil, "", nil // only punctuation: nothing can match
 	}
@@ -176,19 +176,24 @@ func decodeCursor(c string) (int64, string, error) {
 	return ts, id, nil
 }
 
-// FTSQuery turns free text into a safe FTS5 query: each word becomes a quoted prefix term, so
-// no FTS5 syntax a user types (quotes, NEAR, column filters, *) is ever interpreted.
+// FTSQuery turns free text into a safe FTS5 query: each word becomes a quoted term, so no FTS5
+// syntax a user types (quotes, NEAR, column filters, *) is ever interpreted. Only the last word
+// matches as a prefix (search-as-you-type); whole words read far smaller doclists.
 func FTSQuery(text string) string {
 	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	if len(words) > 16 {
 		words = words[:16]
 	}
 	terms := make([]string, 0, len(words))
-	for _, w := range words {
+	for i, w := range words {
 		if len(w) > 64 {
 			w = w[:64]
 		}
-		terms = append(terms, `"`+w+`"*`)
+		t := `"` + w + `"`
+		if i == len(words)-1 {
+			t += "*"
+		}
+		terms = append(terms, t)
 	}
 	return strings.Join(terms, " ")
 }

@@ -67,7 +67,8 @@ CREATE TABLE outputs (
 );
 
 CREATE TABLE assets (
-	id            TEXT PRIMARY KEY,
+	seq           INTEGER PRIMARY KEY, -- stable rowid: the prompt index points at it
+	id            TEXT NOT NULL UNIQUE,
 	user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	generation_id TEXT NOT NULL DEFAULT '',
 	model         TEXT NOT NULL,
@@ -87,14 +88,19 @@ CREATE INDEX assets_user_created ON assets(user_id, created_at DESC, id DESC);
 CREATE INDEX assets_user_kind_created ON assets(user_id, result_kind, created_at DESC, id DESC);
 CREATE INDEX assets_generation ON assets(generation_id);
 
--- Prompt search. A standalone FTS5 table keyed by asset id (assets has a text key, and an
--- external-content table would depend on rowids that VACUUM may change).
-CREATE VIRTUAL TABLE assets_fts USING fts5(prompt, asset_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+-- Prompt search: an external-content FTS5 index over assets.prompt keyed by assets.seq (an
+-- INTEGER PRIMARY KEY, so VACUUM never renumbers it). A match yields seq values straight from
+-- the index, without reading any stored row.
+CREATE VIRTUAL TABLE assets_fts USING fts5(prompt, content = 'assets', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2');
 CREATE TRIGGER assets_fts_insert AFTER INSERT ON assets BEGIN
-	INSERT INTO assets_fts(prompt, asset_id) VALUES (new.prompt, new.id);
+	INSERT INTO assets_fts(rowid, prompt) VALUES (new.seq, new.prompt);
 END;
 CREATE TRIGGER assets_fts_delete AFTER DELETE ON assets BEGIN
-	DELETE FROM assets_fts WHERE asset_id = old.id;
+	INSERT INTO assets_fts(assets_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+END;
+CREATE TRIGGER assets_fts_update AFTER UPDATE OF prompt ON assets BEGIN
+	INSERT INTO assets_fts(assets_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+	INSERT INTO assets_fts(rowid, prompt) VALUES (new.seq, new.prompt);
 END;
 
 -- Objects whose delete failed; retried later by the runner.

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+var words = []string{"fox", "whale", "lighthouse", "forest", "city", "portrait", "neon", "mountain", "river", "robot", "castle", "desert"}
+
+// seedAssets gives a user n assets (and another user n more, so scoping is exercised).
+func seedAssets(b *testing.B, s *Store, n int) int64 {
+	ctx := context.Background()
+	u, _ := s.InsertUser(ctx, fmt.Sprintf("bench%d@example.com", time.Now().UnixNano()), "h")
+	other, _ := s.InsertUser(ctx, fmt.Sprintf("other%d@example.com", time.Now().UnixNano()), "h")
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, uid := range []int64{u.ID, other.ID} {
+		for i := range n {
+			kind := model.KindImage
+			if i%7 == 0 {
+				kind = model.KindVideo
+			}
+			prompt := fmt.Sprintf("a %s and a %s, detailed, number %d", words[i%len(words)], words[(i/3)%len(words)], i)
+			_, err := s.InsertAsset(ctx, &model.Asset{ID: fmt.Sprintf("%d-%06d", uid, i), UserID: uid, Model: "fal-ai/flux/dev", Prompt: prompt,
+				Kind: kind, StorageKey: fmt.Sprintf("users/%d/%d", uid, i), Storage: "local", ContentType: "image/png", Bytes: 1000,
+				CreatedAt: base.Add(time.Duration(i) * time.Second)})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return u.ID
+}
+
+// BenchmarkAssetsPage measures one gallery page (50 assets) for a user with 10,000 assets.
+func BenchmarkAssetsPage(b *testing.B) {
+	s := open(b)
+	uid := seedAssets(b, s, 10_000)
+	ctx := context.Background()
+	_, deep, _ := s.Assets(ctx, AssetQuery{UserID: uid, Limit: 100})
+	for i := 0; i < 50 && deep != ""; i++ { // a cursor ~5,000 assets deep
+		_, deep, _ = s.Assets(ctx, AssetQuery{UserID: uid, Limit: 100, Cursor: deep})
+	}
+	cases := []struct {
+		name string
+		q    AssetQuery
+	}{
+		{"first-page", AssetQuery{UserID: uid, Limit: 50}},
+		{"deep-page", AssetQuery{UserID: uid, Limit: 50, Cursor: deep}},
+		{"kind-video", AssetQuery{UserID: uid, Limit: 50, Kind: model.KindVideo}},
+		{"search-common-word", AssetQuery{UserID: uid, Limit: 50, Search: "fox"}},
+		{"search-two-words", AssetQuery{UserID: uid, Limit: 50, Search: "lighthouse fox"}},
+		{"search-rare", AssetQuery{UserID: uid, Limit: 50, Search: "number 9999"}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				list, _, err := s.Assets(ctx, c.q)
+				if err != nil || len(list) == 0 {
+					b.Fatalf("%d results, %v", len(list), err)
+				}
+			}
+		})
+	}
+}
