@@ -52,6 +52,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 //go:embed testdata/sample.mp4
@@ -86,6 +87,7 @@ type job struct {
 	cancelled                 bool
 	cancelRequested           bool
 	completed                 bool
+	completedAt               time.Time
 }
 
 // Server is a running simulator.
@@ -164,6 +166,16 @@ func (s *Server) Input(requestID string) map[string]any {
 		return j.Input
 	}
 	return nil
+}
+
+// CompletedAt is when a job was first reported COMPLETED (zero while it is not).
+func (s *Server) CompletedAt(requestID string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j := s.jobs[requestID]; j != nil {
+		return j.completedAt
+	}
+	return time.Time{}
 }
 
 // Jobs returns the request ids submitted so far.
@@ -357,6 +369,7 @@ func (s *Server) state(j *job, advance bool) (string, int) {
 		return "IN_PROGRESS", 0
 	}
 	j.completed = true
+	j.completedAt = time.Now()
 	return "COMPLETED", 0
 }
 

@@ -194,6 +194,16 @@ func validateParams(m *Model, p map[string]any) error {
 		}
 		switch d.Type {
 		case "enum":
+			if d.Name == "image_size" {
+				if obj, ok := v.(map[string]any); ok { // fal also takes a custom {width, height}
+					w, okW := number(obj["width"])
+					h, okH := number(obj["height"])
+					if !okW || !okH || len(obj) != 2 || w < 16 || h < 16 || w > 14142 || h > 14142 || w != float64(int64(w)) || h != float64(int64(h)) {
+						return model.Errf(model.CodeInvalidInput, "image_size must be a preset or {width, height} in pixels.")
+					}
+					continue
+				}
+			}
 			sv, ok := v.(string)
 			if !ok {
 				return bad()

@@ -332,6 +332,14 @@ func TestGenerationErrors(t *testing.T) {
 			t.Errorf("%v: %d %s", body, r.Status, r.Body)
 		}
 	}
+	// image_size also takes custom pixel dimensions.
+	sized := submit(t, c, "fal-ai/flux/dev", "custom size", map[string]any{"image_size": map[string]any{"width": 96, "height": 64}})
+	if ev := waitDone(t, c, sized.ID); ev[len(ev)-1].Status != "succeeded" || *ev[len(ev)-1].Assets[0].Width != 96 {
+		t.Fatalf("custom size: %+v", ev[len(ev)-1])
+	}
+	if r := c.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/dev", "prompt": "x", "params": map[string]any{"image_size": map[string]any{"width": 1e9, "height": 1}}}); r.Status != 400 {
+		t.Errorf("absurd image_size: %d", r.Status)
+	}
 	// A well-formed custom model id is accepted.
 	custom := submit(t, c, "someone/custom-app/v2", "", map[string]any{"anything": true})
 	if ev := waitDone(t, c, custom.ID); ev[len(ev)-1].Status != "succeeded" {

@@ -265,3 +265,53 @@ func TestResyncMovesLocalFilesToS3(t *testing.T) {
 		t.Fatalf("s3 copy: %+v %v", obj, err)
 	}
 }
+
+func TestServeFromS3WithRangeAndPresign(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	s := newS3(t, srv, nil, 10*time.Second)
+	local, _ := media.NewLocal(t.TempDir())
+	defer local.Close()
+	st := media.NewStorage(local, s)
+	data := randomBytes(300_000)
+	if _, err := s.Put(context.Background(), "users/1/video/v.mp4", bytes.NewReader(data), int64(len(data)), "video/mp4"); err != nil {
+		t.Fatal(err)
+	}
+	info := media.ObjectInfo{Key: "users/1/video/v.mp4", Storage: "s3", ContentType: "video/mp4", Size: int64(len(data)), ModTime: time.Now(), FileName: "v"}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		media.Serve(w, r, st, info, media.ServeOptions{Presign: r.URL.Query().Get("presign") == "1", Download: r.URL.Query().Get("download") == "1"})
+	})
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	req, _ := http.NewRequest("GET", ts.URL, nil)
+	req.Header.Set("Range", "bytes=100000-100099")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 206 || !bytes.Equal(got, data[100000:100100]) || resp.Header.Get("Content-Range") != "bytes 100000-100099/300000" {
+		t.Fatalf("range from S3: %d %v", resp.StatusCode, resp.Header)
+	}
+	req.Header.Set("Range", "bytes=999999-")
+	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+		t.Fatalf("unsatisfiable range: %d", resp.StatusCode)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.Get(ts.URL + "?presign=1&download=1")
+	if err != nil || resp.StatusCode != http.StatusFound {
+		t.Fatalf("presign: %v %v", resp, err)
+	}
+	if !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("disposition %q", resp.Header.Get("Content-Disposition"))
+	}
+	r2, err := srv.HTTPClient().Get(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r2.Body)
+	r2.Body.Close()
+	if r2.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("presigned URL: %d", r2.StatusCode)
+	}
+}

@@ -1,0 +1,267 @@
+package main_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/falsim"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "falstudio-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "falstudio")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *strings.Builder
+	done chan error
+}
+
+var listening = regexp.MustCompile(`fal-studio listening.*addr=(127\.0\.0\.1:\d+)`)
+
+// start runs the binary in dir with only the given environment (plus PATH/HOME).
+func start(t *testing.T, dir string, env ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "ADDR=127.0.0.1:0"}, env...)
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, logs: &strings.Builder{}, done: make(chan error, 1)}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.logs.WriteString(line + "\n")
+			if m := listening.FindStringSubmatch(line); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	go func() { err := cmd.Wait(); pw.Close(); p.done <- err }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case addr := <-found:
+		p.url = "http://" + addr
+	case err := <-p.done:
+		t.Fatalf("exited at start: %v\n%s", err, p.logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("did not start:\n%s", p.logs.String())
+	}
+	return p
+}
+
+func (p *proc) wait(t *testing.T) int {
+	select {
+	case err := <-p.done:
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not exit")
+	}
+	return -1
+}
+
+func TestStartsWithNoConfigurationAndStopsGracefully(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, dir)
+	resp, err := http.Get(p.url + "/api/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st["ok"] != true || st["storage"] != "local" || st["database"] != "sqlite" {
+		t.Fatalf("status %v", st)
+	}
+	for _, f := range []string{"data/falstudio.db", "data/session_secret", "data/encryption_key"} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if strings.Contains(f, "secret") || strings.Contains(f, "key") {
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s mode %o", f, fi.Mode().Perm())
+			}
+		}
+	}
+	if r, _ := http.Get(p.url + "/"); r == nil || r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || r.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("UI not served: %v", r)
+	}
+	if r, _ := http.Get(p.url + "/gallery/deep/link"); r == nil || r.StatusCode != 200 {
+		t.Fatal("history fallback")
+	}
+	r, err := http.Post(p.url+"/api/auth/signup", "application/json", strings.NewReader(`{"email":"g@example.com","password":"graceful shutdown pw"}`))
+	if err != nil || r.StatusCode != 201 {
+		t.Fatalf("signup: %v %v", r, err)
+	}
+	r.Body.Close()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit code %d\n%s", code, p.logs)
+	}
+	// Secrets stay out of the log.
+	sec, _ := os.ReadFile(filepath.Join(dir, "data", "encryption_key"))
+	if strings.Contains(p.logs.String(), strings.TrimSpace(string(sec))) {
+		t.Fatal("the encryption key was logged")
+	}
+	for _, want := range []string{"request_id=", "user_id=", "method=POST", "path=/api/auth/signup", "status=201", "duration="} {
+		if !strings.Contains(p.logs.String(), want) {
+			t.Errorf("access log lacks %s", want)
+		}
+	}
+}
+
+func TestBadConfigurationStopsWithOneLine(t *testing.T) {
+	for _, env := range []string{"SESSION_SECRET=short", "S3_ENDPOINT=notaurl", "ENCRYPTION_KEY=zz", "DATA_DIR=/proc/forbidden"} {
+		cmd := exec.Command(binary)
+		cmd.Dir = t.TempDir()
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "ADDR=127.0.0.1:0", env}
+		out, err := cmd.CombinedOutput()
+		name := strings.SplitN(env, "=", 2)[0]
+		if err == nil || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 || !strings.Contains(string(out), name) {
+			t.Errorf("%s: err %v, output %q", env, err, out)
+		}
+		if strings.Contains(env, "short") && strings.Contains(string(out), "short") {
+			t.Errorf("secret value echoed: %q", out)
+		}
+	}
+	// .env is read, and the real environment wins over it.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("ALLOW_SIGNUP=maybe\n"), 0o600)
+	cmd := exec.Command(binary)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "ADDR=127.0.0.1:0"}
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "ALLOW_SIGNUP") {
+		t.Errorf(".env not read: %q", out)
+	}
+	p := start(t, dir, "ALLOW_SIGNUP=false")
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.wait(t)
+}
+
+// A real kill -9 while a job waits in fal's queue: after a restart the job completes once.
+func TestKilledWhileQueuedResumesOnce(t *testing.T) {
+	sim := falsim.NewTest(t, falsim.Options{QueuePolls: 1 << 20})
+	var env []string
+	for k, v := range sim.URLs().Env() {
+		env = append(env, k+"="+v)
+	}
+	dir := t.TempDir()
+	p := start(t, dir, env...)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	post := func(method, path, body string) *http.Response {
+		req, _ := http.NewRequest(method, p.url+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		r, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	post("POST", "/api/auth/signup", `{"email":"kill@example.com","password":"kill nine resume"}`).Body.Close()
+	post("PUT", "/api/me/fal-key", `{"falKey":"sim-key"}`).Body.Close()
+	r := post("POST", "/api/generations", `{"model":"fal-ai/flux/schnell","prompt":"survives a crash"}`)
+	var g struct {
+		Generation struct{ ID, Status string } `json:"generation"`
+	}
+	json.NewDecoder(r.Body).Decode(&g)
+	r.Body.Close()
+	if g.Generation.Status != "queued" {
+		t.Fatalf("submitted: %+v", g)
+	}
+
+	// SIGTERM with an event stream open: the stream (an in-flight request, proven by its first
+	// event) ends cleanly, the process exits 0, and the job stays resumable.
+	stream, err := c.Get(p.url + "/api/generations/" + g.Generation.ID + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(stream.Body)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "data: ") {
+		t.Fatalf("first event: %q %v", line, err)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		t.Fatalf("the event stream was cut instead of ended: %v", err)
+	}
+	stream.Body.Close()
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d after SIGTERM", code)
+	}
+
+	p = start(t, dir, env...)
+	p.cmd.Process.Kill() // SIGKILL while the job waits in fal's queue: no shutdown code runs
+	p.wait(t)
+	sim.SetOptions(falsim.Options{})
+	p = start(t, dir, env...)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r, err := c.Get(p.url + "/api/generations/" + g.Generation.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(r.Body).Decode(&g)
+		r.Body.Close()
+		if g.Generation.Status == "succeeded" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after restart: %+v\n%s", g, p.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if sim.Count("submit") != 1 {
+		t.Fatalf("%d submits", sim.Count("submit"))
+	}
+	var list struct{ Assets []any }
+	r, _ = c.Get(p.url + "/api/assets")
+	json.NewDecoder(r.Body).Decode(&list)
+	r.Body.Close()
+	if len(list.Assets) != 1 {
+		t.Fatalf("%d assets", len(list.Assets))
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
