@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -87,6 +86,3 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func errorJSON(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
 }
-
-// logAttrs is a helper to keep the logger import used in one place.
-var _ = slog.String

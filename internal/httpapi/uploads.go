@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -50,9 +51,9 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 				part.Close()
 				continue
 			}
-			u, err := s.Generations.UploadReference(r.Context(), userID, part.FileName(), &limitedPart{r: part, left: generation.MaxUploadBytes})
+			u, err := s.Generations.UploadReference(r.Context(), userID, part.FileName(), media.LimitReader(part, generation.MaxUploadBytes))
 			part.Close()
-			if errors.Is(err, errPartTooLarge) {
+			if errors.Is(err, media.ErrTooLarge) {
 				return model.Errf(model.CodeTooLarge, "The image is larger than 20 MB.")
 			}
 			var mbe *http.MaxBytesError
@@ -70,27 +71,4 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"url": url})
 	return nil
-}
-
-var errPartTooLarge = errors.New("httpapi: upload over the limit")
-
-// limitedPart fails (rather than truncates) once a part passes its limit.
-type limitedPart struct {
-	r    interface{ Read([]byte) (int, error) }
-	left int64
-}
-
-func (l *limitedPart) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, errPartTooLarge
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		return 0, errPartTooLarge
-	}
-	return n, err
 }

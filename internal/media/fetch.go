@@ -243,18 +243,24 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Download, error) {
 		cancel()
 		return nil, fmt.Errorf("%w: the file is %s, not image, video or audio media", ErrUnsafeOutput, ctype)
 	}
-	body := &limitedBody{r: br, left: f.cfg.MaxBytes, close: func() error { cancel(); return resp.Body.Close() }}
+	body := readCloser{LimitReader(br, f.cfg.MaxBytes), closerFunc(func() error { cancel(); return resp.Body.Close() })}
 	return &Download{Body: body, ContentType: ctype, Kind: kind, Size: resp.ContentLength}, nil
 }
 
-// limitedBody fails once more than the limit has been read (never silently truncates).
-type limitedBody struct {
-	r     io.Reader
-	left  int64
-	close func() error
+type closerFunc func() error
+
+func (c closerFunc) Close() error { return c() }
+
+// LimitReader reads at most n bytes from r and fails with ErrTooLarge past that, instead of
+// silently truncating like io.LimitReader.
+func LimitReader(r io.Reader, n int64) io.Reader { return &limited{r: r, left: n} }
+
+type limited struct {
+	r    io.Reader
+	left int64
 }
 
-func (l *limitedBody) Read(p []byte) (int, error) {
+func (l *limited) Read(p []byte) (int, error) {
 	if int64(len(p)) > l.left+1 {
 		p = p[:l.left+1]
 	}
@@ -265,8 +271,6 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-func (l *limitedBody) Close() error { return l.close() }
 
 // Sniff decides a file's type from its first bytes. Only image, video and audio types get a kind;
 // HTML, SVG, scripts and everything else get "".
