@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/falsim"
+	"github.com/falstudio/falstudio/internal/testutil"
 )
 
 var binary string
@@ -38,8 +39,8 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *strings.Builder
-	done chan error
+	logs *testutil.SyncBuffer
+	done chan error // the process exited and all its output was read
 }
 
 var listening = regexp.MustCompile(`fal-studio listening.*addr=(127\.0\.0\.1:\d+)`)
@@ -55,13 +56,15 @@ func start(t *testing.T, dir string, env ...string) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, logs: &strings.Builder{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, logs: &testutil.SyncBuffer{}, done: make(chan error, 1)}
 	found := make(chan string, 1)
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
-			p.logs.WriteString(line + "\n")
+			p.logs.Write([]byte(line + "\n"))
 			if m := listening.FindStringSubmatch(line); m != nil {
 				select {
 				case found <- m[1]:
@@ -70,7 +73,7 @@ func start(t *testing.T, dir string, env ...string) *proc {
 			}
 		}
 	}()
-	go func() { err := cmd.Wait(); pw.Close(); p.done <- err }()
+	go func() { err := cmd.Wait(); pw.Close(); <-scanned; p.done <- err }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	select {
 	case addr := <-found:
