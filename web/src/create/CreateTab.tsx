@@ -37,6 +37,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   const [gen, setGen] = useGeneration(started);
   const [cancelMsg, setCancelMsg] = useState<string | null>(null);
   const promptRef = useRef<HTMLTextAreaElement>(null);
+  const resultRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     api
@@ -119,6 +120,8 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     try {
       const r = await api.generate(effectiveId, prompt.trim(), params);
       setStarted(r.generation);
+      // On a phone the result sits below the form: bring it into view.
+      if (window.matchMedia?.('(max-width: 640px)').matches) resultRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'The generation could not be started.');
     } finally {
@@ -209,7 +212,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
           </p>
         )}
       </div>
-      <div className="card result-card" aria-live="polite">
+      <div className="card result-card" aria-live="polite" ref={resultRef}>
         <Result gen={gen} active={active} onCancel={cancel} cancelMsg={cancelMsg} />
       </div>
     </div>
