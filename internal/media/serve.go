@@ -78,7 +78,6 @@ type lazySeeker struct {
 	storage, key string
 	size, off    int64
 	body         io.ReadCloser
-	err          error
 }
 
 func (l *lazySeeker) Seek(offset int64, whence int) (int64, error) {
@@ -109,16 +108,12 @@ func (l *lazySeeker) Read(p []byte) (int, error) {
 	if l.body == nil {
 		b, _, err := l.st.Open(l.ctx, l.storage, l.key, l.off, -1)
 		if err != nil {
-			l.err = err
 			return 0, err
 		}
 		l.body = b
 	}
 	n, err := l.body.Read(p)
 	l.off += int64(n)
-	if err != nil && err != io.EOF {
-		l.err = err
-	}
 	return n, err
 }
 
