@@ -126,11 +126,22 @@ func TestStartsWithNoConfigurationAndStopsGracefully(t *testing.T) {
 			}
 		}
 	}
-	if r, _ := http.Get(p.url + "/"); r == nil || r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || r.Header.Get("Cache-Control") != "no-cache" {
-		t.Fatalf("UI not served: %v", r)
+	if r, _ := http.Get(p.url + "/"); r == nil || r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || r.Header.Get("Cache-Control") != "no-cache" ||
+		!strings.Contains(r.Header.Get("Content-Security-Policy"), "object-src 'none'") || r.Header.Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("UI not served with its headers: %v", r)
 	}
 	if r, _ := http.Get(p.url + "/gallery/deep/link"); r == nil || r.StatusCode != 200 {
 		t.Fatal("history fallback")
+	}
+	idx, _ := http.Get(p.url + "/")
+	html, _ := io.ReadAll(idx.Body)
+	idx.Body.Close()
+	asset := regexp.MustCompile(`/assets/[^"]+\.js`).FindString(string(html))
+	if r, _ := http.Get(p.url + asset); asset == "" || r == nil || r.StatusCode != 200 || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("hashed asset %q not cached long: %v", asset, r)
+	}
+	if r, _ := http.Get(p.url + "/assets/missing.js"); r == nil || r.StatusCode != 404 {
+		t.Fatal("a missing asset must 404, not fall back to index.html")
 	}
 	r, err := http.Post(p.url+"/api/auth/signup", "application/json", strings.NewReader(`{"email":"g@example.com","password":"graceful shutdown pw"}`))
 	if err != nil || r.StatusCode != 201 {

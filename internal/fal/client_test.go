@@ -331,3 +331,23 @@ func TestAppID(t *testing.T) {
 		}
 	}
 }
+
+// A redirect from a fal route is never followed, so the key cannot travel to another host.
+func TestKeyNeverFollowsARedirect(t *testing.T) {
+	var canaryHits int32
+	canary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt32(&canaryHits, 1)
+	}))
+	defer canary.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, canary.URL+"/steal", http.StatusFound)
+	}))
+	defer srv.Close()
+	c := fal.New(fal.Config{QueueURL: srv.URL, MaxRetries: 1, Sleep: func(context.Context, time.Duration) error { return nil }})
+	if _, err := c.Status(context.Background(), "SECRET:key", "fal-ai/flux/dev", "id"); err == nil {
+		t.Fatal("a redirect answered like a status")
+	}
+	if canaryHits != 0 {
+		t.Fatal("the client followed a redirect to another host")
+	}
+}

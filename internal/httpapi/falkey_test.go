@@ -74,6 +74,9 @@ func TestFalKeyIsNeverLeaked(t *testing.T) {
 		}
 	}
 	seen["log"] = []byte(s.Logs.String())
+	if ck := c.SessionCookie(); ck == "" || strings.Contains(s.Logs.String(), ck) {
+		t.Error("the session cookie appears in the log")
+	}
 	files := dataFiles(t, s.DataDir) // while running: the WAL still holds recent pages
 	for k, v := range files {
 		seen[k] = v
