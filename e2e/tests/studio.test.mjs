@@ -54,16 +54,34 @@ async function saveKey(page, key) {
   assert.equal(await input.inputValue(), '', 'the key input is never prefilled');
   await input.fill(key);
   await page.getByRole('button', { name: 'Save key' }).click();
-  await page.getByText('Key saved.').waitFor();
+  await page.getByText('Key saved. It is stored encrypted').waitFor();
   assert.equal(await page.getByTestId('key-status').textContent(), 'a key is saved');
   assert.equal(await page.getByLabel('Replace fal API key').inputValue(), '', 'the key input is cleared after saving');
+}
+
+async function currentGeneration(page) {
+  const pill = page.getByTestId('generation-status');
+  return (await pill.count()) ? pill.getAttribute('data-generation-id') : null;
+}
+
+// finished waits until a generation other than `previous` shows the given status.
+async function finished(page, previous, status = 'Done') {
+  await page.waitForFunction(
+    ([prev, want]) => {
+      const p = document.querySelector('[data-testid="generation-status"]');
+      return p && p.dataset.generationId !== prev && p.textContent === want;
+    },
+    [previous, status],
+  );
 }
 
 async function generate(page, model, prompt) {
   await page.getByRole('tab', { name: 'Create' }).click();
   await page.getByLabel('Model').selectOption(model);
   await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+  const previous = await currentGeneration(page);
   await page.getByLabel('Prompt', { exact: true }).press('Control+Enter');
+  return previous;
 }
 
 test('a new user signs up, generates, browses, reuses, deletes and logs out', async () => {
@@ -90,8 +108,7 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
   await page.getByRole('button', { name: 'Refresh balance' }).click();
   await page.getByText('require an ADMIN fal API key').waitFor();
 
-  await generate(page, 'fal-ai/flux/schnell', 'a lighthouse at dusk, oil painting');
-  await page.getByTestId('generation-status').filter({ hasText: 'Done' }).waitFor();
+  await finished(page, await generate(page, 'fal-ai/flux/schnell', 'a lighthouse at dusk, oil painting'), 'Done');
   const img = page.getByTestId('result-media').first();
   const src = await img.getAttribute('src');
   assert.match(src, /^\/media\/[a-z0-9]+$/, 'the result shows the persisted asset URL');
@@ -147,8 +164,7 @@ test('moderation errors show the provider message', async () => {
   const { context, page, problems } = await newPage();
   await signUp(page, 'moderation@example.com');
   await saveKey(page, 'sim-mod-key');
-  await generate(page, 'fal-ai/flux/dev', 'something blocked by the checker');
-  await page.getByTestId('generation-status').filter({ hasText: 'Failed' }).waitFor();
+  await finished(page, await generate(page, 'fal-ai/flux/dev', 'something blocked by the checker'), 'Failed');
   await page.getByRole('alert').filter({ hasText: 'Blocked by provider safety/content policy: ' }).waitFor();
   assert.deepEqual(problems, []);
   await context.close();
@@ -158,8 +174,7 @@ test('a video is generated and plays', async () => {
   const { context, page, problems } = await newPage();
   await signUp(page, 'video@example.com');
   await saveKey(page, 'sim-video-key');
-  await generate(page, 'fal-ai/veo3', 'waves rolling onto a beach');
-  await page.getByTestId('generation-status').filter({ hasText: 'Done' }).waitFor();
+  await finished(page, await generate(page, 'fal-ai/veo3', 'waves rolling onto a beach'), 'Done');
   const video = page.locator('video[data-testid="result-media"]');
   await video.waitFor();
   const played = await video.evaluate(async (v) => {
@@ -176,6 +191,41 @@ test('a video is generated and plays', async () => {
   await context.close();
 });
 
+test('an image is used as a reference for an edit, and a custom model runs', async () => {
+  const { context, page, problems } = await newPage();
+  await signUp(page, 'reference@example.com');
+  await saveKey(page, 'sim-ref-key');
+  await finished(page, await generate(page, 'fal-ai/flux/schnell', 'a red bicycle'), 'Done');
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByTestId('asset-card').first().click();
+  await page.getByRole('button', { name: 'Use as reference' }).click();
+  // Back in Create with an edit model and the image as a removable reference.
+  await page.getByRole('button', { name: 'Remove reference 1' }).waitFor();
+  assert.equal(await page.getByLabel('Model').inputValue(), 'fal-ai/flux-pro/kontext');
+  await page.getByLabel('Prompt', { exact: true }).fill('make it blue');
+  let previous = await currentGeneration(page);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await finished(page, previous);
+
+  // A custom model id, found through fal's live catalogue, with a JSON input.
+  await page.getByLabel('Model').selectOption('__custom__');
+  await page.getByLabel('Custom model id').fill('kling');
+  await page.waitForFunction(() => document.querySelectorAll('#live-models option').length > 0);
+  await page.getByLabel('Custom model id').fill('someone/custom-app/v1');
+  await page.getByLabel('Model input (JSON, optional)').fill('not json');
+  await page.getByLabel('Prompt', { exact: true }).fill('custom run');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByRole('alert').filter({ hasText: 'must be a JSON object' }).waitFor();
+  await page.getByLabel('Model input (JSON, optional)').fill('{"image_size": "square"}');
+  previous = await currentGeneration(page);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await finished(page, previous);
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="asset-card"]').length === 3);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('every tab at phone width', async () => {
   const { context, page } = await newPage(PHONE);
   await page.goto(studio.url);
@@ -183,8 +233,7 @@ test('every tab at phone width', async () => {
   await signUp(page, 'phone@example.com');
   await saveKey(page, 'sim-phone-key');
   await screenshot(page, 'account-phone');
-  await generate(page, 'fal-ai/flux/schnell', 'a tiny robot');
-  await page.getByTestId('generation-status').filter({ hasText: 'Done' }).waitFor();
+  await finished(page, await generate(page, 'fal-ai/flux/schnell', 'a tiny robot'), 'Done');
   await screenshot(page, 'create-phone');
   await page.getByRole('tab', { name: 'Gallery' }).click();
   await page.getByTestId('asset-card').first().waitFor();

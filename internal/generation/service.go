@@ -512,3 +512,45 @@ func extOf(name string) string {
 	}
 	return ""
 }
+
+// LiveModel is an entry of fal's live catalogue.
+type LiveModel struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Category    string `json:"category"`
+	Description string `json:"description"`
+}
+
+// SearchModels searches fal's live model catalogue (with the user's key when one is saved,
+// which fal rate-limits more generously; the catalogue itself is public).
+func (s *Service) SearchModels(ctx context.Context, userID int64, q, category string) ([]LiveModel, error) {
+	q, category = strings.TrimSpace(q), strings.TrimSpace(category)
+	if len(q) > 100 || len(category) > 50 {
+		return nil, model.Errf(model.CodeInvalidInput, "The search text is too long.")
+	}
+	key := ""
+	if k, err := s.accounts.FalKey(ctx, userID); err == nil {
+		key = k.Reveal()
+	}
+	page, err := s.fal.Models(ctx, key, fal.ModelQuery{Q: q, Category: category, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LiveModel, 0, len(page.Models))
+	for _, m := range page.Models {
+		if !ValidModelID(m.EndpointID) {
+			continue
+		}
+		var meta struct {
+			DisplayName string `json:"display_name"`
+			Category    string `json:"category"`
+			Description string `json:"description"`
+		}
+		_ = json.Unmarshal(m.Metadata, &meta)
+		if meta.DisplayName == "" {
+			meta.DisplayName = m.EndpointID
+		}
+		out = append(out, LiveModel{ID: m.EndpointID, Name: meta.DisplayName, Category: meta.Category, Description: meta.Description})
+	}
+	return out, nil
+}

@@ -14,6 +14,17 @@ func (s *Server) getModels(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// searchModels searches fal's live catalogue (any result can be used as a custom model id).
+func (s *Server) searchModels(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	list, err := s.Generations.SearchModels(r.Context(), currentUser(r.Context()).ID, q.Get("q"), q.Get("category"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"models": list})
+	return nil
+}
+
 func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Model  string         `json:"model"`

@@ -347,6 +347,30 @@ func TestGenerationErrors(t *testing.T) {
 	}
 }
 
+func TestLiveModelSearch(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{}, nil, "")
+	c := g.user(t, "live@example.com", "")
+	r := c.Do("GET", "/api/models/search?q=kling", nil)
+	var out struct {
+		Models []struct{ ID, Name, Category string }
+	}
+	json.Unmarshal(r.Body, &out)
+	if r.Status != 200 || len(out.Models) != 1 || out.Models[0].ID != "fal-ai/kling-video/v2.1/master/image-to-video" || out.Models[0].Category != "image-to-video" {
+		t.Fatalf("search: %d %s", r.Status, r.Body)
+	}
+	r = c.Do("GET", "/api/models/search?category=text-to-video", nil)
+	json.Unmarshal(r.Body, &out)
+	if len(out.Models) != 1 || out.Models[0].ID != "fal-ai/veo3" {
+		t.Fatalf("category: %s", r.Body)
+	}
+	if r := c.Do("GET", "/api/models/search?q="+strings.Repeat("x", 101), nil); r.Status != 400 {
+		t.Fatalf("long query: %d", r.Status)
+	}
+	if r := g.studio.NewClient(t).Do("GET", "/api/models/search?q=flux", nil); r.Status != 401 {
+		t.Fatalf("anonymous search: %d", r.Status)
+	}
+}
+
 func TestVideoGeneration(t *testing.T) {
 	g := newGenEnv(t, falsim.Options{RunPolls: 1}, nil, "")
 	c := g.user(t, "vid@example.com", "sim-key")

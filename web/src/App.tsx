@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, setUnauthorizedHandler, type Asset, type User } from './lib/api';
+import { getAssetUrl } from './lib/assets';
 import { AuthScreen } from './auth/AuthScreen';
 import { CreateTab, type CreatePreset } from './create/CreateTab';
 import { GalleryTab } from './gallery/GalleryTab';
@@ -61,7 +62,7 @@ export function App() {
   }
 
   const reuse = (a: Asset, asReference: string | null) => {
-    setPreset({ model: a.model, prompt: a.prompt, params: a.params, reference: asReference, key: Date.now() });
+    setPreset({ model: a.model, prompt: a.prompt, params: a.params, reference: asReference, referencePreview: getAssetUrl(a), key: Date.now() });
     setTab('create');
   };
 

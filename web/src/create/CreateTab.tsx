@@ -11,6 +11,7 @@ export interface CreatePreset {
   prompt: string;
   params: Record<string, unknown>;
   reference: string | null; // a fal URL to use as reference
+  referencePreview?: string; // the studio's own URL of that image
   key: number;
 }
 
@@ -28,6 +29,8 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   const [loadError, setLoadError] = useState<string | null>(null);
   const [modelId, setModelId] = useState('fal-ai/flux/schnell');
   const [custom, setCustom] = useState('');
+  const [live, setLive] = useState<{ id: string; name: string; category: string }[]>([]);
+  const [customJSON, setCustomJSON] = useState('');
   const [prompt, setPrompt] = useState('');
   const [values, setValues] = useState<Values>({});
   const [refs, setRefs] = useState<Ref[]>([]);
@@ -52,6 +55,19 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       .catch(() => {});
   }, []);
 
+  // Suggestions from fal's live catalogue while a custom id is typed.
+  useEffect(() => {
+    if (modelId !== CUSTOM) return;
+    const q = custom.trim();
+    const t = window.setTimeout(() => {
+      api
+        .searchModels(q)
+        .then((r) => setLive(r.models))
+        .catch(() => setLive([]));
+    }, 300);
+    return () => window.clearTimeout(t);
+  }, [custom, modelId]);
+
   const model = useMemo(() => (modelId === CUSTOM ? null : models?.find((m) => m.id === modelId) ?? null), [models, modelId]);
 
   // Reuse settings / use as reference from the gallery.
@@ -63,7 +79,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       const cur = known?.reference ? known : models.find((m) => m.reference && m.task === 'image-edit');
       target = cur?.id ?? target;
       setModelId(target);
-      setRefs([{ url: preset.reference, preview: preset.reference }]);
+      setRefs([{ url: preset.reference, preview: preset.referencePreview }]);
       setPrompt('');
       setValues(defaultsOf(cur?.params ?? []));
       return;
@@ -75,12 +91,13 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       const field = known.reference?.field;
       const refUrls = field ? ([] as unknown[]).concat(rest[field] ?? []).filter((u): u is string => typeof u === 'string') : [];
       if (field) delete rest[field];
-      setRefs(refUrls.map((u) => ({ url: u, preview: u })));
+      setRefs(refUrls.map((u) => ({ url: u })));
       setValues({ ...defaultsOf(known.params), ...rest });
     } else {
       setModelId(CUSTOM);
       setCustom(preset.model);
-      setValues(preset.params);
+      setValues({});
+      setCustomJSON(Object.keys(preset.params ?? {}).length ? JSON.stringify(preset.params, null, 2) : '');
     }
     setPrompt(preset.prompt);
     promptRef.current?.focus();
@@ -113,7 +130,19 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     setBusy(true);
     setError(null);
     setCancelMsg(null);
-    const params: Record<string, unknown> = { ...values };
+    setStarted(null); // the previous result gives way at once
+    let params: Record<string, unknown> = { ...values };
+    if (modelId === CUSTOM && customJSON.trim()) {
+      try {
+        const parsed: unknown = JSON.parse(customJSON);
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        params = parsed as Record<string, unknown>;
+      } catch {
+        setBusy(false);
+        setError('The model input must be a JSON object, e.g. {"image_size": "square_hd"}.');
+        return;
+      }
+    }
     if (model?.reference && refs.length) {
       params[model.reference.field] = model.reference.field.endsWith('s') ? refs.map((r) => r.url) : refs[0].url;
     }
@@ -177,7 +206,41 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
         {modelId === CUSTOM && (
           <div className="field">
             <label htmlFor="custom-model">Custom model id</label>
-            <input id="custom-model" type="text" placeholder="owner/app/path, e.g. fal-ai/recraft/v3/text-to-image" value={custom} onChange={(e) => setCustom(e.target.value)} spellCheck={false} />
+            <input
+              id="custom-model"
+              type="text"
+              list="live-models"
+              placeholder="owner/app/path, e.g. fal-ai/recraft/v3/text-to-image"
+              value={custom}
+              onChange={(e) => setCustom(e.target.value)}
+              spellCheck={false}
+              aria-describedby="custom-model-hint"
+            />
+            <datalist id="live-models">
+              {live.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                  {m.category ? ` · ${m.category}` : ''}
+                </option>
+              ))}
+            </datalist>
+            <small id="custom-model-hint" className="hint">
+              Type to search fal's catalogue, or paste any model id.
+            </small>
+          </div>
+        )}
+        {modelId === CUSTOM && (
+          <div className="field">
+            <label htmlFor="custom-input">Model input (JSON, optional)</label>
+            <textarea
+              id="custom-input"
+              rows={3}
+              spellCheck={false}
+              placeholder='{"image_size": "square_hd", "num_images": 1}'
+              value={customJSON}
+              onChange={(e) => setCustomJSON(e.target.value)}
+            />
+            <small className="hint">Sent to the model as is, with the prompt. See the model's page on fal for its fields.</small>
           </div>
         )}
         <div className="field">
@@ -244,7 +307,7 @@ function Result({ gen, active, onCancel, cancelMsg }: { gen: Generation | null; 
   return (
     <div className="result">
       <div className="status-line">
-        <span className={`pill pill-${gen.status}`} data-testid="generation-status">
+        <span className={`pill pill-${gen.status}`} data-testid="generation-status" data-generation-id={gen.id}>
           {statusText[gen.status] ?? gen.status}
         </span>
         {gen.status === 'queued' && gen.queuePosition !== null && <span className="muted">Position in queue: {gen.queuePosition}</span>}

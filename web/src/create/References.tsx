@@ -3,7 +3,7 @@ import { api, ApiError } from '../lib/api';
 
 export interface Ref {
   url: string;
-  preview: string; // a local object URL or the studio's own media URL
+  preview?: string; // a local object URL or the studio's own media URL; never a provider URL
 }
 
 const MAX_BYTES = 20 * 1024 * 1024;
@@ -71,7 +71,13 @@ export function References({ refs, max, onChange }: { refs: Ref[]; max: number; 
       >
         {refs.map((r, i) => (
           <div className="thumb" key={r.url}>
-            <img src={r.preview} alt={`Reference ${i + 1}`} />
+            {r.preview ? (
+              <img src={r.preview} alt={`Reference ${i + 1}`} />
+            ) : (
+              <span className="thumb-placeholder" title="A reference image kept at fal">
+                ref {i + 1}
+              </span>
+            )}
             <button type="button" className="thumb-x" aria-label={`Remove reference ${i + 1}`} onClick={() => onChange(refs.filter((x) => x !== r))}>
               ✕
             </button>

@@ -124,6 +124,11 @@ export const api = {
   removeFalKey: () => request<{ user: User }>('DELETE', '/api/me/fal-key'),
   credits: () => request<{ balance: number; currency: string }>('GET', '/api/me/fal-credits'),
   models: () => request<{ models: Model[] }>('GET', '/api/models'),
+  searchModels: (q: string) =>
+    request<{ models: { id: string; name: string; category: string; description: string }[] }>(
+      'GET',
+      `/api/models/search?q=${encodeURIComponent(q)}`,
+    ),
   uploadFile: (file: File) => {
     const fd = new FormData();
     fd.append('file', file);
