@@ -39,6 +39,8 @@ type Options struct {
 	S3Timeout time.Duration
 	// FalHTTPClient is used for fal calls (tests); nil is a default client.
 	FalHTTPClient *http.Client
+	// FalBackoff replaces the fal client's retry backoff base and cap (tests); 0 is the default.
+	FalBackoff time.Duration
 }
 
 // App is a running studio.
@@ -120,7 +122,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.storage = media.NewStorage(local, s3)
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
-		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient})
+		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
+		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff})
 	gopts := o.Generation
 	gopts.Logger = log
 	gopts.PublicBaseURL = cfg.S3.PublicBaseURL

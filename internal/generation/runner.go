@@ -102,6 +102,9 @@ func (s *Service) step(ctx context.Context, g *model.Generation) {
 		err = s.save(ctx, g)
 	}
 	if err == nil {
+		if g.Failures > 0 { // the run of failures is over
+			_, _ = s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Failures: ptr(0), FailingSince: &time.Time{}})
+		}
 		return
 	}
 	if ctx.Err() != nil {
@@ -110,11 +113,17 @@ func (s *Service) step(ctx context.Context, g *model.Generation) {
 		return
 	}
 	code, msg := classify(err)
-	if transient(err) && s.now().Sub(g.CreatedAt) < s.opts.GiveUpAfter {
-		attempts := g.Attempts + 1
-		next := s.now().Add(backoff(attempts, s.opts.PollMin, 30*time.Second))
-		s.log.Warn("runner: step failed; will retry", "generation_id", g.ID, "attempt", attempts, "err", err)
-		_, _ = s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Attempts: &attempts, NextPollAt: &next, ReleaseLease: true})
+	// A transient failure (fal or storage unreachable) is retried with backoff until failures
+	// have lasted GiveUpAfter without a success in between — a long queue at fal is no failure.
+	since := g.FailingSince
+	if since.IsZero() {
+		since = s.now()
+	}
+	if transient(err) && s.now().Sub(since) < s.opts.GiveUpAfter {
+		failures := g.Failures + 1
+		next := s.now().Add(backoff(failures, s.opts.PollMin, time.Minute))
+		s.log.Warn("runner: step failed; will retry", "generation_id", g.ID, "failures", failures, "err", err)
+		_, _ = s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Failures: &failures, FailingSince: &since, NextPollAt: &next, ReleaseLease: true})
 		return
 	}
 	s.log.Info("generation failed", "generation_id", g.ID, "code", code)

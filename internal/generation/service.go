@@ -41,7 +41,8 @@ type Options struct {
 	PollMin       time.Duration
 	PollMax       time.Duration
 	Lease         time.Duration
-	// GiveUpAfter ends a job that keeps failing transiently (fal or storage unreachable).
+	// GiveUpAfter ends a job whose steps have failed transiently (fal or storage unreachable)
+	// for this long without a success in between.
 	GiveUpAfter time.Duration
 	Now         func() time.Time
 	Logger      *slog.Logger

@@ -226,3 +226,41 @@ func TestOrphanSweepAndFailedInsert(t *testing.T) {
 		t.Fatal("the sweep removed an owned object")
 	}
 }
+
+func TestTransientFailuresRetryThenGiveUp(t *testing.T) {
+	opts := fastRunner
+	opts.FalBackoff = time.Millisecond
+	// fal's status route fails 10 times in a row (more than one call's own retries), then recovers.
+	sim := falsim.NewTest(t, falsim.Options{QueuePolls: 1})
+	st := testutil.NewStudio(t, testutil.StudioOptions{Env: sim.URLs().Env(), App: opts})
+	c := st.NewClient(t)
+	c.SignUp("flaky@example.com", goodPassword)
+	c.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": "sim-key"})
+	sim.SetOptions(falsim.Options{QueuePolls: 1, FailStatus: 10})
+	gen := submit(t, c, "fal-ai/flux/schnell", "survives a flaky fal", nil)
+	ev := waitDone(t, c, gen.ID)
+	if last := ev[len(ev)-1]; last.Status != "succeeded" {
+		t.Fatalf("after transient failures: %+v", last)
+	}
+	var failures int
+	openDB(t, st.DataDir).QueryRow(`SELECT failures FROM generations WHERE id = $1`, gen.ID).Scan(&failures)
+	if failures != 0 {
+		t.Fatalf("failures not reset after success: %d", failures)
+	}
+	if sim.Count("submit") != 1 {
+		t.Fatal("a retry resubmitted the job")
+	}
+
+	// Failures that never stop end the job once they have lasted GiveUpAfter.
+	opts.Generation.GiveUpAfter = 50 * time.Millisecond
+	sim2 := falsim.NewTest(t, falsim.Options{QueuePolls: 1})
+	st2 := testutil.NewStudio(t, testutil.StudioOptions{Env: sim2.URLs().Env(), App: opts})
+	c2 := st2.NewClient(t)
+	c2.SignUp("down@example.com", goodPassword)
+	c2.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": "sim-key"})
+	sim2.SetOptions(falsim.Options{QueuePolls: 1, FailStatus: 1 << 30})
+	ev = waitDone(t, c2, submit(t, c2, "fal-ai/flux/schnell", "fal is down", nil).ID)
+	if last := ev[len(ev)-1]; last.Status != "failed" || last.Error == nil || last.Error.Code != "fal_unavailable" {
+		t.Fatalf("after a long outage: %+v", last)
+	}
+}

@@ -85,11 +85,13 @@ type Generation struct {
 	UpdatedAt     time.Time
 	CompletedAt   *time.Time
 	// Runner bookkeeping.
-	Attempts    int
-	NextPollAt  time.Time
-	LeaseUntil  time.Time
-	ResultJSON  json.RawMessage // fal's result, kept so saving can resume after a crash
-	CancelAsked bool
+	Attempts     int       // status polls so far
+	Failures     int       // consecutive transient failures
+	FailingSince time.Time // zero when the last step succeeded
+	NextPollAt   time.Time
+	LeaseUntil   time.Time
+	ResultJSON   json.RawMessage // fal's result, kept so saving can resume after a crash
+	CancelAsked  bool
 }
 
 // Asset is one stored output file.

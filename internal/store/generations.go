@@ -12,7 +12,7 @@ import (
 )
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
-	error_code, error_message, notice, result_json, cancel_requested, attempts, next_poll_at, lease_until,
+	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_until,
 	created_at, updated_at, completed_at`
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
@@ -20,10 +20,10 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var params, logs, result string
 	var qp sql.NullInt64
 	var cancel int
-	var nextPoll, lease, created, updated int64
+	var nextPoll, lease, created, updated, failingSince int64
 	var completed sql.NullInt64
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
-		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &nextPoll, &lease,
+		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &lease,
 		&created, &updated, &completed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -44,6 +44,9 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	}
 	g.CancelAsked = cancel != 0
 	g.NextPollAt, g.LeaseUntil = msToTime(nextPoll), msToTime(lease)
+	if failingSince > 0 {
+		g.FailingSince = msToTime(failingSince)
+	}
 	g.CreatedAt, g.UpdatedAt, g.CompletedAt = msToTime(created), msToTime(updated), nullMsToTime(completed)
 	return &g, nil
 }
@@ -118,6 +121,8 @@ type GenerationUpdate struct {
 	CancelAsked   *bool
 	NextPollAt    *time.Time
 	Attempts      *int
+	Failures      *int
+	FailingSince  *time.Time // the zero time clears it
 	ReleaseLease  bool
 	// OnlyIfStatus makes the update conditional (compare-and-set on the status).
 	OnlyIfStatus []string
@@ -173,6 +178,16 @@ func (s *Store) UpdateGeneration(ctx context.Context, id string, u GenerationUpd
 	}
 	if u.Attempts != nil {
 		add("attempts", *u.Attempts)
+	}
+	if u.Failures != nil {
+		add("failures", *u.Failures)
+	}
+	if u.FailingSince != nil {
+		var ms int64
+		if !u.FailingSince.IsZero() {
+			ms = u.FailingSince.UnixMilli()
+		}
+		add("failing_since", ms)
 	}
 	if u.ReleaseLease {
 		add("lease_until", 0)

@@ -41,7 +41,9 @@ CREATE TABLE generations (
 	notice           TEXT NOT NULL DEFAULT '',
 	result_json      TEXT NOT NULL DEFAULT '', -- fal's result, kept so saving resumes after a crash
 	cancel_requested INTEGER NOT NULL DEFAULT 0,
-	attempts         INTEGER NOT NULL DEFAULT 0,
+	attempts         INTEGER NOT NULL DEFAULT 0, -- status polls so far (the interval grows with them)
+	failures         INTEGER NOT NULL DEFAULT 0, -- consecutive transient failures
+	failing_since    INTEGER NOT NULL DEFAULT 0, -- when the current run of failures began
 	next_poll_at     INTEGER NOT NULL DEFAULT 0,
 	lease_owner      TEXT NOT NULL DEFAULT '',
 	lease_until      INTEGER NOT NULL DEFAULT 0,
