@@ -83,6 +83,8 @@ func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	rc := http.NewResponseController(w)
+	// The server's ReadTimeout would otherwise cancel a stream that outlives it.
+	_ = rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")

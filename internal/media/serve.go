@@ -63,7 +63,10 @@ func Serve(w http.ResponseWriter, r *http.Request, st *Storage, obj ObjectInfo, 
 	h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
 	h.Set("Content-Type", obj.ContentType)
 	// Long downloads set their own deadline instead of a global WriteTimeout.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(6 * time.Hour))
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(6 * time.Hour))
+	_ = rc.SetReadDeadline(time.Time{}) // ReadTimeout would cancel a long download's context
+
 	rs := &lazySeeker{ctx: r.Context(), st: st, storage: obj.Storage, key: obj.Key, size: obj.Size}
 	defer rs.Close()
 	// A storage error after the headers went out shows as a short body; the browser retries.
