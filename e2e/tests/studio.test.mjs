@@ -88,6 +88,8 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
   const { context, page, problems } = await newPage();
   // The auth screen refuses a short password before asking the server.
   await page.goto(studio.url);
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  assert.equal(await page.getByText('Your session ended').count(), 0, 'no session notice on a first visit');
   await screenshot(page, 'auth-desktop');
   await page.getByRole('tab', { name: 'Sign up' }).click();
   await page.getByLabel('Email').fill('short@example.com');
@@ -156,6 +158,21 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
   await page.getByRole('button', { name: 'Log in' }).waitFor();
   const me = await page.request.get(studio.url + '/api/me');
   assert.equal(me.status(), 401);
+
+  // A session that ends while in use (here: revoked by a password change elsewhere) returns
+  // to the login screen with a notice on the next request.
+  await page.getByLabel('Email').fill('e2e@example.com');
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('tab', { name: 'Gallery' }).waitFor();
+  const other = await browser.newContext();
+  const login = await other.request.post(studio.url + '/api/auth/login', { data: { email: 'e2e@example.com', password: PASSWORD } });
+  assert.equal(login.status(), 200);
+  const changed = await other.request.put(studio.url + '/api/me/password', { data: { currentPassword: PASSWORD, newPassword: PASSWORD + '!' } });
+  assert.equal(changed.status(), 204);
+  await other.close();
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByText('Your session ended. Log in again.').waitFor();
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, setUnauthorizedHandler, type Asset, type User } from './lib/api';
 import { getAssetUrl } from './lib/assets';
 import { AuthScreen } from './auth/AuthScreen';
@@ -24,6 +24,8 @@ export function App() {
   const [tab, setTabState] = useState<Tab>(tabFromHash);
   const [preset, setPreset] = useState<CreatePreset | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const signedIn = useRef(false);
+  signedIn.current = user !== null;
 
   const setTab = useCallback((t: Tab) => {
     setTabState(t);
@@ -32,8 +34,9 @@ export function App() {
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
+      // Only a session that ended while in use deserves a notice, not a first visit.
+      if (signedIn.current) setNotice('Your session ended. Log in again.');
       setUser(null);
-      setNotice('Your session ended. Log in again.');
     });
     api
       .me()
