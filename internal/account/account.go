@@ -91,9 +91,6 @@ func New(st *store.Store, box *secret.Box, sessionKey []byte, o Options) (*Servi
 	}, nil
 }
 
-// AllowSignup reports whether sign-up is open.
-func (s *Service) AllowSignup() bool { return s.allowSignup }
-
 var errInvalidCredentials = model.Errf(model.CodeInvalidCredentials, "The email or password is incorrect.")
 
 // throttle spends a token for the IP and for the email; either running out answers rate_limited.

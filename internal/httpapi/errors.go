@@ -27,13 +27,6 @@ var statusFor = map[string]int{
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	"method_not_allowed":         http.StatusMethodNotAllowed,
 	"conflict":                   http.StatusConflict,
-	"fal_key_invalid":            http.StatusUnprocessableEntity,
-	"fal_admin_key_required":     http.StatusUnprocessableEntity,
-	"fal_account_locked":         http.StatusUnprocessableEntity,
-	"content_blocked":            http.StatusUnprocessableEntity,
-	"fal_invalid_input":          http.StatusUnprocessableEntity,
-	"fal_unavailable":            http.StatusBadGateway,
-	"storage_unavailable":        http.StatusServiceUnavailable,
 }
 
 type errorBody struct {
@@ -45,11 +38,12 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
-// codedError is any error that carries a SPEC code and a human message (model.Error, fal.Error).
+// codedError is an error that carries a SPEC code, a human message and its status (fal.Error).
 type codedError interface {
 	error
 	ErrorCode() string
 	ErrorMessage() string
+	HTTPStatus() int
 }
 
 // writeError renders err as the SPEC error body. Unknown errors are logged once, here, and
@@ -57,7 +51,7 @@ type codedError interface {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var me *model.Error
 	var ce codedError
-	code, msg := "", ""
+	code, msg, status := "", "", 0
 	switch {
 	case errors.As(err, &me):
 		code, msg = me.Code, me.Message
@@ -65,14 +59,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Retry-After", strconv.Itoa(me.RetryAfter))
 		}
 	case errors.As(err, &ce):
-		code, msg = ce.ErrorCode(), ce.ErrorMessage()
+		code, msg, status = ce.ErrorCode(), ce.ErrorMessage(), ce.HTTPStatus()
 	case errors.Is(err, store.ErrNotFound):
 		code, msg = model.CodeNotFound, "Not found."
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away
 	}
-	status, known := statusFor[code]
-	if !known {
+	if status == 0 {
+		status = statusFor[code]
+	}
+	if status == 0 {
 		if code != "" {
 			status = http.StatusUnprocessableEntity
 		} else {

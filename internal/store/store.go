@@ -152,12 +152,6 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
-// Checkpoint folds the WAL into the main file (tests scan the files for leaked secrets).
-func (s *Store) Checkpoint(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	return err
-}
-
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }

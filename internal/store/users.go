@@ -108,10 +108,3 @@ func (s *Store) SealedFalKeys(ctx context.Context) (map[int64]string, error) {
 	}
 	return out, rows.Err()
 }
-
-// CountUsers returns how many accounts exist.
-func (s *Store) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
-	return n, err
-}
