@@ -25,7 +25,12 @@ bench: ## benchmarks (figures in docs/benchmarks.md)
 	go test -run '^$$' -bench . -benchmem ./internal/...
 
 fuzz: ## a short fuzz run of each parser of untrusted input
-	go test -run '^$$' -fuzz FuzzCursor -fuzztime 20s ./internal/store
-	go test -run '^$$' -fuzz FuzzFTSQuery -fuzztime 20s ./internal/store
+	go test -run '^$$' -fuzz '^FuzzCursor$$' -fuzztime 20s ./internal/store
+	go test -run '^$$' -fuzz '^FuzzFTSQuery$$' -fuzztime 20s ./internal/store
+	go test -run '^$$' -fuzz '^FuzzObjectKey$$' -fuzztime 20s ./internal/media
+	go test -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime 20s ./internal/media
+	go test -run '^$$' -fuzz '^FuzzHostRules$$' -fuzztime 20s ./internal/media
+	go test -run '^$$' -fuzz '^FuzzExtractOutputs$$' -fuzztime 20s ./internal/fal
+	go test -run '^$$' -fuzz '^FuzzValidModelID$$' -fuzztime 20s ./internal/generation
 
 .PHONY: help run sim test gotest ui fmt bench fuzz

@@ -1,0 +1,91 @@
+package generation
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestCatalogueIsConsistent(t *testing.T) {
+	want := map[string]bool{"fal-ai/flux/schnell": false, "fal-ai/flux/dev": false, "fal-ai/flux-pro/v1.1": false, "fal-ai/flux-pro/kontext": false,
+		"fal-ai/nano-banana": false, "fal-ai/nano-banana/edit": false, "fal-ai/bytedance/seedream/v4/text-to-image": false,
+		"fal-ai/kling-video/v2.1/master/image-to-video": false, "fal-ai/veo3": false, "fal-ai/wan/v2.2-a14b/text-to-video": false,
+		"fal-ai/minimax/hailuo-02/standard/image-to-video": false}
+	tasks := map[string]string{TaskTextToImage: "image", TaskImageEdit: "image", TaskTextToVideo: "video", TaskImageToVideo: "video"}
+	for _, m := range Catalogue() {
+		want[m.ID] = true
+		if !ValidModelID(m.ID) || m.Name == "" || m.Description == "" {
+			t.Errorf("%s: id/name/description", m.ID)
+		}
+		if out, ok := tasks[m.Task]; !ok || out != m.Output {
+			t.Errorf("%s: task %s output %s", m.ID, m.Task, m.Output)
+		}
+		needsRef := m.Task == TaskImageEdit || m.Task == TaskImageToVideo
+		if needsRef != (m.Reference != nil) {
+			t.Errorf("%s: reference %v for task %s", m.ID, m.Reference, m.Task)
+		}
+		if r := m.Reference; r != nil && (r.Min < 1 || r.Max < r.Min || (r.Field == "image_url") != (r.Max == 1)) {
+			t.Errorf("%s: reference %+v", m.ID, r)
+		}
+		defaults := map[string]any{}
+		seen := map[string]bool{}
+		for _, p := range m.Params {
+			if seen[p.Name] || p.Label == "" {
+				t.Errorf("%s: param %q duplicated or unlabelled", m.ID, p.Name)
+			}
+			seen[p.Name] = true
+			if p.Default != nil {
+				defaults[p.Name] = p.Default
+			}
+		}
+		// Defaults must pass the catalogue's own validation (the UI sends them as they are).
+		raw, _ := json.Marshal(defaults)
+		var decoded map[string]any
+		json.Unmarshal(raw, &decoded)
+		if m.Reference != nil {
+			if m.Reference.Field == "image_url" {
+				decoded[m.Reference.Field] = "https://v3.fal.media/files/x.png"
+			} else {
+				decoded[m.Reference.Field] = []any{"https://v3.fal.media/files/x.png"}
+			}
+		}
+		if err := validateParams(&m, decoded); err != nil {
+			t.Errorf("%s: defaults refused: %v", m.ID, err)
+		}
+	}
+	for id, ok := range want {
+		if !ok {
+			t.Errorf("curated model %s missing", id)
+		}
+	}
+}
+
+func TestValidModelID(t *testing.T) {
+	for id, ok := range map[string]bool{
+		"fal-ai/flux/dev": true, "owner/app": true, "a/b/c/d/e/f": true, "fal-ai/wan/v2.2-a14b/text-to-video": true,
+		"flux": false, "/fal-ai/flux": false, "fal-ai//flux": false, "fal-ai/../x": false, "fal-ai/./x": false, "fal-ai/flux?x=1": false,
+		"fal-ai/flux dev": false, "a/b/c/d/e/f/g": false, "": false, "fal-ai/flux/": false, "https://evil/x": false,
+	} {
+		if got := ValidModelID(id); got != ok {
+			t.Errorf("%q: %v", id, got)
+		}
+	}
+}
+
+func FuzzValidModelID(f *testing.F) {
+	f.Add("fal-ai/flux/dev")
+	f.Add("../../etc/passwd")
+	f.Fuzz(func(t *testing.T, id string) {
+		if !ValidModelID(id) {
+			return
+		}
+		if strings.ContainsAny(id, "?#% \\:") {
+			t.Fatalf("accepted %q", id)
+		}
+		for _, seg := range strings.Split(id, "/") {
+			if seg == "" || strings.Trim(seg, ".") == "" {
+				t.Fatalf("accepted %q", id)
+			}
+		}
+	})
+}
