@@ -41,7 +41,7 @@ func TestObjectKey(t *testing.T) {
 	if ExtFor("image/jpeg; charset=x") != "jpg" || ExtFor("text/html") != "bin" {
 		t.Fatal("ext")
 	}
-	if NewAssetID() == NewAssetID() {
+	if a, b := NewAssetID(), NewAssetID(); a == b {
 		t.Fatal("ids repeat")
 	}
 }
