@@ -18,6 +18,9 @@ gotest: ## Go tests only, with the race detector
 ui: ## rebuild web/dist from web/src
 	npm --prefix web ci && npm --prefix web run build
 
+lint: ## go vet and staticcheck (pinned, installed by scripts/install-tools.sh)
+	scripts/install-tools.sh && go vet ./... && .tools/bin/staticcheck ./...
+
 fmt: ## gofmt everything
 	gofmt -w $$(git ls-files '*.go')
 
@@ -33,4 +36,4 @@ fuzz: ## a short fuzz run of each parser of untrusted input
 	go test -run '^$$' -fuzz '^FuzzExtractOutputs$$' -fuzztime 20s ./internal/fal
 	go test -run '^$$' -fuzz '^FuzzValidModelID$$' -fuzztime 20s ./internal/generation
 
-.PHONY: help run sim test gotest ui fmt bench fuzz
+.PHONY: help run sim test gotest ui lint fmt bench fuzz

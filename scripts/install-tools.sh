@@ -2,6 +2,7 @@
 # Installs the pinned tools the tests need into .tools/bin (git-ignored). Idempotent.
 #   versitygw v1.8.0 — a real S3-compatible server (SigV4-verifying, maintained), built through the
 #   Go module proxy; the Go tests start it on 127.0.0.1.
+#   staticcheck v0.8.2 (2026.2.2) — the linter scripts/test.sh runs after go vet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$PWD/.tools/bin"
@@ -16,3 +17,13 @@ if [ ! -x "$bin/versitygw" ] || [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 echo "versitygw $VERSITYGW_VERSION: $bin/versitygw"
+
+STATICCHECK_VERSION=v0.8.2
+stamp="$bin/.staticcheck-$STATICCHECK_VERSION"
+if [ ! -x "$bin/staticcheck" ] || [ ! -f "$stamp" ]; then
+  echo "building staticcheck $STATICCHECK_VERSION"
+  GOBIN="$bin" GOFLAGS= go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+  rm -f "$bin"/.staticcheck-*
+  touch "$stamp"
+fi
+echo "staticcheck $STATICCHECK_VERSION: $bin/staticcheck"

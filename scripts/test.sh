@@ -19,6 +19,9 @@ fi
 step "go vet"
 go vet ./...
 
+step "staticcheck"
+.tools/bin/staticcheck ./...
+
 step "web UI: type-check, unit tests, build, committed dist matches"
 scripts/web-check.sh
 
