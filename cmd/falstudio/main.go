@@ -45,6 +45,15 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "check-s3":
+			return checkStorage(ctx, cfg, os.Stdout)
+		default:
+			return fmt.Errorf("unknown command %q (commands: check-s3; no command runs the server)", os.Args[1])
+		}
+	}
+
 	a, err := app.New(ctx, cfg, app.Options{Logger: log, UI: web.Dist(), Version: version})
 	if err != nil {
 		return err

@@ -279,3 +279,35 @@ func TestKilledWhileQueuedResumesOnce(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 }
+
+func TestCheckS3Command(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range srv.Env("checked") {
+		env = append(env, k+"="+v)
+	}
+	run := func(env []string) (string, error) {
+		cmd := exec.Command(binary, "check-s3")
+		cmd.Dir = t.TempDir()
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	// The bucket does not exist yet: a clear failure.
+	if out, err := run(env); err == nil || !strings.Contains(out, "checked") {
+		t.Fatalf("missing bucket: %v %q", err, out)
+	}
+	if err := os.MkdirAll(filepath.Join(srv.Dir, "checked"), 0o700); err != nil { // versitygw's posix backend: a folder is a bucket
+		t.Fatal(err)
+	}
+	out, err := run(env)
+	if err != nil || !strings.Contains(out, "ok: small object") || !strings.Contains(out, "ok: multipart upload") {
+		t.Fatalf("check-s3: %v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(srv.Dir, "checked")); len(entries) > 1 {
+		t.Fatalf("probe objects left behind: %v", entries)
+	}
+	if strings.Contains(out, srv.SecretKey) {
+		t.Fatal("the S3 secret was printed")
+	}
+}
