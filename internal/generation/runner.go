@@ -359,19 +359,31 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 
 // housekeeping retries failed deletes, removes orphaned objects and moves local files to S3.
 func (s *Service) housekeeping(ctx context.Context) {
-	if dels, err := s.st.DuePendingDeletes(ctx, 100); err == nil {
-		for _, d := range dels {
-			if err := s.storage.Delete(ctx, d.Storage, d.Key); err != nil {
-				_ = s.st.AddPendingDelete(ctx, d.Storage, d.Key, s.now().Add(backoff(d.Attempts+1, time.Minute, 6*time.Hour)))
-				continue
-			}
-			_ = s.st.DonePendingDelete(ctx, d.Storage, d.Key)
-		}
-	}
+	s.RetryDeletes(ctx)
 	s.SweepOrphans(ctx, s.now().Add(-10*time.Minute))
 	if s.storage.S3Configured() {
 		s.ResyncLocal(ctx)
 	}
+}
+
+// RetryDeletes retries object deletes that failed, with growing intervals; it returns how many
+// objects are now gone.
+func (s *Service) RetryDeletes(ctx context.Context) int {
+	dels, err := s.st.DuePendingDeletes(ctx, 100)
+	if err != nil {
+		return 0
+	}
+	done := 0
+	for _, d := range dels {
+		if err := s.storage.Delete(ctx, d.Storage, d.Key); err != nil {
+			_ = s.st.AddPendingDelete(ctx, d.Storage, d.Key, s.now().Add(backoff(d.Attempts+1, s.opts.PollMax, 6*time.Hour)))
+			continue
+		}
+		if err := s.st.DonePendingDelete(ctx, d.Storage, d.Key); err == nil {
+			done++
+		}
+	}
+	return done
 }
 
 // SweepOrphans deletes objects of outputs that no asset owns, for jobs finished before cutoff.

@@ -450,7 +450,7 @@ func (s *Service) DeleteAsset(ctx context.Context, userID int64, id string) erro
 	}
 	if err := s.storage.Delete(ctx, a.Storage, a.StorageKey); err != nil {
 		s.log.Warn("object delete failed; will retry", "asset_id", a.ID, "err", err)
-		if qerr := s.st.AddPendingDelete(context.WithoutCancel(ctx), a.Storage, a.StorageKey, s.now().Add(time.Minute)); qerr != nil {
+		if qerr := s.st.AddPendingDelete(context.WithoutCancel(ctx), a.Storage, a.StorageKey, s.now().Add(s.opts.PollMax)); qerr != nil {
 			return qerr
 		}
 	}

@@ -80,6 +80,29 @@ func TestS3StorageOutageAndResync(t *testing.T) {
 	if n := countFiles(t, filepath.Join(srv.Dir, "studio")); n != 1 {
 		t.Fatalf("bucket holds %d objects, want 1", n)
 	}
+
+	// A delete while S3 is down removes the row at once and the object once S3 is back.
+	list := c.Do("GET", "/api/assets", nil).JSON()["assets"].([]any)
+	remaining := list[0].(map[string]any)["id"].(string)
+	srv.Stop()
+	if r := c.Do("DELETE", "/api/assets/"+remaining, nil); r.Status != 204 {
+		t.Fatalf("delete during outage: %d", r.Status)
+	}
+	if r := c.Do("GET", "/api/assets/"+remaining, nil); r.Status != 404 {
+		t.Fatal("the row outlived the delete")
+	}
+	if n := g.studio.App.Generations().RetryDeletes(context.Background()); n != 0 {
+		t.Fatalf("retried %d deletes while S3 is still down", n)
+	}
+	srv.Restart(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for countFiles(t, filepath.Join(srv.Dir, "studio")) != 0 {
+		g.studio.App.Generations().RetryDeletes(context.Background())
+		if time.Now().After(deadline) {
+			t.Fatal("the object was never deleted after the outage")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestPublicBaseURL(t *testing.T) {
