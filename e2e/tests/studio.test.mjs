@@ -228,7 +228,11 @@ test('an image is used as a reference for an edit, and a custom model runs', asy
   await page.getByLabel('Model').selectOption('__custom__');
   await page.getByLabel('Custom model id').fill('kling');
   await page.waitForFunction(() => document.querySelectorAll('#live-models option').length > 0);
+  // A catalogue model's input schema becomes a form.
+  await page.getByLabel('Custom model id').fill('fal-ai/recraft/v3/text-to-image');
+  await page.getByRole('combobox', { name: /image size/i }).waitFor();
   await page.getByLabel('Custom model id').fill('someone/custom-app/v1');
+  await page.getByRole('combobox', { name: /image size/i }).waitFor({ state: 'detached' });
   await page.getByLabel('Model input (JSON, optional)').fill('not json');
   await page.getByLabel('Prompt', { exact: true }).fill('custom run');
   await page.getByRole('button', { name: 'Generate' }).click();

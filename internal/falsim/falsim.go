@@ -657,6 +657,7 @@ var catalogue = []map[string]any{
 	{"endpoint_id": "fal-ai/flux-pro/kontext", "metadata": map[string]any{"display_name": "FLUX.1 Kontext [pro]", "category": "image-to-image", "status": "active"}},
 	{"endpoint_id": "fal-ai/veo3", "metadata": map[string]any{"display_name": "Veo 3", "category": "text-to-video", "status": "active"}},
 	{"endpoint_id": "fal-ai/kling-video/v2.1/master/image-to-video", "metadata": map[string]any{"display_name": "Kling 2.1 Master", "category": "image-to-video", "status": "active"}},
+	{"endpoint_id": "fal-ai/recraft/v3/text-to-image", "metadata": map[string]any{"display_name": "Recraft V3", "category": "text-to-image", "status": "active"}},
 }
 
 func schemaFor(endpoint string) map[string]any {

@@ -25,6 +25,16 @@ func (s *Server) searchModels(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// modelSchema turns any fal model's input schema into a renderable Model (custom models).
+func (s *Server) modelSchema(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.Generations.ModelFromSchema(r.Context(), currentUser(r.Context()).ID, r.URL.Query().Get("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"model": m})
+	return nil
+}
+
 func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Model  string         `json:"model"`

@@ -366,6 +366,35 @@ func TestLiveModelSearch(t *testing.T) {
 	if r := c.Do("GET", "/api/models/search?q="+strings.Repeat("x", 101), nil); r.Status != 400 {
 		t.Fatalf("long query: %d", r.Status)
 	}
+	// A model's OpenAPI input schema becomes a form.
+	r = c.Do("GET", "/api/models/schema?id=fal-ai/recraft/v3/text-to-image", nil)
+	var sm struct {
+		Model struct {
+			ID             string
+			PromptRequired bool
+			Params         []struct {
+				Name, Type string
+				Options    []string
+				Default    any
+				Min, Max   *float64
+			}
+		}
+	}
+	json.Unmarshal(r.Body, &sm)
+	if r.Status != 200 || !sm.Model.PromptRequired || len(sm.Model.Params) != 3 {
+		t.Fatalf("schema: %d %s", r.Status, r.Body)
+	}
+	size, images, seed := sm.Model.Params[0], sm.Model.Params[1], sm.Model.Params[2]
+	if size.Name != "image_size" || size.Type != "enum" || len(size.Options) != 6 || size.Default != "landscape_4_3" ||
+		images.Type != "integer" || *images.Max != 4 || seed.Type != "seed" {
+		t.Fatalf("schema params: %s", r.Body)
+	}
+	if r := c.Do("GET", "/api/models/schema?id=../etc", nil); r.Status != 400 {
+		t.Fatalf("bad id: %d", r.Status)
+	}
+	if r := c.Do("GET", "/api/models/schema?id=nobody/unknown-model", nil); r.Status != 404 && r.Status != 422 {
+		t.Fatalf("unknown model: %d %s", r.Status, r.Body)
+	}
 	if r := g.studio.NewClient(t).Do("GET", "/api/models/search?q=flux", nil); r.Status != 401 {
 		t.Fatalf("anonymous search: %d", r.Status)
 	}

@@ -18,6 +18,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/me/fal-credits", s.authed(s.getFalCredits))
 	mux.Handle("GET /api/models", s.authed(s.getModels))
 	mux.Handle("GET /api/models/search", s.authed(s.searchModels))
+	mux.Handle("GET /api/models/schema", s.authed(s.modelSchema))
 	mux.Handle("POST /api/uploads", s.authed(s.createUpload))
 	mux.Handle("POST /api/generations", s.authed(s.createGeneration))
 	mux.Handle("GET /api/generations", s.authed(s.listGenerations))

@@ -31,6 +31,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   const [custom, setCustom] = useState('');
   const [live, setLive] = useState<{ id: string; name: string; category: string }[]>([]);
   const [customJSON, setCustomJSON] = useState('');
+  const [customModel, setCustomModel] = useState<Model | null>(null);
   const [prompt, setPrompt] = useState('');
   const [values, setValues] = useState<Values>({});
   const [refs, setRefs] = useState<Ref[]>([]);
@@ -68,7 +69,27 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     return () => window.clearTimeout(t);
   }, [custom, modelId]);
 
-  const model = useMemo(() => (modelId === CUSTOM ? null : models?.find((m) => m.id === modelId) ?? null), [models, modelId]);
+  // A custom id's input schema, when fal has one, becomes the same form as a curated model's.
+  useEffect(() => {
+    setCustomModel(null);
+    const id = custom.trim();
+    if (modelId !== CUSTOM || !customPattern.test(id)) return;
+    const t = window.setTimeout(() => {
+      api
+        .modelSchema(id)
+        .then((r) => {
+          setCustomModel(r.model);
+          setValues(defaultsOf(r.model.params));
+        })
+        .catch(() => setCustomModel(null));
+    }, 400);
+    return () => window.clearTimeout(t);
+  }, [custom, modelId]);
+
+  const model = useMemo(
+    () => (modelId === CUSTOM ? customModel : models?.find((m) => m.id === modelId) ?? null),
+    [models, modelId, customModel],
+  );
 
   // Reuse settings / use as reference from the gallery.
   useEffect(() => {
@@ -136,7 +157,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       try {
         const parsed: unknown = JSON.parse(customJSON);
         if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-        params = parsed as Record<string, unknown>;
+        params = { ...params, ...(parsed as Record<string, unknown>) }; // the JSON wins over the form
       } catch {
         setBusy(false);
         setError('The model input must be a JSON object, e.g. {"image_size": "square_hd"}.');
@@ -240,7 +261,9 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
               value={customJSON}
               onChange={(e) => setCustomJSON(e.target.value)}
             />
-            <small className="hint">Sent to the model as is, with the prompt. See the model's page on fal for its fields.</small>
+            <small className="hint">
+              {customModel ? 'Fields here override the settings above.' : "Sent to the model as is, with the prompt. See the model's page on fal for its fields."}
+            </small>
           </div>
         )}
         <div className="field">

@@ -124,6 +124,7 @@ export const api = {
   removeFalKey: () => request<{ user: User }>('DELETE', '/api/me/fal-key'),
   credits: () => request<{ balance: number; currency: string }>('GET', '/api/me/fal-credits'),
   models: () => request<{ models: Model[] }>('GET', '/api/models'),
+  modelSchema: (id: string) => request<{ model: Model }>('GET', `/api/models/schema?id=${encodeURIComponent(id)}`),
   searchModels: (q: string) =>
     request<{ models: { id: string; name: string; category: string; description: string }[] }>(
       'GET',

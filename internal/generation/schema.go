@@ -1,0 +1,240 @@
+package generation
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// maxSchemaParams bounds the form built from a model's schema.
+const maxSchemaParams = 24
+
+// ModelFromSchema fetches a fal model's OpenAPI document and turns its input schema into the
+// same Model shape the curated catalogue uses, so the UI can render a form for any model.
+func (s *Service) ModelFromSchema(ctx context.Context, userID int64, id string) (*Model, error) {
+	if !ValidModelID(id) {
+		return nil, model.Errf(model.CodeInvalidInput, "Enter a fal model id like fal-ai/flux/dev.")
+	}
+	if m := modelByID(id); m != nil {
+		return m, nil
+	}
+	key := ""
+	if k, err := s.accounts.FalKey(ctx, userID); err == nil {
+		key = k.Reveal()
+	}
+	doc, err := s.fal.Schema(ctx, key, id)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := modelFromOpenAPI(id, doc)
+	if !ok {
+		return nil, model.Errf(model.CodeNotFound, "fal has no input schema for %s.", id)
+	}
+	return m, nil
+}
+
+type schemaNode struct {
+	Ref         string                `json:"$ref"`
+	Type        any                   `json:"type"`
+	Title       string                `json:"title"`
+	Description string                `json:"description"`
+	Default     any                   `json:"default"`
+	Enum        []any                 `json:"enum"`
+	Minimum     *float64              `json:"minimum"`
+	Maximum     *float64              `json:"maximum"`
+	MaxItems    *int                  `json:"maxItems"`
+	MinItems    *int                  `json:"minItems"`
+	AnyOf       []schemaNode          `json:"anyOf"`
+	Items       *schemaNode           `json:"items"`
+	Properties  map[string]schemaNode `json:"properties"`
+	Required    []string              `json:"required"`
+	Order       []string              `json:"x-fal-order-properties"`
+	Extra       map[string]any        `json:"-"`
+}
+
+// modelFromOpenAPI finds the input schema (the POST request body of the endpoint, else a schema
+// named …Input) and maps its properties to form parameters.
+func modelFromOpenAPI(id string, raw json.RawMessage) (*Model, bool) {
+	var doc struct {
+		Info struct {
+			Title string         `json:"title"`
+			Meta  map[string]any `json:"x-fal-metadata"`
+		} `json:"info"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]schemaNode `json:"schemas"`
+		} `json:"components"`
+	}
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil, false
+	}
+	resolve := func(n schemaNode) schemaNode {
+		for range 4 {
+			if n.Ref == "" {
+				return n
+			}
+			n = doc.Components.Schemas[strings.TrimPrefix(n.Ref, "#/components/schemas/")]
+		}
+		return n
+	}
+	var input schemaNode
+	if post, ok := doc.Paths["/"+id]["post"]; ok {
+		var op struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema schemaNode `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		}
+		if json.Unmarshal(post, &op) == nil {
+			input = resolve(op.RequestBody.Content["application/json"].Schema)
+		}
+	}
+	if input.Properties == nil {
+		for name, sc := range doc.Components.Schemas {
+			if strings.HasSuffix(name, "Input") && sc.Properties != nil {
+				input = sc
+				break
+			}
+		}
+	}
+	if input.Properties == nil {
+		return nil, false
+	}
+	required := map[string]bool{}
+	for _, r := range input.Required {
+		required[r] = true
+	}
+	m := &Model{ID: id, Name: id, Task: TaskCustom, Output: model.KindImage, Params: []Param{}}
+	for _, w := range []string{"video", "veo", "kling", "hailuo", "wan/"} {
+		if strings.Contains(id, w) {
+			m.Output = model.KindVideo
+		}
+	}
+	if desc, ok := doc.Info.Meta["description"].(string); ok {
+		m.Description = desc
+	}
+	if _, ok := input.Properties["prompt"]; ok {
+		m.PromptRequired = required["prompt"]
+	}
+	names := append([]string{}, input.Order...)
+	var rest []string
+	for name := range input.Properties {
+		if !contains(names, name) {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	names = append(names, rest...)
+	for _, name := range names {
+		prop, ok := input.Properties[name]
+		if !ok {
+			continue
+		}
+		prop = resolve(prop)
+		switch {
+		case name == "prompt", name == "sync_mode":
+			continue
+		case name == "image_url":
+			m.Reference = &Reference{Field: name, Min: boolInt(required[name]), Max: 1}
+			continue
+		case name == "image_urls":
+			maxN := 4
+			if prop.MaxItems != nil && *prop.MaxItems > 0 && *prop.MaxItems < 16 {
+				maxN = *prop.MaxItems
+			}
+			m.Reference = &Reference{Field: name, Min: max(boolInt(required[name]), 1), Max: maxN}
+			continue
+		case strings.HasSuffix(name, "_url") || strings.HasSuffix(name, "_urls"):
+			continue // other media inputs (video_url, mask_url…) are set through the JSON input
+		}
+		if p, ok := paramFrom(name, prop, resolve); ok && len(m.Params) < maxSchemaParams {
+			m.Params = append(m.Params, p)
+		}
+	}
+	return m, true
+}
+
+func paramFrom(name string, n schemaNode, resolve func(schemaNode) schemaNode) (Param, bool) {
+	p := Param{Name: name, Label: n.Title, Description: truncate(n.Description, 300), Default: n.Default}
+	if p.Label == "" {
+		p.Label = strings.ReplaceAll(name, "_", " ")
+	}
+	enum := n.Enum
+	typ, _ := n.Type.(string)
+	for _, alt := range n.AnyOf { // e.g. image_size: a preset enum or a {width,height} object
+		alt = resolve(alt)
+		if len(alt.Enum) > 0 {
+			enum = alt.Enum
+		}
+		if t, _ := alt.Type.(string); typ == "" && t != "null" && t != "object" {
+			typ = t
+		}
+	}
+	switch {
+	case len(enum) > 0:
+		p.Type = "enum"
+		for _, e := range enum {
+			if s, ok := e.(string); ok {
+				p.Options = append(p.Options, s)
+			}
+		}
+		if len(p.Options) == 0 {
+			return p, false
+		}
+		if s, ok := p.Default.(string); !ok || !contains(p.Options, s) {
+			p.Default = nil
+		}
+	case name == "seed" && (typ == "integer" || typ == ""):
+		p.Type, p.Default = "seed", nil
+	case typ == "integer" || typ == "number":
+		p.Type = typ
+		p.Min, p.Max = n.Minimum, n.Maximum
+		if typ == "integer" {
+			one := 1.0
+			p.Step = &one
+		}
+		if _, ok := p.Default.(float64); !ok {
+			p.Default = nil
+		}
+	case typ == "boolean":
+		p.Type = "boolean"
+		if _, ok := p.Default.(bool); !ok {
+			p.Default = nil
+		}
+	case typ == "string":
+		p.Type = "string"
+		if _, ok := p.Default.(string); !ok {
+			p.Default = nil
+		}
+	default:
+		return p, false // objects, arrays: the JSON input covers them
+	}
+	return p, true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
