@@ -56,8 +56,22 @@ func (s *Service) Run(ctx context.Context) {
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	housekeeping := time.NewTicker(time.Minute)
-	defer housekeeping.Stop()
+	// Housekeeping (delete retries, the orphan sweep, re-syncing local files to S3) may upload
+	// large files: it runs beside the job loop, never in its way.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.housekeeping(ctx)
+			}
+		}
+	}()
 	for {
 		free := s.opts.Concurrency - len(sem)
 		if free > 0 {
@@ -85,8 +99,6 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case <-s.wake:
 		case <-t.C:
-		case <-housekeeping.C:
-			s.housekeeping(ctx)
 		}
 		t.Stop()
 	}
