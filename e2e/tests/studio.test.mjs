@@ -139,6 +139,17 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
   await page.getByTestId('asset-card').first().click();
   await page.getByRole('dialog').waitFor();
   await screenshot(page, 'detail-desktop');
+  // Download saves the stored file as an attachment; Copy prompt fills the clipboard.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+  assert.match(download.suggestedFilename(), /\.png$/);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: studio.url });
+  await page.getByRole('button', { name: 'Copy prompt' }).click();
+  await page.getByText('Prompt copied.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'a lighthouse at dusk, oil painting');
+  // Arrow keys and Escape work in the dialog.
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await page.getByTestId('asset-card').first().click();
   await page.getByRole('button', { name: 'Reuse settings' }).click();
   assert.equal(await page.getByLabel('Prompt', { exact: true }).inputValue(), 'a lighthouse at dusk, oil painting');
   assert.equal(await page.getByLabel('Model').inputValue(), 'fal-ai/flux/schnell');
