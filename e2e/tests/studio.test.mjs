@@ -224,6 +224,15 @@ test('an image is used as a reference for an edit, and a custom model runs', asy
   await signUp(page, 'reference@example.com');
   await saveKey(page, 'sim-ref-key');
   await finished(page, await generate(page, 'fal-ai/flux/schnell', 'a red bicycle'), 'Done');
+  // The file picker uploads an image as a removable reference (an HTML file is refused).
+  const png = await (await page.request.get(studio.url + (await page.getByTestId('result-media').first().getAttribute('src')))).body();
+  await page.getByLabel('Model').selectOption('fal-ai/flux-pro/kontext');
+  await page.getByTestId('reference-input').setInputFiles({ name: 'mine.png', mimeType: 'image/png', buffer: png });
+  await page.getByRole('button', { name: 'Remove reference 1' }).click();
+  await page.getByRole('button', { name: 'Remove reference 1' }).waitFor({ state: 'detached' });
+  await page.getByTestId('reference-input').setInputFiles({ name: 'evil.png', mimeType: 'image/png', buffer: Buffer.from('<html><script>1</script></html>') });
+  await page.getByRole('alert').filter({ hasText: 'Upload an image' }).waitFor();
+
   await page.getByRole('tab', { name: 'Gallery' }).click();
   await page.getByTestId('asset-card').first().click();
   await page.getByRole('button', { name: 'Use as reference' }).click();
