@@ -23,12 +23,16 @@ import (
 // Config holds the base URLs and tuning. Zero values take fal's real hosts and defaults.
 type Config struct {
 	QueueURL, RunURL, RestURL, APIURL, CDNURL string
-	HTTPClient                                *http.Client
-	Logger                                    *slog.Logger
-	MaxRetries                                int           // for idempotent calls; default 5
-	BackoffBase                               time.Duration // default 500ms
-	BackoffMax                                time.Duration // default 15s
-	Timeout                                   time.Duration // per attempt; default 60s
+	// SchemaURL is fal's per-model OpenAPI document route, the fallback when the models API
+	// cannot expand a schema. Left empty it defaults to fal.ai only when APIURL is fal's own, so
+	// a client pointed at a simulator never reaches out to the real site.
+	SchemaURL   string
+	HTTPClient  *http.Client
+	Logger      *slog.Logger
+	MaxRetries  int           // for idempotent calls; default 5
+	BackoffBase time.Duration // default 500ms
+	BackoffMax  time.Duration // default 15s
+	Timeout     time.Duration // per attempt; default 60s
 	// Sleep waits between retries; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -36,7 +40,7 @@ type Config struct {
 // DefaultConfig points at fal's real hosts.
 func DefaultConfig() Config {
 	return Config{QueueURL: "https://queue.fal.run", RunURL: "https://fal.run", RestURL: "https://rest.fal.ai",
-		APIURL: "https://api.fal.ai", CDNURL: "https://v3.fal.media"}
+		APIURL: "https://api.fal.ai", CDNURL: "https://v3.fal.media", SchemaURL: "https://fal.ai/api/openapi/queue/openapi.json"}
 }
 
 // Client calls fal.
@@ -49,10 +53,13 @@ type Client struct {
 // New builds a client.
 func New(cfg Config) *Client {
 	d := DefaultConfig()
+	if cfg.SchemaURL == "" && cfg.APIURL != "" && strings.TrimRight(cfg.APIURL, "/") != d.APIURL {
+		d.SchemaURL = ""
+	}
 	for _, p := range []struct {
 		dst *string
 		def string
-	}{{&cfg.QueueURL, d.QueueURL}, {&cfg.RunURL, d.RunURL}, {&cfg.RestURL, d.RestURL}, {&cfg.APIURL, d.APIURL}, {&cfg.CDNURL, d.CDNURL}} {
+	}{{&cfg.QueueURL, d.QueueURL}, {&cfg.RunURL, d.RunURL}, {&cfg.RestURL, d.RestURL}, {&cfg.APIURL, d.APIURL}, {&cfg.CDNURL, d.CDNURL}, {&cfg.SchemaURL, d.SchemaURL}} {
 		if *p.dst == "" {
 			*p.dst = p.def
 		}
@@ -101,16 +108,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // call is one HTTP exchange description.
 type call struct {
-	op      string
-	method  string
-	url     string
-	key     string
-	body    any    // JSON-encoded when not nil
-	raw     []byte // sent as is when body is nil
-	ctype   string
-	retry   bool // idempotent: retried on network errors, 429 and 502/503/504
-	billing bool
-	out     any // decoded on 2xx when not nil
+	op       string
+	method   string
+	url      string
+	key      string
+	body     any    // JSON-encoded when not nil
+	raw      []byte // sent as is when body is nil
+	ctype    string
+	retry    bool // idempotent: retried on network errors, 429 and 502/503/504
+	retry500 bool // also retry 500 (status polls, as fal's own clients do)
+	billing  bool
+	out      any // decoded on 2xx when not nil
 }
 
 // do runs the call with retries (only when c.retry) and returns the 2xx body.
@@ -142,6 +150,9 @@ func (c *Client) do(ctx context.Context, cl call) (int, http.Header, []byte, err
 			if ctx.Err() != nil {
 				return 0, nil, nil, lastErr
 			}
+			if cl.retry {
+				c.log.Debug("fal: retrying after a network error", "op", cl.op, "attempt", i+1)
+			}
 			continue
 		}
 		if status >= 200 && status < 300 {
@@ -153,11 +164,12 @@ func (c *Client) do(ctx context.Context, cl call) (int, http.Header, []byte, err
 			return status, h, body, nil
 		}
 		fe := parseError(cl.op, status, h, body, cl.billing)
+		fe.redact(cl.key)
 		lastErr = fe
-		if !retryable(status, fe) {
+		if !cl.retry || !(retryable(status, fe) || cl.retry500 && status == http.StatusInternalServerError) {
 			return status, h, body, fe
 		}
-		c.log.Debug("fal: retrying", "op", cl.op, "status", status, "attempt", i+1)
+		c.log.Debug("fal: retrying", "op", cl.op, "status", status, "error_type", fe.Type, "attempt", i+1)
 	}
 	return 0, nil, nil, lastErr
 }
@@ -258,12 +270,14 @@ const (
 
 // Submitted is fal's answer to a submit.
 type Submitted struct {
-	RequestID     string `json:"request_id"`
-	Status        string `json:"status"`
-	QueuePosition *int   `json:"queue_position"`
-	StatusURL     string `json:"status_url"`
-	ResponseURL   string `json:"response_url"`
-	CancelURL     string `json:"cancel_url"`
+	RequestID        string `json:"request_id"`
+	GatewayRequestID string `json:"gateway_request_id,omitempty"`
+	Status           string `json:"status"`
+	QueuePosition    *int   `json:"queue_position"`
+	StatusURL        string `json:"status_url"`
+	ResponseURL      string `json:"response_url"`
+	CancelURL        string `json:"cancel_url"`
+	EndpointID       string `json:"-"` // what was submitted; the fallback for building URLs
 }
 
 // Submit queues a job. It is sent exactly once — never retried — because fal has no idempotency
@@ -277,43 +291,88 @@ func (c *Client) Submit(ctx context.Context, key, endpointID string, input any) 
 	if out.RequestID == "" {
 		return nil, &Error{Op: "submit", Code: CodeUnavailable, Message: "fal accepted the job but returned no request id."}
 	}
+	out.EndpointID = endpointID
 	return &out, nil
 }
 
 // Log is one line of a job's log.
 type Log struct {
-	Message   string `json:"message"`
-	Level     string `json:"level"`
-	Timestamp string `json:"timestamp"`
+	Message   string    `json:"message"`
+	Level     string    `json:"level"`
+	Source    string    `json:"source"`
+	Timestamp string    `json:"timestamp"` // as fal sent it
+	Time      time.Time `json:"-"`         // Timestamp parsed; zero when fal sent none or an odd one
 }
 
 // Status is a job's state.
 type Status struct {
 	State         string `json:"status"`
+	RequestID     string `json:"request_id"`
 	QueuePosition *int   `json:"queue_position"`
 	Logs          []Log  `json:"logs"`
-	Error         string `json:"error"`
-	ErrorType     string `json:"error_type"`
+	// Error and ErrorType are set on COMPLETED when fal's infrastructure gave up on the job.
+	Error     string `json:"error"`
+	ErrorType string `json:"error_type"`
+	Metrics   struct {
+		InferenceTime *float64 `json:"inference_time"`
+	} `json:"metrics"`
 }
 
-// Status reads a job's state with its logs.
+// Status reads a job's state with its logs. Status, result and cancel live under the endpoint's
+// owner/app base ("fal-ai/flux/dev" → "fal-ai/flux").
 func (c *Client) Status(ctx context.Context, key, endpointID, requestID string) (*Status, error) {
+	return c.status(ctx, key, c.requestURL(endpointID, requestID, "/status?logs=1"))
+}
+
+// StatusOf is Status through the status_url fal returned at submit, when it is on the configured
+// queue host (anything else is ignored: following it would send the key elsewhere).
+func (c *Client) StatusOf(ctx context.Context, key string, sub *Submitted) (*Status, error) {
+	u := c.follow(sub.StatusURL, sub.EndpointID, sub.RequestID, "/status")
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil, &Error{Op: "status", Code: CodeUnavailable, Message: msgUnavailableFallback, cause: err}
+	}
+	q := pu.Query()
+	q.Set("logs", "1")
+	pu.RawQuery = q.Encode()
+	return c.status(ctx, key, pu.String())
+}
+
+func (c *Client) status(ctx context.Context, key, u string) (*Status, error) {
 	var out Status
-	if _, _, _, err := c.do(ctx, call{op: "status", method: http.MethodGet, url: c.requestURL(endpointID, requestID, "/status?logs=1"), key: key, retry: true, out: &out}); err != nil {
+	if _, _, _, err := c.do(ctx, call{op: "status", method: http.MethodGet, url: u, key: key, retry: true, retry500: true, out: &out}); err != nil {
 		return nil, err
+	}
+	for i := range out.Logs {
+		if t, err := time.Parse(time.RFC3339Nano, out.Logs[i].Timestamp); err == nil {
+			out.Logs[i].Time = t
+		}
 	}
 	return &out, nil
 }
 
 // Result fetches a completed job's output JSON. A model that failed (validation, moderation)
-// answers here with its error.
+// answers here with its error. Call it only after Status said COMPLETED: a job still running
+// is an error (fal_unavailable, Status 202), never an empty result.
 func (c *Client) Result(ctx context.Context, key, endpointID, requestID string) (json.RawMessage, error) {
-	_, _, body, err := c.do(ctx, call{op: "result", method: http.MethodGet, url: c.requestURL(endpointID, requestID, ""), key: key, retry: true})
+	return c.result(ctx, key, c.requestURL(endpointID, requestID, ""))
+}
+
+// ResultOf is Result through the response_url fal returned, when it is on the queue host.
+func (c *Client) ResultOf(ctx context.Context, key string, sub *Submitted) (json.RawMessage, error) {
+	return c.result(ctx, key, c.follow(sub.ResponseURL, sub.EndpointID, sub.RequestID, ""))
+}
+
+func (c *Client) result(ctx context.Context, key, u string) (json.RawMessage, error) {
+	status, h, body, err := c.do(ctx, call{op: "result", method: http.MethodGet, url: u, key: key, retry: true})
 	if err != nil {
 		return nil, err
 	}
+	if status == http.StatusAccepted {
+		return nil, &Error{Op: "result", Status: status, RequestID: h.Get("X-Fal-Request-Id"), Code: CodeUnavailable, Message: "fal has not finished this job yet."}
+	}
 	if !json.Valid(body) {
-		return nil, &Error{Op: "result", Code: CodeUnavailable, Message: "fal returned a result that is not JSON."}
+		return nil, &Error{Op: "result", Status: status, Code: CodeUnavailable, Message: "fal returned a result that is not JSON."}
 	}
 	return json.RawMessage(body), nil
 }
@@ -321,7 +380,8 @@ func (c *Client) Result(ctx context.Context, key, endpointID, requestID string) 
 // CancelOutcome is what a cancel achieved.
 type CancelOutcome string
 
-// Cancel outcomes.
+// Cancel outcomes (fal-api.md §5.7). fal's codes are partly undocumented, so the body's status
+// word decides first and the HTTP code second.
 const (
 	CancelRemoved          CancelOutcome = "OK"                     // was queued; will never run
 	CancelRequested        CancelOutcome = "CANCELLATION_REQUESTED" // running; the app was asked to stop
@@ -331,10 +391,19 @@ const (
 
 // Cancel asks fal to cancel a job.
 func (c *Client) Cancel(ctx context.Context, key, endpointID, requestID string) (CancelOutcome, error) {
+	return c.cancel(ctx, key, c.requestURL(endpointID, requestID, "/cancel"))
+}
+
+// CancelOf is Cancel through the cancel_url fal returned, when it is on the queue host.
+func (c *Client) CancelOf(ctx context.Context, key string, sub *Submitted) (CancelOutcome, error) {
+	return c.cancel(ctx, key, c.follow(sub.CancelURL, sub.EndpointID, sub.RequestID, "/cancel"))
+}
+
+func (c *Client) cancel(ctx context.Context, key, u string) (CancelOutcome, error) {
 	var body struct {
 		Status string `json:"status"`
 	}
-	status, _, raw, err := c.do(ctx, call{op: "cancel", method: http.MethodPut, url: c.requestURL(endpointID, requestID, "/cancel"), key: key, retry: true, out: &body})
+	status, _, raw, err := c.do(ctx, call{op: "cancel", method: http.MethodPut, url: u, key: key, retry: true, out: &body})
 	if err != nil {
 		var fe *Error
 		if errors.As(err, &fe) {
@@ -358,6 +427,30 @@ func (c *Client) Cancel(ctx context.Context, key, endpointID, requestID string) 
 	return CancelRemoved, nil
 }
 
+// follow returns a URL fal handed back when it is on the configured queue origin (same scheme,
+// host and base path, no userinfo), else the URL built from configuration. A submit answer is
+// untrusted input: following it blindly would send the user's key to whatever host it names.
+func (c *Client) follow(returned, endpointID, requestID, suffix string) string {
+	if c.OnQueueHost(returned) {
+		return returned
+	}
+	return c.requestURL(endpointID, requestID, suffix)
+}
+
+// OnQueueHost reports whether u is an absolute URL under the configured queue base.
+func (c *Client) OnQueueHost(u string) bool {
+	if u == "" {
+		return false
+	}
+	pu, err := url.Parse(u)
+	base, berr := url.Parse(c.cfg.QueueURL)
+	if err != nil || berr != nil || pu.User != nil || pu.Opaque != "" {
+		return false
+	}
+	return strings.EqualFold(pu.Scheme, base.Scheme) && strings.EqualFold(pu.Host, base.Host) &&
+		strings.HasPrefix(pu.Path, strings.TrimRight(base.Path, "/")+"/") && !strings.Contains(pu.Path, "/../")
+}
+
 // Upload stores a file in fal's CDN (initiate, then PUT to the signed URL) and returns its URL,
 // which models accept as input. size may be -1 when unknown.
 func (c *Client) Upload(ctx context.Context, key, contentType, fileName string, body io.Reader, size int64) (string, error) {
@@ -374,7 +467,8 @@ func (c *Client) Upload(ctx context.Context, key, contentType, fileName string, 
 		return "", &Error{Op: "upload initiate", Code: CodeUnavailable, Message: "fal storage answered without an upload URL."}
 	}
 	u, err := url.Parse(init.UploadURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+	fu, ferr := url.Parse(init.FileURL)
+	if err != nil || ferr != nil || (u.Scheme != "https" && u.Scheme != "http") || (fu.Scheme != "https" && fu.Scheme != "http") || fu.Host == "" {
 		return "", &Error{Op: "upload", Code: CodeUnavailable, Message: "fal storage returned an invalid upload URL."}
 	}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Minute)
@@ -552,16 +646,41 @@ func (c *Client) Pricing(ctx context.Context, key string, endpointIDs []string) 
 	return out.Prices, nil
 }
 
-// Schema returns a model's OpenAPI document (through the models API with expand=openapi-3.0).
+// Schema returns a model's OpenAPI document: through the models API with expand=openapi-3.0,
+// else (no entry, or {"error":{"code":"expansion_failed"}} in its place) from the per-model
+// OpenAPI route.
 func (c *Client) Schema(ctx context.Context, key, endpointID string) (json.RawMessage, error) {
 	page, err := c.Models(ctx, key, ModelQuery{EndpointIDs: []string{endpointID}, WithSchema: true})
-	if err != nil {
+	if err == nil {
+		for _, m := range page.Models {
+			if m.EndpointID == endpointID && isOpenAPIDoc(m.OpenAPI) {
+				return m.OpenAPI, nil
+			}
+		}
+	} else if fe := new(Error); !errors.As(err, &fe) || fe.Code != CodeUnavailable {
 		return nil, err
 	}
-	for _, m := range page.Models {
-		if m.EndpointID == endpointID && len(m.OpenAPI) > 0 {
-			return m.OpenAPI, nil
-		}
+	if c.cfg.SchemaURL == "" {
+		return nil, &Error{Op: "schema", Status: http.StatusNotFound, Code: CodeInvalidInput, Message: "fal has no schema for " + endpointID + "."}
 	}
-	return nil, &Error{Op: "schema", Status: http.StatusNotFound, Code: CodeInvalidInput, Message: "fal has no schema for " + endpointID + "."}
+	_, _, body, err := c.do(ctx, call{op: "schema", method: http.MethodGet, url: c.cfg.SchemaURL + "?" + url.Values{"endpoint_id": {endpointID}}.Encode(), key: key, retry: true})
+	if err != nil {
+		if fe := new(Error); errors.As(err, &fe) && fe.Status == http.StatusNotFound {
+			return nil, &Error{Op: "schema", Status: fe.Status, Code: CodeInvalidInput, Message: "fal has no schema for " + endpointID + "."}
+		}
+		return nil, err
+	}
+	if !isOpenAPIDoc(body) {
+		return nil, &Error{Op: "schema", Code: CodeInvalidInput, Message: "fal has no schema for " + endpointID + "."}
+	}
+	return json.RawMessage(body), nil
+}
+
+// isOpenAPIDoc tells a schema from an expansion error or an empty value.
+func isOpenAPIDoc(b []byte) bool {
+	var d struct {
+		OpenAPI string          `json:"openapi"`
+		Paths   json.RawMessage `json:"paths"`
+	}
+	return json.Unmarshal(b, &d) == nil && d.OpenAPI != "" && len(d.Paths) > 0
 }

@@ -32,23 +32,26 @@ func HTTPStatusFor(code string) int {
 
 // DetailItem is one entry of a FastAPI-style detail list.
 type DetailItem struct {
-	Loc  []any  `json:"loc"`
-	Msg  string `json:"msg"`
-	Type string `json:"type"`
+	Loc  []any           `json:"loc"`
+	Msg  string          `json:"msg"`
+	Type string          `json:"type"`
+	URL  string          `json:"url,omitempty"`
+	Ctx  json.RawMessage `json:"ctx,omitempty"`
 }
 
 // Error is every failure of a fal call: fal's answer, and its classification.
 type Error struct {
-	Status      int          // HTTP status fal answered (0: no answer: network error or timeout)
-	Detail      string       // detail as text (a string detail, or the items joined)
-	Items       []DetailItem // detail when it was a list
-	Type        string       // error_type, X-Fal-Error-Type, or the first item's type
-	Retryable   bool         // X-Fal-Retryable
-	UserTimeout bool         // X-Fal-Request-Timeout-Type: user (never retried)
-	RequestID   string       // x-fal-request-id
-	Code        string       // SPEC code
-	Message     string       // a sentence for the user
-	Op          string       // which call
+	Status      int             // HTTP status fal answered (0: no answer: network error or timeout)
+	Detail      string          // detail as text (a string detail, or the items joined)
+	Items       []DetailItem    // detail when it was a list
+	RawDetail   json.RawMessage // detail exactly as fal sent it (list, string or object)
+	Type        string          // error_type, X-Fal-Error-Type, or the first item's type
+	Retryable   bool            // X-Fal-Retryable
+	UserTimeout bool            // X-Fal-Request-Timeout-Type: user (never retried)
+	RequestID   string          // x-fal-request-id
+	Code        string          // SPEC code
+	Message     string          // a sentence for the user
+	Op          string          // which call
 	cause       error
 }
 
@@ -99,6 +102,7 @@ func parseError(op string, status int, h http.Header, body []byte, billing bool)
 			e.Type = raw.ErrorType
 		}
 		if len(raw.Detail) > 0 {
+			e.RawDetail = append(json.RawMessage(nil), raw.Detail...)
 			var s string
 			if json.Unmarshal(raw.Detail, &s) == nil {
 				e.Detail = s
@@ -221,6 +225,21 @@ func invalidInputMessage(e *Error) string {
 		parts = append(parts, field+": "+it.Msg)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// redact removes the key from everything fal echoed back, in case a body ever quotes it.
+func (e *Error) redact(key string) {
+	if len(key) < 6 {
+		return // too short to tell apart from ordinary text
+	}
+	r := strings.NewReplacer(key, "[redacted]")
+	e.Detail, e.Message = r.Replace(e.Detail), r.Replace(e.Message)
+	for i := range e.Items {
+		e.Items[i].Msg = r.Replace(e.Items[i].Msg)
+	}
+	if strings.Contains(string(e.RawDetail), key) {
+		e.RawDetail = json.RawMessage(`"[redacted]"`)
+	}
 }
 
 // networkError wraps a failure to get any answer.

@@ -84,7 +84,18 @@ export function App() {
               aria-selected={tab === t.id}
               aria-controls={`panel-${t.id}`}
               className={tab === t.id ? 'tab active' : 'tab'}
+              tabIndex={tab === t.id ? 0 : -1}
               onClick={() => setTab(t.id)}
+              onKeyDown={(e) => {
+                // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
+                const i = tabs.findIndex((x) => x.id === t.id);
+                const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+                if (!step) return;
+                e.preventDefault();
+                const next = tabs[(i + step + tabs.length) % tabs.length].id;
+                setTab(next);
+                document.getElementById(`tab-${next}`)?.focus();
+              }}
             >
               <span className="tab-icon" aria-hidden="true">
                 {t.icon}

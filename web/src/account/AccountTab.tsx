@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
 
@@ -76,17 +76,30 @@ export function FalKeyForm({ user, onUser }: { user: User; onUser: (u: User) => 
   );
 }
 
+function formatMoney(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency || 'USD' }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency}`;
+  }
+}
+
 function CreditsCard({ user }: { user: User }) {
   const [state, setState] = useState<{ balance?: string; error?: ApiError | null; busy: boolean }>({ busy: false });
-  const refresh = async () => {
+  const refresh = useCallback(async () => {
     setState({ busy: true });
     try {
       const r = await api.credits();
-      setState({ busy: false, balance: `${r.balance.toFixed(2)} ${r.currency}` });
+      setState({ busy: false, balance: formatMoney(r.balance, r.currency) });
     } catch (err) {
       setState({ busy: false, error: err instanceof ApiError ? err : new ApiError(0, 'error', 'Could not read the balance.') });
     }
-  };
+  }, []);
+  // Read the balance once when the card appears with a key saved; Refresh reads it again.
+  useEffect(() => {
+    if (user.hasFalKey) void refresh();
+    else setState({ busy: false });
+  }, [user.hasFalKey, refresh]);
   return (
     <div className="card">
       <h2>fal credits</h2>
@@ -100,13 +113,14 @@ function CreditsCard({ user }: { user: User }) {
           {state.error &&
             (state.error.code === 'fal_admin_key_required' ? (
               <Banner kind="info">
-                {state.error.message} Generating images and videos still works with your key; only the balance needs an ADMIN key.
+                {state.error.message} Generating images and videos still works with your key; only the balance needs an ADMIN
+                key. You can see your balance on fal.ai under Billing.
               </Banner>
             ) : (
               <Banner kind="error">{state.error.message}</Banner>
             ))}
-          <button className="btn" type="button" onClick={refresh} disabled={state.busy}>
-            {state.busy ? 'Checking…' : 'Refresh balance'}
+          <button className="btn" type="button" onClick={() => void refresh()} disabled={state.busy} aria-busy={state.busy}>
+            Refresh balance
           </button>
         </>
       )}

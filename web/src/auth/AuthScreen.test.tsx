@@ -58,4 +58,32 @@ describe('AuthScreen', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
     expect((await screen.findByRole('alert')).textContent).toContain('The email or password is incorrect.');
   });
+
+  it('says when sign-up is closed and offers to log in', async () => {
+    mockFetch(403, { error: { code: 'signup_closed', message: 'Sign-up is closed on this studio. Ask its owner for an account.' } });
+    render(<AuthScreen onAuthenticated={() => {}} />);
+    fireEvent.click(screen.getByRole('tab', { name: 'Sign up' }));
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'a@b.co' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'long enough 1' } });
+    fireEvent.change(screen.getByLabelText('Confirm password'), { target: { value: 'long enough 1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Sign-up is closed');
+    fireEvent.click(screen.getByRole('button', { name: 'Log in instead' }));
+    expect(screen.getByRole('tab', { name: 'Log in' }).getAttribute('aria-selected')).toBe('true');
+    expect(screen.queryByLabelText('Confirm password')).toBeNull();
+  });
+
+  it('shows a busy state while the server answers', async () => {
+    let answer: (r: Response) => void = () => {};
+    vi.stubGlobal('fetch', vi.fn(() => new Promise<Response>((r) => (answer = r))));
+    render(<AuthScreen onAuthenticated={() => {}} />);
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'a@b.co' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'long enough 1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    const busy = await screen.findByRole('button', { name: 'Logging in…' });
+    expect((busy as HTMLButtonElement).disabled).toBe(true);
+    answer(new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many attempts. Try again in a minute.' } }), { status: 429 }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Too many attempts');
+    expect((screen.getByRole('button', { name: 'Log in' }) as HTMLButtonElement).disabled).toBe(false);
+  });
 });

@@ -12,13 +12,16 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [success, setSuccess] = useState<string | null>(null);
+  const [closed, setClosed] = useState(false); // sign-up is closed on this studio
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     setSuccess(null);
     if (!email.trim()) return setError('Enter your email address.');
+    if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) return setError('Enter a valid email address, like name@example.com.');
     if (password.length < MIN_PASSWORD) return setError(`The password must be at least ${MIN_PASSWORD} characters long.`);
+    if (new TextEncoder().encode(password).length > 72) return setError('The password must be at most 72 bytes long.');
     if (mode === 'signup' && password !== confirm) return setError('The passwords do not match.');
     setBusy(true);
     try {
@@ -27,6 +30,7 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
       onAuthenticated(r.user);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Something went wrong. Try again.');
+      if (err instanceof ApiError && err.code === 'signup_closed') setClosed(true);
     } finally {
       setBusy(false);
     }
@@ -55,7 +59,19 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
           </button>
         </div>
         <Banner kind="info">{notice}</Banner>
-        <Banner kind="error">{error}</Banner>
+        {error && (
+          <Banner kind="error">
+            {error}
+            {closed && mode === 'signup' && (
+              <>
+                {' '}
+                <button type="button" className="link" onClick={() => switchMode('login')}>
+                  Log in instead
+                </button>
+              </>
+            )}
+          </Banner>
+        )}
         <Banner kind="success">{success}</Banner>
         <div className="field">
           <label htmlFor="auth-email">Email</label>

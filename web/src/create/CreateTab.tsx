@@ -1,9 +1,9 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { api, ApiError, terminal, type Generation, type Model, type User } from '../lib/api';
 import { getAssetUrl, getPrimaryResult } from '../lib/assets';
 import { Banner } from '../components/Banner';
-import { ParamsForm, defaultsOf, type Values } from './ParamsForm';
-import { References, type Ref } from './References';
+import { ParamsForm, defaultsOf, invalidParam, type Values } from './ParamsForm';
+import { References, type Ref, type ReferencesHandle } from './References';
 import { useElapsed, useGeneration } from './useGeneration';
 
 export interface CreatePreset {
@@ -22,12 +22,13 @@ const taskLabels: Record<string, string> = {
   'image-to-video': 'Image to video',
 };
 const CUSTOM = '__custom__';
+const DEFAULT_MODEL = 'fal-ai/flux/schnell';
 const customPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,63}){1,5}$/;
 
 export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: CreatePreset | null; onGoAccount: () => void }) {
   const [models, setModels] = useState<Model[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [modelId, setModelId] = useState('fal-ai/flux/schnell');
+  const [modelId, setModelId] = useState(DEFAULT_MODEL);
   const [custom, setCustom] = useState('');
   const [live, setLive] = useState<{ id: string; name: string; category: string }[]>([]);
   const [customJSON, setCustomJSON] = useState('');
@@ -40,18 +41,34 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   const [started, setStarted] = useState<Generation | null>(null);
   const [gen, setGen] = useGeneration(started);
   const [cancelMsg, setCancelMsg] = useState<string | null>(null);
+  const [others, setOthers] = useState<string[]>([]); // other generations still running
   const promptRef = useRef<HTMLTextAreaElement>(null);
+  const refsHandle = useRef<ReferencesHandle>(null);
   const resultRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     api
       .models()
-      .then((r) => setModels(r.models))
+      .then((r) => {
+        setModels(r.models);
+        // Start on the default model (or the first one) with its defaults filled in.
+        const first = r.models.find((m) => m.id === DEFAULT_MODEL) ?? r.models[0];
+        if (first) {
+          setModelId(first.id);
+          setValues(defaultsOf(first.params));
+        } else {
+          setModelId(CUSTOM);
+        }
+      })
       .catch((e) => setLoadError(e instanceof ApiError ? e.message : 'Models could not be loaded.'));
+    // Resume what is still running (newest first).
     api
       .activeGenerations()
       .then((r) => {
-        if (r.generations.length > 0) setStarted(r.generations[0]);
+        if (r.generations.length > 0) {
+          setStarted((cur) => cur ?? r.generations[0]);
+          setOthers(r.generations.slice(1).map((g) => g.id));
+        }
       })
       .catch(() => {});
   }, []);
@@ -86,6 +103,32 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     return () => window.clearTimeout(t);
   }, [custom, modelId]);
 
+  // Keep the count of other running generations current while there are any.
+  const shownId = gen?.id;
+  useEffect(() => {
+    if (others.length === 0) return;
+    const t = window.setInterval(() => {
+      api
+        .activeGenerations()
+        .then((r) => setOthers(r.generations.map((g) => g.id).filter((id) => id !== shownId)))
+        .catch(() => {});
+    }, 5000);
+    return () => window.clearInterval(t);
+  }, [others.length, shownId]);
+
+  const showOther = async () => {
+    const next = others[0];
+    if (!next) return;
+    try {
+      const r = await api.generation(next);
+      setOthers((o) => [...o.filter((id) => id !== next), ...(gen && !terminal(gen.status) ? [gen.id] : [])]);
+      setCancelMsg(null);
+      setStarted(r.generation);
+    } catch {
+      setOthers((o) => o.filter((id) => id !== next));
+    }
+  };
+
   const model = useMemo(
     () => (modelId === CUSTOM ? customModel : models?.find((m) => m.id === modelId) ?? null),
     [models, modelId, customModel],
@@ -94,20 +137,36 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   // Reuse settings / use as reference from the gallery.
   useEffect(() => {
     if (!preset || !models) return;
+    setError(null);
     const known = models.find((m) => m.id === preset.model);
-    let target = preset.model;
     if (preset.reference) {
-      const cur = known?.reference ? known : models.find((m) => m.reference && m.task === 'image-edit');
-      target = cur?.id ?? target;
-      setModelId(target);
-      setRefs([{ url: preset.reference, preview: preset.referencePreview }]);
-      setPrompt('');
-      setValues(defaultsOf(cur?.params ?? []));
+      const ref: Ref = { url: preset.reference, preview: preset.referencePreview };
+      const current = modelId === CUSTOM ? customModel : models.find((m) => m.id === modelId);
+      if (current?.reference) {
+        // The chosen model takes references: add it (the last one gives way when full).
+        const max = current.reference.max;
+        setRefs((r) => {
+          const rest = r.filter((x) => x.url !== ref.url);
+          return rest.length < max ? [...rest, ref] : [...rest.slice(0, Math.max(0, max - 1)), ref];
+        });
+      } else {
+        // Switch to a model that takes references: the asset's own, else an image editor.
+        const target = (known?.reference ? known : null) ?? models.find((m) => m.reference && m.task === 'image-edit') ?? models.find((m) => m.reference);
+        if (!target) {
+          setError('None of the available models takes a reference image.');
+          return;
+        }
+        setModelId(target.id);
+        setRefs([ref]);
+        setPrompt('');
+        setValues(defaultsOf(target.params));
+      }
+      promptRef.current?.focus();
       return;
     }
     if (known) {
       setModelId(known.id);
-      const { prompt: _p, ...rest } = preset.params as Record<string, unknown>;
+      const { prompt: _p, ...rest } = { ...(preset.params ?? {}) } as Record<string, unknown>;
       void _p;
       const field = known.reference?.field;
       const refUrls = field ? ([] as unknown[]).concat(rest[field] ?? []).filter((u): u is string => typeof u === 'string') : [];
@@ -118,10 +177,13 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       setModelId(CUSTOM);
       setCustom(preset.model);
       setValues({});
+      setRefs([]);
       setCustomJSON(Object.keys(preset.params ?? {}).length ? JSON.stringify(preset.params, null, 2) : '');
     }
     setPrompt(preset.prompt);
     promptRef.current?.focus();
+    // Runs for a new preset only; it reads the model chosen at that moment.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [preset, models]);
 
   const chooseModel = (id: string) => {
@@ -145,12 +207,14 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   else if (modelId === CUSTOM && !customPattern.test(effectiveId)) blocker = 'Enter a fal model id like fal-ai/flux/dev.';
   else if (model?.promptRequired && !prompt.trim()) blocker = 'Write a prompt.';
   else if (refs.length < refMin) blocker = `Add ${refMin === 1 ? 'a reference image' : `${refMin} reference images`}.`;
+  else if (model && invalidParam(model.params, values)) blocker = invalidParam(model.params, values);
 
   const generate = async () => {
     if (blocker || busy) return;
     setBusy(true);
     setError(null);
     setCancelMsg(null);
+    if (gen && !terminal(gen.status)) setOthers((o) => [...o, gen.id]); // it keeps running
     setStarted(null); // the previous result gives way at once
     let params: Record<string, unknown> = { ...values };
     if (modelId === CUSTOM && customJSON.trim()) {
@@ -184,7 +248,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     try {
       const r = await api.cancel(gen.id);
       setGen(r.generation);
-      setCancelMsg(r.cancel.message);
+      setCancelMsg(r.cancel?.message ?? null);
     } catch (err) {
       setCancelMsg(err instanceof ApiError ? err.message : 'Cancel failed.');
     }
@@ -197,8 +261,17 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     }
   };
 
+  // An image pasted anywhere in Create (e.g. into the prompt) becomes a reference.
+  const onPaste = (e: ClipboardEvent) => {
+    if (!model?.reference) return;
+    const files = Array.from(e.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
+    if (files.length === 0) return;
+    e.preventDefault();
+    void refsHandle.current?.add(files);
+  };
+
   return (
-    <div className="create-grid" onKeyDown={onKey}>
+    <div className="create-grid" onKeyDown={onKey} onPaste={onPaste}>
       <div className="card form-card">
         <h2>Create</h2>
         <Banner kind="error">{loadError}</Banner>
@@ -278,7 +351,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
             maxLength={10000}
           />
         </div>
-        {model?.reference && <References refs={refs} max={model.reference.max} onChange={setRefs} />}
+        {model?.reference && <References handle={refsHandle} refs={refs} min={model.reference.min} max={model.reference.max} onChange={setRefs} />}
         {model && <ParamsForm params={model.params} values={values} onChange={setValues} />}
         <Banner kind="error">{error}</Banner>
         <div className="row">
@@ -300,6 +373,15 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       </div>
       <div className="card result-card" aria-live="polite" ref={resultRef}>
         <Result gen={gen} active={active} onCancel={cancel} cancelMsg={cancelMsg} />
+        {others.length > 0 && (
+          <p className="hint others" data-testid="others-running">
+            {others.length === 1 ? 'One more generation is' : `${others.length} more generations are`} still running; results appear in
+            your Gallery.{' '}
+            <button type="button" className="link" onClick={showOther}>
+              Show {others.length === 1 ? 'it' : 'the next'}
+            </button>
+          </p>
+        )}
       </div>
     </div>
   );
@@ -316,6 +398,7 @@ const statusText: Record<string, string> = {
 
 function Result({ gen, active, onCancel, cancelMsg }: { gen: Generation | null; active: boolean; onCancel: () => void; cancelMsg: string | null }) {
   const elapsed = useElapsed(gen?.createdAt, active);
+  const took = gen?.completedAt ? Math.max(0, Math.round((Date.parse(gen.completedAt) - Date.parse(gen.createdAt)) / 1000)) : null;
   if (!gen) {
     return (
       <div className="empty">
@@ -334,7 +417,12 @@ function Result({ gen, active, onCancel, cancelMsg }: { gen: Generation | null; 
           {statusText[gen.status] ?? gen.status}
         </span>
         {gen.status === 'queued' && gen.queuePosition !== null && <span className="muted">Position in queue: {gen.queuePosition}</span>}
-        {active && <span className="muted">{elapsed}s</span>}
+        {active && (
+          <span className="muted" data-testid="elapsed">
+            {formatSeconds(elapsed)}
+          </span>
+        )}
+        {!active && gen.status === 'succeeded' && took !== null && <span className="muted">in {formatSeconds(took)}</span>}
         {active && (gen.status === 'queued' || gen.status === 'running') && (
           <button className="btn small" type="button" onClick={onCancel}>
             Cancel
@@ -371,4 +459,10 @@ function Result({ gen, active, onCancel, cancelMsg }: { gen: Generation | null; 
       )}
     </div>
   );
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m ${String(s % 60).padStart(2, '0')}s`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/react';
-import { ParamsForm, defaultsOf } from './ParamsForm';
+import { ParamsForm, defaultsOf, invalidParam } from './ParamsForm';
 import type { Param } from '../lib/api';
 
 const params: Param[] = [
@@ -29,5 +29,35 @@ describe('ParamsForm', () => {
     expect(Number.isInteger(seed)).toBe(true);
     fireEvent.click(screen.getByRole('button', { name: 'Clear seed' }));
     expect(onChange.mock.calls[1][0]).not.toHaveProperty('seed');
+  });
+
+  it('renders every type with its default shown', () => {
+    const all: Param[] = [
+      ...params,
+      { name: 'guidance_scale', label: 'Guidance', type: 'number', min: 1, max: 20, step: 0.5, default: 3.5 },
+      { name: 'negative_prompt', label: 'Negative prompt', type: 'string' },
+    ];
+    render(<ParamsForm params={all} values={defaultsOf(all)} onChange={() => {}} />);
+    const guidance = screen.getByLabelText(/Guidance/) as HTMLInputElement;
+    expect(guidance.value).toBe('3.5');
+    expect(guidance.step).toBe('0.5');
+    expect(screen.getByText('(default 3.5)')).toBeTruthy();
+    expect(screen.getByText('(default landscape_4_3)')).toBeTruthy();
+    expect((screen.getByLabelText(/Negative prompt/) as HTMLInputElement).value).toBe('');
+  });
+
+  it('leaves out a cleared value', () => {
+    const onChange = vi.fn();
+    render(<ParamsForm params={params} values={defaultsOf(params)} onChange={onChange} />);
+    fireEvent.change(screen.getByLabelText(/Images/), { target: { value: '' } });
+    expect(onChange.mock.calls[0][0]).toEqual({ image_size: 'landscape_4_3', enable_safety_checker: true });
+  });
+
+  it('checks ranges', () => {
+    expect(invalidParam(params, { num_images: 2 })).toBeNull();
+    expect(invalidParam(params, { num_images: 5 })).toBe('Images must be at most 4.');
+    expect(invalidParam(params, { num_images: 0 })).toBe('Images must be at least 1.');
+    expect(invalidParam(params, { num_images: 1.5 })).toBe('Images must be a whole number.');
+    expect(invalidParam(params, { seed: -1 })).toBe('Seed must be 0 or more.');
   });
 });

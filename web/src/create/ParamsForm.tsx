@@ -9,6 +9,20 @@ export function defaultsOf(params: Param[]): Values {
   return v;
 }
 
+/** The first setting outside its allowed range, as a sentence, or null when all are fine. */
+export function invalidParam(params: Param[], values: Values): string | null {
+  for (const p of params) {
+    const v = values[p.name];
+    if (v === undefined || (p.type !== 'integer' && p.type !== 'number' && p.type !== 'seed')) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return `${p.label} must be a number.`;
+    if ((p.type === 'integer' || p.type === 'seed') && !Number.isInteger(v)) return `${p.label} must be a whole number.`;
+    if (p.min !== undefined && v < p.min) return `${p.label} must be at least ${p.min}.`;
+    if (p.max !== undefined && v > p.max) return `${p.label} must be at most ${p.max}.`;
+    if (p.type === 'seed' && v < 0) return `${p.label} must be 0 or more.`;
+  }
+  return null;
+}
+
 export function ParamsForm({ params, values, onChange }: { params: Param[]; values: Values; onChange: (v: Values) => void }) {
   const set = (name: string, value: unknown) => {
     const next = { ...values };
@@ -22,6 +36,7 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
       <legend>Settings</legend>
       {params.map((p) => {
         const id = `param-${p.name}`;
+        const tip = p.description || undefined;
         const v = values[p.name];
         const label = (
           <span>
@@ -34,7 +49,7 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
             return (
               <div className="field" key={p.name}>
                 <label htmlFor={id}>{label}</label>
-                <select id={id} value={v === undefined ? '' : String(v)} onChange={(e) => set(p.name, e.target.value || undefined)}>
+                <select id={id} title={tip} value={v === undefined ? '' : String(v)} onChange={(e) => set(p.name, e.target.value || undefined)}>
                   {p.default === undefined && <option value="">Default</option>}
                   {p.options?.map((o) => (
                     <option key={o} value={o}>
@@ -47,7 +62,7 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
           case 'boolean':
             return (
               <label className="check" key={p.name}>
-                <input id={id} type="checkbox" checked={v === undefined ? Boolean(p.default) : Boolean(v)} onChange={(e) => set(p.name, e.target.checked)} />
+                <input id={id} type="checkbox" title={tip} checked={v === undefined ? Boolean(p.default) : Boolean(v)} onChange={(e) => set(p.name, e.target.checked)} />
                 <span>{p.label}</span>
               </label>
             );
@@ -58,6 +73,7 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
                 <label htmlFor={id}>{label}</label>
                 <input
                   id={id}
+                  title={tip}
                   type="number"
                   min={p.min}
                   max={p.max}
@@ -70,11 +86,12 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
             );
           case 'seed':
             return (
-              <div className="field" key={p.name}>
+              <div className="field span-all" key={p.name}>
                 <label htmlFor={id}>{p.label}</label>
                 <div className="row tight">
                   <input
                     id={id}
+                    title={tip}
                     type="number"
                     min={0}
                     step={1}
@@ -82,11 +99,17 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
                     value={v === undefined ? '' : String(v)}
                     onChange={(e) => set(p.name, e.target.value === '' ? undefined : Math.trunc(Number(e.target.value)))}
                   />
-                  <button type="button" className="btn small" aria-label="Random seed" title="Random seed" onClick={() => set(p.name, Math.floor(Math.random() * 2 ** 31))}>
-                    ↻
+                  <button type="button" className="btn small" aria-label="Random seed" title="Pick a random seed" onClick={() => set(p.name, Math.floor(Math.random() * 2 ** 31))}>
+                    ⚄
                   </button>
-                  <button type="button" className="btn small" aria-label="Clear seed" title="Clear seed (random each time)" onClick={() => set(p.name, undefined)}>
-                    ✕
+                  <button
+                    type="button"
+                    className="btn small"
+                    aria-label="Clear seed"
+                    title="Random each time (no seed is sent)"
+                    onClick={() => set(p.name, undefined)}
+                  >
+                    random
                   </button>
                 </div>
               </div>
@@ -95,7 +118,7 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
             return (
               <div className="field" key={p.name}>
                 <label htmlFor={id}>{label}</label>
-                <input id={id} type="text" value={v === undefined ? '' : String(v)} onChange={(e) => set(p.name, e.target.value || undefined)} />
+                <input id={id} type="text" title={tip} value={v === undefined ? '' : String(v)} onChange={(e) => set(p.name, e.target.value || undefined)} />
               </div>
             );
         }

@@ -1,27 +1,46 @@
-import { useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
+import { useImperativeHandle, useRef, useState, type ClipboardEvent, type DragEvent, type RefObject } from 'react';
 import { api, ApiError } from '../lib/api';
 
 export interface Ref {
-  url: string;
+  url: string; // the fal storage URL the model receives
   preview?: string; // a local object URL or the studio's own media URL; never a provider URL
+}
+
+/** Lets the Create form hand over images pasted elsewhere (e.g. into the prompt). */
+export interface ReferencesHandle {
+  add: (files: File[]) => Promise<void>;
 }
 
 const MAX_BYTES = 20 * 1024 * 1024;
 
-export function References({ refs, max, onChange }: { refs: Ref[]; max: number; onChange: (r: Ref[]) => void }) {
+export function References({
+  refs,
+  min,
+  max,
+  onChange,
+  handle,
+}: {
+  refs: Ref[];
+  min: number;
+  max: number;
+  onChange: (r: Ref[]) => void;
+  handle?: RefObject<ReferencesHandle | null>;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [over, setOver] = useState(false);
+  const latest = useRef(refs);
+  latest.current = refs;
 
   const add = async (files: File[]) => {
     setError(null);
-    const room = max - refs.length;
-    if (room <= 0) return setError(`This model takes at most ${max} reference image${max > 1 ? 's' : ''}.`);
-    const picked = files.filter((f) => f.type.startsWith('image/')).slice(0, room);
-    if (picked.length === 0) return setError('Drop or paste an image file.');
-    let next = refs;
-    for (const f of picked) {
+    const room = max - latest.current.length - busy;
+    if (room <= 0) return setError(`This model takes at most ${max} reference image${max > 1 ? 's' : ''}. Remove one first.`);
+    const images = files.filter((f) => f.type.startsWith('image/'));
+    if (images.length === 0) return setError('Drop, paste or choose an image file.');
+    if (images.length > room) setError(`Only ${room} more reference image${room > 1 ? 's fit' : ' fits'}; the rest were left out.`);
+    for (const f of images.slice(0, room)) {
       if (f.size > MAX_BYTES) {
         setError(`${f.name} is larger than 20 MB.`);
         continue;
@@ -29,7 +48,8 @@ export function References({ refs, max, onChange }: { refs: Ref[]; max: number; 
       setBusy((b) => b + 1);
       try {
         const r = await api.uploadFile(f);
-        next = [...next, { url: r.url, preview: URL.createObjectURL(f) }];
+        const next = [...latest.current, { url: r.url, preview: URL.createObjectURL(f) }];
+        latest.current = next;
         onChange(next);
       } catch (err) {
         setError(err instanceof ApiError ? err.message : 'The upload failed.');
@@ -37,6 +57,12 @@ export function References({ refs, max, onChange }: { refs: Ref[]; max: number; 
         setBusy((b) => b - 1);
       }
     }
+  };
+  useImperativeHandle(handle, () => ({ add }));
+
+  const remove = (r: Ref) => {
+    if (r.preview?.startsWith('blob:')) URL.revokeObjectURL(r.preview);
+    onChange(refs.filter((x) => x !== r));
   };
 
   const onDrop = (e: DragEvent) => {
@@ -48,15 +74,15 @@ export function References({ refs, max, onChange }: { refs: Ref[]; max: number; 
     const files = Array.from(e.clipboardData.files);
     if (files.length) {
       e.preventDefault();
+      e.stopPropagation(); // handled here, not again by the Create form
       void add(files);
     }
   };
 
+  const label = max > 1 ? `Reference images (${min > 1 ? `${min} to ${max}` : `up to ${max}`})` : 'Reference image';
   return (
     <div className="field">
-      <span>
-        Reference image{max > 1 ? `s (up to ${max})` : ''}
-      </span>
+      <span id="refs-label">{label}</span>
       <div
         className={over ? 'dropzone over' : 'dropzone'}
         onDragOver={(e) => {
@@ -67,10 +93,13 @@ export function References({ refs, max, onChange }: { refs: Ref[]; max: number; 
         onDrop={onDrop}
         onPaste={onPaste}
         tabIndex={0}
-        aria-label="Reference images: drop, paste or choose files"
+        role="group"
+        aria-labelledby="refs-label"
+        aria-describedby="refs-hint"
+        data-testid="reference-dropzone"
       >
         {refs.map((r, i) => (
-          <div className="thumb" key={r.url}>
+          <div className="thumb" key={r.url} data-testid="reference-thumb">
             {r.preview ? (
               <img src={r.preview} alt={`Reference ${i + 1}`} />
             ) : (
@@ -78,18 +107,20 @@ export function References({ refs, max, onChange }: { refs: Ref[]; max: number; 
                 ref {i + 1}
               </span>
             )}
-            <button type="button" className="thumb-x" aria-label={`Remove reference ${i + 1}`} onClick={() => onChange(refs.filter((x) => x !== r))}>
+            <button type="button" className="thumb-x" aria-label={`Remove reference ${i + 1}`} onClick={() => remove(r)}>
               ✕
             </button>
           </div>
         ))}
-        {busy > 0 && <div className="thumb skeleton" aria-label="Uploading" />}
-        {refs.length < max && (
+        {busy > 0 && <div className="thumb skeleton" role="status" aria-label="Uploading" />}
+        {refs.length + busy < max && (
           <button type="button" className="btn small" onClick={() => input.current?.click()}>
             Choose image…
           </button>
         )}
-        <span className="hint">or drop / paste here</span>
+        <span className="hint" id="refs-hint">
+          {refs.length + busy < max ? 'or drop / paste an image here' : `${max} of ${max} added`}
+        </span>
         <input
           ref={input}
           type="file"

@@ -33,7 +33,12 @@ export function AssetDetail({
   useEffect(() => {
     const prev = document.activeElement as HTMLElement | null;
     dialog.current?.focus();
-    return () => prev?.focus();
+    const overflow = document.body.style.overflow;
+    document.body.style.overflow = 'hidden'; // the page behind does not scroll
+    return () => {
+      document.body.style.overflow = overflow;
+      prev?.focus();
+    };
   }, []);
   useEffect(() => {
     setMsg(null);
@@ -42,19 +47,31 @@ export function AssetDetail({
   }, [asset.id]);
 
   const onKey = (e: React.KeyboardEvent) => {
-    if (e.key === 'Escape') onClose();
-    else if (e.key === 'ArrowLeft' && !(e.target instanceof HTMLInputElement)) onPrev();
-    else if (e.key === 'ArrowRight' && !(e.target instanceof HTMLInputElement)) onNext();
-    else if (e.key === 'Tab') {
+    // Arrow keys belong to a focused player or field (seeking, caret), not to navigation.
+    const t = e.target as HTMLElement;
+    const own = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLMediaElement;
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      onClose();
+    } else if (e.key === 'ArrowLeft' && !own) {
+      e.preventDefault();
+      onPrev();
+    } else if (e.key === 'ArrowRight' && !own) {
+      e.preventDefault();
+      onNext();
+    } else if (e.key === 'Tab') {
       // Keep focus inside the dialog.
-      const f = dialog.current?.querySelectorAll<HTMLElement>('button, a[href], video, [tabindex]:not([tabindex="-1"])');
-      if (!f || f.length === 0) return;
+      const f = Array.from(
+        dialog.current?.querySelectorAll<HTMLElement>('button, a[href], video[controls], audio[controls], [tabindex]:not([tabindex="-1"])') ?? [],
+      ).filter((el) => !(el as HTMLButtonElement).disabled);
+      if (f.length === 0) return;
       const first = f[0];
       const last = f[f.length - 1];
-      if (e.shiftKey && document.activeElement === first) {
+      const inside = f.includes(document.activeElement as HTMLElement);
+      if (e.shiftKey && (document.activeElement === first || !inside)) {
         e.preventDefault();
         last.focus();
-      } else if (!e.shiftKey && document.activeElement === last) {
+      } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
         e.preventDefault();
         first.focus();
       }
@@ -99,7 +116,7 @@ export function AssetDetail({
         className="modal"
         role="dialog"
         aria-modal="true"
-        aria-label="Asset details"
+        aria-labelledby="detail-title"
         tabIndex={-1}
         ref={dialog}
         onKeyDown={onKey}
@@ -107,7 +124,9 @@ export function AssetDetail({
       >
         <div className="modal-media">
           {asset.kind === 'video' ? (
-            <video src={getAssetUrl(asset)} controls autoPlay playsInline loop data-testid="detail-media" />
+            <video key={asset.id} src={getAssetUrl(asset)} controls autoPlay muted playsInline loop data-testid="detail-media" />
+          ) : asset.kind === 'audio' ? (
+            <audio key={asset.id} src={getAssetUrl(asset)} controls data-testid="detail-media" />
           ) : (
             <img src={getAssetUrl(asset)} alt={asset.prompt || 'Generated image'} data-testid="detail-media" />
           )}
@@ -120,7 +139,7 @@ export function AssetDetail({
         </div>
         <aside className="modal-info">
           <div className="row spread">
-            <h2>Details</h2>
+            <h2 id="detail-title">Details</h2>
             <button type="button" className="btn small" onClick={onClose} aria-label="Close">
               ✕
             </button>
@@ -128,13 +147,18 @@ export function AssetDetail({
           <p className="prompt">{asset.prompt || <em className="muted">No prompt</em>}</p>
           <dl>
             <dt>Model</dt>
-            <dd>{asset.model}</dd>
+            <dd data-testid="detail-model">{asset.model}</dd>
             <dt>Created</dt>
-            <dd>{new Date(asset.createdAt).toLocaleString()}</dd>
+            <dd>
+              <time dateTime={asset.createdAt}>{new Date(asset.createdAt).toLocaleString()}</time>
+            </dd>
             <dt>Size</dt>
             <dd>
-              {asset.width && asset.height ? `${asset.width}×${asset.height} · ` : ''}
-              {formatBytes(asset.bytes)} · {asset.contentType}
+              <span data-testid="detail-size">
+                {asset.width && asset.height ? `${asset.width}×${asset.height} · ` : ''}
+                {formatBytes(asset.bytes)}
+                {asset.bytes >= 1024 ? ` (${asset.bytes.toLocaleString()} bytes)` : ''} · {asset.contentType}
+              </span>
             </dd>
             {params.map(([k, v]) => (
               <div key={k} className="param-row">
@@ -149,7 +173,7 @@ export function AssetDetail({
             <a className="btn" href={getDownloadUrl(asset)} download>
               Download
             </a>
-            <button type="button" className="btn" onClick={copy}>
+            <button type="button" className="btn" onClick={copy} disabled={!asset.prompt}>
               Copy prompt
             </button>
             <button type="button" className="btn" onClick={() => onReuse(asset)}>

@@ -105,7 +105,16 @@ export function GalleryTab({
       ) : (
         <div className="grid" data-testid="gallery-grid">
           {items.map((a, i) => (
-            <button type="button" key={a.id} className="tile" data-testid="asset-card" onClick={() => setOpen(i)} aria-label={`Open: ${a.prompt || a.model}`}>
+            <button
+              type="button"
+              key={a.id}
+              className="tile"
+              data-testid="asset-card"
+              data-asset-id={a.id}
+              data-kind={a.kind}
+              onClick={() => setOpen(i)}
+              aria-label={`Open ${a.kind}: ${a.prompt || a.model}`}
+            >
               {a.kind === 'video' ? (
                 <video
                   src={`${getAssetUrl(a)}#t=0.1`}
@@ -116,12 +125,16 @@ export function GalleryTab({
                   onMouseEnter={(e) => void e.currentTarget.play().catch(() => {})}
                   onMouseLeave={(e) => e.currentTarget.pause()}
                 />
+              ) : a.kind === 'audio' ? (
+                <span className="tile-audio" aria-hidden="true">
+                  ♪
+                </span>
               ) : (
                 <img src={getAssetUrl(a)} alt={a.prompt || 'Generated image'} loading="lazy" />
               )}
-              {a.kind === 'video' && (
+              {a.kind !== 'image' && (
                 <span className="badge" aria-hidden="true">
-                  ▶
+                  {a.kind === 'video' ? '▶' : '♪'}
                 </span>
               )}
             </button>

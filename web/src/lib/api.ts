@@ -107,7 +107,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
     const e = new ApiError(res.status, err?.code ?? 'error', err?.message ?? `The studio answered ${res.status}.`);
-    if (res.status === 401 && path !== '/api/auth/login' && !path.startsWith('/api/me/password')) onUnauthorized();
+    // A 401 is the studio's own session ending — except a wrong password (login, password change).
+    if (res.status === 401 && e.code !== 'invalid_credentials') onUnauthorized();
     throw e;
   }
   return data as T;
@@ -141,7 +142,7 @@ export const api = {
   generation: (id: string) => request<{ generation: Generation }>('GET', `/api/generations/${encodeURIComponent(id)}`),
   activeGenerations: () => request<{ generations: Generation[] }>('GET', '/api/generations?active=1'),
   cancel: (id: string) =>
-    request<{ generation: Generation; cancel: { outcome: string; message: string } }>(
+    request<{ generation: Generation; cancel?: { outcome: string; message: string } }>(
       'POST',
       `/api/generations/${encodeURIComponent(id)}/cancel`,
     ),
