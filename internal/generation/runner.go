@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
@@ -139,7 +140,7 @@ func (s *Service) step(ctx context.Context, g *model.Generation) {
 		return
 	}
 	s.log.Info("generation failed", "generation_id", g.ID, "code", code)
-	s.finish(ctx, g.ID, model.StatusFailed, code, msg)
+	s.finish(ctx, g, model.StatusFailed, code, msg)
 }
 
 // transient reports failures worth retrying: fal or storage unreachable, not a verdict.
@@ -165,7 +166,8 @@ func backoff(attempt int, base, limit time.Duration) time.Duration {
 	return time.Duration(d/2) + time.Duration(j.Int64())
 }
 
-func (s *Service) finish(ctx context.Context, id, status, code, msg string) {
+func (s *Service) finish(ctx context.Context, g *model.Generation, status, code, msg string) {
+	id := g.ID
 	u := store.GenerationUpdate{Status: &status, ReleaseLease: true, OnlyIfStatus: []string{model.StatusSubmitting, model.StatusQueued, model.StatusRunning, model.StatusSaving}}
 	if code != "" {
 		u.ErrorCode, u.ErrorMessage = &code, &msg
@@ -173,10 +175,13 @@ func (s *Service) finish(ctx context.Context, id, status, code, msg string) {
 	if _, err := s.st.UpdateGeneration(context.WithoutCancel(ctx), id, u); err != nil {
 		s.log.Error("runner: finish failed", "generation_id", id, "err", err)
 	}
-	s.changed(id)
+	s.changed(g)
 }
 
-func (s *Service) changed(id string) { s.broker.Publish(id) }
+// changed tells the event streams (on every replica) that g changed.
+func (s *Service) changed(g *model.Generation) {
+	s.events.Publish(events.Change{UserID: g.UserID, GenerationID: g.ID})
+}
 
 // follow polls fal's status; on completion it fetches the result, plans the outputs and saves.
 func (s *Service) follow(ctx context.Context, g *model.Generation) error {
@@ -202,7 +207,7 @@ func (s *Service) follow(ctx context.Context, g *model.Generation) error {
 			return err
 		}
 		if status != g.Status || !samePos(st.QueuePosition, g.QueuePosition) || len(logs) != len(g.Logs) {
-			s.changed(g.ID)
+			s.changed(g)
 		}
 		return nil
 	}
@@ -210,24 +215,24 @@ func (s *Service) follow(ctx context.Context, g *model.Generation) error {
 	if st.Error != "" {
 		// An infrastructure failure fal reports on the status itself.
 		if g.CancelAsked {
-			s.finish(ctx, g.ID, model.StatusCanceled, "", "")
+			s.finish(ctx, g, model.StatusCanceled, "", "")
 			return nil
 		}
-		s.finish(ctx, g.ID, model.StatusFailed, fal.CodeUnavailable, "fal could not run this job: "+st.Error)
+		s.finish(ctx, g, model.StatusFailed, fal.CodeUnavailable, "fal could not run this job: "+st.Error)
 		return nil
 	}
 	result, err := s.fal.Result(ctx, key.Reveal(), g.Model, g.FalRequestID)
 	if err != nil {
 		var fe *fal.Error
 		if g.CancelAsked && (!transient(err) || errors.As(err, &fe) && fe.Status != 0) {
-			s.finish(ctx, g.ID, model.StatusCanceled, "", "")
+			s.finish(ctx, g, model.StatusCanceled, "", "")
 			return nil
 		}
 		return err
 	}
 	outs := fal.ExtractOutputs(result)
 	if len(outs) == 0 {
-		s.finish(ctx, g.ID, model.StatusFailed, model.CodeUnsafeOutput, "The model finished but returned no image, video or audio file.")
+		s.finish(ctx, g, model.StatusFailed, model.CodeUnsafeOutput, "The model finished but returned no image, video or audio file.")
 		return nil
 	}
 	plan := make([]store.Output, len(outs))
@@ -242,7 +247,7 @@ func (s *Service) follow(ctx context.Context, g *model.Generation) error {
 		OnlyIfStatus: []string{model.StatusQueued, model.StatusRunning}}); err != nil {
 		return err
 	}
-	s.changed(g.ID)
+	s.changed(g)
 	g.Status, g.ResultJSON = saving, result
 	return s.save(ctx, g)
 }
@@ -306,11 +311,11 @@ func (s *Service) save(ctx context.Context, g *model.Generation) error {
 		}
 		saved++
 		fellBack = fellBack || fb
-		s.changed(g.ID)
+		s.changed(g)
 	}
 	if saved == 0 {
 		code, msg := classify(failed)
-		s.finish(ctx, g.ID, model.StatusFailed, code, msg)
+		s.finish(ctx, g, model.StatusFailed, code, msg)
 		return nil
 	}
 	u := store.GenerationUpdate{Status: ptr(model.StatusSucceeded), ReleaseLease: true, OnlyIfStatus: []string{model.StatusSaving}}
@@ -321,7 +326,7 @@ func (s *Service) save(ctx context.Context, g *model.Generation) error {
 		return err
 	}
 	s.log.Info("generation succeeded", "generation_id", g.ID, "assets", saved, "saved_locally", fellBack)
-	s.changed(g.ID)
+	s.changed(g)
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
@@ -46,6 +47,8 @@ type Options struct {
 	GiveUpAfter time.Duration
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// Events carries changes to the event streams; nil is an in-process hub.
+	Events *events.Hub
 }
 
 // Service is the generation service.
@@ -55,7 +58,7 @@ type Service struct {
 	fal        *fal.Client
 	storage    *media.Storage
 	fetcher    *media.Fetcher
-	broker     *Broker
+	events     *events.Hub
 	log        *slog.Logger
 	now        func() time.Time
 	publicBase string
@@ -86,12 +89,15 @@ func New(st *store.Store, accounts *account.Service, fc *fal.Client, storage *me
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, accounts: accounts, fal: fc, storage: storage, fetcher: fetcher, broker: NewBroker(),
+	if o.Events == nil {
+		o.Events = events.NewHub()
+	}
+	return &Service{st: st, accounts: accounts, fal: fc, storage: storage, fetcher: fetcher, events: o.Events,
 		log: o.Logger, now: o.Now, publicBase: strings.TrimRight(o.PublicBaseURL, "/"), opts: o, wake: make(chan struct{}, 1)}
 }
 
-// Broker is the change notifier the event streams subscribe to.
-func (s *Service) Broker() *Broker { return s.broker }
+// Events is the change hub the event streams subscribe to.
+func (s *Service) Events() *events.Hub { return s.events }
 
 func newID() string { return strings.ToLower(rand.Text()) }
 
@@ -154,7 +160,7 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	sub, subErr := s.fal.Submit(sctx, key.Reveal(), in.Model, input)
 	if subErr != nil {
 		code, msg := classify(subErr)
-		s.finish(sctx, g.ID, model.StatusFailed, code, msg)
+		s.finish(sctx, g, model.StatusFailed, code, msg)
 		s.log.Info("submit refused by fal", "generation_id", g.ID, "user_id", userID, "code", code)
 		return nil, subErr
 	}
@@ -168,7 +174,7 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 		return nil, err
 	}
 	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", userID, "model", in.Model)
-	s.changed(g.ID)
+	s.changed(g)
 	s.Wake()
 	return s.Get(ctx, userID, g.ID)
 }
@@ -387,7 +393,7 @@ func (s *Service) Cancel(ctx context.Context, userID int64, id string) (*CancelR
 			res.Outcome, res.Message = "too_late", "The job had already finished at fal; its result will be saved."
 		}
 		s.log.Info("cancel", "generation_id", g.ID, "user_id", userID, "outcome", res.Outcome)
-		s.changed(g.ID)
+		s.changed(g)
 		s.Wake()
 	}
 	res.Generation, err = s.Get(ctx, userID, id)
