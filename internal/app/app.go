@@ -20,6 +20,7 @@ import (
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
 	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -51,6 +52,7 @@ type App struct {
 	accounts *account.Service
 	gen      *generation.Service
 	storage  *media.Storage
+	metrics  *metrics.Metrics
 	handler  http.Handler
 	shutdown chan struct{}
 	bg       sync.WaitGroup
@@ -119,13 +121,19 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			log.Warn("S3 is not reachable now; files will be kept on local disk until it is", "err", err)
 		}
 	}
-	a.storage = media.NewStorage(local, s3)
+	var ids []string
+	for _, m := range generation.Catalogue() {
+		ids = append(ids, m.ID)
+	}
+	a.metrics = metrics.New(metrics.Options{Models: ids})
+	a.storage = media.NewStorage(local, s3, a.metrics)
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
 		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff})
 	gopts := o.Generation
 	gopts.Logger = log
+	gopts.Metrics = a.metrics
 	gopts.PublicBaseURL = cfg.S3.PublicBaseURL
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
@@ -143,6 +151,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.handler = httpapi.New(httpapi.Deps{
 		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
+		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
+		Metrics:     a.metrics,
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
 	})
 	ok = true
@@ -206,6 +216,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if stopMetrics, err := a.serveMetrics(); err != nil {
+		a.log.Error("metrics listener", "err", err)
+	} else {
+		defer stopMetrics()
+	}
 	a.log.Info("fal-studio listening", "addr", ln.Addr().String())
 	var serveErr error
 	select {
@@ -229,6 +244,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return serveErr
+}
+
+// serveMetrics starts the METRICS_ADDR listener, when configured; the returned func stops it.
+func (a *App) serveMetrics() (func(), error) {
+	if a.cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("config: METRICS_ADDR: cannot listen on %s: %w", a.cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", httpapi.MetricsHandler(a.metrics))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	go func() { _ = srv.Serve(ln) }()
+	a.log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
 
 // Close releases everything without serving (tests that never called Serve).

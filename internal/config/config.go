@@ -55,6 +55,11 @@ type Config struct {
 	LogLevel  string
 	LogFormat string // "text" | "json"
 
+	// MetricsToken enables GET /metrics on the main listener for "Authorization: Bearer <token>".
+	MetricsToken string
+	// MetricsAddr serves /metrics on its own listener (no token: bind it to a private address).
+	MetricsAddr string
+
 	// Runner tuning.
 	JobConcurrency int
 	ShutdownGrace  time.Duration
@@ -308,6 +313,17 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.JobConcurrency, err = strconv.Atoi(get("JOB_CONCURRENCY", "4")); err != nil || c.JobConcurrency < 1 || c.JobConcurrency > 64 {
 		return nil, bad("JOB_CONCURRENCY", "must be a number from 1 to 64")
+	}
+	if c.MetricsToken, err = getSecret("METRICS_TOKEN"); err != nil {
+		return nil, err
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return nil, bad("METRICS_TOKEN", "must be at least 16 characters (e.g. openssl rand -hex 16)")
+	}
+	if c.MetricsAddr = get("METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return nil, bad("METRICS_ADDR", "must be host:port, e.g. 127.0.0.1:9090")
+		}
 	}
 	c.ShutdownGrace = 15 * time.Second
 	return c, nil

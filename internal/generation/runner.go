@@ -83,8 +83,9 @@ func (s *Service) Run(ctx context.Context) {
 			for _, g := range jobs {
 				sem <- struct{}{}
 				wg.Add(1)
+				s.opts.Metrics.JobsInFlight(1)
 				go func() {
-					defer func() { <-sem; wg.Done(); s.Wake() }()
+					defer func() { <-sem; s.opts.Metrics.JobsInFlight(-1); wg.Done(); s.Wake() }()
 					s.step(ctx, g)
 				}()
 			}
@@ -107,6 +108,7 @@ func (s *Service) Run(ctx context.Context) {
 
 // step advances one claimed job by one stage and always releases its lease.
 func (s *Service) step(ctx context.Context, g *model.Generation) {
+	defer func(phase string, start time.Time) { s.opts.Metrics.JobPhase(phase, time.Since(start)) }(g.Status, time.Now())
 	var err error
 	switch g.Status {
 	case model.StatusQueued, model.StatusRunning:
@@ -126,6 +128,9 @@ func (s *Service) step(ctx context.Context, g *model.Generation) {
 		return
 	}
 	code, msg := classify(err)
+	if fe := (*fal.Error)(nil); errors.As(err, &fe) {
+		s.opts.Metrics.FalError(fe.Code)
+	}
 	// A transient failure (fal or storage unreachable) is retried with backoff until failures
 	// have lasted GiveUpAfter without a success in between — a long queue at fal is no failure.
 	since := g.FailingSince
@@ -174,6 +179,8 @@ func (s *Service) finish(ctx context.Context, g *model.Generation, status, code,
 	}
 	if _, err := s.st.UpdateGeneration(context.WithoutCancel(ctx), id, u); err != nil {
 		s.log.Error("runner: finish failed", "generation_id", id, "err", err)
+	} else {
+		s.opts.Metrics.JobFinished(status, g.Model, s.now().Sub(g.CreatedAt))
 	}
 	s.changed(g)
 }
@@ -326,6 +333,7 @@ func (s *Service) save(ctx context.Context, g *model.Generation) error {
 		return err
 	}
 	s.log.Info("generation succeeded", "generation_id", g.ID, "assets", saved, "saved_locally", fellBack)
+	s.opts.Metrics.JobFinished(model.StatusSucceeded, g.Model, s.now().Sub(g.CreatedAt))
 	s.changed(g)
 	return nil
 }

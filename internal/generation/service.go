@@ -20,6 +20,7 @@ import (
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -49,6 +50,8 @@ type Options struct {
 	Logger      *slog.Logger
 	// Events carries changes to the event streams; nil is an in-process hub.
 	Events *events.Hub
+	// Metrics records job outcomes and phases; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Service is the generation service.

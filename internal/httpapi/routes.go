@@ -5,6 +5,11 @@ import "net/http"
 // routes is the whole route table.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/status", s.adapt(s.getStatus))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Metrics != nil && s.cfg.MetricsToken != "" { // otherwise only on METRICS_ADDR, if set
+		mux.Handle("GET /metrics", s.metricsWithToken())
+	}
 
 	mux.Handle("POST /api/auth/signup", s.adapt(s.signup))
 	mux.Handle("POST /api/auth/login", s.adapt(s.login))
@@ -30,10 +35,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
 
-	// Unknown API paths answer JSON, not the SPA.
-	mux.Handle("/api/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+	// Unknown API paths answer JSON, not the SPA; a known path with another method is 405.
+	mux.Handle("/api/", methodNotAllowed(mux, s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		errorJSON(w, http.StatusNotFound, "not_found", "No such API route.")
 		return nil
-	}))
-	mux.Handle("/", s.spa())
+	})))
+	mux.Handle("/", methodNotAllowed(mux, s.spa()))
 }

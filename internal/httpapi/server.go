@@ -11,6 +11,7 @@ import (
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -23,6 +24,10 @@ type Deps struct {
 	Storage  string // "s3" | "local", for /api/status
 	UI       fs.FS  // the built web UI; nil serves a plain notice
 	Ping     func(*http.Request) error
+	// Probes are what /readyz checks (database, media store).
+	Probes []Probe
+	// Metrics records requests and event streams; nil records nothing (and serves no /metrics).
+	Metrics *metrics.Metrics
 
 	Generations *generation.Service
 	Fal         *fal.Client
@@ -68,7 +73,7 @@ func New(d Deps) http.Handler {
 		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
 	}))
 
-	var h http.Handler = mux
+	var h http.Handler = recordPattern(mux)
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

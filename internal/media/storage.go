@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/falstudio/falstudio/internal/metrics"
 )
 
 // Storage routes objects to S3 (when configured) or local disk, and falls back to local disk
@@ -17,12 +19,19 @@ import (
 // timeout at any point leaves a complete local file: nothing is lost and the caller learns it
 // (FellBack). MoveToS3 later re-syncs such files.
 type Storage struct {
-	local *Local
-	s3    *S3 // nil: local only
+	local   *Local
+	s3      *S3              // nil: local only
+	metrics *metrics.Metrics // nil: not recorded
 }
 
-// NewStorage combines the backends; s3 may be nil.
-func NewStorage(local *Local, s3 *S3) *Storage { return &Storage{local: local, s3: s3} }
+// NewStorage combines the backends; s3 may be nil, m may be nil (no metrics).
+func NewStorage(local *Local, s3 *S3, m ...*metrics.Metrics) *Storage {
+	st := &Storage{local: local, s3: s3}
+	if len(m) > 0 {
+		st.metrics = m[0]
+	}
+	return st
+}
 
 // S3Configured reports whether S3 is the primary store.
 func (s *Storage) S3Configured() bool { return s.s3 != nil }
@@ -55,6 +64,7 @@ func (s *Storage) Save(ctx context.Context, key string, r io.Reader, size int64,
 		if ctx.Err() != nil {
 			return Saved{}, ctx.Err() // shutdown: the caller retries the whole save later
 		}
+		s.metrics.S3Fallback()
 		return Saved{Storage: "local", Bytes: n, FellBack: true}, nil
 	}
 	_ = s.local.Delete(context.WithoutCancel(ctx), key)
@@ -88,8 +98,10 @@ func (s *Storage) MoveToS3(ctx context.Context, key, contentType string, size in
 		return errors.New("media: S3 is not configured")
 	}
 	if err := s.upload(ctx, key, contentType, size); err != nil {
+		s.metrics.Resync(false)
 		return err
 	}
+	s.metrics.Resync(true)
 	if err := update(); err != nil {
 		return err
 	}
