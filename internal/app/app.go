@@ -32,8 +32,8 @@ type Options struct {
 	Version string
 	// BcryptCost lowers the password hashing cost in tests; 0 is the production default.
 	BcryptCost int
-	// Limits override the login/sign-up rate limits in tests.
-	PerIP, PerEmail account.Limit
+	// Limits override the login/sign-up rate limits in tests (PerEmail is per email and IP).
+	PerIP, PerEmail, PerEmailAnyIP account.Limit
 	// Generation tunes the job runner (tests poll faster); zero values take defaults.
 	Generation generation.Options
 	// S3Timeout bounds each S3 call (tests make outages fail fast); 0 is the default.
@@ -94,7 +94,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, &config.Error{Var: "ENCRYPTION_KEY", Msg: err.Error()}
 	}
 	a.accounts, err = account.New(st, box, cfg.SessionSecret, account.Options{
-		AllowSignup: cfg.AllowSignup, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, Logger: log,
+		AllowSignup: cfg.AllowSignup, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, PerEmailAnyIP: o.PerEmailAnyIP, Logger: log,
 	})
 	if err != nil {
 		return nil, err

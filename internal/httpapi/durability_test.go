@@ -188,7 +188,9 @@ func TestRestartResumesEveryJobOnce(t *testing.T) {
 		t.Fatalf("the resumed save chose a new asset id")
 	}
 	var k2 string
-	db.QueryRow(`SELECT storage_key FROM assets WHERE id = $1`, assetID).Scan(&k2)
+	if err := db.QueryRow(`SELECT storage_key FROM assets WHERE id = $1`, assetID).Scan(&k2); err != nil {
+		t.Fatal(err)
+	}
 	if k2 != key {
 		t.Fatalf("the resumed save wrote a new object %s (was %s)", k2, key)
 	}
@@ -201,7 +203,9 @@ func TestRestartResumesEveryJobOnce(t *testing.T) {
 func assertOneObjectPerAsset(t *testing.T, st *testutil.Studio, db *sql.DB) {
 	t.Helper()
 	var assets int
-	db.QueryRow(`SELECT count(*) FROM assets`).Scan(&assets)
+	if err := db.QueryRow(`SELECT count(*) FROM assets`).Scan(&assets); err != nil {
+		t.Fatal(err)
+	}
 	if files := countFiles(t, filepath.Join(st.DataDir, "media")); files != assets {
 		t.Fatalf("%d objects for %d assets", files, assets)
 	}
@@ -266,7 +270,9 @@ func TestTransientFailuresRetryThenGiveUp(t *testing.T) {
 		t.Fatalf("after transient failures: %+v", last)
 	}
 	var failures int
-	openDB(t, st.DataDir).QueryRow(`SELECT failures FROM generations WHERE id = $1`, gen.ID).Scan(&failures)
+	if err := openDB(t, st.DataDir).QueryRow(`SELECT failures FROM generations WHERE id = $1`, gen.ID).Scan(&failures); err != nil {
+		t.Fatal(err)
+	}
 	if failures != 0 {
 		t.Fatalf("failures not reset after success: %d", failures)
 	}
