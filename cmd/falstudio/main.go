@@ -49,8 +49,10 @@ func run() error {
 		switch os.Args[1] {
 		case "check-s3":
 			return checkStorage(ctx, cfg, os.Stdout)
+		case "backup":
+			return backupCommand(ctx, cfg, os.Args[2:], os.Stdout)
 		default:
-			return fmt.Errorf("unknown command %q (commands: check-s3; no command runs the server)", os.Args[1])
+			return fmt.Errorf("unknown command %q (commands: check-s3, backup; no command runs the server)", os.Args[1])
 		}
 	}
 

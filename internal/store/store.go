@@ -42,6 +42,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	if err := makePrivate(abs); err != nil {
+		return nil, err
+	}
 	// busy_timeout must come first: the following pragmas may need to wait for a lock.
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
