@@ -217,7 +217,6 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	return s.Get(ctx, userID, g.ID)
 }
 
-
 // validateParams checks the curated models' known parameters; fal validates the rest.
 func validateParams(m *Model, p map[string]any) error {
 	for k := range p {

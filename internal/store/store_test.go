@@ -230,4 +230,3 @@ func FuzzFTSQuery(f *testing.F) {
 		}
 	})
 }
-
