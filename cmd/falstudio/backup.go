@@ -23,13 +23,13 @@ func backupCommand(ctx context.Context, cfg *config.Config, args []string, stdou
 	if err := fs.Parse(args); err != nil || *out == "" || fs.NArg() > 0 {
 		return errors.New("usage: falstudio backup --out FILE")
 	}
-	if u := strings.ToLower(cfg.DatabaseURL); strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+	if store.IsPostgres(cfg.Database()) {
 		return errors.New("backup: DATABASE_URL is PostgreSQL; back it up with pg_dump (e.g. pg_dump --format=custom --file=falstudio.dump \"$DATABASE_URL\"), see docs/deploy.md")
 	}
 	if _, err := os.Stat(*out); err == nil {
 		return fmt.Errorf("backup: %s already exists; choose a new file", *out)
 	}
-	if err := store.Backup(ctx, cfg.DatabasePath(), *out); err != nil {
+	if err := store.Backup(ctx, strings.TrimPrefix(cfg.Database(), "file:"), *out); err != nil {
 		return err
 	}
 	fi, err := os.Stat(*out)

@@ -3,33 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 )
-
-// makePrivate creates the database file, when missing, with mode 0600 and narrows an existing
-// one to 0600. SQLite gives the -wal and -shm files the mode of the database file, so all three
-// stay private whatever the umask (an umask of 000 would otherwise leave them world-readable:
-// they hold password hashes and sealed keys).
-func makePrivate(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("store: create %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("store: create %s: %w", path, err)
-	}
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("store: make %s private: %w", p, err)
-		}
-	}
-	return nil
-}
 
 // Backup writes a consistent copy of the SQLite database at dbPath to out with VACUUM INTO,
 // while the studio keeps running: it reads one snapshot (WAL readers do not block the writer,
