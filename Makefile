@@ -18,8 +18,8 @@ gotest: ## Go tests only, with the race detector
 ui: ## rebuild web/dist from web/src
 	npm --prefix web ci && npm --prefix web run build
 
-lint: ## go vet and staticcheck (pinned, installed by scripts/install-tools.sh)
-	scripts/install-tools.sh && go vet ./... && .tools/bin/staticcheck ./...
+lint: ## go vet, staticcheck and golangci-lint with depguard (pinned, installed by scripts/install-tools.sh)
+	scripts/install-tools.sh && go vet ./... && .tools/bin/staticcheck ./... && .tools/bin/golangci-lint run ./...
 
 fmt: ## gofmt everything
 	gofmt -w $$(git ls-files '*.go')

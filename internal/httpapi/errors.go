@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/falstudio/falstudio/internal/model"
-	"github.com/falstudio/falstudio/internal/store"
 )
 
 // statusFor maps a SPEC error code to its HTTP status. 401/403 are only ever the studio's own
@@ -63,7 +62,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.As(err, &ce):
 		code, msg, status = ce.ErrorCode(), ce.ErrorMessage(), ce.HTTPStatus()
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 		code, msg = model.CodeNotFound, "Not found."
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away

@@ -75,7 +75,7 @@ func New(d Deps) http.Handler {
 		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
 	}))
 
-	var h http.Handler = recordPattern(mux)
+	h := recordPattern(mux)
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

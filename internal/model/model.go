@@ -3,9 +3,14 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrNotFound is what every layer's "missing or not yours" wraps (store.ErrNotFound does), so
+// the HTTP layer can answer 404 without reaching into the store.
+var ErrNotFound = errors.New("not found")
 
 // User is a studio account. FalKey holds the sealed (encrypted) fal key, never plaintext.
 type User struct {
