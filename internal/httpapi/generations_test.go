@@ -479,17 +479,7 @@ func TestCancel(t *testing.T) {
 	}
 	// Running: fal is asked to stop, and the answer says it had started.
 	s := submit(t, c, "fal-ai/flux/dev", "slow job", nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		cur := decodeGen(t, c.Do("GET", "/api/generations/"+s.ID, nil))
-		if cur.Status == "running" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never running: %+v", cur)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitStatus(t, c, s.ID, "running", nil)
 	r = c.Do("POST", "/api/generations/"+s.ID+"/cancel", nil)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"outcome":"requested"`) || !strings.Contains(string(r.Body), "already started") {
 		t.Fatalf("cancel running: %d %s", r.Status, r.Body)
