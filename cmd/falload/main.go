@@ -228,8 +228,12 @@ func startStudio(ctx context.Context, o options, simOpts falsim.Options, env map
 	return &studio{url: "http://" + ln.Addr().String(), app: a, sim: sim, stop: func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "falload: studio:", err)
+			}
 		case <-time.After(30 * time.Second):
+			fmt.Fprintln(os.Stderr, "falload: the studio did not stop within 30s")
 		}
 		sim.Close()
 		os.RemoveAll(dir)
