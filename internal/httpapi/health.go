@@ -3,7 +3,10 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/falstudio/falstudio/internal/model"
 )
 
 // Probe is one dependency /readyz checks: the database, the media store.
@@ -40,23 +43,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		checks[p.Name] = "ok"
 	}
 	if len(failing) > 0 {
-		msg := "Not ready: " + joinNames(failing) + " not answering."
+		msg := "Not ready: " + strings.Join(failing, ", ") + " not answering."
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
 			"ok": false, "checks": checks, "failing": failing,
-			"error": errorDetail{Code: "not_ready", Message: msg},
+			"error": errorDetail{Code: model.CodeNotReady, Message: msg},
 		})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "checks": checks})
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }

@@ -140,7 +140,7 @@ func methodNotAllowed(mux *http.ServeMux, next http.Handler) http.Handler {
 			allow = append(allow, http.MethodHead)
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		errorJSON(w, http.StatusMethodNotAllowed, "method_not_allowed", "This route does not take "+r.Method+"; it takes "+strings.Join(allow, ", ")+".")
+		errorJSON(w, http.StatusMethodNotAllowed, model.CodeMethodNotAllowed, "This route does not take "+r.Method+"; it takes "+strings.Join(allow, ", ")+".")
 	})
 }
 

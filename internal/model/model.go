@@ -182,4 +182,8 @@ const (
 	CodeOutputTooLarge     = "output_too_large"
 	CodeQuotaExceeded      = "storage_quota_exceeded"
 	CodeMediaUnavailable   = "media_unavailable"
+	// CodeMethodNotAllowed: a known route asked with another method (405).
+	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeNotReady: /readyz found the database or the media store not answering (503).
+	CodeNotReady = "not_ready"
 )
