@@ -54,12 +54,14 @@ type App struct {
 	gen      *generation.Service
 	storage  *media.Storage
 	metrics  *metrics.Metrics
-	events   *events.Hub
-	relay    *events.PGRelay // nil on SQLite
-	handler  http.Handler
-	shutdown chan struct{}
-	bg       sync.WaitGroup
-	closers  []func()
+	// metricsLn is the METRICS_ADDR listener (nil without one).
+	metricsLn net.Listener
+	events    *events.Hub
+	relay     *events.PGRelay // nil on SQLite
+	handler   http.Handler
+	shutdown  chan struct{}
+	bg        sync.WaitGroup
+	closers   []func()
 }
 
 // New opens and checks everything; any problem is returned as one line for the operator.
@@ -185,8 +187,23 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Metrics:     a.metrics,
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
 	})
+	if cfg.MetricsAddr != "" {
+		// Bound now, so a taken or bad address stops start-up with one line; served by Serve.
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("config: METRICS_ADDR: cannot listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		a.closers = append(a.closers, func() { _ = a.metricsLn.Close() })
+	}
 	ok = true
 	return a, nil
+}
+
+// MetricsAddr is the address of the METRICS_ADDR listener ("" when there is none).
+func (a *App) MetricsAddr() string {
+	if a.metricsLn == nil {
+		return ""
+	}
+	return a.metricsLn.Addr().String()
 }
 
 // Handler is the HTTP handler (tests serve it with httptest).
@@ -253,11 +270,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	if stopMetrics, err := a.serveMetrics(); err != nil {
-		a.log.Error("metrics listener", "err", err)
-	} else {
-		defer stopMetrics()
-	}
+	defer a.serveMetrics()()
 	a.log.Info("fal-studio listening", "addr", ln.Addr().String())
 	var serveErr error
 	select {
@@ -283,21 +296,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return serveErr
 }
 
-// serveMetrics starts the METRICS_ADDR listener, when configured; the returned func stops it.
-func (a *App) serveMetrics() (func(), error) {
-	if a.cfg.MetricsAddr == "" {
-		return func() {}, nil
-	}
-	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
-	if err != nil {
-		return nil, fmt.Errorf("config: METRICS_ADDR: cannot listen on %s: %w", a.cfg.MetricsAddr, err)
+// serveMetrics serves /metrics on the METRICS_ADDR listener, when configured; the returned func
+// stops it.
+func (a *App) serveMetrics() func() {
+	if a.metricsLn == nil {
+		return func() {}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", httpapi.MetricsHandler(a.metrics))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	go func() { _ = srv.Serve(ln) }()
-	a.log.Info("metrics listening", "addr", ln.Addr().String())
-	return func() { _ = srv.Close() }, nil
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(a.metricsLn) }()
+	a.log.Info("metrics listening", "addr", a.metricsLn.Addr().String())
+	return func() { _ = srv.Close() }
 }
 
 // Close releases everything without serving (tests that never called Serve).

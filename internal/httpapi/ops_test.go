@@ -174,3 +174,20 @@ func TestMetricsOffWithoutToken(t *testing.T) {
 		t.Fatalf("metrics served on the main listener without METRICS_TOKEN: %d", code)
 	}
 }
+
+// METRICS_ADDR: metrics on their own listener, without a token; not on the main one.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	s := testutil.NewStudio(t, testutil.StudioOptions{Env: map[string]string{"METRICS_ADDR": "127.0.0.1:0"}})
+	addr := s.App.MetricsAddr()
+	if addr == "" {
+		t.Fatal("no metrics listener")
+	}
+	s.NewClient(t).Do("GET", "/api/status", nil)
+	code, body := scrape(t, "http://"+addr, "")
+	if code != 200 || !strings.Contains(body, `falstudio_http_requests_total{method="GET",route="/api/status",status="200"}`) || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("metrics listener: %d %.300s", code, body)
+	}
+	if code, body := scrape(t, s.URL, ""); code == 200 && strings.Contains(body, "falstudio_") {
+		t.Fatal("metrics also served on the main listener without METRICS_TOKEN")
+	}
+}
