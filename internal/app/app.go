@@ -19,6 +19,7 @@ import (
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
@@ -50,6 +51,7 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
+	lib      *library.Service
 	storage  *media.Storage
 	handler  http.Handler
 	shutdown chan struct{}
@@ -134,6 +136,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
 	}
+	a.lib = library.New(st, a.storage, a.gen, library.Options{Logger: log, Now: gopts.Now, DeleteRetry: gopts.PollMax})
 
 	version := o.Version
 	if version == "" {
@@ -143,7 +146,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.handler = httpapi.New(httpapi.Deps{
 		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
-		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
+		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown,
 	})
 	ok = true
 	return a, nil
@@ -157,6 +160,9 @@ func (a *App) Store() *store.Store { return a.store }
 
 // Generations is the generation service.
 func (a *App) Generations() *generation.Service { return a.gen }
+
+// Library is the library service.
+func (a *App) Library() *library.Service { return a.lib }
 
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }

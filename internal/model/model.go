@@ -111,6 +111,37 @@ type Asset struct {
 	Height       int
 	Params       json.RawMessage
 	CreatedAt    time.Time
+	// The library (SPEC §8).
+	Favorite      bool
+	CollectionIDs []string // the user's collections holding it, oldest membership first
+}
+
+// Collection is a board of a user's assets.
+type Collection struct {
+	ID           string
+	UserID       int64
+	Name         string
+	Count        int64
+	CoverAssetID string // chosen cover, else the newest asset; "" when empty
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Share kinds.
+const (
+	ShareAsset      = "asset"
+	ShareCollection = "collection"
+)
+
+// Share is a public read-only link to an asset or a collection. Only the token's hash is kept.
+type Share struct {
+	ID        string
+	UserID    int64
+	TokenHash []byte
+	Kind      string // ShareAsset | ShareCollection
+	TargetID  string // the asset or collection id
+	CreatedAt time.Time
+	ExpiresAt *time.Time
 }
 
 // Error is a failure a person can act on: a SPEC error code and a sentence. The HTTP layer maps
@@ -149,4 +180,5 @@ const (
 	CodeOutputExpired      = "output_expired"
 	CodeInterrupted        = "interrupted"
 	CodeInternal           = "internal"
+	CodeNameTaken          = "name_taken" // a collection name already used by this person
 )

@@ -16,14 +16,14 @@ import (
 )
 
 const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage_url, storage,
-	content_type, bytes, width, height, params_json, created_at`
+	content_type, bytes, width, height, params_json, created_at, favorite`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
 	var params string
-	var created int64
+	var created, fav int64
 	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.StorageURL,
-		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created)
+		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &fav)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -32,6 +32,7 @@ func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	}
 	a.Params = json.RawMessage(params)
 	a.CreatedAt = msToTime(created)
+	a.Favorite = fav != 0
 	return &a, nil
 }
 
@@ -46,9 +47,9 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 		a.CreatedAt = s.now()
 	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING`,
 		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.StorageURL, a.Storage,
-		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli())
+		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), boolInt(a.Favorite))
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
 	}
@@ -61,6 +62,9 @@ func (s *Store) Asset(ctx context.Context, userID int64, id string) (*model.Asse
 	a, err := scanAsset(s.r.QueryRowContext(ctx, `SELECT `+assetCols+` FROM assets WHERE id = $1 AND user_id = $2`, id, userID))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: asset: %w", err)
+	}
+	if err == nil {
+		err = s.fillCollections(ctx, a)
 	}
 	return a, err
 }
@@ -90,7 +94,14 @@ func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generation
 		}
 		out[a.GenerationID] = append(out[a.GenerationID], a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: generation assets: %w", err)
+	}
+	var all []*model.Asset
+	for _, list := range out {
+		all = append(all, list...)
+	}
+	return out, s.fillCollections(ctx, all...)
 }
 
 // AssetQuery selects a page of a user's assets.
@@ -100,6 +111,7 @@ type AssetQuery struct {
 	Search string // prompt words; each must match (as a prefix)
 	Limit  int
 	Cursor string // from the previous page's NextCursor
+	LibraryFilter
 }
 
 // ErrBadCursor is returned for a cursor this store did not make.
@@ -108,15 +120,12 @@ var ErrBadCursor = errors.New("store: bad cursor")
 // Assets returns one page, newest first, and the cursor of the next page ("" at the end).
 // Keyset pagination on (created_at, id): pages stay fast and stable however deep they go.
 func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, string, error) {
-	where := []string{"user_id = $1"}
-	args := []any{q.UserID}
-	if q.Kind != "" {
-		args = append(args, q.Kind)
-		where = append(where, "result_kind = $"+strconv.Itoa(len(args)))
-	}
+	// The fixed filters (library.go) come first; the full-text part stays on its own below, the
+	// one fragment that differs per dialect.
+	f := q.LibraryFilter.fragments(q.UserID, q.Kind)
 	if m := FTSQuery(q.Search); m != "" {
-		args = append(args, m)
-		where = append(where, "seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $"+strconv.Itoa(len(args))+")")
+		f.args = append(f.args, m)
+		f.where = append(f.where, "seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $"+strconv.Itoa(len(f.args))+")")
 	} else if strings.TrimSpace(q.Search) != "" {
 		return nil, "", nil // only punctuation: nothing can match
 	}
@@ -125,13 +134,13 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		if err != nil {
 			return nil, "", err
 		}
-		args = append(args, ts, id)
-		n := len(args)
-		where = append(where, fmt.Sprintf("(created_at < $%d OR (created_at = $%d AND id < $%d))", n-1, n-1, n))
+		f.args = append(f.args, ts, id)
+		n := len(f.args)
+		f.where = append(f.where, fmt.Sprintf("(%[1]s < $%[3]d OR (%[1]s = $%[3]d AND %[2]s < $%[4]d))", f.created, f.id, n-1, n))
 	}
-	args = append(args, q.Limit+1)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created_at DESC, id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	f.args = append(f.args, q.Limit+1)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM `+f.from+` WHERE `+strings.Join(f.where, " AND ")+
+		` ORDER BY `+f.created+` DESC, `+f.id+` DESC LIMIT $`+strconv.Itoa(len(f.args)), f.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: assets: %w", err)
 	}
@@ -152,6 +161,9 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		out = out[:q.Limit]
 		last := out[len(out)-1]
 		next = encodeCursor(last.CreatedAt.UnixMilli(), last.ID)
+	}
+	if err := s.fillCollections(ctx, out...); err != nil {
+		return nil, "", err
 	}
 	return out, next, nil
 }
