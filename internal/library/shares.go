@@ -133,7 +133,16 @@ func (s *Service) share(ctx context.Context, token string) (*model.Share, error)
 	if !validToken(token) {
 		return nil, store.ErrNotFound
 	}
-	return s.st.ShareByToken(ctx, hashToken(token))
+	sh, err := s.st.ShareByToken(ctx, hashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	// The store drops expired links by its clock; this checks the service's own, the one that
+	// also decides "expired" in the owner's list, so both always agree.
+	if sh.ExpiresAt != nil && !sh.ExpiresAt.After(s.now()) {
+		return nil, store.ErrNotFound
+	}
+	return sh, nil
 }
 
 // PublicAsset is what a share link shows of an asset: the media and its prompt, nothing else
