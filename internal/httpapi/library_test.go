@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/app"
+	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
@@ -356,5 +357,79 @@ func TestBulkDeleteRemovesObjects(t *testing.T) {
 	}
 	if r := e.a.Do("GET", "/media/"+keep, nil); r.Status != 200 {
 		t.Fatalf("kept asset: %d", r.Status)
+	}
+}
+
+// TestSubmitToCollectionAndHistory submits into a collection (outputs land there), refuses
+// another person's collection, and pages the history by status, failed ones with their error.
+func TestSubmitToCollectionAndHistory(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{}, nil, "")
+	a := g.user(t, "hist-a@example.com", "sim-key-a")
+	b := g.user(t, "hist-b@example.com", "sim-key-b")
+	ca := createCollection(t, a, "Saved here")
+	cb := createCollection(t, b, "Theirs")
+
+	r := a.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "to the board", "collectionId": cb,
+		"params": map[string]any{"num_images": 1}})
+	if r.Status != 404 || r.ErrorCode() != "not_found" {
+		t.Fatalf("submit into another's collection: %d %s", r.Status, r.Body)
+	}
+	r = a.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "to the board", "collectionId": ca,
+		"params": map[string]any{"num_images": 2}})
+	if r.Status != 202 {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	gen := decodeGen(t, r)
+	if last := waitDone(t, a, gen.ID); last[len(last)-1].Status != "succeeded" {
+		t.Fatalf("generation: %+v", last[len(last)-1])
+	}
+	var page assetPageJSON
+	mustJSON(t, a.Do("GET", "/api/assets?collection="+ca, nil), 200, &page)
+	if len(page.Assets) != 2 || len(page.Assets[0].CollectionIDs) != 1 || page.Assets[0].CollectionIDs[0] != ca {
+		t.Fatalf("collection after submit: %+v", page)
+	}
+	var coll struct {
+		Collections []struct {
+			ID    string
+			Count int
+		}
+	}
+	mustJSON(t, b.Do("GET", "/api/collections", nil), 200, &coll)
+	if len(coll.Collections) != 1 || coll.Collections[0].Count != 0 {
+		t.Fatalf("B's collection changed: %+v", coll)
+	}
+
+	blocked := submit(t, a, "fal-ai/flux/schnell", "a "+falsim.PromptBlocked+" picture", nil)
+	waitDone(t, a, blocked.ID)
+	third := submit(t, a, "fal-ai/flux/schnell", "third", nil)
+	waitDone(t, a, third.ID)
+
+	type histJSON struct {
+		Generations []generationJSON `json:"generations"`
+		NextCursor  *string          `json:"nextCursor"`
+	}
+	var h histJSON
+	mustJSON(t, a.Do("GET", "/api/generations?status=failed", nil), 200, &h)
+	if len(h.Generations) != 1 || h.Generations[0].ID != blocked.ID || h.Generations[0].Error == nil || h.Generations[0].Error.Code != "content_blocked" {
+		t.Fatalf("failed history: %+v", h)
+	}
+	var seen []string
+	cursor := ""
+	for range 5 {
+		mustJSON(t, a.Do("GET", "/api/generations?limit=2&cursor="+cursor, nil), 200, &h)
+		for _, g := range h.Generations {
+			seen = append(seen, g.ID)
+		}
+		if h.NextCursor == nil {
+			break
+		}
+		cursor = *h.NextCursor
+	}
+	if strings.Join(seen, ",") != strings.Join([]string{third.ID, blocked.ID, gen.ID}, ",") {
+		t.Fatalf("history pages: %v", seen)
+	}
+	mustJSON(t, b.Do("GET", "/api/generations", nil), 200, &h)
+	if len(h.Generations) != 0 {
+		t.Fatalf("B sees A's history: %+v", h)
 	}
 }
