@@ -125,7 +125,7 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 	f := q.LibraryFilter.fragments(q.UserID, q.Kind)
 	if m := FTSQuery(q.Search); m != "" {
 		f.args = append(f.args, m)
-		f.where = append(f.where, "seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $"+strconv.Itoa(len(f.args))+")")
+		f.where = append(f.where, searchFragment(f.seq, len(f.args)))
 	} else if strings.TrimSpace(q.Search) != "" {
 		return nil, "", nil // only punctuation: nothing can match
 	}
@@ -166,6 +166,12 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		return nil, "", err
 	}
 	return out, next, nil
+}
+
+// searchFragment is the full-text part of a gallery query: the asset's seq (seqCol) among the
+// FTS5 matches of the query in argument $n. It is the one fragment that differs per dialect.
+func searchFragment(seqCol string, n int) string {
+	return seqCol + " IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $" + strconv.Itoa(n) + ")"
 }
 
 func encodeCursor(ts int64, id string) string {

@@ -26,6 +26,7 @@ type assetSQL struct {
 	where       []string
 	args        []any
 	created, id string
+	seq         string // the column the search fragment tests
 }
 
 func (f *assetSQL) add(frag string, v any) {
@@ -40,10 +41,13 @@ func (f *assetSQL) add(frag string, v any) {
 // asset_id) index yields the gallery order: CROSS JOIN keeps SQLite's planner from starting at
 // the assets side and sorting the whole collection.
 func (lf LibraryFilter) fragments(userID int64, kind string) assetSQL {
-	f := assetSQL{from: "assets", created: "created_at", id: "id"}
+	f := assetSQL{from: "assets", created: "created_at", id: "id", seq: "seq"}
 	if lf.Collection != "" {
 		f.from = "collection_assets CROSS JOIN assets"
 		f.created, f.id = "asset_created_at", "asset_id"
+		// "+seq" is no longer a bare rowid: without it SQLite probes every search match for every
+		// collection row (measured: 355 ms for a page instead of a few).
+		f.seq = "+seq"
 		f.add("collection_id = $?", lf.Collection)
 		f.where = append(f.where, "assets.id = asset_id")
 	}
