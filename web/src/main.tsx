@@ -2,9 +2,9 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { App } from './App';
+import { SharePage, shareTokenFromPath } from './gallery/SharePage';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+// A share link (/s/{token}) is a public page: no session is asked for or used.
+const shareToken = shareTokenFromPath(window.location.pathname);
+
+createRoot(document.getElementById('root')!).render(<StrictMode>{shareToken ? <SharePage token={shareToken} /> : <App />}</StrictMode>);

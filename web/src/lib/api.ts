@@ -22,6 +22,8 @@ export interface Asset {
   storage: 's3' | 'local';
   params: Record<string, unknown>;
   createdAt: string;
+  favorite?: boolean;
+  collectionIds?: string[];
 }
 
 export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';
@@ -114,6 +116,73 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return data as T;
 }
 
+// The library (SPEC §8): favourites, collections, bulk actions, export, shares, history.
+export interface AssetFilters {
+  favorite?: boolean;
+  model?: string;
+  from?: string; // YYYY-MM-DD, inclusive, UTC
+  to?: string;
+  collection?: string;
+}
+
+export interface Collection {
+  id: string;
+  name: string;
+  count: number;
+  coverUrl: string | null;
+  coverAssetId?: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Share {
+  id: string;
+  url: string | null; // only in the answer that created it
+  kind: 'asset' | 'collection';
+  targetId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  expired?: boolean;
+}
+
+export interface PublicShare {
+  kind: 'asset' | 'collection';
+  name: string | null;
+  expiresAt: string | null;
+  assets: { id: string; kind: Kind; url: string; contentType: string; width: number | null; height: number | null; prompt: string; model: string; createdAt: string }[];
+}
+
+const enc = encodeURIComponent;
+
+const libraryApi = {
+  setFavorite: (id: string, on: boolean) => request<{ asset: Asset }>(on ? 'PUT' : 'DELETE', `/api/assets/${enc(id)}/favorite`),
+  bulkDelete: (assetIds: string[]) => request<{ deleted: number }>('POST', '/api/assets/bulk-delete', { assetIds }),
+  bulkFavorite: (assetIds: string[], favorite: boolean) => request<{ updated: number }>('POST', '/api/assets/bulk-favorite', { assetIds, favorite }),
+  collections: () => request<{ collections: Collection[] }>('GET', '/api/collections'),
+  createCollection: (name: string) => request<{ collection: Collection }>('POST', '/api/collections', { name }),
+  updateCollection: (id: string, change: { name?: string; coverAssetId?: string }) =>
+    request<{ collection: Collection }>('PATCH', `/api/collections/${enc(id)}`, change),
+  deleteCollection: (id: string) => request<void>('DELETE', `/api/collections/${enc(id)}`),
+  addToCollection: (id: string, assetIds: string[]) => request<{ collection: Collection }>('POST', `/api/collections/${enc(id)}/assets`, { assetIds }),
+  removeFromCollection: (id: string, assetIds: string[]) =>
+    request<{ collection: Collection }>('DELETE', `/api/collections/${enc(id)}/assets`, { assetIds }),
+  shares: () => request<{ shares: Share[] }>('GET', '/api/shares'),
+  createShare: (target: { assetId?: string; collectionId?: string }, expiresAt: string | null) =>
+    request<{ share: Share }>('POST', '/api/shares', { ...target, ...(expiresAt ? { expiresAt } : {}) }),
+  revokeShare: (id: string) => request<void>('DELETE', `/api/shares/${enc(id)}`),
+  publicShare: (token: string) => request<PublicShare>('GET', `/api/s/${enc(token)}`),
+  history: (q: { status?: string; cursor?: string | null; limit?: number }) => {
+    const p = new URLSearchParams();
+    if (q.status) p.set('status', q.status);
+    if (q.cursor) p.set('cursor', q.cursor);
+    p.set('limit', String(q.limit ?? 20));
+    return request<{ generations: Generation[]; nextCursor: string | null }>('GET', `/api/generations?${p}`);
+  },
+  runAgain: (g: Pick<Generation, 'model' | 'prompt' | 'params'>, collectionId?: string) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model: g.model, prompt: g.prompt, params: g.params, ...(collectionId ? { collectionId } : {}) }),
+};
+
+
 export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
   signup: (email: string, password: string) => request<{ user: User }>('POST', '/api/auth/signup', { email, password }),
@@ -146,15 +215,27 @@ export const api = {
       'POST',
       `/api/generations/${encodeURIComponent(id)}/cancel`,
     ),
-  assets: (q: { kind?: string; q?: string; cursor?: string | null; limit?: number }) => {
+  assets: (q: { kind?: string; q?: string; cursor?: string | null; limit?: number } & AssetFilters) => {
     const p = new URLSearchParams();
     if (q.kind) p.set('kind', q.kind);
     if (q.q) p.set('q', q.q);
+    if (q.favorite) p.set('favorite', '1');
+    if (q.model) p.set('model', q.model);
+    if (q.from) p.set('from', q.from);
+    if (q.to) p.set('to', q.to);
+    if (q.collection) p.set('collection', q.collection);
     if (q.cursor) p.set('cursor', q.cursor);
     p.set('limit', String(q.limit ?? 30));
     return request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?${p}`);
   },
   deleteAsset: (id: string) => request<void>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
+  ...libraryApi,
 };
 
 export const terminal = (s: Status) => s === 'succeeded' || s === 'failed' || s === 'canceled';
+
+/** The ZIP download of some assets or of a collection (streamed by the studio). */
+export function exportUrl(sel: { ids?: string[]; collection?: string }): string {
+  if (sel.collection) return `/api/export.zip?collection=${enc(sel.collection)}`;
+  return `/api/export.zip?ids=${(sel.ids ?? []).map(enc).join(',')}`;
+}
