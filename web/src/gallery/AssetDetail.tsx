@@ -53,6 +53,16 @@ export function AssetDetail({
     setError(null);
     setConfirming(false);
   }, [asset.id]);
+  // The confirm buttons replace the Delete button (and back): keep focus in the dialog so its
+  // keys (Escape, arrows) still work.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (!dialog.current?.contains(document.activeElement) || document.activeElement === document.body) dialog.current?.focus();
+  }, [confirming]);
 
   const onKey = (e: React.KeyboardEvent) => {
     // Arrow keys belong to a focused player or field (seeking, caret), not to navigation.

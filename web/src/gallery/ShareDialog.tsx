@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Share } from '../lib/api';
 import { Banner } from '../components/Banner';
 import { Dialog } from './Dialog';
@@ -29,6 +29,7 @@ export function ShareDialog({
   const [msg, setMsg] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const createBtn = useRef<HTMLButtonElement>(null);
 
   const reload = async () => {
     try {
@@ -77,6 +78,8 @@ export function ShareDialog({
       setMsg('Link revoked. It stopped working at once.');
       setLink(null);
       await reload();
+      createBtn.current?.focus(); // the revoked row (and its button) is gone
+
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'The link could not be revoked.');
     }
@@ -98,7 +101,7 @@ export function ShareDialog({
             ))}
           </select>
         </label>
-        <button type="button" className="btn primary" onClick={create} disabled={busy}>
+        <button type="button" className="btn primary" onClick={create} disabled={busy} ref={createBtn}>
           Create link
         </button>
       </div>

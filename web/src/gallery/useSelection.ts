@@ -18,10 +18,12 @@ export function useSelection(ids: string[]) {
 
   const toggle = useCallback(
     (index: number, range: boolean) => {
+      // Read the anchor now: the updater runs later, after it has moved to this index.
+      const from = anchor.current;
       setSelected((cur) => {
         const next = new Set(cur);
-        if (range && anchor.current !== null) {
-          const [a, b] = anchor.current < index ? [anchor.current, index] : [index, anchor.current];
+        if (range && from !== null) {
+          const [a, b] = from < index ? [from, index] : [index, from];
           for (let i = a; i <= b; i++) if (ids[i]) next.add(ids[i]);
         } else if (next.has(ids[index])) {
           next.delete(ids[index]);
