@@ -10,20 +10,19 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/falstudio/falstudio/internal/model"
 )
 
 const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage_url, storage,
-	content_type, bytes, width, height, params_json, created_at, favorite`
+	content_type, bytes, width, height, params_json, created_at, local_holder, favorite`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
 	var params string
 	var created, fav int64
 	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.StorageURL,
-		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &fav)
+		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -47,9 +46,9 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 		a.CreatedAt = s.now()
 	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (id) DO NOTHING`,
 		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.StorageURL, a.Storage,
-		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), boolInt(a.Favorite))
+		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite))
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
 	}
@@ -120,14 +119,16 @@ var ErrBadCursor = errors.New("store: bad cursor")
 // Assets returns one page, newest first, and the cursor of the next page ("" at the end).
 // Keyset pagination on (created_at, id): pages stay fast and stable however deep they go.
 func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, string, error) {
-	// The fixed filters (library.go) come first; the full-text part stays on its own below, the
-	// one fragment that differs per dialect.
+	// The fixed filters (library.go) come first; the full-text part, the one fragment that
+	// differs per dialect, is added beside them.
 	f := q.LibraryFilter.fragments(q.UserID, q.Kind)
-	if m := FTSQuery(q.Search); m != "" {
-		f.args = append(f.args, m)
-		f.where = append(f.where, searchFragment(f.seq, len(f.args)))
-	} else if strings.TrimSpace(q.Search) != "" {
-		return nil, "", nil // only punctuation: nothing can match
+	if strings.TrimSpace(q.Search) != "" {
+		frag, value, ok := s.d.search(q.Search, len(f.args)+1)
+		if !ok {
+			return nil, "", nil // only punctuation: nothing can match
+		}
+		f.args = append(f.args, value)
+		f.where = append(f.where, f.searchFragment(frag))
 	}
 	if q.Cursor != "" {
 		ts, id, err := decodeCursor(q.Cursor)
@@ -136,7 +137,8 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		}
 		f.args = append(f.args, ts, id)
 		n := len(f.args)
-		f.where = append(f.where, fmt.Sprintf("(%[1]s < $%[3]d OR (%[1]s = $%[3]d AND %[2]s < $%[4]d))", f.created, f.id, n-1, n))
+		// A row value: one index range on both dialects.
+		f.where = append(f.where, fmt.Sprintf("(%s, %s) < ($%d, $%d)", f.created, f.id, n-1, n))
 	}
 	f.args = append(f.args, q.Limit+1)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM `+f.from+` WHERE `+strings.Join(f.where, " AND ")+
@@ -168,12 +170,6 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 	return out, next, nil
 }
 
-// searchFragment is the full-text part of a gallery query: the asset's seq (seqCol) among the
-// FTS5 matches of the query in argument $n. It is the one fragment that differs per dialect.
-func searchFragment(seqCol string, n int) string {
-	return seqCol + " IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $" + strconv.Itoa(n) + ")"
-}
-
 func encodeCursor(ts int64, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ts, 10) + "|" + id))
 }
@@ -194,28 +190,6 @@ func decodeCursor(c string) (int64, string, error) {
 	return ts, id, nil
 }
 
-// FTSQuery turns free text into a safe FTS5 query: each word becomes a quoted term, so no FTS5
-// syntax a user types (quotes, NEAR, column filters, *) is ever interpreted. Only the last word
-// matches as a prefix (search-as-you-type); whole words read far smaller doclists.
-func FTSQuery(text string) string {
-	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) > 16 {
-		words = words[:16]
-	}
-	terms := make([]string, 0, len(words))
-	for i, w := range words {
-		if len(w) > 64 {
-			w = w[:64]
-		}
-		t := `"` + w + `"`
-		if i == len(words)-1 {
-			t += "*"
-		}
-		terms = append(terms, t)
-	}
-	return strings.Join(terms, " ")
-}
-
 // DeleteAsset removes a user's asset row and returns it; the caller deletes the object after.
 func (s *Store) DeleteAsset(ctx context.Context, userID int64, id string) (*model.Asset, error) {
 	a, err := scanAsset(s.w.QueryRowContext(ctx, `DELETE FROM assets WHERE id = $1 AND user_id = $2 RETURNING `+assetCols, id, userID))
@@ -225,9 +199,11 @@ func (s *Store) DeleteAsset(ctx context.Context, userID int64, id string) (*mode
 	return a, err
 }
 
-// LocalAssets lists assets kept on local disk (for the re-sync to S3).
-func (s *Store) LocalAssets(ctx context.Context, limit int) ([]*model.Asset, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE storage = 'local' ORDER BY created_at LIMIT $1`, limit)
+// LocalAssets lists assets kept on this instance's local disk (for the re-sync to S3); files from
+// before holders were recorded count as this instance's.
+func (s *Store) LocalAssets(ctx context.Context, holder string, limit int) ([]*model.Asset, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE storage = 'local' AND local_holder IN ($1, '')
+		ORDER BY created_at LIMIT $2`, holder, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: local assets: %w", err)
 	}
@@ -245,7 +221,7 @@ func (s *Store) LocalAssets(ctx context.Context, limit int) ([]*model.Asset, err
 
 // MoveAsset records that an asset's object now lives in another backend.
 func (s *Store) MoveAsset(ctx context.Context, id, storage, url string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE assets SET storage = $1, storage_url = $2 WHERE id = $3`, storage, url, id)
+	_, err := s.w.ExecContext(ctx, `UPDATE assets SET storage = $1, storage_url = $2, local_holder = '' WHERE id = $3`, storage, url, id)
 	if err != nil {
 		return fmt.Errorf("store: move asset: %w", err)
 	}
@@ -261,7 +237,7 @@ type PendingDelete struct {
 // AddPendingDelete queues an object delete for a later retry.
 func (s *Store) AddPendingDelete(ctx context.Context, storage, key string, next time.Time) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO pending_deletes (storage, storage_key, next_at) VALUES ($1, $2, $3)
-		ON CONFLICT (storage, storage_key) DO UPDATE SET attempts = attempts + 1, next_at = excluded.next_at`, storage, key, next.UnixMilli())
+		ON CONFLICT (storage, storage_key) DO UPDATE SET attempts = pending_deletes.attempts + 1, next_at = excluded.next_at`, storage, key, next.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: pending delete: %w", err)
 	}
@@ -293,4 +269,13 @@ func (s *Store) DonePendingDelete(ctx context.Context, storage, key string) erro
 		return fmt.Errorf("store: done pending delete: %w", err)
 	}
 	return nil
+}
+
+// UserBytes is how much a user stores in all.
+func (s *Store) UserBytes(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM assets WHERE user_id = $1`, userID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: user bytes: %w", err)
+	}
+	return n, nil
 }
