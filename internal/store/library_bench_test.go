@@ -58,14 +58,17 @@ func BenchmarkLibraryFilters(b *testing.B) {
 		}
 	}
 	mid := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(5000 * time.Second).UnixMilli()
-	deep := func(q AssetQuery) string {
+	// deep returns the cursor `pages` pages of 100 into the filtered list.
+	deep := func(q AssetQuery, pages int) string {
 		q.Limit = 100
-		_, c, _ := s.Assets(ctx, q)
-		for i := 0; i < 20 && c != ""; i++ {
+		for range pages {
+			_, c, err := s.Assets(ctx, q)
+			if err != nil || c == "" {
+				b.Fatalf("deep cursor: %v (the list is shorter than %d pages)", err, pages)
+			}
 			q.Cursor = c
-			_, c, _ = s.Assets(ctx, q)
 		}
-		return c
+		return q.Cursor
 	}
 	fav := LibraryFilter{Favorite: true}
 	cases := []struct {
@@ -73,7 +76,7 @@ func BenchmarkLibraryFilters(b *testing.B) {
 		q    AssetQuery
 	}{
 		{"favorite", AssetQuery{LibraryFilter: fav}},
-		{"favorite-deep", AssetQuery{LibraryFilter: fav, Cursor: deep(AssetQuery{UserID: uid, LibraryFilter: fav})}},
+		{"favorite-deep", AssetQuery{LibraryFilter: fav, Cursor: deep(AssetQuery{UserID: uid, LibraryFilter: fav}, 5)}},
 		{"favorite-kind-video", AssetQuery{Kind: model.KindVideo, LibraryFilter: fav}},
 		{"favorite-search", AssetQuery{Search: "fox", LibraryFilter: fav}},
 		{"model", AssetQuery{LibraryFilter: LibraryFilter{Model: "fal-ai/kling"}}},
@@ -81,7 +84,7 @@ func BenchmarkLibraryFilters(b *testing.B) {
 		{"date-range", AssetQuery{LibraryFilter: LibraryFilter{FromMs: mid - 3_600_000, BeforeMs: mid}}},
 		{"collection-5000", AssetQuery{LibraryFilter: LibraryFilter{Collection: big.ID}}},
 		{"collection-5000-deep", AssetQuery{LibraryFilter: LibraryFilter{Collection: big.ID},
-			Cursor: deep(AssetQuery{UserID: uid, LibraryFilter: LibraryFilter{Collection: big.ID}})}},
+			Cursor: deep(AssetQuery{UserID: uid, LibraryFilter: LibraryFilter{Collection: big.ID}}, 20)}},
 		{"collection-100", AssetQuery{LibraryFilter: LibraryFilter{Collection: small.ID}}},
 		{"collection-favorite-search", AssetQuery{Search: "whale", LibraryFilter: LibraryFilter{Collection: big.ID, Favorite: true}}},
 		{"collection-favorite", AssetQuery{LibraryFilter: LibraryFilter{Collection: big.ID, Favorite: true}}},
