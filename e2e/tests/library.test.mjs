@@ -50,7 +50,11 @@ async function seed(page, n) {
   // Poll the studio, bounded (200 × 100 ms), until no job is active.
   for (let tries = 0; tries < 200; tries++) {
     const r = await page.request.get(studio.url + '/api/generations?active=1');
-    if ((await r.json()).generations.length === 0) return;
+    if ((await r.json()).generations.length === 0) {
+      await page.reload(); // the UI learns of the key saved behind its back
+      await page.getByRole('tab', { name: 'Create' }).waitFor();
+      return;
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the generations did not finish within 20 s');
@@ -151,9 +155,20 @@ test('favourites, shift-click selection, a collection, a share link without a se
   await guest.close();
   await page.keyboard.press('Escape');
 
+  // "Save to" before generating: the output lands in the collection too.
+  await page.getByRole('tab', { name: 'Create' }).click();
+  await page.getByLabel('Model').selectOption('fal-ai/flux/schnell');
+  await page.getByLabel('Prompt', { exact: true }).fill('saved straight to the board');
+  await page.getByTestId('save-to').selectOption({ label: 'Gallery and “Best of”' });
+  await page.getByLabel('Prompt', { exact: true }).press('Control+Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid="generation-status"]')?.textContent === 'Done');
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByRole('button', { name: 'Collections', exact: true }).click();
+  await page.waitForFunction(() => /Best of\s*3 items/.test(document.querySelector('[data-testid="collection-card"]')?.textContent ?? ''));
+
   // History lists every generation.
   await page.getByRole('button', { name: 'History', exact: true }).click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-item"]').length === 4);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-item"]').length === 5);
   assert.equal(problems.length, 0, problems.join('\n'));
 });
 

@@ -5,6 +5,7 @@ import { Banner } from '../components/Banner';
 import { ParamsForm, defaultsOf, invalidParam, type Values } from './ParamsForm';
 import { References, type Ref, type ReferencesHandle } from './References';
 import { useElapsed, useGeneration } from './useGeneration';
+import { SaveToCollection } from '../gallery/SaveToCollection';
 
 export interface CreatePreset {
   model: string;
@@ -44,6 +45,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   const [others, setOthers] = useState<string[]>([]); // other generations still running
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const refsHandle = useRef<ReferencesHandle>(null);
+  const [saveTo, setSaveTo] = useState(''); // library: the collection the outputs land in
   const resultRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -232,7 +234,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       params[model.reference.field] = model.reference.field.endsWith('s') ? refs.map((r) => r.url) : refs[0].url;
     }
     try {
-      const r = await api.generate(effectiveId, prompt.trim(), params);
+      const r = await api.generate(effectiveId, prompt.trim(), params, saveTo);
       setStarted(r.generation);
       // On a phone the result sits below the form: bring it into view.
       if (window.matchMedia?.('(max-width: 640px)').matches) resultRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
@@ -353,6 +355,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
         </div>
         {model?.reference && <References handle={refsHandle} refs={refs} min={model.reference.min} max={model.reference.max} onChange={setRefs} />}
         {model && <ParamsForm params={model.params} values={values} onChange={setValues} />}
+        <SaveToCollection value={saveTo} onChange={setSaveTo} />
         <Banner kind="error">{error}</Banner>
         <div className="row">
           <button className="btn primary" type="button" onClick={generate} disabled={Boolean(blocker) || busy} aria-keyshortcuts="Control+Enter Meta+Enter">

@@ -154,15 +154,24 @@ export interface PublicShare {
 
 const enc = encodeURIComponent;
 
+/** Fired on window when the person's collections change (Create's "Save to" listens). */
+export const COLLECTIONS_CHANGED = 'falstudio:collections-changed';
+
+async function changed<T>(p: Promise<T>): Promise<T> {
+  const v = await p;
+  window.dispatchEvent(new Event(COLLECTIONS_CHANGED));
+  return v;
+}
+
 const libraryApi = {
   setFavorite: (id: string, on: boolean) => request<{ asset: Asset }>(on ? 'PUT' : 'DELETE', `/api/assets/${enc(id)}/favorite`),
   bulkDelete: (assetIds: string[]) => request<{ deleted: number }>('POST', '/api/assets/bulk-delete', { assetIds }),
   bulkFavorite: (assetIds: string[], favorite: boolean) => request<{ updated: number }>('POST', '/api/assets/bulk-favorite', { assetIds, favorite }),
   collections: () => request<{ collections: Collection[] }>('GET', '/api/collections'),
-  createCollection: (name: string) => request<{ collection: Collection }>('POST', '/api/collections', { name }),
+  createCollection: (name: string) => changed(request<{ collection: Collection }>('POST', '/api/collections', { name })),
   updateCollection: (id: string, change: { name?: string; coverAssetId?: string }) =>
-    request<{ collection: Collection }>('PATCH', `/api/collections/${enc(id)}`, change),
-  deleteCollection: (id: string) => request<void>('DELETE', `/api/collections/${enc(id)}`),
+    changed(request<{ collection: Collection }>('PATCH', `/api/collections/${enc(id)}`, change)),
+  deleteCollection: (id: string) => changed(request<void>('DELETE', `/api/collections/${enc(id)}`)),
   addToCollection: (id: string, assetIds: string[]) => request<{ collection: Collection }>('POST', `/api/collections/${enc(id)}/assets`, { assetIds }),
   removeFromCollection: (id: string, assetIds: string[]) =>
     request<{ collection: Collection }>('DELETE', `/api/collections/${enc(id)}/assets`, { assetIds }),
@@ -206,8 +215,8 @@ export const api = {
     return request<{ url: string }>('POST', '/api/uploads', fd);
   },
   uploadAsset: (assetId: string) => request<{ url: string }>('POST', '/api/uploads', { assetId }),
-  generate: (model: string, prompt: string, params: Record<string, unknown>) =>
-    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params }),
+  generate: (model: string, prompt: string, params: Record<string, unknown>, collectionId?: string) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params, ...(collectionId ? { collectionId } : {}) }),
   generation: (id: string) => request<{ generation: Generation }>('GET', `/api/generations/${encodeURIComponent(id)}`),
   activeGenerations: () => request<{ generations: Generation[] }>('GET', '/api/generations?active=1'),
   cancel: (id: string) =>
