@@ -36,7 +36,7 @@ func (s *Service) PrepareExport(ctx context.Context, userID int64, ids []string,
 			return nil, err
 		}
 		var err error
-		if list, err = s.st.CollectionAssetsAll(ctx, userID, collectionID, maxExportCollection); err != nil {
+		if list, err = s.st.CollectionAssetsAll(ctx, userID, collectionID, maxExportCollection, false); err != nil {
 			return nil, err
 		}
 	default:

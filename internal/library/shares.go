@@ -192,10 +192,9 @@ func (s *Service) Public(ctx context.Context, token string) (*PublicShare, error
 			return nil, err
 		}
 		out.Name = &c.Name
-		if list, err = s.st.CollectionAssetsAll(ctx, sh.UserID, sh.TargetID, maxShared); err != nil {
-			return nil, err
+		if list, err = s.st.CollectionAssetsAll(ctx, sh.UserID, sh.TargetID, maxShared, true); err != nil {
+			return nil, err // newest first, like the gallery
 		}
-		slices.Reverse(list) // newest first, like the gallery
 	}
 	base := "/s/" + token + "/media/"
 	for _, a := range list {
