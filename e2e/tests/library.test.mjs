@@ -185,5 +185,13 @@ test('the gallery with a selection fits a phone', async () => {
   const bar = await page.getByTestId('bulk-bar').boundingBox();
   assert.ok(bar && bar.x >= 0 && bar.x + bar.width <= 390, 'the bulk bar fits the screen');
   await screenshot(page, 'library-selection-phone');
+  await page.keyboard.press('Escape');
+  for (const view of ['Collections', 'History']) {
+    await page.getByRole('button', { name: view, exact: true }).click();
+    await page.getByTestId(view === 'Collections' ? 'collection-card' : 'history-item').first().waitFor();
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(sideways <= 0, `${view} scrolls sideways by ${sideways}px`);
+    await screenshot(page, `library-${view.toLowerCase()}-phone`);
+  }
   await context.close();
 });

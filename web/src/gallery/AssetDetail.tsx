@@ -17,6 +17,7 @@ export function AssetDetail({
   shareCount = 0,
   onToggleFavorite,
   onShare,
+  onSetCover,
 }: {
   asset: Asset;
   hasPrev: boolean;
@@ -31,6 +32,7 @@ export function AssetDetail({
   shareCount?: number;
   onToggleFavorite?: (a: Asset) => void;
   onShare?: (a: Asset) => void;
+  onSetCover?: (a: Asset) => Promise<void>; // set when the gallery shows one collection
 }) {
   const dialog = useRef<HTMLDivElement>(null);
   const [msg, setMsg] = useState<string | null>(null);
@@ -213,6 +215,19 @@ export function AssetDetail({
             {onShare && (
               <button type="button" className="btn" onClick={() => onShare(asset)}>
                 Share…
+              </button>
+            )}
+            {onSetCover && (
+              <button
+                type="button"
+                className="btn"
+                onClick={() =>
+                  void onSetCover(asset)
+                    .then(() => setMsg('This is now the collection’s cover.'))
+                    .catch((err) => setError(err instanceof ApiError ? err.message : 'The cover could not be set.'))
+                }
+              >
+                Use as cover
               </button>
             )}
             <a className="btn" href={getDownloadUrl(asset)} download>

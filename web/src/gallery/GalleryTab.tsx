@@ -320,6 +320,14 @@ export function GalleryTab({
           shareCount={shareCount(items[open].id)}
           onToggleFavorite={(a) => void toggleFavorite(a)}
           onShare={(a) => setSharing({ target: { assetId: a.id }, label: 'this ' + a.kind })}
+          onSetCover={
+            activeCollection
+              ? async (a) => {
+                  await api.updateCollection(activeCollection.id, { coverAssetId: a.id });
+                  await loadCollections();
+                }
+              : undefined
+          }
         />
       )}
       {sharing && <ShareDialog target={sharing.target} label={sharing.label} onClose={() => setSharing(null)} onChanged={setShares} />}

@@ -78,7 +78,7 @@ export function HistoryView() {
   return (
     <div>
       <div className="toolbar">
-        <div className="segmented" role="group" aria-label="Filter by status">
+        <div className="segmented wrap" role="group" aria-label="Filter by status">
           {statuses.map(([s, l]) => (
             <button key={s} type="button" className={status === s ? 'active' : ''} aria-pressed={status === s} onClick={() => setStatus(s)}>
               {l}
