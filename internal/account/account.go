@@ -41,8 +41,8 @@ type Options struct {
 	// Audit records security and admin events; nil records nothing.
 	Audit *audit.Log
 	// Storage deletes a deleted account's stored objects; nil keeps them (tests without media).
-	Storage *media.Storage
-	BcryptCost  int // default 12
+	Storage    *media.Storage
+	BcryptCost int // default 12
 	// Rate limits for login and sign-up, per client IP and per email.
 	PerIP, PerEmail Limit
 	Now             func() time.Time
@@ -57,19 +57,19 @@ var (
 
 // Service is the account service.
 type Service struct {
-	st          *store.Store
-	box         *secret.Box
-	sessionKey  []byte
-	signupMode  string
-	audit       *audit.Log
-	storage     *media.Storage
-	cost        int
-	now         func() time.Time
-	log         *slog.Logger
-	hashSem     chan struct{} // bounds concurrent bcrypt work so a login flood cannot starve the server
-	dummyHash   []byte
-	ipLimit     *limiter
-	emailLimit  *limiter
+	st         *store.Store
+	box        *secret.Box
+	sessionKey []byte
+	signupMode string
+	audit      *audit.Log
+	storage    *media.Storage
+	cost       int
+	now        func() time.Time
+	log        *slog.Logger
+	hashSem    chan struct{} // bounds concurrent bcrypt work so a login flood cannot starve the server
+	dummyHash  []byte
+	ipLimit    *limiter
+	emailLimit *limiter
 }
 
 // New builds the service. sessionKey keys the stored session hashes (SESSION_SECRET).

@@ -1,15 +1,20 @@
 package httpapi_test
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -448,5 +453,115 @@ func TestDeleteOwnAccount(t *testing.T) {
 	tm.s.NewClient(t).SignUp("member@example.com", goodPassword)
 	if r := tm.member.Do("DELETE", "/api/me", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("anonymous delete: %d", r.Status)
+	}
+}
+
+// objectFiles lists the stored files under dir whose path holds users/{id}/.
+func objectFiles(t *testing.T, dir string, id int64) []string {
+	t.Helper()
+	var out []string
+	marker := fmt.Sprintf("users%c%d%c", filepath.Separator, id, filepath.Separator)
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(p, marker) && !strings.HasPrefix(d.Name(), ".tmp-") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func countRows(t *testing.T, db *sql.DB, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestDeleteUserRemovesEveryObject(t *testing.T) {
+	for _, backend := range []string{"local", "s3"} {
+		t.Run(backend, func(t *testing.T) {
+			var env map[string]string
+			var srv *testutil.S3Server
+			if backend == "s3" {
+				srv = testutil.StartS3(t, false)
+				makeBucket(t, srv, "studio")
+				env = srv.Env("studio")
+			}
+			g := newGenEnv(t, falsim.Options{}, env, "")
+			admin := g.user(t, "boss@example.com", "")
+			member := g.user(t, "leaving@example.com", "sim-key-leaving")
+			keeper := g.user(t, "staying@example.com", "sim-key-staying")
+			memberID := userID(t, member.Do("GET", "/api/me", nil))
+			keeperID := userID(t, keeper.Do("GET", "/api/me", nil))
+			for _, c := range []*testutil.Client{member, keeper} {
+				ev := waitDone(t, c, submit(t, c, "fal-ai/flux/schnell", "two foxes", map[string]any{"num_images": 2}).ID)
+				if last := ev[len(ev)-1]; last.Status != "succeeded" || len(last.Assets) != 2 || last.Assets[0].Storage != backend {
+					t.Fatalf("generation: %+v", last)
+				}
+			}
+			root := filepath.Join(g.studio.DataDir, "media")
+			if srv != nil {
+				root = srv.Dir
+			}
+			if n := len(objectFiles(t, root, memberID)); n != 2 {
+				t.Fatalf("%d stored objects of the member before, want 2", n)
+			}
+			r := admin.Do("GET", "/api/admin/users", nil)
+			if !strings.Contains(string(r.Body), `"generations":1,"assets":2,"bytes":`) {
+				t.Fatalf("usage not counted: %s", r.Body)
+			}
+			if r := admin.Do("DELETE", fmt.Sprintf("/api/admin/users/%d", memberID), nil); r.Status != 204 {
+				t.Fatalf("delete: %d %s", r.Status, r.Body)
+			}
+			for _, dir := range []string{filepath.Join(g.studio.DataDir, "media"), root} {
+				if left := objectFiles(t, dir, memberID); len(left) != 0 {
+					t.Fatalf("objects left after the delete: %v", left)
+				}
+			}
+			if n := len(objectFiles(t, root, keeperID)); n != 2 {
+				t.Fatalf("another account lost objects: %d left of 2", n)
+			}
+			db := openDB(t, g.studio.DataDir)
+			for _, q := range []string{`SELECT count(*) FROM users WHERE id = $1`, `SELECT count(*) FROM sessions WHERE user_id = $1`,
+				`SELECT count(*) FROM generations WHERE user_id = $1`, `SELECT count(*) FROM assets WHERE user_id = $1`} {
+				if n := countRows(t, db, q, memberID); n != 0 {
+					t.Fatalf("%s: %d rows left", q, n)
+				}
+			}
+			if n := countRows(t, db, `SELECT count(*) FROM pending_deletes`); n != 0 {
+				t.Fatalf("%d deletes still queued after they worked", n)
+			}
+			if r := member.Do("GET", "/api/me", nil); r.Status != 401 {
+				t.Fatalf("the deleted account's session: %d", r.Status)
+			}
+			if r := keeper.Do("GET", "/api/assets", nil); len(r.JSON()["assets"].([]any)) != 2 {
+				t.Fatalf("keeper's gallery: %s", r.Body)
+			}
+			if srv == nil {
+				return
+			}
+			// S3 down while deleting: the rows go at once, the objects stay queued and go when
+			// the retries find S3 again.
+			ev := waitDone(t, keeper, submit(t, keeper, "fal-ai/flux/schnell", "one more", nil).ID)
+			if ev[len(ev)-1].Status != "succeeded" {
+				t.Fatalf("keeper generation: %+v", ev[len(ev)-1])
+			}
+			srv.Stop()
+			if r := admin.Do("DELETE", fmt.Sprintf("/api/admin/users/%d", keeperID), nil); r.Status != 204 {
+				t.Fatalf("delete during an outage: %d %s", r.Status, r.Body)
+			}
+			if n := countRows(t, db, `SELECT count(*) FROM pending_deletes WHERE storage = 's3'`); n != 3 {
+				t.Fatalf("%d deletes queued during the outage, want 3", n)
+			}
+			srv.Restart(t)
+			if n := g.studio.App.Generations().RetryDeletes(context.Background()); n != 3 {
+				t.Fatalf("retries removed %d objects, want 3", n)
+			}
+			if left := objectFiles(t, root, keeperID); len(left) != 0 {
+				t.Fatalf("objects left after the retries: %v", left)
+			}
+		})
 	}
 }
