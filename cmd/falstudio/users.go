@@ -41,8 +41,10 @@ func usersCommand(ctx context.Context, cfg *config.Config, args []string, out, e
 		return errors.New(usersUsage)
 	}
 	// An operator pointing at the wrong DATA_DIR must hear so, not get a fresh empty studio.
-	if _, err := os.Stat(cfg.DatabasePath()); errors.Is(err, fs.ErrNotExist) {
-		return &config.Error{Var: "DATA_DIR", Msg: fmt.Sprintf("no studio database at %s (set DATA_DIR or DATABASE_URL to the server's)", cfg.DatabasePath())}
+	if db := cfg.Database(); !store.IsPostgres(db) {
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return &config.Error{Var: "DATA_DIR", Msg: fmt.Sprintf("no studio database at %s (set DATA_DIR or DATABASE_URL to the server's)", db)}
+		}
 	}
 	warnings, err := config.EnsureSecrets(cfg)
 	if err != nil {
@@ -52,9 +54,9 @@ func usersCommand(ctx context.Context, cfg *config.Config, args []string, out, e
 	for _, w := range warnings {
 		log.Warn(w)
 	}
-	st, err := store.Open(ctx, cfg.DatabasePath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
-		return fmt.Errorf("config: DATA_DIR: cannot open the database: %w", err)
+		return fmt.Errorf("config: DATABASE_URL: cannot open the database: %w", err)
 	}
 	defer st.Close()
 	box, err := secret.NewBox(cfg.EncryptionKey)

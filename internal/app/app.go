@@ -17,6 +17,7 @@ import (
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
@@ -52,6 +53,7 @@ type App struct {
 	accounts *account.Service
 	gen      *generation.Service
 	storage  *media.Storage
+	events   *events.Hub
 	handler  http.Handler
 	shutdown chan struct{}
 	bg       sync.WaitGroup
@@ -71,11 +73,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DatabasePath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
+		if store.IsPostgres(cfg.Database()) {
+			return nil, fmt.Errorf("config: DATABASE_URL: cannot open the database: %w", err)
+		}
 		return nil, fmt.Errorf("config: DATA_DIR: cannot open the database: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub()}
 	a.closers = append(a.closers, func() { _ = st.Close() })
 	ok := false
 	defer func() {
@@ -133,6 +138,17 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
 	}
+	if gopts.PerUser == 0 {
+		gopts.PerUser = cfg.JobPerUser
+	}
+	if gopts.MaxJobBytes == 0 {
+		gopts.MaxJobBytes = cfg.MaxJobBytes
+	}
+	if gopts.StorageQuotaBytes == 0 {
+		gopts.StorageQuotaBytes = cfg.StorageQuota
+	}
+	gopts.Instance = cfg.InstanceID
+	gopts.Events = a.events
 	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
@@ -145,6 +161,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.shutdown = make(chan struct{})
 	a.handler = httpapi.New(httpapi.Deps{
 		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
+		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
 	})
