@@ -3,15 +3,15 @@ package audit
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
 func TestRecordDropsSecretishDetailsAndPagesNewestFirst(t *testing.T) {
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"))
+	st, err := store.Open(context.Background(), dbtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
