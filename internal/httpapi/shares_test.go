@@ -253,6 +253,13 @@ func TestShareLinks(t *testing.T) {
 		t.Fatalf("share of a deleted asset: %d", r.Status)
 	}
 
+	// The audit log (A is the first account, so an admin) holds creation and revocation, by id.
+	auditLog := e.a.Do("GET", "/api/admin/audit?limit=100", nil)
+	if auditLog.Status != 200 || !bytes.Contains(auditLog.Body, []byte(`"share.create"`)) || !bytes.Contains(auditLog.Body, []byte(`"share.revoke"`)) ||
+		!bytes.Contains(auditLog.Body, []byte(cs.Share.ID)) || bytes.Contains(auditLog.Body, []byte(token)) || bytes.Contains(auditLog.Body, []byte(ctoken)) {
+		t.Fatalf("audit: %d %s", auditLog.Status, auditLog.Body)
+	}
+
 	// The tokens never reach the logs or the database in the clear.
 	e.studio.Stop()
 	logs := e.studio.Logs.String()

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
@@ -35,6 +36,8 @@ type Options struct {
 	Now    func() time.Time
 	// DeleteRetry is when a failed object delete is first retried (the runner's RetryDeletes).
 	DeleteRetry time.Duration
+	// Audit records share links created and revoked (SPEC §6); nil records nothing.
+	Audit *audit.Log
 }
 
 // Service is the library.
@@ -45,6 +48,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	retry   time.Duration
+	audit   *audit.Log
 }
 
 // New builds the service.
@@ -58,7 +62,7 @@ func New(st *store.Store, storage *media.Storage, views *generation.Service, o O
 	if o.DeleteRetry <= 0 {
 		o.DeleteRetry = 5 * time.Second
 	}
-	return &Service{st: st, storage: storage, views: views, log: o.Logger, now: o.Now, retry: o.DeleteRetry}
+	return &Service{st: st, storage: storage, views: views, log: o.Logger, now: o.Now, retry: o.DeleteRetry, audit: o.Audit}
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).

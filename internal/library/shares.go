@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -88,6 +89,7 @@ func (s *Service) CreateShare(ctx context.Context, userID int64, in ShareInput) 
 		return nil, err
 	}
 	s.log.Info("share created", "share_id", sh.ID, "user_id", userID, "kind", sh.Kind, "target_id", sh.TargetID)
+	s.record(ctx, userID, audit.ActionShareCreate, sh.ID, map[string]any{"kind": sh.Kind, "targetId": sh.TargetID, "expires": sh.ExpiresAt != nil})
 	v := s.shareView(sh)
 	u := "/s/" + token
 	v.URL = &u
@@ -113,7 +115,21 @@ func (s *Service) RevokeShare(ctx context.Context, userID int64, id string) erro
 		return err
 	}
 	s.log.Info("share revoked", "share_id", id, "user_id", userID)
+	s.record(ctx, userID, audit.ActionShareRevoke, id, nil)
 	return nil
+}
+
+// record writes an audit event (never the token: it is not known here after creation).
+func (s *Service) record(ctx context.Context, userID int64, action, shareID string, detail map[string]any) {
+	if s.audit == nil {
+		return
+	}
+	u, err := s.st.UserByID(ctx, userID)
+	if err != nil {
+		s.log.Warn("audit: share actor not found", "user_id", userID, "err", err)
+		return
+	}
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: action, Target: &audit.Target{Type: audit.TargetShare, ID: shareID}, Detail: detail})
 }
 
 // validToken is the shape CreateShare makes; anything else is refused before a query.
