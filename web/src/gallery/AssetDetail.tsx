@@ -254,7 +254,7 @@ export function AssetDetail({
                 <button type="button" className="btn danger" onClick={del} disabled={busy}>
                   Yes, delete
                 </button>
-                <button type="button" className="btn" onClick={() => setConfirming(false)}>
+                <button type="button" autoFocus className="btn" onClick={() => setConfirming(false)}>
                   Keep
                 </button>
               </div>

@@ -129,7 +129,7 @@ export function BulkBar({
           >
             Yes, delete {ids.length}
           </button>
-          <button type="button" className="btn small" onClick={() => setConfirming(false)}>
+          <button type="button" autoFocus className="btn small" onClick={() => setConfirming(false)}>
             Keep
           </button>
         </span>

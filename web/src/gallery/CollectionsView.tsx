@@ -103,7 +103,7 @@ export function CollectionsView({
                     <button type="button" className="btn small danger" onClick={() => void run(() => api.deleteCollection(c.id))}>
                       Delete collection
                     </button>
-                    <button type="button" className="btn small" onClick={() => setConfirming(null)}>
+                    <button type="button" autoFocus className="btn small" onClick={() => setConfirming(null)}>
                       Keep
                     </button>
                   </span>
