@@ -44,7 +44,7 @@ func nameTaken(name string) error {
 	return model.Errf(model.CodeNameTaken, "You already have a collection named %q. Choose another name.", name)
 }
 
-// views renders collections with their cover URLs (one query for every cover).
+// collectionViews renders collections with their cover URLs (one query for every cover).
 func (s *Service) collectionViews(ctx context.Context, userID int64, list []*model.Collection) ([]CollectionView, error) {
 	var coverIDs []string
 	for _, c := range list {
