@@ -16,6 +16,7 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
@@ -50,6 +51,7 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
+	costs    *cost.Service
 	storage  *media.Storage
 	handler  http.Handler
 	shutdown chan struct{}
@@ -130,6 +132,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
 	}
+	a.costs = cost.New(st, a.accounts, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log})
+	gopts.Budget = a.costs
 	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
@@ -143,7 +147,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.handler = httpapi.New(httpapi.Deps{
 		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
-		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
+		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 	})
 	ok = true
 	return a, nil
@@ -157,6 +161,9 @@ func (a *App) Store() *store.Store { return a.store }
 
 // Generations is the generation service.
 func (a *App) Generations() *generation.Service { return a.gen }
+
+// Costs is the cost and budget service.
+func (a *App) Costs() *cost.Service { return a.costs }
 
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }

@@ -149,4 +149,6 @@ const (
 	CodeOutputExpired      = "output_expired"
 	CodeInterrupted        = "interrupted"
 	CodeInternal           = "internal"
+	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
+	CodeBudgetExceeded = "budget_exceeded"
 )

@@ -1,0 +1,112 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/falstudio/falstudio/internal/cost"
+	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// estimateGeneration prices a submit body without running it: {"estimate":{…}} or
+// {"estimate":null,"reason":"…"}, with the person's budget and whether this fits in it.
+func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Model  string         `json:"model"`
+		Prompt string         `json:"prompt"`
+		Params map[string]any `json:"params"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	if !generation.ValidModelID(in.Model) {
+		return model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
+	}
+	if len(in.Params) > generation.MaxParams || len(in.Prompt) > 4*generation.MaxPromptChars {
+		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
+	}
+	uid := currentUser(r.Context()).ID
+	q, err := s.Costs.Estimate(r.Context(), uid, in.Model, in.Prompt, in.Params)
+	if err != nil {
+		return err
+	}
+	b, err := s.Costs.Budget(r.Context(), uid)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"estimate": q.Estimate, "budget": b, "withinBudget": nil}
+	if q.Estimate == nil {
+		body["reason"] = q.Reason
+	}
+	if b.MonthlyUSD != nil {
+		body["withinBudget"] = q.Estimate != nil && b.SpentUSD+b.ReservedUSD+q.Estimate.USD <= *b.MonthlyUSD+1e-9
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// putBudget sets the person's own monthly budget: {"monthlyBudgetUsd": 12.5} or null for none.
+func (s *Server) putBudget(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		MonthlyBudgetUSD *json.RawMessage `json:"monthlyBudgetUsd"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.MonthlyBudgetUSD == nil {
+		return model.Errf(model.CodeInvalidInput, `Send {"monthlyBudgetUsd": amount} or null to remove your own budget.`)
+	}
+	var v *float64
+	if err := json.Unmarshal(*in.MonthlyBudgetUSD, &v); err != nil {
+		return model.Errf(model.CodeInvalidInput, "monthlyBudgetUsd must be an amount in USD or null.")
+	}
+	b, err := s.Costs.SetSelfBudget(r.Context(), currentUser(r.Context()).ID, v)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(r.Context(), "self budget changed", "user_id", currentUser(r.Context()).ID, "set", v != nil)
+	writeJSON(w, http.StatusOK, map[string]any{"budget": b})
+	return nil
+}
+
+func usageQuery(r *http.Request) cost.UsageQuery {
+	q := r.URL.Query()
+	return cost.UsageQuery{From: q.Get("from"), To: q.Get("to"), GroupBy: q.Get("groupBy")}
+}
+
+// getMyUsage is the person's own spending by day or model, with their budget.
+func (s *Server) getMyUsage(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Costs.MyUsage(r.Context(), currentUser(r.Context()).ID, usageQuery(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+// getAdminUsage is everyone's spending by user, model or day (admins only).
+func (s *Server) getAdminUsage(w http.ResponseWriter, r *http.Request) error {
+	if err := s.requireAdmin(r); err != nil {
+		return err
+	}
+	u, err := s.Costs.AllUsage(r.Context(), usageQuery(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+// requireAdmin is TEMPORARY until the teams work's roles are merged: the first account is the
+// admin, as SPEC §6 makes it.
+func (s *Server) requireAdmin(r *http.Request) error {
+	ok, err := s.Costs.IsFirstUser(r.Context(), currentUser(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return model.Errf("forbidden", "Only an admin can do this.")
+	}
+	return nil
+}
