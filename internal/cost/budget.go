@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 
+	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -100,7 +102,8 @@ func validBudget(v *float64) error {
 
 // SetSelfBudget sets the person's own monthly budget (nil removes it). It may only be lower
 // than a budget an admin set: the admin's is the ceiling.
-func (s *Service) SetSelfBudget(ctx context.Context, userID int64, v *float64) (Budget, error) {
+func (s *Service) SetSelfBudget(ctx context.Context, user *model.User, v *float64) (Budget, error) {
+	userID := user.ID
 	if err := validBudget(v); err != nil {
 		return Budget{}, err
 	}
@@ -118,6 +121,12 @@ func (s *Service) SetSelfBudget(ctx context.Context, userID int64, v *float64) (
 	if err := s.st.SetSelfBudget(ctx, userID, v); err != nil {
 		return Budget{}, err
 	}
+	detail := map[string]any{"selfBudgetUsd": nil, "by": "self"}
+	if v != nil {
+		detail["selfBudgetUsd"] = *v
+	}
+	s.log.Info("budget changed", "user_id", userID, "by", "self")
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(user), Action: audit.ActionBudgetChange, Target: audit.User(userID), Detail: detail})
 	return s.Budget(ctx, userID)
 }
 
@@ -132,4 +141,19 @@ func (s *Service) SetAdminBudget(ctx context.Context, userID int64, v *float64) 
 		v = &r
 	}
 	return s.st.SetMonthlyBudget(ctx, userID, v)
+}
+
+// AdminSpend is every account's spending this month and its admin-set budget (the admin's list
+// of users; account.Budgets).
+func (s *Service) AdminSpend(ctx context.Context) (map[int64]account.Spend, error) {
+	ms, me := MonthBounds(s.now())
+	all, err := s.st.SpendByUser(ctx, ms, me)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]account.Spend, len(all))
+	for id, sp := range all {
+		out[id] = account.Spend{SpentThisMonthUSD: roundUSD(sp.SpentUSD), MonthlyBudgetUSD: sp.AdminBudgetUSD}
+	}
+	return out, nil
 }

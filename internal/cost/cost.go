@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
@@ -39,6 +40,8 @@ type Options struct {
 	Defaults func(modelID string) map[string]any
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Audit records budget changes; nil records nothing.
+	Audit *audit.Log
 }
 
 // Service prices generations and holds budgets.
@@ -49,6 +52,7 @@ type Service struct {
 	defaults func(string) map[string]any
 	now      func() time.Time
 	log      *slog.Logger
+	audit    *audit.Log
 }
 
 // New builds the service.
@@ -69,7 +73,7 @@ func New(st *store.Store, accounts *account.Service, fc *fal.Client, o Options) 
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{st: st, accounts: accounts, prices: newPricer(fc, o.Now, o.PriceTTL, o.MaxCachedPrices),
-		defaults: o.Defaults, now: o.Now, log: o.Logger}
+		defaults: o.Defaults, now: o.Now, log: o.Logger, audit: o.Audit}
 }
 
 // Estimate is a generation's expected price.

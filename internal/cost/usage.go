@@ -126,20 +126,6 @@ func (s *Service) AllUsage(ctx context.Context, q UsageQuery) (*Usage, error) {
 	return u, nil
 }
 
-// SpendByUser is every user's budget and this month's spending (the admin's user list).
-func (s *Service) SpendByUser(ctx context.Context) (map[int64]Budget, error) {
-	ms, me := MonthBounds(s.now())
-	all, err := s.st.SpendByUser(ctx, ms, me)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]Budget, len(all))
-	for id, sp := range all {
-		out[id] = budgetOf(sp)
-	}
-	return out, nil
-}
-
 func (s *Service) usage(ctx context.Context, userID int64, from, to time.Time, group string) (*Usage, error) {
 	rows, err := s.st.Usage(ctx, store.UsageQuery{UserID: userID, From: from, To: to.Add(day), GroupBy: group})
 	if err != nil {
@@ -199,9 +185,4 @@ func (s *Service) usage(ctx context.Context, userID int64, from, to time.Time, g
 		})
 	}
 	return u, nil
-}
-
-// IsFirstUser is TEMPORARY until roles are merged.
-func (s *Service) IsFirstUser(ctx context.Context, userID int64) (bool, error) {
-	return s.st.IsFirstUser(ctx, userID)
 }

@@ -255,12 +255,3 @@ func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	}
 	return out, rows.Err()
 }
-
-// IsFirstUser is TEMPORARY until roles are merged.
-func (s *Store) IsFirstUser(ctx context.Context, userID int64) (bool, error) {
-	var first int64
-	if err := s.r.QueryRowContext(ctx, `SELECT coalesce(min(id), 0) FROM users`).Scan(&first); err != nil {
-		return false, fmt.Errorf("store: first user: %w", err)
-	}
-	return first == userID, nil
-}
