@@ -75,17 +75,17 @@ func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *mode
 		limit := *b.MonthlyUSD
 		if cost == nil {
 			return model.Errf(model.CodeBudgetExceeded, "%s has no price (%s), so it cannot run under your monthly budget of %s. You have spent %s this month.",
-				g.Model, q.Reason, usd(limit), usdFine(b.SpentUSD))
+				g.Model, q.Reason, usd(limit), usd(b.SpentUSD))
 		}
 		if sp.SpentUSD+sp.ReservedUSD+*cost > limit+epsilon {
 			msg := "This would exceed your monthly budget of %s: you have spent %s this month"
-			args := []any{usd(limit), usdFine(b.SpentUSD)}
+			args := []any{usd(limit), usd(b.SpentUSD)}
 			if b.ReservedUSD > 0 {
 				msg += ", %s is held by jobs still running"
-				args = append(args, usdFine(b.ReservedUSD))
+				args = append(args, usd(b.ReservedUSD))
 			}
 			msg += " and this costs about %s."
-			args = append(args, usdFine(*cost))
+			args = append(args, usd(*cost))
 			return model.Errf(model.CodeBudgetExceeded, msg, args...)
 		}
 		return nil

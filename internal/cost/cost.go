@@ -155,12 +155,12 @@ func MonthBounds(t time.Time) (time.Time, time.Time) {
 	return start, start.AddDate(0, 1, 0)
 }
 
-func usd(v float64) string { return fmt.Sprintf("$%.2f", v) }
-
-// usdFine shows small amounts with enough digits to not read as zero.
-func usdFine(v float64) string {
-	if v != 0 && math.Abs(v) < 0.01 {
-		return fmt.Sprintf("$%.4f", v)
+// usd formats money for messages: cents, or up to four decimals when cents would hide the
+// amount ($0.075, $0.0033), so a small price never reads as $0.00.
+func usd(v float64) string {
+	if math.Abs(v*100-math.Round(v*100)) < 1e-9 {
+		return fmt.Sprintf("$%.2f", v)
 	}
-	return usd(v)
+	s := strings.TrimRight(fmt.Sprintf("%.4f", v), "0")
+	return "$" + s
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/falstudio/falstudio/internal/cost"
@@ -49,18 +48,15 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 // putBudget sets the person's own monthly budget: {"monthlyBudgetUsd": 12.5} or null for none.
 func (s *Server) putBudget(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		MonthlyBudgetUSD *json.RawMessage `json:"monthlyBudgetUsd"`
+		MonthlyBudgetUSD optionalNumber `json:"monthlyBudgetUsd"` // null: none
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.MonthlyBudgetUSD == nil {
+	if !in.MonthlyBudgetUSD.Set {
 		return model.Errf(model.CodeInvalidInput, `Send {"monthlyBudgetUsd": amount} or null to remove your own budget.`)
 	}
-	var v *float64
-	if err := json.Unmarshal(*in.MonthlyBudgetUSD, &v); err != nil {
-		return model.Errf(model.CodeInvalidInput, "monthlyBudgetUsd must be an amount in USD or null.")
-	}
+	v := in.MonthlyBudgetUSD.Value
 	b, err := s.Costs.SetSelfBudget(r.Context(), currentUser(r.Context()), v)
 	if err != nil {
 		return err
@@ -93,4 +89,3 @@ func (s *Server) getAdminUsage(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, u)
 	return nil
 }
-
