@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
+import { UsageCard } from './UsageCard';
 
 export function FalKeyForm({ user, onUser }: { user: User; onUser: (u: User) => void }) {
   const [key, setKey] = useState('');
@@ -203,6 +204,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       </div>
       <FalKeyForm user={user} onUser={onUser} />
       <CreditsCard user={user} />
+      <UsageCard />
       <PasswordCard />
     </div>
   );
