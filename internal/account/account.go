@@ -164,13 +164,18 @@ func (s *Service) SignUp(ctx context.Context, ip, rawEmail, password string) (*m
 // sign-up mode and is consumed with the account; an invalid one is refused in every mode.
 func (s *Service) SignUpWithInvite(ctx context.Context, ip, rawEmail, password, invite string) (*model.User, string, error) {
 	invite = strings.TrimSpace(invite)
-	if invite == "" {
-		switch s.signupMode {
-		case signupInvite:
-			return nil, "", model.Errf(model.CodeInviteRequired, "Sign-up on this studio needs an invite. Ask its owner for an invite link.")
-		case signupClosed:
-			return nil, "", model.Errf(model.CodeSignupClosed, "Sign-up is closed on this studio. Ask its owner for an account.")
+	// An instance without accounts takes its first one (the admin) in every mode: the owner
+	// may close sign-up before the first start and still get in.
+	firstOnly := false
+	if invite == "" && s.signupMode != signupOpen {
+		mode, err := s.EffectiveSignupMode(ctx)
+		if err != nil {
+			return nil, "", err
 		}
+		if err := signupRefusal(mode); err != nil {
+			return nil, "", err
+		}
+		firstOnly = true
 	}
 	email, err := NormalizeEmail(rawEmail)
 	if err != nil {
@@ -200,7 +205,10 @@ func (s *Service) SignUpWithInvite(ctx context.Context, ip, rawEmail, password, 
 	if inv != nil {
 		inviteHash = tokenHash(invite)
 	}
-	u, err := s.st.CreateUser(ctx, email, h, inviteHash)
+	u, err := s.st.CreateUser(ctx, store.NewUser{Email: email, PasswordHash: h, InviteHash: inviteHash, FirstOnly: firstOnly})
+	if errors.Is(err, store.ErrNotFirst) { // another first account won the race
+		return nil, "", signupRefusal(s.signupMode)
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return nil, "", model.Errf(model.CodeEmailTaken, "An account with this email already exists. Log in instead.")
 	}
@@ -443,10 +451,15 @@ func (s *Service) FalKey(ctx context.Context, userID int64) (secret.Secret, erro
 	if err != nil {
 		return secret.Secret{}, err
 	}
-	if !u.HasFalKey() {
+	return s.OpenFalKey(userID, u.FalKey)
+}
+
+// OpenFalKey decrypts a user's sealed fal key (as read with the user's row, e.g. by a job claim).
+func (s *Service) OpenFalKey(userID int64, sealed string) (secret.Secret, error) {
+	if sealed == "" {
 		return secret.Secret{}, model.Errf(model.CodeFalKeyMissing, "Save your fal API key in Account first.")
 	}
-	k, err := s.box.Open(purposeFalKey, userID, u.FalKey)
+	k, err := s.box.Open(purposeFalKey, userID, sealed)
 	if err != nil {
 		// A row that does not open (tampering, a copied row) is never used; the user re-saves.
 		s.log.Error("stored fal key cannot be decrypted", "user_id", userID)

@@ -23,6 +23,33 @@ const (
 // SignupMode is the configured sign-up mode: "open", "invite" or "closed".
 func (s *Service) SignupMode() string { return s.signupMode }
 
+// EffectiveSignupMode is the mode a visitor without an invite meets: "open" while the instance
+// has no account yet (its first one becomes the admin), else the configured mode.
+func (s *Service) EffectiveSignupMode(ctx context.Context) (string, error) {
+	if s.signupMode == signupOpen {
+		return signupOpen, nil
+	}
+	has, err := s.st.HasUsers(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !has {
+		return signupOpen, nil
+	}
+	return s.signupMode, nil
+}
+
+// signupRefusal is the error for signing up without an invite in mode (nil when open).
+func signupRefusal(mode string) error {
+	switch mode {
+	case signupInvite:
+		return model.Errf(model.CodeInviteRequired, "Sign-up on this studio needs an invite. Ask its owner for an invite link.")
+	case signupClosed:
+		return model.Errf(model.CodeSignupClosed, "Sign-up is closed on this studio. Ask its owner for an account.")
+	}
+	return nil
+}
+
 // Invite lifetimes.
 const (
 	DefaultInviteTTL = 7 * 24 * time.Hour

@@ -18,6 +18,7 @@ import (
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/cost"
+	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
@@ -54,6 +55,7 @@ type App struct {
 	gen      *generation.Service
 	costs    *cost.Service
 	storage  *media.Storage
+	events   *events.Hub
 	handler  http.Handler
 	shutdown chan struct{}
 	bg       sync.WaitGroup
@@ -73,11 +75,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DatabasePath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
+		if store.IsPostgres(cfg.Database()) {
+			return nil, fmt.Errorf("config: DATABASE_URL: cannot open the database: %w", err)
+		}
 		return nil, fmt.Errorf("config: DATA_DIR: cannot open the database: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub()}
 	a.closers = append(a.closers, func() { _ = st.Close() })
 	ok := false
 	defer func() {
@@ -135,6 +140,17 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
 	}
+	if gopts.PerUser == 0 {
+		gopts.PerUser = cfg.JobPerUser
+	}
+	if gopts.MaxJobBytes == 0 {
+		gopts.MaxJobBytes = cfg.MaxJobBytes
+	}
+	if gopts.StorageQuotaBytes == 0 {
+		gopts.StorageQuotaBytes = cfg.StorageQuota
+	}
+	gopts.Instance = cfg.InstanceID
+	gopts.Events = a.events
 	a.costs = cost.New(st, a.accounts, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	a.accounts.UseBudgets(a.costs)
 	gopts.Budget = a.costs
@@ -150,6 +166,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.shutdown = make(chan struct{})
 	a.handler = httpapi.New(httpapi.Deps{
 		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
+		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 	})

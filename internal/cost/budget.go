@@ -3,6 +3,7 @@ package cost
 import (
 	"context"
 	"math"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
@@ -58,7 +59,7 @@ func (s *Service) Budget(ctx context.Context, userID int64) (Budget, error) {
 // one transaction, so two submits at once cannot both take the last dollars. A model without a
 // price cannot run under a budget. It is called by generation.Service.Submit before anything is
 // sent to fal.
-func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *model.Generation, params map[string]any) error {
+func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *model.Generation, params map[string]any, holder string, lease time.Duration) error {
 	q := s.quote(ctx, falKey, g.Model, g.Prompt, params)
 	var cost *float64
 	source := ""
@@ -67,7 +68,7 @@ func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *mode
 		cost, source = &v, SourceEstimate
 	}
 	from, to := MonthBounds(s.now())
-	return s.st.InsertGenerationWithinBudget(ctx, g, cost, source, from, to, func(sp store.Spend) error {
+	return s.st.InsertGenerationWithinBudget(ctx, g, holder, lease, cost, source, from, to, func(sp store.Spend) error {
 		b := budgetOf(sp)
 		if b.MonthlyUSD == nil {
 			return nil

@@ -246,13 +246,43 @@ var genSeq atomic.Int64
 // submit prices and inserts a generation of model as the runner would see it (submitting).
 func (e *env) submit(uid int64, modelID string, p string) (string, error) {
 	g := &model.Generation{ID: fmt.Sprintf("g%d", genSeq.Add(1)), UserID: uid, Model: modelID, Prompt: "p", Params: json.RawMessage(p), Status: model.StatusSubmitting}
-	return g.ID, e.svc.InsertWithinBudget(context.Background(), "sim-key", g, params(p))
+	return g.ID, e.svc.InsertWithinBudget(context.Background(), "sim-key", g, params(p), holder, time.Minute)
 }
 
+// holder is the test's stand-in for a replica working the jobs.
+const holder = "test-replica"
+
+// set moves a submitting generation through the runner's named transitions to status.
 func (e *env) set(t *testing.T, id, status string) {
 	t.Helper()
-	if _, err := e.st.UpdateGeneration(context.Background(), id, store.GenerationUpdate{Status: &status}); err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	must := func(ok bool, err error) {
+		t.Helper()
+		if err != nil || !ok {
+			t.Fatalf("%s → %s: %v %v", id, status, ok, err)
+		}
+	}
+	switch status {
+	case model.StatusFailed:
+		must(e.st.MarkFailed(ctx, id, holder, "fal_unavailable", "failed"))
+		return
+	}
+	must(e.st.MarkSubmitted(ctx, id, holder, model.StatusQueued, "req-"+id, nil))
+	switch status {
+	case model.StatusCanceled:
+		g, err := e.st.GenerationByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(e.st.CancelQueued(ctx, g.UserID, id))
+	case model.StatusSucceeded:
+		if _, err := e.st.ClaimDue(ctx, holder, 1000, 1000, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		must(e.st.MarkSaving(ctx, id, holder, nil, json.RawMessage(`{}`)))
+		must(e.st.MarkSucceeded(ctx, id, holder, ""))
+	default:
+		t.Fatalf("set: unknown status %s", status)
 	}
 }
 

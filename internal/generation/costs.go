@@ -2,6 +2,7 @@ package generation
 
 import (
 	"context"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/model"
 )
@@ -10,15 +11,16 @@ import (
 // checking and inserting in one transaction (package cost implements it). Without one, Submit
 // inserts the generation unpriced.
 type Budget interface {
-	InsertWithinBudget(ctx context.Context, falKey string, g *model.Generation, params map[string]any) error
+	// InsertWithinBudget inserts g as store.InsertGeneration does (submitting, leased to holder).
+	InsertWithinBudget(ctx context.Context, falKey string, g *model.Generation, params map[string]any, holder string, lease time.Duration) error
 }
 
 // insert stores a new generation through the budget when there is one.
 func (s *Service) insert(ctx context.Context, falKey string, g *model.Generation, params map[string]any) error {
 	if s.opts.Budget == nil {
-		return s.st.InsertGeneration(ctx, g)
+		return s.st.InsertGeneration(ctx, g, s.instance, s.opts.Lease)
 	}
-	return s.opts.Budget.InsertWithinBudget(ctx, falKey, g, params)
+	return s.opts.Budget.InsertWithinBudget(ctx, falKey, g, params, s.instance, s.opts.Lease)
 }
 
 // ParamDefaults are a curated model's parameter defaults (nil for other models): the price of

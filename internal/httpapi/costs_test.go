@@ -128,7 +128,7 @@ func loginTab(t *testing.T, g *genEnv, email string) *testutil.Client {
 	return c
 }
 
-func userID(t *testing.T, c *testutil.Client) int64 {
+func meID(t *testing.T, c *testutil.Client) int64 {
 	t.Helper()
 	var me struct {
 		User struct {
@@ -145,7 +145,7 @@ func TestBudgets(t *testing.T) {
 	g := newGenEnv(t, falsim.Options{}, nil, "")
 	admin := g.user(t, "admin@example.com", "sim-key-admin") // the first account is the admin
 	member := g.user(t, "member@example.com", "sim-key-member")
-	mid := userID(t, member)
+	mid := meID(t, member)
 
 	// Only an admin sets a person's budget.
 	if r := member.Do("PATCH", fmt.Sprintf("/api/admin/users/%d", mid), map[string]any{"monthlyBudgetUsd": 100}); r.Status != 403 || r.ErrorCode() != "forbidden" {
@@ -219,7 +219,7 @@ func TestSelfBudgetRoute(t *testing.T) {
 			t.Fatalf("%v: %d %s", tc.body, r.Status, r.Body)
 		}
 	}
-	admin.Do("PATCH", fmt.Sprintf("/api/admin/users/%d", userID(t, c)), map[string]any{"monthlyBudgetUsd": 2})
+	admin.Do("PATCH", fmt.Sprintf("/api/admin/users/%d", meID(t, c)), map[string]any{"monthlyBudgetUsd": 2})
 	if r := c.Do("PUT", "/api/me/budget", map[string]any{"monthlyBudgetUsd": 3}); r.Status != 400 || !strings.Contains(string(r.Body), "$2.00") {
 		t.Fatalf("above the admin's: %d %s", r.Status, r.Body)
 	}

@@ -187,12 +187,15 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) (c
 func (s *Store) DeleteUser(ctx context.Context, userID int64, s3 bool, inFlightAt time.Time) (now, later []PendingDelete, err error) {
 	err = s.InTx(ctx, func(tx *sql.Tx) error {
 		now, later = nil, nil
-		var n int64
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = $1`, userID).Scan(&n); err != nil {
-			return fmt.Errorf("store: delete user: %w", err)
-		}
-		if n == 0 {
+		// Locking the row holds back any insert that references the account (an asset a job is
+		// saving) until the delete commits; that insert then fails and its job removes the object.
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1`+s.d.forUpdate, userID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("store: delete user: %w", err)
 		}
 		if err := guardLastAdmin(ctx, tx, userID); err != nil {
 			return err

@@ -87,14 +87,16 @@ func (s *Store) SpendByUser(ctx context.Context, monthStart, monthEnd time.Time)
 	return out, rows.Err()
 }
 
-// InsertGenerationWithinBudget inserts a new generation (status submitting) with its estimated
-// cost, but only when allow accepts the user's Spend read in the same transaction. The user's
+// InsertGenerationWithinBudget inserts a new generation as InsertGeneration does (submitting,
+// leased to holder) with its estimated cost, but only when allow accepts the user's Spend read
+// in the same transaction. The user's
 // row is written first: on PostgreSQL that row lock makes a second submit of the same person
 // wait until this one commits, and SQLite's single writer serialises it anyway, so two submits
 // can never both fit under the same remaining budget. allow's error is returned as is.
-func (s *Store) InsertGenerationWithinBudget(ctx context.Context, g *model.Generation, costUSD *float64, source string,
-	monthStart, monthEnd time.Time, allow func(Spend) error) error {
+func (s *Store) InsertGenerationWithinBudget(ctx context.Context, g *model.Generation, holder string, lease time.Duration,
+	costUSD *float64, source string, monthStart, monthEnd time.Time, allow func(Spend) error) error {
 	now := s.nowMs()
+	until := now + lease.Milliseconds()
 	params := string(g.Params)
 	if params == "" {
 		params = "{}"
@@ -118,8 +120,9 @@ func (s *Store) InsertGenerationWithinBudget(ctx context.Context, g *model.Gener
 		if err := allow(sp); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, cost_usd, cost_source, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, g.ID, g.UserID, g.Model, g.Prompt, params, g.Status, cost, source, now)
+		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
+			cost_usd, cost_source, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, source, now)
 		if err != nil {
 			return fmt.Errorf("store: insert generation: %w", err)
 		}
@@ -128,6 +131,7 @@ func (s *Store) InsertGenerationWithinBudget(ctx context.Context, g *model.Gener
 	if err != nil {
 		return err
 	}
+	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
 	g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
 	return nil
 }

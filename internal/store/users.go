@@ -29,18 +29,29 @@ func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
 
 // InsertUser creates a user without an invite; ErrConflict when the email is taken.
 func (s *Store) InsertUser(ctx context.Context, email, passwordHash string) (*model.User, error) {
-	return s.CreateUser(ctx, email, passwordHash, nil)
+	return s.CreateUser(ctx, NewUser{Email: email, PasswordHash: passwordHash})
 }
 
 // ErrInviteUnusable is returned by CreateUser when the invite is used, revoked, expired, unknown
 // or bound to another email by the time the account is written.
 var ErrInviteUnusable = errors.New("store: invite unusable")
 
+// ErrNotFirst is returned by CreateUser with FirstOnly when the studio already has its admin.
+var ErrNotFirst = errors.New("store: not the first account")
+
+// NewUser is an account to create.
+type NewUser struct {
+	Email, PasswordHash string
+	InviteHash          []byte // consumed with the account when set
+	FirstOnly           bool   // only the first account of the instance may be created
+}
+
 // CreateUser creates an account in one transaction. The first account on an empty instance
 // claims the admin role (a meta row only one transaction can insert, so two sign-ups racing on
-// an empty instance never both become admin). inviteHash, when given, is consumed in the same
+// an empty instance never both become admin). An invite, when given, is consumed in the same
 // transaction: an invite can never admit two accounts.
-func (s *Store) CreateUser(ctx context.Context, email, passwordHash string, inviteHash []byte) (*model.User, error) {
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*model.User, error) {
+	email, passwordHash, inviteHash := nu.Email, nu.PasswordHash, nu.InviteHash
 	var u *model.User
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		now := s.nowMs()
@@ -51,6 +62,8 @@ func (s *Store) CreateUser(ctx context.Context, email, passwordHash string, invi
 		role := model.RoleMember
 		if n, _ := res.RowsAffected(); n == 1 {
 			role = model.RoleAdmin
+		} else if nu.FirstOnly {
+			return ErrNotFirst
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, role, created_at, updated_at, last_seen_at)
 			VALUES ($1, $2, $3, $4, $4, $4) RETURNING `+userCols, email, passwordHash, role, now))
@@ -78,6 +91,15 @@ func (s *Store) CreateUser(ctx context.Context, email, passwordHash string, invi
 		return nil, err
 	}
 	return u, nil
+}
+
+// HasUsers reports whether any account exists.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1) AS one`).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: has users: %w", err)
+	}
+	return n > 0, nil
 }
 
 // TouchUser records that the user was seen (a login, or a session in use).

@@ -113,7 +113,7 @@ describe('useEstimate', () => {
 
 describe('CreateTab with prices', () => {
   it('shows the price on the Generate button and a clear banner when the budget refuses', async () => {
-    render(<CreateTab user={{ id: 1, email: 'a@b.co', hasFalKey: true }} preset={null} onGoAccount={() => {}} />);
+    render(<CreateTab user={{ id: 1, email: 'a@b.co', hasFalKey: true, role: 'member' }} preset={null} onGoAccount={() => {}} />);
     await screen.findByRole('option', { name: 'FLUX.1 [schnell]' });
     fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: 'a cat' } });
     const button = await screen.findByRole('button', { name: 'Generate · ~$0.012' });
