@@ -56,6 +56,7 @@ type App struct {
 	costs    *cost.Service
 	storage  *media.Storage
 	events   *events.Hub
+	relay    *events.PGRelay // nil on SQLite
 	handler  http.Handler
 	shutdown chan struct{}
 	bg       sync.WaitGroup
@@ -84,6 +85,15 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub()}
 	a.closers = append(a.closers, func() { _ = st.Close() })
+	if st.Dialect() == "postgres" {
+		// Several replicas may share this database: their changes reach our event streams over
+		// LISTEN/NOTIFY, and ours reach theirs.
+		if a.relay, err = events.NewPGRelay(ctx, st.URL(), cfg.InstanceID, a.events, log); err != nil {
+			return nil, fmt.Errorf("config: DATABASE_URL: cannot listen for changes: %w", err)
+		}
+		a.events.SetRelay(a.relay)
+		a.closers = append(a.closers, a.relay.Close)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -149,6 +159,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if gopts.StorageQuotaBytes == 0 {
 		gopts.StorageQuotaBytes = cfg.StorageQuota
 	}
+	if gopts.Lease == 0 {
+		gopts.Lease = cfg.JobLease
+	}
 	gopts.Instance = cfg.InstanceID
 	gopts.Events = a.events
 	a.costs = cost.New(st, a.accounts, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
@@ -191,6 +204,13 @@ func (a *App) Accounts() *account.Service { return a.accounts }
 
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
+	if a.relay != nil {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			a.relay.Run(ctx)
+		}()
+	}
 	a.bg.Add(2)
 	go func() {
 		defer a.bg.Done()

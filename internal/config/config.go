@@ -63,6 +63,7 @@ type Config struct {
 	JobPerUser     int   // jobs one person has worked at once; 0 = half of JobConcurrency
 	MaxJobBytes    int64 // what one job may store
 	StorageQuota   int64 // bytes one person may store; 0 = no quota
+	JobLease       time.Duration
 	ShutdownGrace  time.Duration
 
 	// InstanceID names this replica in job leases (generated once into DATA_DIR).
@@ -334,6 +335,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, bad("STORAGE_QUOTA_MB", "must be a number of megabytes (0 = no quota)")
 	}
 	c.StorageQuota = mb << 20
+	secs, err := strconv.Atoi(get("JOB_LEASE_SECONDS", "60"))
+	if err != nil || secs < 3 || secs > 60 {
+		return nil, bad("JOB_LEASE_SECONDS", "must be a number of seconds from 3 to 60")
+	}
+	c.JobLease = time.Duration(secs) * time.Second
 	c.ShutdownGrace = 15 * time.Second
 	return c, nil
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/generation"
@@ -52,7 +52,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	sim := falsim.NewTest(t, falsim.Options{})
 	fc := fal.New(fal.Config{APIURL: sim.URLs().APIURL, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond})
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	st, err := store.Open(context.Background(), dbtest.URL(t)) // SQLite, or PostgreSQL when the suite runs on it
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,6 +142,9 @@ func (s *Service) work(ctx context.Context, j store.Claimed) {
 			s.fail(context.WithoutCancel(ctx), g, model.CodeInternal, internalMsg)
 		}
 	}()
+	if s.opts.BeforeStep != nil {
+		s.opts.BeforeStep(g)
+	}
 	s.step(sctx, g, j.SealedFalKey)
 }
 

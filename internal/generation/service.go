@@ -59,6 +59,8 @@ type Options struct {
 	MaxJobBytes int64
 	// StorageQuotaBytes caps what one person may store in all (STORAGE_QUOTA_MB); 0 is none.
 	StorageQuotaBytes int64
+	// BeforeStep, when set, runs before each job step (tests inject faults with it).
+	BeforeStep func(*model.Generation)
 	// Budget prices each submit and enforces monthly budgets (package cost); nil: unpriced.
 	Budget Budget
 }

@@ -128,7 +128,7 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		}
 		args = append(args, ts, id)
 		n := len(args)
-		where = append(where, fmt.Sprintf("(created_at < $%d OR (created_at = $%d AND id < $%d))", n-1, n-1, n))
+		where = append(where, fmt.Sprintf("(created_at, id) < ($%d, $%d)", n-1, n)) // a row value: one index range on both dialects
 	}
 	args = append(args, q.Limit+1)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE `+strings.Join(where, " AND ")+

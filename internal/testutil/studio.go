@@ -71,7 +71,7 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	}
 	env := map[string]string{"DATA_DIR": dir, "ADDR": "127.0.0.1:0"}
 	if dbtest.Postgres() {
-		env["DATABASE_URL"] = testDatabase(t, dir)
+		env["DATABASE_URL"] = DatabaseFor(t, dir)
 	}
 	for k, v := range o.Env {
 		env[k] = v
@@ -125,9 +125,9 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	return s
 }
 
-// testDatabase gives a data directory its own PostgreSQL database, remembered in the directory so
+// DatabaseFor gives a data directory its own PostgreSQL database, remembered in the directory so
 // that a studio restarted on the same directory finds its data again.
-func testDatabase(t testing.TB, dir string) string {
+func DatabaseFor(t testing.TB, dir string) string {
 	t.Helper()
 	p := filepath.Join(dir, ".test-database-url")
 	if b, err := os.ReadFile(p); err == nil {
