@@ -136,7 +136,12 @@ func (s *Service) quote(ctx context.Context, falKey, modelID, prompt string, par
 	}
 	kind := normalUnit(p.unit)
 	if q, ok := quantity(kind, prompt, merged); kind != "" && ok {
-		return &Quote{Estimate: &Estimate{USD: roundUSD(p.unitPrice * q), UnitPrice: p.unitPrice, Unit: kind, Quantity: q, Basis: "unit_price"}}
+		usd := roundUSD(p.unitPrice * q)
+		if math.IsInf(usd, 0) || math.IsNaN(usd) || usd > MaxBudgetUSD {
+			// Only an absurd size gets here (fal refuses it anyway); JSON cannot carry +Inf.
+			return &Quote{Reason: "These settings are too large to price."}
+		}
+		return &Quote{Estimate: &Estimate{USD: usd, UnitPrice: p.unitPrice, Unit: kind, Quantity: q, Basis: "unit_price"}}
 	}
 	// fal bills this in a unit the input does not measure (GPU seconds, tokens, or a video
 	// whose length is not given): its historical cost per call is the honest estimate.

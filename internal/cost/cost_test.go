@@ -131,6 +131,14 @@ func TestEstimateWithARejectedKeyOrNoFal(t *testing.T) {
 	if q.Estimate != nil || q.Reason == "" {
 		t.Fatalf("fal down: %+v", q)
 	}
+	// The failure is remembered briefly, so the next submit does not wait for fal again.
+	f, ok := e.svc.prices.failed[cacheKey("sim-key", "fal-ai/flux/dev")]
+	if !ok || !f.until.Equal(e.clock.Now().Add(failTTL)) {
+		t.Fatalf("failure not remembered for %v: %+v", failTTL, f)
+	}
+	if q := e.svc.quote(context.Background(), "sim-key", "fal-ai/flux/dev", "", nil); q.Estimate != nil || q.Reason == "" {
+		t.Fatalf("fal down, second ask: %+v", q)
+	}
 }
 
 func TestPriceCacheExpiresWithinAnHour(t *testing.T) {

@@ -24,8 +24,8 @@ type price struct {
 
 // pricer is fal's pricing behind a bounded cache. Prices are cached per fal account and model:
 // fal may apply account-specific discounts, so one person's price is never shown to another.
-// Entries live at most ttl (an hour by default), unknown prices a shorter time, and fetch errors
-// are not cached at all; concurrent misses for one entry share a single fetch.
+// Entries live at most ttl (an hour by default), unknown prices a shorter time, and a failed
+// fetch 30 seconds; concurrent misses for one entry share a single fetch.
 type pricer struct {
 	fal        *fal.Client
 	now        func() time.Time
@@ -37,7 +37,18 @@ type pricer struct {
 	mu       sync.Mutex
 	entries  map[string]*price
 	inflight map[string]*flight
+	// failed remembers briefly that fal's pricing did not answer for an entry, so while it is
+	// down each submit does not wait for it again.
+	failed map[string]failure
 }
+
+type failure struct {
+	until time.Time
+	err   error
+}
+
+// failTTL is how long a failed price fetch is remembered.
+const failTTL = 30 * time.Second
 
 type flight struct {
 	done chan struct{}
@@ -46,8 +57,8 @@ type flight struct {
 }
 
 func newPricer(fc *fal.Client, now func() time.Time, ttl time.Duration, max int) *pricer {
-	return &pricer{fal: fc, now: now, ttl: ttl, unknownTTL: min(ttl, 10*time.Minute), max: max, timeout: 10 * time.Second,
-		entries: map[string]*price{}, inflight: map[string]*flight{}}
+	return &pricer{fal: fc, now: now, ttl: ttl, unknownTTL: min(ttl, 10*time.Minute), max: max, timeout: 5 * time.Second,
+		entries: map[string]*price{}, inflight: map[string]*flight{}, failed: map[string]failure{}}
 }
 
 // cacheKey names an account without keeping its key: a changed key starts a fresh entry.
@@ -72,6 +83,10 @@ func (p *pricer) get(ctx context.Context, falKey, endpointID string) (*price, er
 		p.mu.Unlock()
 		return e, nil
 	}
+	if f, ok := p.failed[k]; ok && p.now().Before(f.until) {
+		p.mu.Unlock()
+		return nil, f.err
+	}
 	if f, ok := p.inflight[k]; ok {
 		p.mu.Unlock()
 		select {
@@ -89,7 +104,13 @@ func (p *pricer) get(ctx context.Context, falKey, endpointID string) (*price, er
 	p.mu.Lock()
 	delete(p.inflight, k)
 	if f.err == nil {
+		delete(p.failed, k)
 		p.store(k, f.p)
+	} else if ctx.Err() == nil {
+		if len(p.failed) >= p.max {
+			clear(p.failed) // a burst of failures must not grow without bound
+		}
+		p.failed[k] = failure{until: p.now().Add(failTTL), err: f.err}
 	}
 	p.mu.Unlock()
 	close(f.done)

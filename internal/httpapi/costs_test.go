@@ -226,6 +226,11 @@ func TestSelfBudgetRoute(t *testing.T) {
 	if r := c.Do("PUT", "/api/me/budget", map[string]any{"monthlyBudgetUsd": 1}); r.Status != 200 || !strings.Contains(string(r.Body), `"monthlyBudgetUsd":1,"adminBudgetUsd":2,"selfBudgetUsd":1`) {
 		t.Fatalf("below the admin's: %d %s", r.Status, r.Body)
 	}
+	// Every change is in the audit log, saying who set which budget.
+	audit := admin.Do("GET", "/api/admin/audit", nil)
+	if n := strings.Count(string(audit.Body), `"by":"self"`); n != 3 || !strings.Contains(string(audit.Body), `"by":"admin"`) {
+		t.Fatalf("audit has %d self budget changes: %s", n, audit.Body)
+	}
 }
 
 func TestTwoTabsCannotOverspend(t *testing.T) {
