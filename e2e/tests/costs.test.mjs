@@ -87,6 +87,22 @@ test('the Generate button shows the price and a budget refusal shows a clear ban
   await chart.waitFor();
   assert.match(await chart.locator('desc').textContent(), /\$0\.012 in total/);
   await screenshot(page, 'costs-account');
+
+  // The Admin tab (the first account is the admin) shows each person's spend against the budget
+  // an admin gives them, editable in place, and a Spending section per person.
+  await page.getByRole('tab', { name: 'Admin' }).click();
+  const cell = page.locator('[data-testid="user-row"][data-email="costs@example.com"]').getByTestId('budget-cell');
+  await cell.waitFor();
+  assert.match(await cell.textContent(), /^\$0\.012/);
+  await cell.getByRole('button', { name: 'Budget of costs@example.com' }).click();
+  await page.getByLabel(/Monthly budget of costs@example.com/).fill('5');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.locator('[data-testid="budget-cell"]', { hasText: '$0.012 of $5.00' }).waitFor();
+  await page.getByRole('tab', { name: 'Spending' }).click();
+  const row = page.getByRole('row', { name: /costs@example\.com/ });
+  await row.waitFor();
+  assert.match(await row.textContent(), /\$0\.012/);
+  await screenshot(page, 'costs-admin');
   assert.deepEqual(problems, []);
   await context.close();
 });
