@@ -8,8 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/falstudio/falstudio/internal/dbtest"
+	"github.com/falstudio/falstudio/internal/testutil"
 )
 
 // users runs `falstudio users …` in dir with only the given environment.
@@ -18,6 +22,10 @@ func users(t *testing.T, dir string, env []string, args ...string) (string, int)
 	cmd := exec.Command(binary, append([]string{"users"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	// On the PostgreSQL run the command opens the server's database, as an operator would.
+	if dbtest.Postgres() && !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "DATA_DIR=") }) {
+		cmd.Env = append(cmd.Env, "DATABASE_URL="+testutil.DatabaseFor(t, dir))
+	}
 	out, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok {
 		return string(out), ee.ExitCode()

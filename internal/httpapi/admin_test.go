@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/testutil"
@@ -563,5 +564,42 @@ func TestDeleteUserRemovesEveryObject(t *testing.T) {
 				t.Fatalf("objects left after the retries: %v", left)
 			}
 		})
+	}
+}
+
+// A disabled account's jobs already at fal still finish and are stored.
+func TestDisabledAccountsJobsStillFinish(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{QueuePolls: 1 << 20}, nil, "")
+	admin := g.user(t, "boss@example.com", "")
+	member := g.user(t, "busy@example.com", "sim-key-busy")
+	memberID := userID(t, member.Do("GET", "/api/me", nil))
+	gen := submit(t, member, "fal-ai/flux/schnell", "finishes after the disable", nil)
+	if r := admin.Do("PATCH", fmt.Sprintf("/api/admin/users/%d", memberID), map[string]any{"disabled": true}); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	if r := member.Do("GET", "/api/generations/"+gen.ID, nil); r.Status != 401 {
+		t.Fatalf("the disabled session still reads: %d", r.Status)
+	}
+	g.sim.SetOptions(falsim.Options{QueuePolls: 1, RunPolls: 1}) // fal finishes the job now
+	db := openDB(t, g.studio.DataDir)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var status string
+		if err := db.QueryRow(`SELECT status FROM generations WHERE id = $1`, gen.ID).Scan(&status); err != nil {
+			t.Fatal(err)
+		}
+		if status == "succeeded" {
+			break
+		}
+		if status == "failed" || status == "canceled" || time.Now().After(deadline) {
+			t.Fatalf("the disabled account's job ended %q", status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM assets WHERE user_id = $1`, memberID); n != 1 {
+		t.Fatalf("%d assets stored for the disabled account, want 1", n)
+	}
+	if n := len(objectFiles(t, filepath.Join(g.studio.DataDir, "media"), memberID)); n != 1 {
+		t.Fatalf("%d objects stored, want 1", n)
 	}
 }

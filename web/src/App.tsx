@@ -127,6 +127,7 @@ export function App() {
         signupMode={signupMode}
         onAuthenticated={(u) => {
           setNotice(null);
+          setLink({ invite: null, reset: null }); // an invite is spent once it signed someone up
           setUser(u);
         }}
       />

@@ -148,6 +148,21 @@ describe('AdminTab invites', () => {
   });
 });
 
+describe('AdminTab sections', () => {
+  it('moves between sections with the arrow keys', async () => {
+    route({ ...status, 'GET /api/admin/users': () => ({ status: 200, body: { users: [] } }), 'GET /api/admin/invites': () => ({ status: 200, body: { invites: [] } }) });
+    render(<AdminTab me={me} onMeChanged={() => {}} />);
+    const people = screen.getByRole('tab', { name: 'People' });
+    fireEvent.keyDown(people, { key: 'ArrowRight' });
+    const invites = screen.getByRole('tab', { name: 'Invites' });
+    expect(invites.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(invites);
+    expect(await screen.findByText('No invites yet.')).toBeTruthy();
+    fireEvent.keyDown(invites, { key: 'ArrowLeft' });
+    expect(screen.getByRole('tab', { name: 'People' }).getAttribute('aria-selected')).toBe('true');
+  });
+});
+
 describe('AdminTab audit log', () => {
   it('pages older events on demand', async () => {
     const ev = (id: number, action: string) => ({

@@ -36,7 +36,18 @@ export function AdminTab({ me, onMeChanged }: { me: User; onMeChanged: () => voi
               aria-selected={section === s.id}
               aria-controls={`admin-panel-${s.id}`}
               className={section === s.id ? 'active' : ''}
+              tabIndex={section === s.id ? 0 : -1}
               onClick={() => setSection(s.id)}
+              onKeyDown={(e) => {
+                // Arrow keys move between the sections (the WAI-ARIA tabs pattern).
+                const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+                if (!step) return;
+                e.preventDefault();
+                const i = SECTIONS.findIndex((x) => x.id === s.id);
+                const next = SECTIONS[(i + step + SECTIONS.length) % SECTIONS.length].id;
+                setSection(next);
+                document.getElementById(`admin-tab-${next}`)?.focus();
+              }}
             >
               {s.label}
             </button>

@@ -45,8 +45,17 @@ export function AuditPanel() {
   const [done, setDone] = useState(false);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [emails, setEmails] = useState<Record<string, string>>({});
   const sentinel = useRef<HTMLDivElement>(null);
   const inFlight = useRef(false);
+
+  // Targets are ids: name the accounts that still exist (a deleted one keeps its email in the detail).
+  useEffect(() => {
+    api.admin
+      .users()
+      .then((r) => setEmails(Object.fromEntries(r.users.map((u) => [String(u.id), u.email]))))
+      .catch(() => {});
+  }, []);
 
   const more = useCallback(async (from: string | null) => {
     if (inFlight.current) return;
@@ -97,7 +106,7 @@ export function AuditPanel() {
           <li key={e.id} className="audit-item" data-testid="audit-event" data-action={e.action}>
             <div className="audit-main">
               <strong className={e.action === 'auth.login_failed' ? 'audit-warn' : undefined}>{ACTIONS[e.action] ?? e.action}</strong>
-              {e.target?.type === 'user' && <span className="muted"> · account #{e.target.id}</span>}
+              {e.target?.type === 'user' && <span className="muted"> · {emails[e.target.id] ?? `account #${e.target.id}`}</span>}
               {e.target?.type === 'invite' && <span className="muted"> · invite #{e.target.id}</span>}
               {describeDetail(e) && <span className="audit-detail"> · {describeDetail(e)}</span>}
             </div>
