@@ -8,9 +8,9 @@ import { AdminSpend } from '../account/AdminSpend';
 type Section = 'people' | 'spending' | 'invites' | 'audit';
 const SECTIONS: { id: Section; label: string }[] = [
   { id: 'people', label: 'People' },
-  { id: 'spending', label: 'Spending' },
   { id: 'invites', label: 'Invites' },
   { id: 'audit', label: 'Audit log' },
+  { id: 'spending', label: 'Spending' },
 ];
 
 /** The Admin tab: accounts, invites and the audit log. Only rendered for admins; the API refuses members anyway. */
