@@ -7,7 +7,7 @@ ALTER TABLE generations ADD COLUMN cost_usd DOUBLE PRECISION;
 ALTER TABLE generations ADD COLUMN cost_source TEXT NOT NULL DEFAULT '';
 -- This month's spending of one person and everyone's usage reports read finished generations
 -- by completion time.
-CREATE INDEX generations_user_completed ON generations(user_id, completed_at);
+CREATE INDEX generations_user_spent ON generations(user_id, status, completed_at);
 CREATE INDEX generations_completed ON generations(completed_at);
 
 -- The budget an admin set, and the lower one the person set for themselves; NULL: none.
