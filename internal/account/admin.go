@@ -234,14 +234,28 @@ func (s *Service) removeObjects(ctx context.Context, objs []store.PendingDelete,
 	return done
 }
 
-// DeleteSelf deletes the caller's own account after checking its password.
-func (s *Service) DeleteSelf(ctx context.Context, u *model.User, password string) error {
+// CheckDeletable tells ahead of a delete whether the account may go (not the last admin), so
+// that nothing is done to it (its jobs canceled) for a delete that would be refused.
+func (s *Service) CheckDeletable(ctx context.Context, userID int64) error {
+	return lastAdmin(s.st.CheckDeletable(ctx, userID))
+}
+
+// CheckPassword checks the user's own password (before deleting the account).
+func (s *Service) CheckPassword(ctx context.Context, u *model.User, password string) error {
 	ok, err := s.compare(ctx, []byte(u.PasswordHash), password)
 	if err != nil {
 		return err
 	}
 	if !ok || checkPasswordShape(password) != nil {
 		return model.Errf(model.CodeInvalidCredentials, "The password is incorrect.")
+	}
+	return nil
+}
+
+// DeleteSelf deletes the caller's own account after checking its password.
+func (s *Service) DeleteSelf(ctx context.Context, u *model.User, password string) error {
+	if err := s.CheckPassword(ctx, u, password); err != nil {
+		return err
 	}
 	return s.DeleteUser(ctx, audit.ActorOf(u), u.ID)
 }

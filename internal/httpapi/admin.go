@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -146,11 +147,38 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// cancelActiveJobs asks fal to stop an account's unfinished jobs before the account (and its
+// key) is deleted: their results would be thrown away, and fal bills only what runs. Best effort,
+// bounded: whatever cannot be canceled is still deleted with the account.
+func (s *Server) cancelActiveJobs(ctx context.Context, userID int64) {
+	if s.Generations == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	active, err := s.Generations.List(ctx, userID, true)
+	if err != nil {
+		return
+	}
+	for _, g := range active {
+		if _, err := s.Generations.Cancel(ctx, userID, g.ID); err != nil {
+			s.log.Info("job not canceled before the account delete", "generation_id", g.ID, "err", err)
+		}
+	}
+}
+
 func (s *Server) deleteAdminUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
+	if _, err := s.Accounts.AdminUser(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.Accounts.CheckDeletable(r.Context(), id); err != nil {
+		return err
+	}
+	s.cancelActiveJobs(r.Context(), id)
 	if err := s.Accounts.DeleteUser(r.Context(), audit.ActorOf(currentUser(r.Context())), id); err != nil {
 		return err
 	}
@@ -204,7 +232,15 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.Accounts.DeleteSelf(r.Context(), currentUser(r.Context()), in.Password); err != nil {
+	me := currentUser(r.Context())
+	if err := s.Accounts.CheckPassword(r.Context(), me, in.Password); err != nil {
+		return err
+	}
+	if err := s.Accounts.CheckDeletable(r.Context(), me.ID); err != nil {
+		return err
+	}
+	s.cancelActiveJobs(r.Context(), me.ID)
+	if err := s.Accounts.DeleteUser(r.Context(), audit.ActorOf(me), me.ID); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w)

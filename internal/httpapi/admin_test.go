@@ -603,3 +603,31 @@ func TestDisabledAccountsJobsStillFinish(t *testing.T) {
 		t.Fatalf("%d objects stored, want 1", n)
 	}
 }
+
+// Deleting an account first asks fal to stop its unfinished jobs (their results would be
+// thrown away); a refused delete (the last admin) touches nothing.
+func TestDeletingAnAccountCancelsItsJobs(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{QueuePolls: 1 << 20}, nil, "")
+	admin := g.user(t, "boss@example.com", "sim-key-boss")
+	member := g.user(t, "quitter@example.com", "sim-key-quit")
+	mine := submit(t, admin, "fal-ai/flux/schnell", "the admin's own job", nil)
+	theirs := submit(t, member, "fal-ai/flux/schnell", "never needed", nil)
+	waitStatus(t, admin, mine.ID, "queued", nil)
+	waitStatus(t, member, theirs.ID, "queued", nil)
+	if r := admin.Do("DELETE", "/api/me", map[string]string{"password": goodPassword}); r.ErrorCode() != "last_admin" {
+		t.Fatalf("last admin deletes itself: %d %s", r.Status, r.Body)
+	}
+	jobs := g.sim.Jobs()
+	if len(jobs) != 2 || g.sim.Cancelled(jobs[0]) || g.sim.Cancelled(jobs[1]) {
+		t.Fatalf("a refused delete canceled jobs: %v", jobs)
+	}
+	if r := member.Do("DELETE", "/api/me", map[string]string{"password": goodPassword}); r.Status != 204 {
+		t.Fatalf("delete me: %d %s", r.Status, r.Body)
+	}
+	if g.sim.Cancelled(jobs[0]) || !g.sim.Cancelled(jobs[1]) {
+		t.Fatalf("fal cancels: admin's %v, deleted account's %v; want only the deleted account's", g.sim.Cancelled(jobs[0]), g.sim.Cancelled(jobs[1]))
+	}
+	if r := admin.Do("GET", "/api/generations/"+mine.ID, nil); decodeGen(t, r).Status != "queued" {
+		t.Fatalf("the admin's job: %s", r.Body)
+	}
+}

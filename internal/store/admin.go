@@ -113,6 +113,22 @@ func guardLastAdmin(ctx context.Context, tx *sql.Tx, userID int64) error {
 	return nil
 }
 
+// CheckDeletable answers ErrLastAdmin when deleting the account would leave no enabled admin
+// (a read-only preview; DeleteUser checks again in its own transaction).
+func (s *Store) CheckDeletable(ctx context.Context, userID int64) error {
+	var target, others int64
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM users WHERE id = $1 AND role = 'admin' AND disabled_at IS NULL),
+		(SELECT count(*) FROM users WHERE id <> $1 AND role = 'admin' AND disabled_at IS NULL)`, userID).Scan(&target, &others)
+	if err != nil {
+		return fmt.Errorf("store: check deletable: %w", err)
+	}
+	if target == 1 && others == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
 // SetRole changes a user's role; the last enabled admin cannot be demoted (ErrLastAdmin).
 // It returns the role the user had before.
 func (s *Store) SetRole(ctx context.Context, userID int64, role string) (string, error) {

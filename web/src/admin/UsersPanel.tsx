@@ -265,7 +265,7 @@ function DeleteConfirm({ u, busy, onDelete, onCancel }: { u: AdminUser; busy: bo
     <form className="inline-panel danger-panel" onSubmit={submit} aria-label={`Delete ${u.email}`}>
       <p>
         <strong>Delete {u.email}?</strong> This removes the account, its {u.generations} generations and {u.assets} stored files (
-        {formatBytes(u.bytes)}) from the studio and its storage. It cannot be undone.
+        {formatBytes(u.bytes)}) from the studio and its storage; jobs still running are canceled at fal. It cannot be undone.
       </p>
       <div className="field">
         <label htmlFor={id}>Type the email address to confirm</label>
