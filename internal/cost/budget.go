@@ -75,8 +75,8 @@ func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *mode
 		}
 		limit := *b.MonthlyUSD
 		if cost == nil {
-			return model.Errf(model.CodeBudgetExceeded, "%s has no price (%s), so it cannot run under your monthly budget of %s. You have spent %s this month.",
-				g.Model, q.Reason, usd(limit), usd(b.SpentUSD))
+			return model.Errf(model.CodeBudgetExceeded, "%s cannot run under your monthly budget of %s without a price: %s You have spent %s this month.",
+				g.Model, usd(limit), q.Reason, usd(b.SpentUSD))
 		}
 		if sp.SpentUSD+sp.ReservedUSD+*cost > limit+epsilon {
 			msg := "This would exceed your monthly budget of %s: you have spent %s this month"
