@@ -24,6 +24,10 @@ type GenerationView struct {
 	CreatedAt     string          `json:"createdAt"`
 	UpdatedAt     string          `json:"updatedAt"`
 	CompletedAt   *string         `json:"completedAt"`
+	// CostUSD is the estimate recorded at submit, 0 once failed or canceled, null when fal had
+	// no price; CostSource says which ("estimate" | "billed" | "not_billed", null when unknown).
+	CostUSD    *float64 `json:"costUsd"`
+	CostSource *string  `json:"costSource"`
 }
 
 // ErrorView is a generation's failure.

@@ -223,6 +223,8 @@ const (
 	CodeQuotaExceeded      = "storage_quota_exceeded"
 	CodeMediaUnavailable   = "media_unavailable"
 	CodeNameTaken          = "name_taken" // a collection name already used by this person
+	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
+	CodeBudgetExceeded = "budget_exceeded"
 )
 
 // Error codes of SPEC §6 (teams).

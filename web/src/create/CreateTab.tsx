@@ -6,6 +6,8 @@ import { ParamsForm, defaultsOf, invalidParam, type Values } from './ParamsForm'
 import { References, type Ref, type ReferencesHandle } from './References';
 import { useElapsed, useGeneration } from './useGeneration';
 import { SaveToCollection } from '../gallery/SaveToCollection';
+import { useEstimate } from './useEstimate';
+import { EstimateNote } from './EstimateNote';
 
 export interface CreatePreset {
   model: string;
@@ -202,6 +204,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   }, [models]);
 
   const effectiveId = modelId === CUSTOM ? custom.trim() : modelId;
+  const estimate = useEstimate({ model: effectiveId, prompt, values, customJSON: modelId === CUSTOM ? customJSON : '', enabled: user.hasFalKey && customPattern.test(effectiveId), refresh: started?.id });
   const refMin = model?.reference?.min ?? 0;
   const active = gen !== null && !terminal(gen.status);
   let blocker: string | null = null;
@@ -239,7 +242,8 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       // On a phone the result sits below the form: bring it into view.
       if (window.matchMedia?.('(max-width: 640px)').matches) resultRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The generation could not be started.');
+      if (err instanceof ApiError && err.code === 'budget_exceeded') estimate.refuse(err.message); // its own banner (costs)
+      else setError(err instanceof ApiError ? err.message : 'The generation could not be started.');
     } finally {
       setBusy(false);
     }
@@ -359,10 +363,11 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
         <Banner kind="error">{error}</Banner>
         <div className="row">
           <button className="btn primary" type="button" onClick={generate} disabled={Boolean(blocker) || busy} aria-keyshortcuts="Control+Enter Meta+Enter">
-            {busy ? 'Starting…' : 'Generate'}
+            {busy ? 'Starting…' : `Generate${estimate.label}`}
           </button>
           <small className="hint">Ctrl/⌘ + Enter</small>
         </div>
+        <EstimateNote estimate={estimate} onGoAccount={onGoAccount} />
         {blocker && (
           <p className="hint" data-testid="generate-hint">
             {blocker}{' '}
