@@ -235,3 +235,17 @@ func FuzzFTSQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestPostgresPlansEachQuery(t *testing.T) {
+	s := open(t)
+	if s.Dialect() != "postgres" {
+		return // a PostgreSQL setting; the SQLite run has nothing to check
+	}
+	var mode string
+	if err := s.r.QueryRow(`SHOW plan_cache_mode`).Scan(&mode); err != nil || mode != "force_custom_plan" {
+		t.Fatalf("plan_cache_mode = %q (%v)", mode, err)
+	}
+	if got := withCustomPlans("postgres://u@h/db?plan_cache_mode=auto"); !strings.Contains(got, "plan_cache_mode=auto") {
+		t.Fatalf("an explicit choice was overridden: %s", got)
+	}
+}
