@@ -5,6 +5,7 @@ import { Banner } from '../components/Banner';
 import { ParamsForm, defaultsOf, invalidParam, type Values } from './ParamsForm';
 import { References, type Ref, type ReferencesHandle } from './References';
 import { useElapsed, useGeneration } from './useGeneration';
+import { CreateSkeleton } from './CreateSkeleton';
 
 export interface CreatePreset {
   model: string;
@@ -270,6 +271,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     void refsHandle.current?.add(files);
   };
 
+  if (models === null && !loadError) return <CreateSkeleton />;
   return (
     <div className="create-grid" onKeyDown={onKey} onPaste={onPaste}>
       <div className="card form-card">
