@@ -15,10 +15,8 @@ import { startFalsim, startStudio } from './lib/harness.mjs';
 
 const MIN = Number(process.env.LIGHTHOUSE_MIN ?? 95);
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
-const PAGES = [
-  ['Create', '/'],
-  ['Gallery', '/gallery'],
-];
+// LIGHTHOUSE_PAGES="Create=/,Gallery=/gallery" measures other paths (e.g. an older build's).
+const PAGES = (process.env.LIGHTHOUSE_PAGES || 'Create=/,Gallery=/gallery').split(',').map((p) => p.split('='));
 const FORMS = [
   ['mobile', undefined],
   ['desktop', desktopConfig],

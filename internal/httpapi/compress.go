@@ -115,13 +115,15 @@ func (g *gzipWriter) Write(p []byte) (int, error) {
 	if !g.buffering {
 		return g.ResponseWriter.Write(p)
 	}
-	g.buf.Write(p)
-	if g.buf.Len() >= gzipMinSize {
-		if err := g.startGzip(); err != nil {
-			return 0, err
-		}
+	if g.buf.Len()+len(p) < gzipMinSize {
+		g.buf.Write(p)
+		return len(p), nil
 	}
-	return len(p), nil
+	// Large enough: start compressing (a whole JSON body usually comes in one Write).
+	if err := g.startGzip(); err != nil {
+		return 0, err
+	}
+	return g.zw.Write(p)
 }
 
 // startGzip commits to a compressed answer and writes what was buffered through it.

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -154,5 +156,61 @@ func TestCompressJSONSmallBodiesAndFlush(t *testing.T) {
 	}
 	if b, err := io.ReadAll(zr); err != nil || string(b) != `{"part":1,"part2":2}` {
 		t.Fatalf("flushed stream: %q %v", b, err)
+	}
+}
+
+// A gallery page of 50 assets as GET /api/assets answers it, for the cost of compressing it.
+// Ids are random like the real ones (crypto/rand.Text), so they compress as little.
+func galleryPage() []byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	id := func() string {
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+		out := make([]byte, 26)
+		for i := range out {
+			out[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(out)
+	}
+	var b strings.Builder
+	b.WriteString(`{"assets":[`)
+	for i := range 50 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		a := id()
+		fmt.Fprintf(&b, `{"id":"%s","generationId":"%s","model":"fal-ai/flux/schnell","prompt":"a lighthouse at dusk, oil painting, number %d",`+
+			`"kind":"image","url":"/media/%s","contentType":"image/png","bytes":%d,"width":1024,"height":1024,"storage":"s3",`+
+			`"params":{"image_size":"square_hd","num_images":1,"num_inference_steps":4,"seed":%d,"enable_safety_checker":true},"createdAt":"2026-12-01T20:%02d:%02d.%03dZ"}`,
+			a, id(), i, a, 1_500_000+rng.IntN(3_000_000), rng.IntN(1<<31), i%60, rng.IntN(60), rng.IntN(1000))
+	}
+	b.WriteString(`],"nextCursor":"c2026120120000000"}`)
+	return []byte(b.String())
+}
+
+func BenchmarkCompressJSON(b *testing.B) {
+	page := galleryPage()
+	plain := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(page)
+	})
+	for _, bc := range []struct {
+		name, accept string
+	}{{"identity", ""}, {"gzip", "gzip"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			h := compressJSON(plain)
+			req := httptest.NewRequest("GET", "/api/assets", nil)
+			if bc.accept != "" {
+				req.Header.Set("Accept-Encoding", bc.accept)
+			}
+			var sent int
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				sent = rec.Body.Len()
+			}
+			b.ReportMetric(float64(len(page)), "json-bytes")
+			b.ReportMetric(float64(sent), "sent-bytes")
+		})
 	}
 }
