@@ -149,7 +149,10 @@ func (g *gzipWriter) Flush() {
 
 // FlushError is what http.ResponseController.Flush calls.
 func (g *gzipWriter) FlushError() error {
-	if g.buffering && g.zw == nil && g.buf.Len() > 0 {
+	if !g.wroteHeader {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.buffering && g.zw == nil {
 		if err := g.startGzip(); err != nil {
 			return err
 		}

@@ -146,6 +146,18 @@ func TestCompressJSONSmallBodiesAndFlush(t *testing.T) {
 		midway = w.(*gzipWriter).ResponseWriter.(*httptest.ResponseRecorder).Body.Len()
 		_, _ = io.WriteString(w, `"part2":2}`)
 	}))
+	// Flushing before the first byte commits the headers once, compressed.
+	early := compressJSON(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Errorf("flush: %v", err)
+		}
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	if rec := serve(early, "POST", "/api/x", "Accept-Encoding", "gzip"); rec.Code != 202 || rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("early flush: %d %v", rec.Code, rec.Header())
+	}
 	rec := serve(flushing, "GET", "/api/x", "Accept-Encoding", "gzip")
 	if midway == 0 || rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("flush sent %d bytes, headers %v", midway, rec.Header())
