@@ -44,7 +44,7 @@ export function precompress(dir) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const dir = path.resolve(process.argv[2] ?? 'dist');
-  for (const w of precompress(dir)) {
-    console.log(`precompressed ${w.file.padEnd(40)} ${String(w.from).padStart(8)} → ${String(w.to).padStart(7)} bytes`);
-  }
+  const br = precompress(dir).filter((w) => w.file.endsWith('.br'));
+  const sum = (k) => br.reduce((n, w) => n + w[k], 0);
+  console.log(`precompressed ${br.length} files (.br and .gz): ${sum('from')} bytes → ${sum('to')} as brotli`);
 }

@@ -58,6 +58,7 @@ describe('App routes', () => {
         const body: Record<string, unknown> = {
           '/api/me': { user: { id: 1, email: 'a@b.c', hasFalKey: true, role: 'member' } },
           '/api/models': { models: [] },
+          '/api/models/search': { models: [] },
         };
         const path = url.split('?')[0];
         const answer = path === '/api/assets' ? { assets: [], nextCursor: null } : path === '/api/generations' ? { generations: [] } : body[path] ?? {};
