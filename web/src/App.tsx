@@ -2,6 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type
 import { api, setUnauthorizedHandler, type Asset, type User } from './lib/api';
 import { getAssetUrl } from './lib/assets';
 import { useRoute } from './lib/router';
+import { TabBoundary } from './components/TabBoundary';
 import { AuthScreen } from './auth/AuthScreen';
 import type { CreatePreset } from './create/CreateTab';
 
@@ -37,7 +38,14 @@ const tabDefs: TabDef[] = [
 // Each tab's loader runs once; React.lazy renders its component when it has arrived.
 const tabs = tabDefs.map((t) => {
   let loading: Promise<{ default: ComponentType<{ shell: Shell }> }> | null = null;
-  const preload = () => (loading ??= t.load().then((c) => ({ default: c })));
+  const preload = () =>
+    (loading ??= t.load().then(
+      (c) => ({ default: c }),
+      (err: unknown) => {
+        loading = null; // a later visit tries again
+        throw err;
+      },
+    ));
   return { ...t, preload, View: lazy(preload) };
 });
 
@@ -45,7 +53,8 @@ const tabs = tabDefs.map((t) => {
 export function preloadRoute(pathname: string, hash = '') {
   const p = pathname.replace(/\/+$/, '').toLowerCase() || '/';
   const id = hash.replace(/^#\/?/, '');
-  (tabs.find((t) => t.id === id) ?? tabs.find((t) => t.path === p))?.preload();
+  // A failure shows when the tab renders (TabBoundary); nothing to report here.
+  (tabs.find((t) => t.id === id) ?? tabs.find((t) => t.path === p))?.preload().catch(() => {});
 }
 
 export function App() {
@@ -150,8 +159,8 @@ export function App() {
               tabIndex={tab.id === t.id ? 0 : -1}
               onClick={(e) => onTabClick(e, t.id)}
               onKeyDown={(e) => onTabKey(e, t.id)}
-              onPointerEnter={t.preload}
-              onFocus={t.preload}
+              onPointerEnter={() => void t.preload().catch(() => {})}
+              onFocus={() => void t.preload().catch(() => {})}
             >
               <span className="tab-icon" aria-hidden="true">
                 {t.icon}
@@ -169,9 +178,11 @@ export function App() {
           t.id === tab.id || (t.keep && visited.has(t.id)) ? (
             <section key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`} hidden={t.id !== tab.id}>
               <h1 className="sr-only">{t.label}</h1>
-              <Suspense fallback={<TabLoading />}>
-                <t.View shell={shell} />
-              </Suspense>
+              <TabBoundary>
+                <Suspense fallback={<TabLoading />}>
+                  <t.View shell={shell} />
+                </Suspense>
+              </TabBoundary>
             </section>
           ) : null,
         )}
