@@ -42,7 +42,7 @@ const tabs = tabDefs.map((t) => {
     (loading ??= t.load().then(
       (c) => ({ default: c }),
       (err: unknown) => {
-        loading = null; // a later visit tries again
+        loading = null; // not kept: the next preload asks the server again
         throw err;
       },
     ));
