@@ -1,10 +1,11 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type ComponentType, type KeyboardEvent, type MouseEvent } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type ComponentType, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { api, setUnauthorizedHandler, type Asset, type User } from './lib/api';
 import { getAssetUrl } from './lib/assets';
 import { useRoute } from './lib/router';
 import { TabBoundary } from './components/TabBoundary';
 import { AuthScreen } from './auth/AuthScreen';
 import type { CreatePreset } from './create/CreateTab';
+import { CreateSkeleton } from './create/CreateSkeleton';
 
 // Shell is what the app frame offers every tab.
 export interface Shell {
@@ -26,11 +27,13 @@ interface TabDef {
   keep?: boolean;
   /** Whether this user sees the tab at all (e.g. admins only). */
   show?: (u: User) => boolean;
+  /** What holds the tab's place while its code arrives (a spinner by default). */
+  fallback?: ReactNode;
 }
 
 // The tabs, in order: adding one is one entry here (its path is served by the SPA fallback).
 const tabDefs: TabDef[] = [
-  { id: 'create', path: '/', label: 'Create', icon: '✦', keep: true, load: () => import('./create/CreateTab').then((m) => ({ shell }) => <m.CreateTab user={shell.user} preset={shell.preset} onGoAccount={() => shell.go('account')} />) },
+  { id: 'create', path: '/', label: 'Create', icon: '✦', keep: true, fallback: <CreateSkeleton />, load: () => import('./create/CreateTab').then((m) => ({ shell }) => <m.CreateTab user={shell.user} preset={shell.preset} onGoAccount={() => shell.go('account')} />) },
   { id: 'gallery', path: '/gallery', label: 'Gallery', icon: '▦', load: () => import('./gallery/GalleryTab').then((m) => ({ shell }) => <m.GalleryTab onReuse={(a) => shell.reuse(a, null)} onUseAsReference={(a, url) => shell.reuse(a, url)} onGoCreate={() => shell.go('create')} />) },
   { id: 'account', path: '/account', label: 'Account', icon: '◉', load: () => import('./account/AccountTab').then((m) => ({ shell }) => <m.AccountTab user={shell.user} onUser={shell.setUser} onLoggedOut={() => shell.setUser(null)} />) },
 ];
@@ -179,7 +182,7 @@ export function App() {
             <section key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`} hidden={t.id !== tab.id}>
               <h1 className="sr-only">{t.label}</h1>
               <TabBoundary>
-                <Suspense fallback={<TabLoading />}>
+                <Suspense fallback={t.fallback ?? <TabLoading />}>
                   <t.View shell={shell} />
                 </Suspense>
               </TabBoundary>
