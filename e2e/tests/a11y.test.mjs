@@ -1,6 +1,6 @@
 // Accessibility with the real tool: axe-core, injected into the running UI in Debian's Chromium,
 // finds no WCAG 2.0/2.1 A or AA violation on any screen — sign-in, Create (with a finished
-// result), Gallery with items, the detail dialog (and its delete confirmation), Account — in the
+// result), Gallery with items, the detail dialog (and its delete confirmation), Account, Admin — in the
 // light and the dark theme, on a desktop and at 390 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,6 +120,20 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       found.push(...(await audit(page, `account ${tag}`)));
       await screenshot(page, `a11y-account-${tag}`);
 
+      // Admin (the first account is the admin): people, invites, the audit log.
+      await page.goto(studio.url + '/admin');
+      await page.getByRole('heading', { name: 'People' }).waitFor();
+      found.push(...(await audit(page, `admin people ${tag}`)));
+      for (const panel of ['Invites', 'Audit log']) {
+        const t = page.getByRole('tab', { name: panel });
+        if (await t.count()) {
+          await t.click();
+          await page.getByRole('heading', { name: panel === 'Invites' ? 'Invite someone' : 'Audit log' }).waitFor();
+          found.push(...(await audit(page, `admin ${panel.toLowerCase()} ${tag}`)));
+        }
+      }
+      await screenshot(page, `a11y-admin-${tag}`);
+
       assert.deepEqual(errors, []);
       assert.deepEqual(found, [], `axe-core ${TAGS.join(',')} violations:\n${found.join('\n')}`);
       await context.close();
@@ -134,6 +148,7 @@ test('every screen has one <h1> and a <main> landmark, and phone tab labels are 
     ['/', () => page.getByLabel('Model', { exact: true }).waitFor()],
     ['/gallery', () => page.getByTestId('asset-card').first().waitFor()],
     ['/account', () => page.getByRole('button', { name: 'Log out' }).waitFor()],
+    ['/admin', () => page.getByRole('heading', { name: 'People' }).waitFor()],
   ]) {
     await page.goto(studio.url + path);
     await ready();

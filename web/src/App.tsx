@@ -1,9 +1,10 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type ComponentType, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
-import { api, setUnauthorizedHandler, type Asset, type User } from './lib/api';
+import { api, setUnauthorizedHandler, type Asset, type SignupMode, type User } from './lib/api';
 import { getAssetUrl } from './lib/assets';
 import { useRoute } from './lib/router';
 import { TabBoundary } from './components/TabBoundary';
 import { AuthScreen } from './auth/AuthScreen';
+import { ResetScreen } from './auth/ResetScreen';
 import type { CreatePreset } from './create/CreateTab';
 import { CreateSkeleton } from './create/CreateSkeleton';
 
@@ -14,6 +15,8 @@ export interface Shell {
   go: (tab: string) => void;
   preset: CreatePreset | null;
   reuse: (a: Asset, asReference: string | null) => void;
+  /** Re-reads the session (a role change shows at once). */
+  refreshMe: () => void;
 }
 
 interface TabDef {
@@ -36,7 +39,31 @@ const tabDefs: TabDef[] = [
   { id: 'create', path: '/', label: 'Create', icon: '✦', keep: true, fallback: <CreateSkeleton />, load: () => import('./create/CreateTab').then((m) => ({ shell }) => <m.CreateTab user={shell.user} preset={shell.preset} onGoAccount={() => shell.go('account')} />) },
   { id: 'gallery', path: '/gallery', label: 'Gallery', icon: '▦', load: () => import('./gallery/GalleryTab').then((m) => ({ shell }) => <m.GalleryTab onReuse={(a) => shell.reuse(a, null)} onUseAsReference={(a, url) => shell.reuse(a, url)} onGoCreate={() => shell.go('create')} />) },
   { id: 'account', path: '/account', label: 'Account', icon: '◉', load: () => import('./account/AccountTab').then((m) => ({ shell }) => <m.AccountTab user={shell.user} onUser={shell.setUser} onLoggedOut={() => shell.setUser(null)} />) },
+  { id: 'admin', path: '/admin', label: 'Admin', icon: '⚙', show: (u) => u.role === 'admin', load: () => import('./admin/AdminTab').then((m) => ({ shell }) => <m.AdminTab me={shell.user} onMeChanged={shell.refreshMe} />) },
 ];
+
+// Screens outside the tabs, reached by a link; the router leaves their address as it is.
+const RESET_PATH = '/reset';
+
+// One-time tokens arrive in the address (an invite in ?invite=, a reset link's #token=); they are
+// read once and taken out of the address bar and history at once. Memoised: React's strict mode
+// runs state initialisers twice, and the second run would find the address already cleaned.
+let linkTokens: { invite: string | null; reset: string | null } | null = null;
+function takeLinkTokens(): { invite: string | null; reset: string | null } {
+  if (linkTokens) return linkTokens;
+  const url = new URL(window.location.href);
+  const invite = url.searchParams.get('invite');
+  let reset: string | null = null;
+  if (url.pathname === RESET_PATH) {
+    reset = new URLSearchParams(url.hash.replace(/^#/, '')).get('token') ?? '';
+    window.history.replaceState(null, '', RESET_PATH);
+  } else if (invite !== null) {
+    url.searchParams.delete('invite');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  linkTokens = { invite, reset };
+  return linkTokens;
+}
 
 // Each tab's loader runs once; React.lazy renders its component when it has arrived.
 const tabs = tabDefs.map((t) => {
@@ -65,8 +92,11 @@ export function App() {
   const [checking, setChecking] = useState(true);
   const [preset, setPreset] = useState<CreatePreset | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Before the router: it reads (and cleans) the address first.
+  const [link, setLink] = useState(takeLinkTokens);
+  const [signupMode, setSignupMode] = useState<SignupMode | null>(null);
   const visibleTabs = useMemo(() => tabs.filter((t) => !user || !t.show || t.show(user)), [user]);
-  const [route, navigate] = useRoute(tabs);
+  const [route, navigate] = useRoute(tabs, [RESET_PATH]);
   const [visited, setVisited] = useState<Set<string>>(() => new Set());
   const signedIn = useRef(false);
   signedIn.current = user !== null;
@@ -75,7 +105,9 @@ export function App() {
   useEffect(() => {
     document.title = user ? `${tab.label} · fal-studio` : 'fal-studio';
     if (user && !visited.has(tab.id)) setVisited((v) => new Set(v).add(tab.id));
-  }, [tab, user, visited]);
+    // A tab this user may not see (/admin for a member) shows the first one, under its own path.
+    if (user && route.id !== tab.id) navigate(tab.id, { replace: true });
+  }, [tab, user, visited, route, navigate]);
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -90,6 +122,36 @@ export function App() {
       .finally(() => setChecking(false));
   }, []);
 
+  // The sign-up screen says how sign-up works here (open, by invite, closed).
+  useEffect(() => {
+    if (checking || user) return;
+    api
+      .status()
+      .then((s) => setSignupMode(s.signupMode))
+      .catch(() => setSignupMode(null));
+  }, [checking, user]);
+
+  // Back in the tab: re-read the session, so a role change shows and a disabled account's other
+  // windows return to the login screen without waiting for their next click.
+  const refreshMe = useCallback(() => {
+    api
+      .me()
+      .then((r) => setUser(r.user))
+      .catch(() => {});
+  }, []);
+  useEffect(() => {
+    if (!user) return;
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') refreshMe();
+    };
+    window.addEventListener('focus', refreshMe);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('focus', refreshMe);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [user, refreshMe]);
+
   const go = useCallback((id: string) => navigate(id), [navigate]);
   const reuse = useCallback(
     (a: Asset, asReference: string | null) => {
@@ -99,6 +161,20 @@ export function App() {
     [navigate],
   );
 
+  if (link.reset !== null) {
+    return (
+      <main>
+        <ResetScreen
+          token={link.reset}
+          onDone={() => {
+            setLink({ invite: null, reset: null });
+            setUser(null);
+            navigate('create', { replace: true });
+          }}
+        />
+      </main>
+    );
+  }
   if (checking) {
     return (
       <div className="center-screen" aria-busy="true">
@@ -111,8 +187,11 @@ export function App() {
       <main>
         <AuthScreen
           notice={notice}
+          invite={link.invite}
+          signupMode={signupMode}
           onAuthenticated={(u) => {
             setNotice(null);
+            setLink({ invite: null, reset: null }); // an invite is spent once it signed someone up
             setUser(u);
           }}
         />
@@ -120,7 +199,7 @@ export function App() {
     );
   }
 
-  const shell: Shell = { user, setUser, go, preset, reuse };
+  const shell: Shell = { user, setUser, go, preset, reuse, refreshMe };
   const onTabKey = (e: KeyboardEvent, id: string) => {
     // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Space selects, like a button.
     const i = visibleTabs.findIndex((x) => x.id === id);

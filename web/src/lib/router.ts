@@ -23,12 +23,14 @@ export function matchRoute<R extends RouteDef>(routes: readonly R[], pathname: s
 }
 
 // initialRoute reads the address bar once at start and tidies it: #gallery becomes /gallery,
-// an unknown path becomes the first route's. Replaces, so the back button skips the old form.
-export function initialRoute<R extends RouteDef>(routes: readonly R[]): R {
+// an unknown path becomes the first route's (not one of `others`, screens outside the tabs such
+// as /reset). Replaces, so the back button skips the old form.
+export function initialRoute<R extends RouteDef>(routes: readonly R[], others: readonly string[] = []): R {
   const hash = window.location.hash.replace(/^#\/?/, '');
   const fromHash = hash ? routes.find((r) => r.id === hash) : undefined;
   const route = fromHash ?? matchRoute(routes, window.location.pathname) ?? routes[0];
-  const wanted = fromHash || !matchRoute(routes, window.location.pathname) ? route.path : window.location.pathname;
+  const other = others.includes(normalise(window.location.pathname));
+  const wanted = fromHash || (!other && !matchRoute(routes, window.location.pathname)) ? route.path : window.location.pathname;
   if (wanted !== window.location.pathname || fromHash) {
     window.history.replaceState(window.history.state, '', wanted + window.location.search);
   }
@@ -39,8 +41,11 @@ export function initialRoute<R extends RouteDef>(routes: readonly R[]): R {
  * useRoute follows the address bar. navigate(id) pushes the tab's path (a new history entry,
  * so Back returns); navigate(id, {replace: true}) does not add one.
  */
-export function useRoute<R extends RouteDef>(routes: readonly R[]): [R, (id: string, opts?: { replace?: boolean }) => void] {
-  const [route, setRoute] = useState<R>(() => initialRoute(routes));
+export function useRoute<R extends RouteDef>(
+  routes: readonly R[],
+  others: readonly string[] = [],
+): [R, (id: string, opts?: { replace?: boolean }) => void] {
+  const [route, setRoute] = useState<R>(() => initialRoute(routes, others));
 
   useEffect(() => {
     const onPop = () => setRoute(matchRoute(routes, window.location.pathname) ?? routes[0]);
