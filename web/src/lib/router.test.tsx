@@ -42,6 +42,10 @@ describe('matching', () => {
     expect(initialRoute(routes).id).toBe('account');
     at('/#not-a-tab');
     expect(initialRoute(routes).id).toBe('create');
+    // A screen outside the tabs keeps its address.
+    at('/reset');
+    initialRoute(routes, ['/reset']);
+    expect(window.location.pathname).toBe('/reset');
     expect(window.history.length).toBe(before);
   });
 });
