@@ -79,6 +79,7 @@ func New(d Deps) http.Handler {
 	}))
 
 	var h http.Handler = mux
+	h = compressJSON(h)
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

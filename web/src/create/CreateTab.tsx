@@ -8,6 +8,7 @@ import { useElapsed, useGeneration } from './useGeneration';
 import { SaveToCollection } from '../gallery/SaveToCollection';
 import { useEstimate } from './useEstimate';
 import { EstimateNote } from './EstimateNote';
+import { CreateSkeleton } from './CreateSkeleton';
 
 export interface CreatePreset {
   model: string;
@@ -276,6 +277,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     void refsHandle.current?.add(files);
   };
 
+  if (models === null && !loadError) return <CreateSkeleton />;
   return (
     <div className="create-grid" onKeyDown={onKey} onPaste={onPaste}>
       <div className="card form-card">
