@@ -49,10 +49,12 @@ func run() error {
 		switch os.Args[1] {
 		case "check-s3":
 			return checkStorage(ctx, cfg, os.Stdout)
+		case "users":
+			return usersCommand(ctx, cfg, os.Args[2:], os.Stdout, os.Stderr)
 		case "backup":
 			return backupCommand(ctx, cfg, os.Args[2:], os.Stdout)
 		default:
-			return fmt.Errorf("unknown command %q (commands: check-s3, backup; no command runs the server)", os.Args[1])
+			return fmt.Errorf("unknown command %q (commands: check-s3, users, backup; no command runs the server)", os.Args[1])
 		}
 	}
 

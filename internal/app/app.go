@@ -15,11 +15,14 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/secret"
@@ -52,6 +55,8 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
+	lib      *library.Service
+	costs    *cost.Service
 	storage  *media.Storage
 	metrics  *metrics.Metrics
 	// metricsLn is the METRICS_ADDR listener (nil without one).
@@ -110,8 +115,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, &config.Error{Var: "ENCRYPTION_KEY", Msg: err.Error()}
 	}
+	auditLog := audit.New(st, log)
 	a.accounts, err = account.New(st, box, cfg.SessionSecret, account.Options{
-		AllowSignup: cfg.AllowSignup, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, PerEmailAnyIP: o.PerEmailAnyIP, Logger: log,
+		AllowSignup: cfg.AllowSignup, SignupMode: cfg.SignupMode, Audit: auditLog, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, PerEmailAnyIP: o.PerEmailAnyIP, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -144,6 +150,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.metrics = metrics.New(metrics.Options{Models: ids})
 	a.storage = media.NewStorage(local, s3, a.metrics)
+	a.accounts.UseStorage(a.storage)
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
@@ -169,10 +176,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	gopts.Instance = cfg.InstanceID
 	gopts.Events = a.events
+	a.costs = cost.New(st, a.accounts, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
+	a.accounts.UseBudgets(a.costs)
+	gopts.Budget = a.costs
 	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
 	}
+	a.lib = library.New(st, a.storage, a.gen, library.Options{Logger: log, Now: gopts.Now, DeleteRetry: gopts.PollMax, Audit: auditLog})
 
 	version := o.Version
 	if version == "" {
@@ -180,12 +191,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.shutdown = make(chan struct{})
 	a.handler = httpapi.New(httpapi.Deps{
-		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
+		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
 		Metrics:     a.metrics,
-		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
+		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 	})
 	if cfg.MetricsAddr != "" {
 		// Bound now, so a taken or bad address stops start-up with one line; served by Serve.
@@ -214,6 +225,12 @@ func (a *App) Store() *store.Store { return a.store }
 
 // Generations is the generation service.
 func (a *App) Generations() *generation.Service { return a.gen }
+
+// Library is the library service.
+func (a *App) Library() *library.Service { return a.lib }
+
+// Costs is the cost and budget service.
+func (a *App) Costs() *cost.Service { return a.costs }
 
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }

@@ -8,9 +8,12 @@ import (
 	"net/http"
 
 	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 )
@@ -19,6 +22,7 @@ import (
 type Deps struct {
 	Config   *config.Config
 	Accounts *account.Service
+	Audit    *audit.Log
 	Logger   *slog.Logger
 	Version  string
 	Storage  string // "s3" | "local", for /api/status
@@ -32,6 +36,8 @@ type Deps struct {
 	Metrics *metrics.Metrics
 
 	Generations *generation.Service
+	Library     *library.Service
+	Costs       *cost.Service
 	Fal         *fal.Client
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}
@@ -50,6 +56,8 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) adapt(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Audit events recorded while serving carry the client's address.
+		r = r.WithContext(audit.WithIP(r.Context(), s.clientIP(r)))
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
@@ -75,7 +83,7 @@ func New(d Deps) http.Handler {
 		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
 	}))
 
-	h := recordPattern(mux)
+	h := compressJSON(recordPattern(mux))
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

@@ -19,10 +19,24 @@ type User struct {
 	PasswordHash string
 	FalKey       string // sealed by package secret; "" when none is saved
 	CreatedAt    time.Time
+	Role         string     // RoleAdmin | RoleMember
+	DisabledAt   *time.Time // nil: the account may log in
 }
 
 // HasFalKey reports whether the user saved a fal key.
 func (u *User) HasFalKey() bool { return u.FalKey != "" }
+
+// IsAdmin reports whether the user administers the studio.
+func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// Disabled reports whether an admin disabled the account.
+func (u *User) Disabled() bool { return u.DisabledAt != nil }
+
+// Roles (SPEC §6): the first account is admin, every later one member.
+const (
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
 
 // Session is a server-side login. Only the SHA-256 of the cookie secret is stored.
 type Session struct {
@@ -140,6 +154,37 @@ type Asset struct {
 	Height       int
 	Params       json.RawMessage
 	CreatedAt    time.Time
+	// The library (SPEC §8).
+	Favorite      bool
+	CollectionIDs []string // the user's collections holding it, oldest membership first
+}
+
+// Collection is a board of a user's assets.
+type Collection struct {
+	ID           string
+	UserID       int64
+	Name         string
+	Count        int64
+	CoverAssetID string // chosen cover, else the newest asset; "" when empty
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Share kinds.
+const (
+	ShareAsset      = "asset"
+	ShareCollection = "collection"
+)
+
+// Share is a public read-only link to an asset or a collection. Only the token's hash is kept.
+type Share struct {
+	ID        string
+	UserID    int64
+	TokenHash []byte
+	Kind      string // ShareAsset | ShareCollection
+	TargetID  string // the asset or collection id
+	CreatedAt time.Time
+	ExpiresAt *time.Time
 }
 
 // Error is a failure a person can act on: a SPEC error code and a sentence. The HTTP layer maps
@@ -185,5 +230,31 @@ const (
 	// CodeMethodNotAllowed: a known route asked with another method (405).
 	CodeMethodNotAllowed = "method_not_allowed"
 	// CodeNotReady: /readyz found the database or the media store not answering (503).
-	CodeNotReady = "not_ready"
+	CodeNotReady  = "not_ready"
+	CodeNameTaken = "name_taken" // a collection name already used by this person
+	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
+	CodeBudgetExceeded = "budget_exceeded"
 )
+
+// Error codes of SPEC §6 (teams).
+const (
+	CodeForbidden       = "forbidden"
+	CodeInviteRequired  = "invite_required"
+	CodeInviteInvalid   = "invite_invalid"
+	CodeAccountDisabled = "account_disabled"
+	CodeResetInvalid    = "reset_invalid"
+	CodeLastAdmin       = "last_admin"
+)
+
+// Invite is a sign-up invitation (SPEC §6); its token is stored hashed elsewhere, never here.
+type Invite struct {
+	ID        int64
+	Email     string // "" : anyone with the link
+	CreatedBy int64  // 0 when the admin who made it was deleted
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	UsedBy    int64  // 0 when unused or the account is gone
+	UsedEmail string // the email that used it, kept after that account is deleted
+	RevokedAt *time.Time
+}

@@ -1,10 +1,54 @@
 // The one typed client of the studio's HTTP API (shared/SPEC.md §3). Same origin, cookie session.
 
+export type Role = 'admin' | 'member';
+
 export interface User {
   id: number;
   email: string;
   hasFalKey: boolean;
+  role: Role;
 }
+
+/** An account as the Admin tab lists it (SPEC §6 AdminUser). */
+export interface AdminUser {
+  id: number;
+  email: string;
+  role: Role;
+  disabled: boolean;
+  hasFalKey: boolean;
+  createdAt: string;
+  lastSeenAt: string | null;
+  generations: number;
+  assets: number;
+  bytes: number;
+  spentThisMonthUsd: number;
+  monthlyBudgetUsd: number | null;
+}
+
+export type InviteState = 'pending' | 'used' | 'expired' | 'revoked';
+
+export interface Invite {
+  id: number;
+  email: string | null;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  usedBy: string | null;
+  revoked: boolean;
+  state: InviteState;
+}
+
+export interface AuditEvent {
+  id: number;
+  time: string;
+  actor: { id: number; email: string } | null;
+  action: string;
+  target: { type: string; id: string } | null;
+  ip: string;
+  detail: Record<string, unknown>;
+}
+
+export type SignupMode = 'open' | 'invite' | 'closed';
 
 export type Kind = 'image' | 'video' | 'audio';
 
@@ -22,6 +66,8 @@ export interface Asset {
   storage: 's3' | 'local';
   params: Record<string, unknown>;
   createdAt: string;
+  favorite?: boolean;
+  collectionIds?: string[];
 }
 
 export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';
@@ -40,6 +86,9 @@ export interface Generation {
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
+  /** The estimate recorded at submit; 0 once failed or canceled; null when fal had no price. */
+  costUsd?: number | null;
+  costSource?: 'estimate' | 'billed' | 'not_billed' | null;
 }
 
 export interface Param {
@@ -63,6 +112,48 @@ export interface Model {
   promptRequired: boolean;
   reference: { field: string; min: number; max: number } | null;
   params: Param[];
+}
+
+// Costs and budgets (SPEC §7).
+export interface Estimate {
+  usd: number;
+  unitPrice: number;
+  unit: string;
+  quantity: number;
+  basis: 'unit_price' | 'historical';
+}
+
+export interface Budget {
+  monthlyBudgetUsd: number | null;
+  adminBudgetUsd: number | null;
+  selfBudgetUsd: number | null;
+  spentThisMonthUsd: number;
+  reservedUsd: number;
+}
+
+export interface EstimateResult {
+  estimate: Estimate | null;
+  reason?: string;
+  budget: Budget;
+  withinBudget: boolean | null;
+}
+
+export interface Usage extends Budget {
+  from: string;
+  to: string;
+  groupBy: 'day' | 'model' | 'user';
+  totalUsd: number;
+  count: number;
+  unpricedCount: number;
+  buckets: { key: string; userId?: number; usd: number; count: number }[];
+}
+
+function usageQuery(q: { from?: string; to?: string; groupBy?: string }) {
+  const p = new URLSearchParams();
+  if (q.from) p.set('from', q.from);
+  if (q.to) p.set('to', q.to);
+  if (q.groupBy) p.set('groupBy', q.groupBy);
+  return p.toString();
 }
 
 export class ApiError extends Error {
@@ -108,15 +199,113 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
     const e = new ApiError(res.status, err?.code ?? 'error', err?.message ?? `The studio answered ${res.status}.`);
     // A 401 is the studio's own session ending — except a wrong password (login, password change).
-    if (res.status === 401 && e.code !== 'invalid_credentials') onUnauthorized();
+    // A session of an account an admin just disabled ends the same way.
+    if ((res.status === 401 && e.code !== 'invalid_credentials') || (e.code === 'account_disabled' && path !== '/api/auth/login')) onUnauthorized();
     throw e;
   }
   return data as T;
 }
 
+// The library (SPEC §8): favourites, collections, bulk actions, export, shares, history.
+export interface AssetFilters {
+  favorite?: boolean;
+  model?: string;
+  from?: string; // YYYY-MM-DD, inclusive, UTC
+  to?: string;
+  collection?: string;
+}
+
+export interface Collection {
+  id: string;
+  name: string;
+  count: number;
+  coverUrl: string | null;
+  coverAssetId?: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Share {
+  id: string;
+  url: string | null; // only in the answer that created it
+  kind: 'asset' | 'collection';
+  targetId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  expired?: boolean;
+}
+
+export interface PublicShare {
+  kind: 'asset' | 'collection';
+  name: string | null;
+  expiresAt: string | null;
+  assets: { id: string; kind: Kind; url: string; contentType: string; width: number | null; height: number | null; prompt: string; model: string; createdAt: string }[];
+}
+
+const enc = encodeURIComponent;
+
+/** Fired on window when the person's collections change (Create's "Save to" listens). */
+export const COLLECTIONS_CHANGED = 'falstudio:collections-changed';
+
+async function changed<T>(p: Promise<T>): Promise<T> {
+  const v = await p;
+  window.dispatchEvent(new Event(COLLECTIONS_CHANGED));
+  return v;
+}
+
+const libraryApi = {
+  setFavorite: (id: string, on: boolean) => request<{ asset: Asset }>(on ? 'PUT' : 'DELETE', `/api/assets/${enc(id)}/favorite`),
+  bulkDelete: (assetIds: string[]) => request<{ deleted: number }>('POST', '/api/assets/bulk-delete', { assetIds }),
+  bulkFavorite: (assetIds: string[], favorite: boolean) => request<{ updated: number }>('POST', '/api/assets/bulk-favorite', { assetIds, favorite }),
+  collections: () => request<{ collections: Collection[] }>('GET', '/api/collections'),
+  createCollection: (name: string) => changed(request<{ collection: Collection }>('POST', '/api/collections', { name })),
+  updateCollection: (id: string, change: { name?: string; coverAssetId?: string }) =>
+    changed(request<{ collection: Collection }>('PATCH', `/api/collections/${enc(id)}`, change)),
+  deleteCollection: (id: string) => changed(request<void>('DELETE', `/api/collections/${enc(id)}`)),
+  addToCollection: (id: string, assetIds: string[]) => request<{ collection: Collection }>('POST', `/api/collections/${enc(id)}/assets`, { assetIds }),
+  removeFromCollection: (id: string, assetIds: string[]) =>
+    request<{ collection: Collection }>('DELETE', `/api/collections/${enc(id)}/assets`, { assetIds }),
+  shares: () => request<{ shares: Share[] }>('GET', '/api/shares'),
+  createShare: (target: { assetId?: string; collectionId?: string }, expiresAt: string | null) =>
+    request<{ share: Share }>('POST', '/api/shares', { ...target, ...(expiresAt ? { expiresAt } : {}) }),
+  revokeShare: (id: string) => request<void>('DELETE', `/api/shares/${enc(id)}`),
+  publicShare: (token: string) => request<PublicShare>('GET', `/api/s/${enc(token)}`),
+  history: (q: { status?: string; cursor?: string | null; limit?: number }) => {
+    const p = new URLSearchParams();
+    if (q.status) p.set('status', q.status);
+    if (q.cursor) p.set('cursor', q.cursor);
+    p.set('limit', String(q.limit ?? 20));
+    return request<{ generations: Generation[]; nextCursor: string | null }>('GET', `/api/generations?${p}`);
+  },
+  runAgain: (g: Pick<Generation, 'model' | 'prompt' | 'params'>, collectionId?: string) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model: g.model, prompt: g.prompt, params: g.params, ...(collectionId ? { collectionId } : {}) }),
+};
+
+
 export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
-  signup: (email: string, password: string) => request<{ user: User }>('POST', '/api/auth/signup', { email, password }),
+  signup: (email: string, password: string, invite?: string) =>
+    request<{ user: User }>('POST', '/api/auth/signup', invite ? { email, password, invite } : { email, password }),
+  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode }>('GET', '/api/status'),
+  checkInvite: (invite: string) => request<{ invite: { email: string | null; expiresAt: string } }>('POST', '/api/auth/invite', { invite }),
+  resetPassword: (token: string, newPassword: string) => request<void>('POST', '/api/auth/reset', { token, newPassword }),
+  deleteMe: (password: string) => request<void>('DELETE', '/api/me', { password }),
+  admin: {
+    users: () => request<{ users: AdminUser[] }>('GET', '/api/admin/users'),
+    updateUser: (id: number, change: { role?: Role; disabled?: boolean; monthlyBudgetUsd?: number | null }) =>
+      request<{ user: AdminUser }>('PATCH', `/api/admin/users/${id}`, change),
+    deleteUser: (id: number) => request<void>('DELETE', `/api/admin/users/${id}`),
+    resetLink: (id: number) => request<{ url: string; expiresAt: string }>('POST', `/api/admin/users/${id}/password-reset`),
+    invites: () => request<{ invites: Invite[] }>('GET', '/api/admin/invites'),
+    createInvite: (email: string, expiresInHours: number) =>
+      request<{ invite: Invite; url: string }>('POST', '/api/admin/invites', email ? { email, expiresInHours } : { expiresInHours }),
+    revokeInvite: (id: number) => request<void>('DELETE', `/api/admin/invites/${id}`),
+    audit: (cursor: string | null, limit = 50) => {
+      const p = new URLSearchParams({ limit: String(limit) });
+      if (cursor) p.set('cursor', cursor);
+      return request<{ events: AuditEvent[]; nextCursor: string | null }>('GET', `/api/admin/audit?${p}`);
+    },
+  },
   login: (email: string, password: string) => request<{ user: User }>('POST', '/api/auth/login', { email, password }),
   logout: () => request<void>('POST', '/api/auth/logout'),
   changePassword: (currentPassword: string, newPassword: string) =>
@@ -137,8 +326,8 @@ export const api = {
     return request<{ url: string }>('POST', '/api/uploads', fd);
   },
   uploadAsset: (assetId: string) => request<{ url: string }>('POST', '/api/uploads', { assetId }),
-  generate: (model: string, prompt: string, params: Record<string, unknown>) =>
-    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params }),
+  generate: (model: string, prompt: string, params: Record<string, unknown>, collectionId?: string) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params, ...(collectionId ? { collectionId } : {}) }),
   generation: (id: string) => request<{ generation: Generation }>('GET', `/api/generations/${encodeURIComponent(id)}`),
   activeGenerations: () => request<{ generations: Generation[] }>('GET', '/api/generations?active=1'),
   cancel: (id: string) =>
@@ -146,15 +335,33 @@ export const api = {
       'POST',
       `/api/generations/${encodeURIComponent(id)}/cancel`,
     ),
-  assets: (q: { kind?: string; q?: string; cursor?: string | null; limit?: number }) => {
+  assets: (q: { kind?: string; q?: string; cursor?: string | null; limit?: number } & AssetFilters) => {
     const p = new URLSearchParams();
     if (q.kind) p.set('kind', q.kind);
     if (q.q) p.set('q', q.q);
+    if (q.favorite) p.set('favorite', '1');
+    if (q.model) p.set('model', q.model);
+    if (q.from) p.set('from', q.from);
+    if (q.to) p.set('to', q.to);
+    if (q.collection) p.set('collection', q.collection);
     if (q.cursor) p.set('cursor', q.cursor);
     p.set('limit', String(q.limit ?? 30));
     return request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?${p}`);
   },
   deleteAsset: (id: string) => request<void>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
+  ...libraryApi,
+  estimate: (model: string, prompt: string, params: Record<string, unknown>) =>
+    request<EstimateResult>('POST', '/api/generations/estimate', { model, prompt, params }),
+  setBudget: (monthlyBudgetUsd: number | null) => request<{ budget: Budget }>('PUT', '/api/me/budget', { monthlyBudgetUsd }),
+  usage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' } = {}) => request<Usage>('GET', `/api/me/usage?${usageQuery(q)}`),
+  adminUsage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' | 'user' } = {}) =>
+    request<Usage>('GET', `/api/admin/usage?${usageQuery(q)}`),
 };
 
 export const terminal = (s: Status) => s === 'succeeded' || s === 'failed' || s === 'canceled';
+
+/** The ZIP download of some assets or of a collection (streamed by the studio). */
+export function exportUrl(sel: { ids?: string[]; collection?: string }): string {
+  if (sel.collection) return `/api/export.zip?collection=${enc(sel.collection)}`;
+  return `/api/export.zip?ids=${(sel.ids ?? []).map(enc).join(',')}`;
+}
