@@ -33,6 +33,7 @@ fuzz: ## a short fuzz run of each parser of untrusted input
 	go test -run '^$$' -fuzz '^FuzzObjectKey$$' -fuzztime 20s ./internal/media
 	go test -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime 20s ./internal/media
 	go test -run '^$$' -fuzz '^FuzzHostRules$$' -fuzztime 20s ./internal/media
+	go test -run '^$$' -fuzz '^FuzzScanJSON$$' -fuzztime 20s ./internal/httpapi
 	go test -run '^$$' -fuzz '^FuzzExtractOutputs$$' -fuzztime 20s ./internal/fal
 	go test -run '^$$' -fuzz '^FuzzValidModelID$$' -fuzztime 20s ./internal/generation
 	go test -run '^$$' -fuzz '^FuzzModelFromOpenAPI$$' -fuzztime 20s ./internal/generation

@@ -76,15 +76,19 @@ func scanJSON(body []byte) (map[string]bool, error) {
 	invalid := model.Errf(model.CodeInvalidInput, "The request body is not valid JSON.")
 	var stack []*frame
 	present := map[string]bool{}
-	lastTop := ""
+	lastTop, seen := "", false
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
+			if len(stack) > 0 || !seen { // empty, or cut off inside an object or array
+				return nil, invalid
+			}
 			break
 		}
 		if err != nil {
 			return nil, invalid
 		}
+		seen = true
 		var top *frame
 		if len(stack) > 0 {
 			top = stack[len(stack)-1]
