@@ -42,4 +42,3 @@ func TestScanJSONDuplicates(t *testing.T) {
 		}
 	}
 }
-
