@@ -111,6 +111,8 @@ type Asset struct {
 	Height       int
 	Params       json.RawMessage
 	CreatedAt    time.Time
+	// ThumbBytes is the stored preview's size: 0 none yet, -1 none can be made (thumbs).
+	ThumbBytes int64
 }
 
 // Error is a failure a person can act on: a SPEC error code and a sentence. The HTTP layer maps

@@ -1,0 +1,240 @@
+package media_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/testutil"
+)
+
+// faultProxy forwards to the real S3 server until budget request-body bytes have passed, then
+// cuts the connection in the middle of the body it is forwarding (and refuses every later
+// request): an upload through it dies mid-stream, after the server has received part of it.
+func faultProxy(t *testing.T, srv *testutil.S3Server, budget int64) *httptest.Server {
+	t.Helper()
+	target, err := url.Parse(srv.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = srv.HTTPClient().Transport
+	rp.ErrorHandler = func(http.ResponseWriter, *http.Request, error) { panic(http.ErrAbortHandler) }
+	left := &atomic.Int64{}
+	left.Store(budget)
+	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if left.Load() <= 0 && r.ContentLength != 0 {
+			panic(http.ErrAbortHandler)
+		}
+		r.Body = &budgetReader{r: r.Body, left: left}
+		rp.ServeHTTP(w, r)
+	}))
+	p.Config.ErrorLog = log.New(io.Discard, "", 0) // the aborts are the point
+	t.Cleanup(p.Close)
+	return p
+}
+
+// budgetReader fails once the shared budget of bytes is spent.
+type budgetReader struct {
+	r    io.ReadCloser
+	left *atomic.Int64
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if b.left.Add(-int64(n)) < 0 {
+		return 0, errors.New("injected: connection cut")
+	}
+	return n, err
+}
+
+func (b *budgetReader) Close() error { return b.r.Close() }
+
+func s3Via(t *testing.T, srv *testutil.S3Server, endpoint string) *media.S3 {
+	t.Helper()
+	s, err := media.NewS3(media.S3Config{Endpoint: endpoint, Region: srv.Region, Bucket: "relay", AccessKeyID: srv.AccessKey,
+		SecretAccessKey: srv.SecretKey, ForcePathStyle: true, PartSize: 5 << 20, Timeout: 5 * time.Second, MaxAttempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureBucket(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// localFiles lists every file under dir (spools included), relative to it.
+func localFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func readS3(t *testing.T, s *media.S3, key string) []byte {
+	t.Helper()
+	rc, _, err := s.Open(context.Background(), key, 0, -1)
+	if err != nil {
+		t.Fatalf("open %s: %v", key, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// failingReader serves data and then fails, like a provider connection cut mid-file.
+type failingReader struct {
+	r     io.Reader
+	after int
+	n     int
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n >= f.after {
+		return 0, errors.New("connection reset by provider")
+	}
+	p = p[:min(len(p), f.after-f.n)]
+	n, err := f.r.Read(p)
+	f.n += n
+	return n, err
+}
+
+func TestRelayWritesS3AndSpoolConcurrently(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	s3 := s3Via(t, srv, srv.Endpoint)
+	for _, c := range []struct {
+		name string
+		size int
+		hide bool // the size is unknown to the uploader
+	}{
+		{"one PutObject", 300_000, false},
+		{"multipart", 13 << 20, false},
+		{"multipart, unknown size", 11 << 20, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			local, _ := media.NewLocal(dir)
+			defer local.Close()
+			st := media.NewStorage(local, s3)
+			data := randomBytes(c.size)
+			var r io.Reader = bytes.NewReader(data)
+			size := int64(c.size)
+			if c.hide {
+				r, size = onlyReader{r}, -1
+			}
+			key := "users/1/video/" + strings.ReplaceAll(c.name, " ", "-") + ".mp4"
+			saved, err := st.Save(context.Background(), key, r, size, "video/mp4")
+			if err != nil || saved.Storage != "s3" || saved.FellBack || saved.Bytes != int64(c.size) {
+				t.Fatalf("save: %+v %v", saved, err)
+			}
+			if got := readS3(t, s3, key); !bytes.Equal(got, data) {
+				t.Fatalf("S3 holds %d bytes that differ from the %d sent", len(got), len(data))
+			}
+			if files := localFiles(t, dir); len(files) != 0 {
+				t.Fatalf("local files left after an S3 save: %v", files)
+			}
+		})
+	}
+}
+
+func TestRelayS3FailingMidStreamKeepsCompleteLocalFile(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	// The connection is cut after 9 MiB of the 23 MiB body have reached the server.
+	proxy := faultProxy(t, srv, 9<<20)
+	s3 := s3Via(t, srv, proxy.URL)
+	direct := s3Via(t, srv, srv.Endpoint)
+	dir := t.TempDir()
+	local, _ := media.NewLocal(dir)
+	defer local.Close()
+	st := media.NewStorage(local, s3)
+	data := randomBytes(23 << 20)
+	key := "users/1/video/cut.mp4"
+	saved, err := st.Save(context.Background(), key, bytes.NewReader(data), int64(len(data)), "video/mp4")
+	if err != nil || saved.Storage != "local" || !saved.FellBack || saved.Bytes != int64(len(data)) {
+		t.Fatalf("save: %+v %v", saved, err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(key)))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("local copy: %d bytes (want %d), %v", len(got), len(data), err)
+	}
+	if files := localFiles(t, dir); len(files) != 1 {
+		t.Fatalf("want only the kept file, found %v", files)
+	}
+	if _, err := direct.Stat(context.Background(), key); !errors.Is(err, media.ErrNotFound) {
+		t.Fatalf("a partial object was completed in S3: %v", err)
+	}
+}
+
+func TestRelayProviderFailingMidStreamStoresNothing(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	s3 := s3Via(t, srv, srv.Endpoint)
+	for name, size := range map[string]int{"small": 200_000, "multipart": 12 << 20} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			local, _ := media.NewLocal(dir)
+			defer local.Close()
+			st := media.NewStorage(local, s3)
+			data := randomBytes(size)
+			key := "users/1/video/broken-" + name + ".mp4"
+			r := &failingReader{r: bytes.NewReader(data), after: size * 2 / 3}
+			if saved, err := st.Save(context.Background(), key, r, int64(size), "video/mp4"); err == nil {
+				t.Fatalf("a cut provider stream was saved: %+v", saved)
+			}
+			if files := localFiles(t, dir); len(files) != 0 {
+				t.Fatalf("local files left: %v", files)
+			}
+			if _, err := s3.Stat(context.Background(), key); !errors.Is(err, media.ErrNotFound) {
+				t.Fatalf("S3 holds an object from a cut stream: %v", err)
+			}
+		})
+	}
+}
+
+func TestRelayShortStreamIsRefused(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	s3 := s3Via(t, srv, srv.Endpoint)
+	dir := t.TempDir()
+	local, _ := media.NewLocal(dir)
+	defer local.Close()
+	st := media.NewStorage(local, s3)
+	data := randomBytes(100_000)
+	// The provider announced more bytes than it sent.
+	if saved, err := st.Save(context.Background(), "users/1/image/short.png", bytes.NewReader(data), 150_000, "image/png"); err == nil {
+		t.Fatalf("short stream saved: %+v", saved)
+	}
+	if files := localFiles(t, dir); len(files) != 0 {
+		t.Fatalf("local files left: %v", files)
+	}
+	if _, err := s3.Stat(context.Background(), "users/1/image/short.png"); !errors.Is(err, media.ErrNotFound) {
+		t.Fatalf("S3 holds a short object: %v", err)
+	}
+}
