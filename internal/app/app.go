@@ -19,6 +19,7 @@ import (
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
@@ -50,6 +51,7 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
+	thumbs   *library.Thumbs
 	storage  *media.Storage
 	handler  http.Handler
 	shutdown chan struct{}
@@ -124,8 +126,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
 		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff})
+	// thumbs: previews at save time and a backfill for older assets; ffmpeg is looked up once.
+	ffmpeg := library.DetectFFmpeg()
+	log.Info("video posters", "enabled", ffmpeg != "", "ffmpeg", ffmpeg)
+	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log})
 	gopts := o.Generation
 	gopts.Logger = log
+	gopts.AfterAssetSaved = a.thumbs.Make
 	gopts.PublicBaseURL = cfg.S3.PublicBaseURL
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
@@ -144,6 +151,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
+		AssetVersions: library.NewVersions(st),
 	})
 	ok = true
 	return a, nil
@@ -161,9 +169,16 @@ func (a *App) Generations() *generation.Service { return a.gen }
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }
 
+// Thumbs is the preview service.
+func (a *App) Thumbs() *library.Thumbs { return a.thumbs }
+
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
-	a.bg.Add(2)
+	a.bg.Add(3)
+	go func() {
+		defer a.bg.Done()
+		a.thumbs.RunBackfill(ctx, 10*time.Minute)
+	}()
 	go func() {
 		defer a.bg.Done()
 		a.gen.Run(ctx)

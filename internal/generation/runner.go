@@ -366,6 +366,10 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 		}
 		return false, err
 	}
+	// thumbs (issue 15): the preview is made once the row exists; it never fails the save.
+	if s.opts.AfterAssetSaved != nil {
+		s.opts.AfterAssetSaved(ctx, a)
+	}
 	return res.FellBack, nil
 }
 

@@ -46,6 +46,9 @@ type Options struct {
 	GiveUpAfter time.Duration
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// AfterAssetSaved runs right after an output's asset row is inserted (thumbnails); it
+	// reports nothing back, so it can never fail the generation.
+	AfterAssetSaved func(context.Context, *model.Asset)
 }
 
 // Service is the generation service.

@@ -29,6 +29,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/assets/{id}", s.authed(s.getAsset))
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
+	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
 
 	// Unknown API paths answer JSON, not the SPA.
 	mux.Handle("/api/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -25,6 +26,8 @@ type Deps struct {
 	Ping     func(*http.Request) error
 
 	Generations *generation.Service
+	// AssetVersions answers the gallery's conditional requests (thumbs).
+	AssetVersions *library.Versions
 	Fal         *fal.Client
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}

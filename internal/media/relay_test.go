@@ -14,7 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,9 +22,10 @@ import (
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
-// faultProxy forwards to the real S3 server until budget request-body bytes have passed, then
-// cuts the connection in the middle of the body it is forwarding (and refuses every later
-// request): an upload through it dies mid-stream, after the server has received part of it.
+// faultProxy forwards requests to the real S3 server until budget request-body bytes have
+// passed. The request that would go past it is read up to the budget and then its connection is
+// cut, mid-body, without forwarding it; later requests with a body are cut at once. An upload
+// through it dies mid-stream from the uploader's side, and the server never sees a torn body.
 func faultProxy(t *testing.T, srv *testutil.S3Server, budget int64) *httptest.Server {
 	t.Helper()
 	target, err := url.Parse(srv.Endpoint)
@@ -33,36 +34,28 @@ func faultProxy(t *testing.T, srv *testutil.S3Server, budget int64) *httptest.Se
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = srv.HTTPClient().Transport
-	rp.ErrorHandler = func(http.ResponseWriter, *http.Request, error) { panic(http.ErrAbortHandler) }
-	left := &atomic.Int64{}
-	left.Store(budget)
+	var mu sync.Mutex
+	left := budget
 	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if left.Load() <= 0 && r.ContentLength != 0 {
+		mu.Lock()
+		cut := r.ContentLength != 0 && (r.ContentLength < 0 || r.ContentLength > left)
+		take := left
+		if cut {
+			left = 0
+		} else {
+			left -= max(r.ContentLength, 0)
+		}
+		mu.Unlock()
+		if cut {
+			_, _ = io.CopyN(io.Discard, r.Body, take)
 			panic(http.ErrAbortHandler)
 		}
-		r.Body = &budgetReader{r: r.Body, left: left}
 		rp.ServeHTTP(w, r)
 	}))
 	p.Config.ErrorLog = log.New(io.Discard, "", 0) // the aborts are the point
 	t.Cleanup(p.Close)
 	return p
 }
-
-// budgetReader fails once the shared budget of bytes is spent.
-type budgetReader struct {
-	r    io.ReadCloser
-	left *atomic.Int64
-}
-
-func (b *budgetReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if b.left.Add(-int64(n)) < 0 {
-		return 0, errors.New("injected: connection cut")
-	}
-	return n, err
-}
-
-func (b *budgetReader) Close() error { return b.r.Close() }
 
 func s3Via(t *testing.T, srv *testutil.S3Server, endpoint string) *media.S3 {
 	t.Helper()

@@ -20,6 +20,20 @@ func (s *Store) SetThumb(ctx context.Context, assetID string, bytes int64) error
 	return nil
 }
 
+// SetThumbIf records a stored preview only while the asset is still in the given backend; it
+// reports false when the asset moved (a re-sync) or is gone.
+func (s *Store) SetThumbIf(ctx context.Context, assetID, storage string, bytes int64) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE assets SET thumb_bytes = $1 WHERE id = $2 AND storage = $3`, bytes, assetID, storage)
+	if err != nil {
+		return false, fmt.Errorf("store: set thumb: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: set thumb: %w", err)
+	}
+	return n > 0, nil
+}
+
 // ThumbCursor is where the thumbnail backfill stopped: the (created_at, id) of the last asset it
 // handled. The zero value starts from the oldest asset.
 type ThumbCursor struct {
