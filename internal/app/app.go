@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,9 @@ type Options struct {
 	FalHTTPClient *http.Client
 	// FalBackoff replaces the fal client's retry backoff base and cap (tests); 0 is the default.
 	FalBackoff time.Duration
+	// ThumbBackfillEvery is the pause between thumbnail backfill passes; 0 is 10 minutes,
+	// negative turns the background backfill off (tests drive it themselves).
+	ThumbBackfillEvery time.Duration
 }
 
 // App is a running studio.
@@ -52,11 +56,13 @@ type App struct {
 	accounts *account.Service
 	gen      *generation.Service
 	thumbs   *library.Thumbs
-	storage  *media.Storage
-	handler  http.Handler
-	shutdown chan struct{}
-	bg       sync.WaitGroup
-	closers  []func()
+	// backfillEvery paces the thumbnail backfill (negative: off).
+	backfillEvery time.Duration
+	storage       *media.Storage
+	handler       http.Handler
+	shutdown      chan struct{}
+	bg            sync.WaitGroup
+	closers       []func()
 }
 
 // New opens and checks everything; any problem is returned as one line for the operator.
@@ -76,7 +82,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: DATA_DIR: cannot open the database: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	a := &App{cfg: cfg, log: log, store: st, backfillEvery: cmp.Or(o.ThumbBackfillEvery, 10*time.Minute)}
 	a.closers = append(a.closers, func() { _ = st.Close() })
 	ok := false
 	defer func() {
@@ -174,11 +180,14 @@ func (a *App) Thumbs() *library.Thumbs { return a.thumbs }
 
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
-	a.bg.Add(3)
-	go func() {
-		defer a.bg.Done()
-		a.thumbs.RunBackfill(ctx, 10*time.Minute)
-	}()
+	if a.backfillEvery > 0 {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			a.thumbs.RunBackfill(ctx, a.backfillEvery)
+		}()
+	}
+	a.bg.Add(2)
 	go func() {
 		defer a.bg.Done()
 		a.gen.Run(ctx)
