@@ -26,7 +26,10 @@ var statusFor = map[string]int{
 	model.CodeFalKeyMissing:      http.StatusConflict,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	"method_not_allowed":         http.StatusMethodNotAllowed,
-	"conflict":                   http.StatusConflict,
+	model.CodeConflict:           http.StatusConflict,
+	model.CodeQuotaExceeded:      http.StatusConflict,
+	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
+	model.CodeInternal:           http.StatusInternalServerError,
 }
 
 type errorBody struct {

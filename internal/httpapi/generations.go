@@ -86,7 +86,7 @@ func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	userID, id := currentUser(ctx).ID, r.PathValue("id")
 	// Subscribe before the first read, so a change between the two is not missed.
-	changes, unsubscribe := s.Generations.Broker().Subscribe(id)
+	changes, unsubscribe := s.Generations.Events().SubscribeGeneration(id)
 	defer unsubscribe()
 	g, err := s.Generations.Get(ctx, userID, id)
 	if err != nil {

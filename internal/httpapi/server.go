@@ -22,13 +22,15 @@ type Deps struct {
 	Logger   *slog.Logger
 	Version  string
 	Storage  string // "s3" | "local", for /api/status
+	Database string // "sqlite" | "postgres", for /api/status
+	Instance string // this replica's instance id (whose local files it can serve)
 	UI       fs.FS  // the built web UI; nil serves a plain notice
 	Ping     func(*http.Request) error
 
 	Generations *generation.Service
 	// AssetVersions answers the gallery's conditional requests (thumbs).
 	AssetVersions *library.Versions
-	Fal         *fal.Client
+	Fal           *fal.Client
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}
 }

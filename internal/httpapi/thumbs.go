@@ -21,6 +21,9 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
 	if a.ThumbBytes <= 0 {
 		return model.Errf(model.CodeNotFound, "This asset has no preview.")
 	}
+	if err := s.onThisReplica(r, a); err != nil { // the preview sits beside its original
+		return err
+	}
 	media.Serve(w, r, s.Generations.Storage(), media.ObjectInfo{
 		Key: media.ThumbKey(a.StorageKey), Storage: a.Storage, ContentType: media.ThumbContentType, Size: a.ThumbBytes,
 		ModTime: a.CreatedAt, FileName: a.ID + "-preview",
