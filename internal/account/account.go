@@ -235,7 +235,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 	if !ok || len(id) == 0 || len(id) > 64 || len(sec) == 0 || len(sec) > 64 {
 		return nil, nil, ErrNoSession
 	}
-	ss, err := s.st.SessionByID(ctx, id)
+	// One read for the session and its user: this runs on every request.
+	ss, u, err := s.st.SessionWithUser(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, ErrNoSession
 	}
@@ -250,13 +251,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 		_ = s.st.DeleteSession(ctx, ss.ID)
 		return nil, nil, ErrNoSession
 	}
-	u, err := s.st.UserByID(ctx, ss.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrNoSession
-	}
-	if err != nil {
-		return nil, nil, err
-	}
+	// The only write here, at most once per touchEvery per session: a request is a read.
 	if now.Sub(ss.LastSeenAt) >= touchEvery {
 		exp := now.Add(IdleTimeout)
 		if abs := ss.CreatedAt.Add(AbsoluteTimeout); exp.After(abs) {

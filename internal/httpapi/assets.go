@@ -8,15 +8,7 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 )
 
-func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) (err error) {
-	if done, err := s.listNotModified(w, r); done || err != nil { // thumbs.go: ETag and 304
-		return err
-	}
-	defer func() {
-		if err != nil {
-			w.Header().Del("ETag") // an error is no version of the page
-		}
-	}()
+func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	limit := 0
 	if v := q.Get("limit"); v != "" {

@@ -41,6 +41,7 @@ type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	shutdown <-chan struct{}
+	pages    *pageCache // encoded gallery pages by ETag (thumbs.go)
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
@@ -59,7 +60,7 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache()}
 	mux := http.NewServeMux()
 	s.routes(mux)
 
