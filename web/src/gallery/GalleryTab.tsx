@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Asset } from '../lib/api';
-import { getAssetUrl } from '../lib/assets';
+import { getAssetUrl, getThumbUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 import { AssetDetail } from './AssetDetail';
 
@@ -115,13 +115,16 @@ export function GalleryTab({
               onClick={() => setOpen(i)}
               aria-label={`Open ${a.kind}: ${a.prompt || a.model}`}
             >
+              {/* Tiles show the ≤512 px preview, never the full file; a video with a poster loads
+                  nothing until hovered, one without loads only its metadata. */}
               {a.kind === 'video' ? (
                 <video
                   src={`${getAssetUrl(a)}#t=0.1`}
+                  poster={getThumbUrl(a) ?? undefined}
                   muted
                   playsInline
                   loop
-                  preload="metadata"
+                  preload={getThumbUrl(a) ? 'none' : 'metadata'}
                   onMouseEnter={(e) => void e.currentTarget.play().catch(() => {})}
                   onMouseLeave={(e) => e.currentTarget.pause()}
                 />
@@ -130,7 +133,7 @@ export function GalleryTab({
                   ♪
                 </span>
               ) : (
-                <img src={getAssetUrl(a)} alt={a.prompt || 'Generated image'} loading="lazy" />
+                <img src={getThumbUrl(a) ?? getAssetUrl(a)} alt={a.prompt || 'Generated image'} loading="lazy" decoding="async" />
               )}
               {a.kind !== 'image' && (
                 <span className="badge" aria-hidden="true">

@@ -22,6 +22,8 @@ export interface Asset {
   storage: 's3' | 'local';
   params: Record<string, unknown>;
   createdAt: string;
+  /** A ≤512 px JPEG preview (a poster for videos); null until it exists. */
+  thumbUrl?: string | null;
 }
 
 export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';
