@@ -61,19 +61,29 @@ func BenchmarkListLoad(b *testing.B) {
 		}
 	}
 	cookie := "falstudio_session=" + c.SessionCookie()
-	cases := []struct{ name, path string }{
-		{"page", "/api/assets?limit=50"},
-		{"search", "/api/assets?limit=50&q=lighthouse"},
-		{"kind", "/api/assets?limit=50&kind=image"},
+	// Repeated reads of one page (what a gallery does), the same with every request a distinct
+	// URL (nothing can be reused: session, version, SQL and JSON every time), and revalidations.
+	cases := []struct {
+		name, path  string
+		mode        loadMode
+		conditional bool
+	}{
+		{"page", "/api/assets?limit=50", repeat, false},
+		{"search", "/api/assets?limit=50&q=lighthouse", repeat, false},
+		{"kind", "/api/assets?limit=50&kind=image", repeat, false},
+		{"page-uncached", "/api/assets?limit=50", distinct, false},
+		{"search-uncached", "/api/assets?limit=50&q=lighthouse", distinct, false},
+		{"kind-uncached", "/api/assets?limit=50&kind=image", distinct, false},
+		{"page-304", "/api/assets?limit=50", revalidate, false},
 	}
 	for _, cs := range cases {
 		b.Run(cs.name, func(b *testing.B) {
 			for b.Loop() {
-				rps, p50, p99 := loadLoop(b, st.URL+cs.path, cookie, 16, loadSeconds())
+				rps, p50, p99 := loadLoop(b, st.URL+cs.path, cookie, 16, loadSeconds(), cs.mode)
 				b.ReportMetric(rps, "req/s")
 				b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
-				if wrk, err := exec.LookPath("wrk"); err == nil {
+				if wrk, err := exec.LookPath("wrk"); err == nil && cs.mode == repeat {
 					out, err := exec.Command(wrk, "-t2", "-c16", "-d"+strconv.Itoa(int(loadSeconds().Seconds()))+"s", "--latency",
 						"-H", "Cookie: "+cookie, st.URL+cs.path).CombinedOutput()
 					if err != nil {
@@ -99,8 +109,17 @@ func BenchmarkListLoad(b *testing.B) {
 	}
 }
 
+// loadMode says how a load loop's requests differ.
+type loadMode int
+
+const (
+	repeat     loadMode = iota // the same URL every time
+	distinct                   // a unique (ignored) query parameter per request: no reuse possible
+	revalidate                 // the same URL with the ETag of the first answer (304s)
+)
+
 // loadLoop runs conns clients in a closed loop for d and returns requests/s and latencies.
-func loadLoop(b *testing.B, url, cookie string, conns int, d time.Duration) (float64, time.Duration, time.Duration) {
+func loadLoop(b *testing.B, url, cookie string, conns int, d time.Duration, mode loadMode) (float64, time.Duration, time.Duration) {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
@@ -114,9 +133,17 @@ func loadLoop(b *testing.B, url, cookie string, conns int, d time.Duration) (flo
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
-			for time.Now().Before(deadline) {
-				req, _ := http.NewRequest("GET", url, nil)
+			etag := ""
+			for i := 0; time.Now().Before(deadline); i++ {
+				u := url
+				if mode == distinct {
+					u += "&n=" + strconv.Itoa(i) + "-" + strconv.Itoa(len(mine)) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+				}
+				req, _ := http.NewRequest("GET", u, nil)
 				req.Header.Set("Cookie", cookie)
+				if mode == revalidate && etag != "" {
+					req.Header.Set("If-None-Match", etag)
+				}
 				t0 := time.Now()
 				resp, err := hc.Do(req)
 				if err != nil {
@@ -125,10 +152,11 @@ func loadLoop(b *testing.B, url, cookie string, conns int, d time.Duration) (flo
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != 200 {
+				if resp.StatusCode != 200 && !(mode == revalidate && resp.StatusCode == 304) {
 					b.Errorf("load: status %d", resp.StatusCode)
 					return
 				}
+				etag = resp.Header.Get("ETag")
 				mine = append(mine, time.Since(t0))
 			}
 			mu.Lock()

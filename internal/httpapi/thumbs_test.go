@@ -237,7 +237,7 @@ func TestThumbnailsPublicURL(t *testing.T) {
 }
 
 // testPNG is a w×h noisy PNG, or a header claiming w×h pixels with no real image behind it.
-func testPNG(t *testing.T, w, h int, bomb bool) []byte {
+func testPNG(t testing.TB, w, h int, bomb bool) []byte {
 	t.Helper()
 	if !bomb {
 		img := image.NewNRGBA(image.Rect(0, 0, w, h))
@@ -266,7 +266,7 @@ func testPNG(t *testing.T, w, h int, bomb bool) []byte {
 
 // seedImage stores an original and its row without a preview, as assets saved before
 // thumbnails existed are.
-func seedImage(t *testing.T, st *testutil.Studio, userID int64, i int, data []byte, at time.Time) *model.Asset {
+func seedImage(t testing.TB, st *testutil.Studio, userID int64, i int, data []byte, at time.Time) *model.Asset {
 	t.Helper()
 	ctx := context.Background()
 	id := fmt.Sprintf("%032x", 0xbac0000+i)
@@ -396,6 +396,11 @@ func TestAssetListConditionalRequests(t *testing.T) {
 			}
 		})
 	}
+	// The same page again (written from the page cache) is byte for byte what was encoded.
+	if again := c.Do("GET", "/api/assets?limit=10", nil); again.Status != 200 || !bytes.Equal(again.Body, r.Body) ||
+		again.Header.Get("Content-Type") != "application/json; charset=utf-8" || again.Header.Get("ETag") != etag {
+		t.Fatalf("repeated page: %d %q %q", again.Status, again.Header.Get("Content-Type"), again.Body)
+	}
 	// A bad request carries no ETag.
 	if r := c.Do("GET", "/api/assets?limit=0", nil); r.Status != 400 || r.Header.Get("ETag") != "" {
 		t.Fatalf("bad limit: %d etag %q", r.Status, r.Header.Get("ETag"))
@@ -423,3 +428,8 @@ func TestAssetListConditionalRequests(t *testing.T) {
 }
 
 func jsonInto(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// fastRunnerNoBackfill is fastRunner with the background backfill off.
+func fastRunnerNoBackfill() app.Options {
+	return app.Options{Generation: fastRunner.Generation, ThumbBackfillEvery: -1}
+}

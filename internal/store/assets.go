@@ -131,7 +131,7 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		where = append(where, fmt.Sprintf("(created_at, id) < ($%d, $%d)", n-1, n)) // a row value: one index range on both dialects
 	}
 	args = append(args, q.Limit+1)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE `+strings.Join(where, " AND ")+
+	rows, err := s.query(ctx, `SELECT `+assetCols+` FROM assets WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY created_at DESC, id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: assets: %w", err)

@@ -19,7 +19,7 @@ var sessionUserCols = `s.id, s.user_id, s.secret_hash, s.created_at, s.last_seen
 func (s *Store) SessionWithUser(ctx context.Context, id string) (*model.Session, *model.User, error) {
 	var ss model.Session
 	var created, seen, exp int64
-	row := s.r.QueryRowContext(ctx, `SELECT `+sessionUserCols+` FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, id)
+	row := s.queryRow(ctx, `SELECT `+sessionUserCols+` FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, id)
 	u, err := scanUser(prefixedRow{row: row, first: []any{&ss.ID, &ss.UserID, &ss.SecretHash, &created, &seen, &exp}})
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, ErrNotFound) {
 		return nil, nil, ErrNotFound

@@ -92,7 +92,7 @@ func (s *Store) ThumbsToDo(ctx context.Context, kinds []string, after ThumbCurso
 // inserted, changed or deleted (0 before the first asset). The gallery's ETag is built on it.
 func (s *Store) AssetVersion(ctx context.Context, userID int64) (int64, error) {
 	var v int64
-	err := s.r.QueryRowContext(ctx, `SELECT version FROM asset_versions WHERE user_id = $1`, userID).Scan(&v)
+	err := s.queryRow(ctx, `SELECT version FROM asset_versions WHERE user_id = $1`, userID).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
