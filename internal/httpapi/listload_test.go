@@ -83,6 +83,7 @@ func BenchmarkListLoad(b *testing.B) {
 				b.ReportMetric(rps, "req/s")
 				b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+				b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 				if wrk, err := exec.LookPath("wrk"); err == nil && cs.mode == repeat {
 					out, err := exec.Command(wrk, "-t2", "-c16", "-d"+strconv.Itoa(int(loadSeconds().Seconds()))+"s", "--latency",
 						"-H", "Cookie: "+cookie, st.URL+cs.path).CombinedOutput()
