@@ -18,6 +18,7 @@ import (
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
@@ -60,6 +61,8 @@ type App struct {
 	thumbs   *library.Thumbs
 	// backfillEvery paces the thumbnail backfill (negative: off).
 	backfillEvery time.Duration
+	lib           *library.Service
+	costs         *cost.Service
 	storage       *media.Storage
 	events        *events.Hub
 	relay         *events.PGRelay // nil on SQLite
@@ -175,10 +178,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	gopts.Instance = cfg.InstanceID
 	gopts.Events = a.events
+	a.costs = cost.New(st, a.accounts, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
+	a.accounts.UseBudgets(a.costs)
+	gopts.Budget = a.costs
 	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
 	}
+	a.lib = library.New(st, a.storage, a.gen, library.Options{Logger: log, Now: gopts.Now, DeleteRetry: gopts.PollMax, Audit: auditLog})
 
 	version := o.Version
 	if version == "" {
@@ -189,7 +196,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
-		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
+		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		AssetVersions: library.NewVersions(st),
 	})
 	ok = true
@@ -204,6 +211,12 @@ func (a *App) Store() *store.Store { return a.store }
 
 // Generations is the generation service.
 func (a *App) Generations() *generation.Service { return a.gen }
+
+// Library is the library service.
+func (a *App) Library() *library.Service { return a.lib }
+
+// Costs is the cost and budget service.
+func (a *App) Costs() *cost.Service { return a.costs }
 
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }

@@ -25,12 +25,14 @@ var statusFor = map[string]int{
 	model.CodeRateLimited:        http.StatusTooManyRequests,
 	model.CodeNotFound:           http.StatusNotFound,
 	model.CodeFalKeyMissing:      http.StatusConflict,
+	model.CodeBudgetExceeded:     http.StatusConflict,
 	model.CodeForbidden:          http.StatusForbidden,
 	model.CodeInviteRequired:     http.StatusForbidden,
 	model.CodeInviteInvalid:      http.StatusBadRequest,
 	model.CodeAccountDisabled:    http.StatusForbidden,
 	model.CodeResetInvalid:       http.StatusBadRequest,
 	model.CodeLastAdmin:          http.StatusConflict,
+	model.CodeNameTaken:          http.StatusConflict,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	"method_not_allowed":         http.StatusMethodNotAllowed,
 	model.CodeConflict:           http.StatusConflict,
@@ -89,7 +91,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if code != "" {
 			status = http.StatusUnprocessableEntity
 		} else {
-			s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
+			s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", redactPath(r.URL.Path), "request_id", requestID(r.Context()))
 			status, code, msg = http.StatusInternalServerError, model.CodeInternal, "Something went wrong on the server. Try again; if it keeps happening, check the server log."
 		}
 	}

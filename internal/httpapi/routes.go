@@ -28,11 +28,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/admin/audit", s.admin(s.listAudit))
 
 	mux.Handle("GET /api/me/fal-credits", s.authed(s.getFalCredits))
+	mux.Handle("PUT /api/me/budget", s.authed(s.putBudget))
+	mux.Handle("GET /api/me/usage", s.authed(s.getMyUsage))
+	mux.Handle("GET /api/admin/usage", s.admin(s.getAdminUsage))
 	mux.Handle("GET /api/models", s.authed(s.getModels))
 	mux.Handle("GET /api/models/search", s.authed(s.searchModels))
 	mux.Handle("GET /api/models/schema", s.authed(s.modelSchema))
 	mux.Handle("POST /api/uploads", s.authed(s.createUpload))
 	mux.Handle("POST /api/generations", s.authed(s.createGeneration))
+	mux.Handle("POST /api/generations/estimate", s.authed(s.estimateGeneration))
 	mux.Handle("GET /api/generations", s.authed(s.listGenerations))
 	mux.Handle("GET /api/generations/{id}", s.authed(s.getGeneration))
 	mux.Handle("GET /api/generations/{id}/events", s.authed(s.generationEvents))
@@ -42,6 +46,25 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
 	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
+
+	// The library (SPEC §8).
+	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
+	mux.Handle("DELETE /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
+	mux.Handle("POST /api/assets/bulk-delete", s.authed(s.bulkDeleteAssets))
+	mux.Handle("POST /api/assets/bulk-favorite", s.authed(s.bulkFavoriteAssets))
+	mux.Handle("GET /api/collections", s.authed(s.listCollections))
+	mux.Handle("POST /api/collections", s.authed(s.createCollection))
+	mux.Handle("PATCH /api/collections/{id}", s.authed(s.updateCollection))
+	mux.Handle("DELETE /api/collections/{id}", s.authed(s.deleteCollection))
+	mux.Handle("POST /api/collections/{id}/assets", s.authed(s.collectionAssets))
+	mux.Handle("DELETE /api/collections/{id}/assets", s.authed(s.collectionAssets))
+	mux.Handle("GET /api/export.zip", s.authed(s.exportZip))
+	mux.Handle("GET /api/shares", s.authed(s.listShares))
+	mux.Handle("POST /api/shares", s.authed(s.createShare))
+	mux.Handle("DELETE /api/shares/{id}", s.authed(s.deleteShare))
+	// Public share links: no session; /s/{token} itself is the SPA's read-only page.
+	mux.Handle("GET /api/s/{token}", s.adapt(s.publicShare))
+	mux.Handle("GET /s/{token}/media/{assetId}", s.adapt(s.publicShareMedia))
 
 	// Unknown API paths answer JSON, not the SPA.
 	mux.Handle("/api/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {

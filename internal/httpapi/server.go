@@ -10,6 +10,7 @@ import (
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/library"
@@ -30,9 +31,11 @@ type Deps struct {
 	Ping     func(*http.Request) error
 
 	Generations *generation.Service
+	Library     *library.Service
+	Costs       *cost.Service
+	Fal         *fal.Client
 	// AssetVersions answers the gallery's conditional requests (thumbs).
 	AssetVersions *library.Versions
-	Fal           *fal.Client
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}
 }
@@ -79,6 +82,7 @@ func New(d Deps) http.Handler {
 	}))
 
 	var h http.Handler = mux
+	h = compressJSON(h)
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

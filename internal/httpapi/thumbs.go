@@ -16,7 +16,7 @@ import (
 // serveThumb streams an asset's preview to its owner only, like serveMedia; an asset without
 // one (yet) answers 404 and the UI falls back as it does for a null thumbUrl.
 func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
-	a, _, err := s.Generations.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	a, _, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
 	if err := s.onThisReplica(r, a); err != nil { // the preview sits beside its original
 		return err
 	}
-	media.Serve(w, r, s.Generations.Storage(), media.ObjectInfo{
+	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
 		Key: media.ThumbKey(a.StorageKey), Storage: a.Storage, ContentType: media.ThumbContentType, Size: a.ThumbBytes,
 		ModTime: a.CreatedAt, FileName: a.ID + "-preview",
 	}, media.ServeOptions{})

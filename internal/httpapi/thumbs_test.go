@@ -420,6 +420,24 @@ func TestAssetListConditionalRequests(t *testing.T) {
 	if r.Status != 200 || r.Header.Get("ETag") == afterInsert || strings.Contains(string(r.Body), "second") {
 		t.Fatalf("after a delete: %d %q", r.Status, r.Header.Get("ETag"))
 	}
+	// Collection membership shows in the Asset JSON (collectionIds): adding one changes the tag.
+	var col struct{ Collection struct{ ID string } }
+	cr := c.Do("POST", "/api/collections", map[string]string{"name": "Boards"})
+	if cr.Status != 201 || jsonInto(cr.Body, &col) != nil {
+		t.Fatalf("collection: %d %s", cr.Status, cr.Body)
+	}
+	before := c.Do("GET", "/api/assets?limit=10", nil)
+	var page struct{ Assets []struct{ ID string } }
+	if err := jsonInto(before.Body, &page); err != nil || len(page.Assets) != 1 {
+		t.Fatalf("page: %v %s", err, before.Body)
+	}
+	if r := c.Do("POST", "/api/collections/"+col.Collection.ID+"/assets", map[string]any{"assetIds": []string{page.Assets[0].ID}}); r.Status != 200 {
+		t.Fatalf("add to collection: %d %s", r.Status, r.Body)
+	}
+	r = c.Do("GET", "/api/assets?limit=10", nil, "If-None-Match", before.Header.Get("ETag"))
+	if r.Status != 200 || !strings.Contains(string(r.Body), col.Collection.ID) {
+		t.Fatalf("after joining a collection: %d %s", r.Status, r.Body)
+	}
 	// The other user's tag did not move with these changes.
 	o1 := other.Do("GET", "/api/assets?limit=10", nil).Header.Get("ETag")
 	if r := other.Do("GET", "/api/assets?limit=10", nil, "If-None-Match", o1); r.Status != 304 {

@@ -5,6 +5,10 @@ import { Banner } from '../components/Banner';
 import { ParamsForm, defaultsOf, invalidParam, type Values } from './ParamsForm';
 import { References, type Ref, type ReferencesHandle } from './References';
 import { useElapsed, useGeneration } from './useGeneration';
+import { SaveToCollection } from '../gallery/SaveToCollection';
+import { useEstimate } from './useEstimate';
+import { EstimateNote } from './EstimateNote';
+import { CreateSkeleton } from './CreateSkeleton';
 
 export interface CreatePreset {
   model: string;
@@ -44,6 +48,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   const [others, setOthers] = useState<string[]>([]); // other generations still running
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const refsHandle = useRef<ReferencesHandle>(null);
+  const [saveTo, setSaveTo] = useState(''); // library: the collection the outputs land in
   const resultRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -200,6 +205,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
   }, [models]);
 
   const effectiveId = modelId === CUSTOM ? custom.trim() : modelId;
+  const estimate = useEstimate({ model: effectiveId, prompt, values, customJSON: modelId === CUSTOM ? customJSON : '', enabled: user.hasFalKey && customPattern.test(effectiveId), refresh: started?.id });
   const refMin = model?.reference?.min ?? 0;
   const active = gen !== null && !terminal(gen.status);
   let blocker: string | null = null;
@@ -232,12 +238,13 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
       params[model.reference.field] = model.reference.field.endsWith('s') ? refs.map((r) => r.url) : refs[0].url;
     }
     try {
-      const r = await api.generate(effectiveId, prompt.trim(), params);
+      const r = await api.generate(effectiveId, prompt.trim(), params, saveTo);
       setStarted(r.generation);
       // On a phone the result sits below the form: bring it into view.
       if (window.matchMedia?.('(max-width: 640px)').matches) resultRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The generation could not be started.');
+      if (err instanceof ApiError && err.code === 'budget_exceeded') estimate.refuse(err.message); // its own banner (costs)
+      else setError(err instanceof ApiError ? err.message : 'The generation could not be started.');
     } finally {
       setBusy(false);
     }
@@ -270,6 +277,7 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
     void refsHandle.current?.add(files);
   };
 
+  if (models === null && !loadError) return <CreateSkeleton />;
   return (
     <div className="create-grid" onKeyDown={onKey} onPaste={onPaste}>
       <div className="card form-card">
@@ -353,13 +361,15 @@ export function CreateTab({ user, preset, onGoAccount }: { user: User; preset: C
         </div>
         {model?.reference && <References handle={refsHandle} refs={refs} min={model.reference.min} max={model.reference.max} onChange={setRefs} />}
         {model && <ParamsForm params={model.params} values={values} onChange={setValues} />}
+        <SaveToCollection value={saveTo} onChange={setSaveTo} />
         <Banner kind="error">{error}</Banner>
         <div className="row">
           <button className="btn primary" type="button" onClick={generate} disabled={Boolean(blocker) || busy} aria-keyshortcuts="Control+Enter Meta+Enter">
-            {busy ? 'Starting…' : 'Generate'}
+            {busy ? 'Starting…' : `Generate${estimate.label}`}
           </button>
           <small className="hint">Ctrl/⌘ + Enter</small>
         </div>
+        <EstimateNote estimate={estimate} onGoAccount={onGoAccount} />
         {blocker && (
           <p className="hint" data-testid="generate-hint">
             {blocker}{' '}

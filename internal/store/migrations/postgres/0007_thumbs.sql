@@ -27,3 +27,24 @@ $$;
 
 CREATE TRIGGER asset_versions_change AFTER INSERT OR UPDATE OR DELETE ON assets
 	FOR EACH ROW EXECUTE FUNCTION bump_asset_version();
+
+-- Collection membership shows in every Asset as collectionIds: adding or removing one (a
+-- deleted collection included) changes the owner's version too, read from the asset's row.
+CREATE FUNCTION bump_asset_version_membership() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	aid TEXT;
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		aid := OLD.asset_id;
+	ELSE
+		aid := NEW.asset_id;
+	END IF;
+	INSERT INTO asset_versions (user_id, version)
+		SELECT user_id, (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT FROM assets WHERE id = aid
+		ON CONFLICT (user_id) DO UPDATE SET version = asset_versions.version + 1;
+	RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER asset_versions_membership AFTER INSERT OR DELETE ON collection_assets
+	FOR EACH ROW EXECUTE FUNCTION bump_asset_version_membership();

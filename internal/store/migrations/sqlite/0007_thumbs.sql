@@ -12,7 +12,7 @@ CREATE INDEX assets_thumb_todo ON assets(created_at, id) WHERE thumb_bytes = 0;
 -- so GET /api/assets can answer If-None-Match from one primary-key read. It starts at the
 -- current epoch milliseconds, so a recreated database never repeats an ETag a browser holds.
 -- The triggers cover every write to the assets table whoever makes it; changes kept in other
--- tables (e.g. collection membership) call store.BumpAssetVersion in their transaction.
+-- tables call store.BumpAssetVersion in their transaction (collection membership: triggers below).
 CREATE TABLE asset_versions (
 	user_id INTEGER PRIMARY KEY, -- no foreign key: deleting a user cascades to assets, whose
 	                         -- triggers write here; a leftover row of a deleted user is harmless
@@ -28,5 +28,18 @@ CREATE TRIGGER asset_versions_update AFTER UPDATE ON assets BEGIN
 END;
 CREATE TRIGGER asset_versions_delete AFTER DELETE ON assets BEGIN
 	INSERT INTO asset_versions (user_id, version) VALUES (old.user_id, CAST(unixepoch('subsec') * 1000 AS INTEGER))
+		ON CONFLICT (user_id) DO UPDATE SET version = asset_versions.version + 1;
+END;
+
+-- Collection membership shows in every Asset as collectionIds: adding or removing one (a
+-- deleted collection included) changes the owner's version too, read from the asset's row.
+CREATE TRIGGER asset_versions_collection_add AFTER INSERT ON collection_assets BEGIN
+	INSERT INTO asset_versions (user_id, version)
+		SELECT user_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM assets WHERE id = new.asset_id
+		ON CONFLICT (user_id) DO UPDATE SET version = asset_versions.version + 1;
+END;
+CREATE TRIGGER asset_versions_collection_remove AFTER DELETE ON collection_assets BEGIN
+	INSERT INTO asset_versions (user_id, version)
+		SELECT user_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM assets WHERE id = old.asset_id
 		ON CONFLICT (user_id) DO UPDATE SET version = asset_versions.version + 1;
 END;
