@@ -300,7 +300,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 	if !ok || len(id) == 0 || len(id) > 64 || len(sec) == 0 || len(sec) > 64 {
 		return nil, nil, ErrNoSession
 	}
-	ss, err := s.st.SessionByID(ctx, id)
+	// One read for the session and its user: this runs on every request.
+	ss, u, err := s.st.SessionWithUser(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, ErrNoSession
 	}
@@ -315,18 +316,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 		_ = s.st.DeleteSession(ctx, ss.ID)
 		return nil, nil, ErrNoSession
 	}
-	u, err := s.st.UserByID(ctx, ss.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrNoSession
-	}
-	if err != nil {
-		return nil, nil, err
-	}
 	// Disabling ends every session at once; one that slipped in concurrently is refused here.
 	if u.Disabled() {
 		_ = s.st.DeleteSession(ctx, ss.ID)
 		return nil, nil, errAccountDisabled
 	}
+	// The only write here, at most once per touchEvery per session: a request is a read.
 	if now.Sub(ss.LastSeenAt) >= touchEvery {
 		exp := now.Add(IdleTimeout)
 		if abs := ss.CreatedAt.Add(AbsoluteTimeout); exp.After(abs) {

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +47,9 @@ type Options struct {
 	FalHTTPClient *http.Client
 	// FalBackoff replaces the fal client's retry backoff base and cap (tests); 0 is the default.
 	FalBackoff time.Duration
+	// ThumbBackfillEvery is the pause between thumbnail backfill passes; 0 is 10 minutes,
+	// negative turns the background backfill off (tests drive it themselves).
+	ThumbBackfillEvery time.Duration
 }
 
 // App is a running studio.
@@ -55,10 +59,13 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
-	lib      *library.Service
-	costs    *cost.Service
-	storage  *media.Storage
-	metrics  *metrics.Metrics
+	thumbs   *library.Thumbs
+	// backfillEvery paces the thumbnail backfill (negative: off).
+	backfillEvery time.Duration
+	lib           *library.Service
+	costs         *cost.Service
+	storage       *media.Storage
+	metrics       *metrics.Metrics
 	// metricsLn is the METRICS_ADDR listener (nil without one).
 	metricsLn net.Listener
 	events    *events.Hub
@@ -89,7 +96,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		return nil, fmt.Errorf("config: DATA_DIR: cannot open the database: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub()}
+	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub(), backfillEvery: cmp.Or(o.ThumbBackfillEvery, 10*time.Minute)}
 	a.closers = append(a.closers, func() { _ = st.Close() })
 	if st.Dialect() == "postgres" {
 		// Several replicas may share this database: their changes reach our event streams over
@@ -155,9 +162,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
 		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff})
+	// thumbs: previews at save time and a backfill for older assets; ffmpeg is looked up once.
+	ffmpeg := library.DetectFFmpeg()
+	log.Info("video posters", "enabled", ffmpeg != "", "ffmpeg", ffmpeg)
+	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log})
 	gopts := o.Generation
 	gopts.Logger = log
 	gopts.Metrics = a.metrics
+	gopts.AfterAssetSaved = a.thumbs.Make
 	gopts.PublicBaseURL = cfg.S3.PublicBaseURL
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
@@ -197,6 +209,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
 		Metrics:     a.metrics,
 		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
+		AssetVersions: library.NewVersions(st),
 	})
 	if cfg.MetricsAddr != "" {
 		// Bound now, so a taken or bad address stops start-up with one line; served by Serve.
@@ -235,8 +248,18 @@ func (a *App) Costs() *cost.Service { return a.costs }
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }
 
+// Thumbs is the preview service.
+func (a *App) Thumbs() *library.Thumbs { return a.thumbs }
+
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
+	if a.backfillEvery > 0 {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			a.thumbs.RunBackfill(ctx, a.backfillEvery)
+		}()
+	}
 	if a.relay != nil {
 		a.bg.Add(1)
 		go func() {

@@ -553,6 +553,10 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 	if err := s.st.AddOutputToCollection(ctx, g.ID, a.ID); err != nil {
 		s.log.Warn("output not added to its collection", "generation_id", g.ID, "asset_id", a.ID, "err", err)
 	}
+	// thumbs (issue 15): the preview is made once the row exists; it never fails the save.
+	if s.opts.AfterAssetSaved != nil {
+		s.opts.AfterAssetSaved(ctx, a)
+	}
 	return a, res.FellBack, nil
 }
 

@@ -49,6 +49,9 @@ type Options struct {
 	GiveUpAfter time.Duration
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// AfterAssetSaved runs right after an output's asset row is inserted (thumbnails); it
+	// reports nothing back, so it can never fail the generation.
+	AfterAssetSaved func(context.Context, *model.Asset)
 	// Events carries changes to the event streams; nil is an in-process hub.
 	Events *events.Hub
 	// Instance names this process in the leases it takes (generated once into DATA_DIR).

@@ -18,6 +18,7 @@ import (
 	"github.com/falstudio/falstudio/internal/app"
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -250,7 +251,8 @@ func TestImageGenerationEndToEnd(t *testing.T) {
 func countFiles(t *testing.T, dir string) int {
 	n := 0
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".tmp-") {
+		// Previews are counted by the thumbnail tests; here only originals matter.
+		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".tmp-") && !media.IsThumbKey(d.Name()) {
 			n++
 		}
 		return nil

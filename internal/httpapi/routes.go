@@ -46,10 +46,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/generations/{id}", s.authed(s.getGeneration))
 	mux.Handle("GET /api/generations/{id}/events", s.authed(s.generationEvents))
 	mux.Handle("POST /api/generations/{id}/cancel", s.authed(s.cancelGeneration))
-	mux.Handle("GET /api/assets", s.authed(s.listAssets))
+	mux.Handle("GET /api/assets", s.authed(s.conditionalList(s.listAssets)))
 	mux.Handle("GET /api/assets/{id}", s.authed(s.getAsset))
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
+	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
 
 	// The library (SPEC §8).
 	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))

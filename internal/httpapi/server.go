@@ -39,6 +39,8 @@ type Deps struct {
 	Library     *library.Service
 	Costs       *cost.Service
 	Fal         *fal.Client
+	// AssetVersions answers the gallery's conditional requests (thumbs).
+	AssetVersions *library.Versions
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}
 }
@@ -49,6 +51,7 @@ type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	shutdown <-chan struct{}
+	pages    *pageCache // encoded gallery pages by ETag (thumbs.go)
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
@@ -69,7 +72,7 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache()}
 	mux := http.NewServeMux()
 	s.routes(mux)
 

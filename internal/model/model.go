@@ -154,6 +154,8 @@ type Asset struct {
 	Height       int
 	Params       json.RawMessage
 	CreatedAt    time.Time
+	// ThumbBytes is the stored preview's size: 0 none yet, -1 none can be made (thumbs).
+	ThumbBytes int64
 	// The library (SPEC §8).
 	Favorite      bool
 	CollectionIDs []string // the user's collections holding it, oldest membership first

@@ -44,6 +44,8 @@ type Store struct {
 	d   dialect
 	url string // what was opened, for the relay's own connection (PostgreSQL)
 	now func() time.Time
+	// stmts holds prepared statements of the hot read queries (stmtcache.go).
+	stmts stmtCache
 }
 
 // IsPostgres reports whether a DATABASE_URL names PostgreSQL.
