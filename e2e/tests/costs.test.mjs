@@ -94,7 +94,7 @@ test('the Generate button shows the price and a budget refusal shows a clear ban
   const cell = page.locator('[data-testid="user-row"][data-email="costs@example.com"]').getByTestId('budget-cell');
   await cell.waitFor();
   assert.match(await cell.textContent(), /^\$0\.012/);
-  await cell.getByRole('button', { name: 'Budget of costs@example.com' }).click();
+  await cell.getByRole('button', { name: /budget of costs@example.com/i }).click();
   await page.getByLabel(/Monthly budget of costs@example.com/).fill('5');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.locator('[data-testid="budget-cell"]', { hasText: '$0.012 of $5.00' }).waitFor();

@@ -50,13 +50,13 @@ describe('BudgetCell', () => {
     const saved = vi.fn();
     render(<BudgetCell u={person()} disabled={false} onSaved={saved} />);
     expect(screen.getByTestId('budget-cell').textContent).toContain('$0.10 of $0.10 · budget reached');
-    fireEvent.click(screen.getByRole('button', { name: 'Budget of m@example.com' }));
+    fireEvent.click(screen.getByRole('button', { name: /budget of m@example.com/i }));
     const input = screen.getByLabelText(/Monthly budget of m@example.com/) as HTMLInputElement;
     expect(input.value).toBe('0.1');
     fireEvent.change(input, { target: { value: '5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(saved).toHaveBeenCalledWith(expect.objectContaining({ monthlyBudgetUsd: 5 })));
-    fireEvent.click(screen.getByRole('button', { name: 'Budget of m@example.com' }));
+    fireEvent.click(screen.getByRole('button', { name: /budget of m@example.com/i }));
     fireEvent.change(screen.getByLabelText(/Monthly budget of m@example.com/), { target: { value: '' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(saved).toHaveBeenCalledTimes(2));

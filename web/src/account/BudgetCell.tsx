@@ -48,8 +48,8 @@ export function BudgetCell({ u, disabled, onSaved }: { u: AdminUser; disabled: b
           {budget !== null ? ` of ${formatUsd(budget)}` : ''}
           {over ? ' · budget reached' : ''}
         </span>
-        <button type="button" className="link" disabled={disabled} onClick={open} aria-label={`Budget of ${u.email}`}>
-          {budget === null ? 'Set budget' : 'Change'}
+        <button type="button" className="link" disabled={disabled} onClick={open} aria-label={`${budget === null ? 'Set budget' : 'Change budget'} of ${u.email}`}>
+          {budget === null ? 'Set budget' : 'Change budget'}
         </button>
       </div>
     );
