@@ -20,6 +20,7 @@ import (
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
 	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -41,6 +42,9 @@ type Options struct {
 	FalHTTPClient *http.Client
 	// FalBackoff replaces the fal client's retry backoff base and cap (tests); 0 is the default.
 	FalBackoff time.Duration
+	// StreamsPerUser and StreamLifetime bound the event streams (tests); 0 is the default.
+	StreamsPerUser int
+	StreamLifetime time.Duration
 }
 
 // App is a running studio.
@@ -144,6 +148,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
+		Presets:        preset.New(st, generation.ValidModelID),
+		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime,
 	})
 	ok = true
 	return a, nil

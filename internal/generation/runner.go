@@ -180,6 +180,7 @@ func (s *Service) finish(ctx context.Context, g *model.Generation, status, code,
 
 // changed tells the event streams (on every replica) that g changed.
 func (s *Service) changed(g *model.Generation) {
+	s.record(g.UserID, g.ID) // power: journal first, so a woken per-person stream finds the change
 	s.events.Publish(events.Change{UserID: g.UserID, GenerationID: g.ID})
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -64,6 +65,8 @@ type Service struct {
 	publicBase string
 	opts       Options
 	wake       chan struct{}
+	// journalPrunedAt is when the event journal was last pruned (epoch ms).
+	journalPrunedAt atomic.Int64
 }
 
 // New builds the service.
@@ -106,6 +109,7 @@ type SubmitInput struct {
 	Model  string
 	Prompt string
 	Params map[string]any
+	Group  string // the variation group ("" for a single generation)
 }
 
 // Submit validates, stores the generation and sends it to fal's queue with the user's key.
@@ -142,7 +146,7 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 		return nil, err
 	}
 
-	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, Status: model.StatusSubmitting}
+	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, Status: model.StatusSubmitting, GroupID: in.Group}
 	if err := s.st.InsertGeneration(ctx, g); err != nil {
 		return nil, err
 	}
@@ -245,8 +249,14 @@ func validateParams(m *Model, p map[string]any) error {
 		switch v := p[r.Field].(type) {
 		case nil:
 		case string:
+			if r.Multiple {
+				return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
+			}
 			urls = []string{v}
 		case []any:
+			if !r.Multiple {
+				return model.Errf(model.CodeInvalidInput, "%s takes one image URL, not a list.", r.Field)
+			}
 			for _, x := range v {
 				sv, ok := x.(string)
 				if !ok {

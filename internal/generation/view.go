@@ -24,6 +24,7 @@ type GenerationView struct {
 	CreatedAt     string          `json:"createdAt"`
 	UpdatedAt     string          `json:"updatedAt"`
 	CompletedAt   *string         `json:"completedAt"`
+	Group         *string         `json:"group"` // the variation group, null on its own
 }
 
 // ErrorView is a generation's failure.
@@ -100,6 +101,10 @@ func (s *Service) generationView(g *model.Generation, assets []*model.Asset) Gen
 	if g.Notice != "" {
 		n := g.Notice
 		v.Notice = &n
+	}
+	if g.GroupID != "" {
+		grp := g.GroupID
+		v.Group = &grp
 	}
 	if g.CompletedAt != nil {
 		c := rfc3339(*g.CompletedAt)

@@ -24,6 +24,8 @@ var statusFor = map[string]int{
 	model.CodeRateLimited:        http.StatusTooManyRequests,
 	model.CodeNotFound:           http.StatusNotFound,
 	model.CodeFalKeyMissing:      http.StatusConflict,
+	model.CodeNameTaken:          http.StatusConflict,
+	model.CodeTooManyStreams:     http.StatusTooManyRequests,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	"method_not_allowed":         http.StatusMethodNotAllowed,
 	"conflict":                   http.StatusConflict,

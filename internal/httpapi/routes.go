@@ -30,6 +30,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
 
+	mux.Handle("GET /api/events", s.authed(s.userEvents))
+	mux.Handle("GET /api/presets", s.authed(s.listPresets))
+	mux.Handle("POST /api/presets", s.authed(s.createPreset))
+	mux.Handle("PATCH /api/presets/{id}", s.authed(s.updatePreset))
+	mux.Handle("DELETE /api/presets/{id}", s.authed(s.deletePreset))
+
 	// Unknown API paths answer JSON, not the SPA.
 	mux.Handle("/api/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		errorJSON(w, http.StatusNotFound, "not_found", "No such API route.")

@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/preset"
 )
 
 // Deps are what the handlers need.
@@ -28,6 +30,12 @@ type Deps struct {
 	Fal         *fal.Client
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}
+
+	Presets *preset.Service
+	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
+	// every stream after that long (0: 30 minutes), the browser then reconnects.
+	StreamsPerUser int
+	StreamLifetime time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -36,6 +44,7 @@ type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	shutdown <-chan struct{}
+	streams  *streamLimiter
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
@@ -54,7 +63,7 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, streams: newStreamLimiter(d.StreamsPerUser)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 

@@ -92,6 +92,19 @@ type Generation struct {
 	LeaseUntil   time.Time
 	ResultJSON   json.RawMessage // fal's result, kept so saving can resume after a crash
 	CancelAsked  bool
+	// GroupID joins the variations of one submit ("" when on its own).
+	GroupID string
+}
+
+// Preset is a saved model and its settings, under a name unique to its owner.
+type Preset struct {
+	ID        string
+	UserID    int64
+	Name      string
+	Model     string
+	Params    json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Asset is one stored output file.
@@ -149,4 +162,6 @@ const (
 	CodeOutputExpired      = "output_expired"
 	CodeInterrupted        = "interrupted"
 	CodeInternal           = "internal"
+	CodeNameTaken          = "name_taken"       // a collection or preset name already used by this person
+	CodeTooManyStreams     = "too_many_streams" // too many open event streams for this person
 )
