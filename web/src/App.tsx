@@ -64,8 +64,8 @@ export function App() {
     );
   }
 
-  const reuse = (a: Asset, asReference: string | null) => {
-    setPreset({ model: a.model, prompt: a.prompt, params: a.params, reference: asReference, referencePreview: getAssetUrl(a), key: Date.now() });
+  const reuse = (a: Asset, asReference: string | null, animate = false) => {
+    setPreset({ model: a.model, prompt: a.prompt, params: a.params, reference: asReference, referencePreview: getAssetUrl(a), animate, key: Date.now() });
     setTab('create');
   };
 
@@ -114,7 +114,7 @@ export function App() {
         </section>
         {tab === 'gallery' && (
           <section id="panel-gallery" role="tabpanel" aria-labelledby="tab-gallery">
-            <GalleryTab onReuse={(a) => reuse(a, null)} onUseAsReference={(a, url) => reuse(a, url)} onGoCreate={() => setTab('create')} />
+            <GalleryTab onReuse={(a) => reuse(a, null)} onUseAsReference={(a, url) => reuse(a, url)} onAnimate={(a, url) => reuse(a, url, true)} onGoCreate={() => setTab('create')} />
           </section>
         )}
         {tab === 'account' && (

@@ -9,10 +9,12 @@ const PAGE = 30;
 export function GalleryTab({
   onReuse,
   onUseAsReference,
+  onAnimate,
   onGoCreate,
 }: {
   onReuse: (a: Asset) => void;
   onUseAsReference: (a: Asset, url: string) => void;
+  onAnimate?: (a: Asset, url: string) => void;
   onGoCreate: () => void;
 }) {
   const [kind, setKind] = useState('');
@@ -160,6 +162,7 @@ export function GalleryTab({
           onClose={() => setOpen(null)}
           onReuse={onReuse}
           onUseAsReference={onUseAsReference}
+          onAnimate={onAnimate}
           onDelete={remove}
         />
       )}
