@@ -45,11 +45,9 @@ export function References({
 
   const add = async (files: File[]) => {
     setError(null);
-    if (!multiple && max === 1 && latest.current.length > 0 && busy === 0 && files.some((f) => f.type.startsWith('image/'))) {
-      latest.current = []; // one image only: the new one takes its place
-      onChange([]);
-    }
-    const room = max - latest.current.length - busy;
+    // A model that takes one image: a new one replaces it once uploaded.
+    const single = !multiple && max === 1;
+    const room = single ? 1 - busy : max - latest.current.length - busy;
     if (room <= 0) return setError(`This model takes at most ${max} reference image${max > 1 ? 's' : ''}. Remove one first.`);
     const images = files.filter((f) => f.type.startsWith('image/'));
     if (images.length === 0) return setError('Drop, paste or choose an image file.');
@@ -62,7 +60,9 @@ export function References({
       setBusy((b) => b + 1);
       try {
         const r = await api.uploadFile(f);
-        const next = [...latest.current, { url: r.url, preview: URL.createObjectURL(f) }];
+        const ref = { url: r.url, preview: URL.createObjectURL(f) };
+        if (single) latest.current.forEach((old) => old.preview?.startsWith('blob:') && URL.revokeObjectURL(old.preview));
+        const next = single ? [ref] : [...latest.current, ref];
         latest.current = next;
         onChange(next);
       } catch (err) {
@@ -74,12 +74,12 @@ export function References({
   };
   const addAsset = async (id: string, preview: string) => {
     setError(null);
-    if (!multiple && max === 1) latest.current = [];
-    if (latest.current.length + busy >= max) return setError(`This model takes at most ${max} reference image${max > 1 ? 's' : ''}. Remove one first.`);
+    const single = !multiple && max === 1;
+    if (!single && latest.current.length + busy >= max) return setError(`This model takes at most ${max} reference image${max > 1 ? 's' : ''}. Remove one first.`);
     setBusy((b) => b + 1);
     try {
       const r = await api.uploadAsset(id);
-      const next = [...latest.current, { url: r.url, preview }];
+      const next = single ? [{ url: r.url, preview }] : [...latest.current, { url: r.url, preview }];
       latest.current = next;
       onChange(next);
     } catch (err) {
