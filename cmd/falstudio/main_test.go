@@ -10,11 +10,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
@@ -51,6 +53,9 @@ func start(t *testing.T, dir string, env ...string) *proc {
 	cmd := exec.Command(binary)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "ADDR=127.0.0.1:0"}, env...)
+	if dbtest.Postgres() && !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "DATABASE_URL=") }) {
+		cmd.Env = append(cmd.Env, "DATABASE_URL="+testutil.DatabaseFor(t, dir))
+	}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {

@@ -346,10 +346,15 @@ func (s *Service) FalKey(ctx context.Context, userID int64) (secret.Secret, erro
 	if err != nil {
 		return secret.Secret{}, err
 	}
-	if !u.HasFalKey() {
+	return s.OpenFalKey(userID, u.FalKey)
+}
+
+// OpenFalKey decrypts a user's sealed fal key (as read with the user's row, e.g. by a job claim).
+func (s *Service) OpenFalKey(userID int64, sealed string) (secret.Secret, error) {
+	if sealed == "" {
 		return secret.Secret{}, model.Errf(model.CodeFalKeyMissing, "Save your fal API key in Account first.")
 	}
-	k, err := s.box.Open(purposeFalKey, userID, u.FalKey)
+	k, err := s.box.Open(purposeFalKey, userID, sealed)
 	if err != nil {
 		// A row that does not open (tampering, a copied row) is never used; the user re-saves.
 		s.log.Error("stored fal key cannot be decrypted", "user_id", userID)

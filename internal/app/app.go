@@ -16,6 +16,7 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
@@ -55,6 +56,8 @@ type App struct {
 	accounts *account.Service
 	gen      *generation.Service
 	storage  *media.Storage
+	events   *events.Hub
+	relay    *events.PGRelay // nil on SQLite
 	handler  http.Handler
 	shutdown chan struct{}
 	bg       sync.WaitGroup
@@ -74,12 +77,24 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DatabasePath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
+		if store.IsPostgres(cfg.Database()) {
+			return nil, fmt.Errorf("config: DATABASE_URL: cannot open the database: %w", err)
+		}
 		return nil, fmt.Errorf("config: DATA_DIR: cannot open the database: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub()}
 	a.closers = append(a.closers, func() { _ = st.Close() })
+	if st.Dialect() == "postgres" {
+		// Several replicas may share this database: their changes reach our event streams over
+		// LISTEN/NOTIFY, and ours reach theirs.
+		if a.relay, err = events.NewPGRelay(ctx, st.URL(), cfg.InstanceID, a.events, log); err != nil {
+			return nil, fmt.Errorf("config: DATABASE_URL: cannot listen for changes: %w", err)
+		}
+		a.events.SetRelay(a.relay)
+		a.closers = append(a.closers, a.relay.Close)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -134,6 +149,20 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
 	}
+	if gopts.PerUser == 0 {
+		gopts.PerUser = cfg.JobPerUser
+	}
+	if gopts.MaxJobBytes == 0 {
+		gopts.MaxJobBytes = cfg.MaxJobBytes
+	}
+	if gopts.StorageQuotaBytes == 0 {
+		gopts.StorageQuotaBytes = cfg.StorageQuota
+	}
+	if gopts.Lease == 0 {
+		gopts.Lease = cfg.JobLease
+	}
+	gopts.Instance = cfg.InstanceID
+	gopts.Events = a.events
 	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
@@ -146,6 +175,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.shutdown = make(chan struct{})
 	a.handler = httpapi.New(httpapi.Deps{
 		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
+		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
 		Presets:        preset.New(st, generation.ValidModelID),
@@ -169,6 +199,13 @@ func (a *App) Accounts() *account.Service { return a.accounts }
 
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
+	if a.relay != nil {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			a.relay.Run(ctx)
+		}()
+	}
 	a.bg.Add(2)
 	go func() {
 		defer a.bg.Done()

@@ -57,7 +57,14 @@ type Config struct {
 
 	// Runner tuning.
 	JobConcurrency int
+	JobPerUser     int   // jobs one person has worked at once; 0 = half of JobConcurrency
+	MaxJobBytes    int64 // what one job may store
+	StorageQuota   int64 // bytes one person may store; 0 = no quota
+	JobLease       time.Duration
 	ShutdownGrace  time.Duration
+
+	// InstanceID names this replica in job leases (generated once into DATA_DIR).
+	InstanceID string
 }
 
 // S3Config is used only when Bucket is set.
@@ -171,11 +178,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, bad("ADDR", "must be host:port, e.g. :8080 or 127.0.0.1:8080")
 	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "file:") && !strings.HasSuffix(c.DatabaseURL, ".db") {
-		if strings.HasPrefix(c.DatabaseURL, "postgres") {
-			return nil, bad("DATABASE_URL", "PostgreSQL is not supported yet; leave it empty to use SQLite in DATA_DIR")
+	if strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" {
+			return nil, bad("DATABASE_URL", "must be a PostgreSQL URL like postgres://user:pass@host:5432/db?sslmode=require")
 		}
-		return nil, bad("DATABASE_URL", "must be a SQLite file path ending in .db")
+	} else if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "file:") && !strings.HasSuffix(c.DatabaseURL, ".db") {
+		return nil, bad("DATABASE_URL", "must be a postgres:// URL or a SQLite file path ending in .db")
 	}
 	if v := get("PUBLIC_URL", ""); v != "" {
 		u, err := url.Parse(v)
@@ -309,6 +317,23 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.JobConcurrency, err = strconv.Atoi(get("JOB_CONCURRENCY", "4")); err != nil || c.JobConcurrency < 1 || c.JobConcurrency > 64 {
 		return nil, bad("JOB_CONCURRENCY", "must be a number from 1 to 64")
 	}
+	if c.JobPerUser, err = strconv.Atoi(get("JOB_PER_USER", "0")); err != nil || c.JobPerUser < 0 || c.JobPerUser > c.JobConcurrency {
+		return nil, bad("JOB_PER_USER", "must be a number from 0 (half of JOB_CONCURRENCY) to JOB_CONCURRENCY")
+	}
+	mb, err := strconv.ParseInt(get("MAX_JOB_MB", "4096"), 10, 64)
+	if err != nil || mb < 1 || mb > 1<<20 {
+		return nil, bad("MAX_JOB_MB", "must be a number of megabytes from 1 to 1048576")
+	}
+	c.MaxJobBytes = mb << 20
+	if mb, err = strconv.ParseInt(get("STORAGE_QUOTA_MB", "0"), 10, 64); err != nil || mb < 0 || mb > 1<<30 {
+		return nil, bad("STORAGE_QUOTA_MB", "must be a number of megabytes (0 = no quota)")
+	}
+	c.StorageQuota = mb << 20
+	secs, err := strconv.Atoi(get("JOB_LEASE_SECONDS", "60"))
+	if err != nil || secs < 3 || secs > 60 {
+		return nil, bad("JOB_LEASE_SECONDS", "must be a number of seconds from 3 to 60")
+	}
+	c.JobLease = time.Duration(secs) * time.Second
 	c.ShutdownGrace = 15 * time.Second
 	return c, nil
 }
@@ -423,11 +448,27 @@ func EnsureSecrets(c *Config) (warnings []string, err error) {
 	if err := load("ENCRYPTION_KEY", EncryptionKeyFile, &c.EncryptionKey, ParseKey); err != nil {
 		return warnings, err
 	}
+	// The instance id is no secret, but is made and kept the same way: generated once, never
+	// overwritten, so a restarted replica knows the leases it held.
+	var id []byte
+	if err := load("DATA_DIR", InstanceIDFile, &id, func(s string) ([]byte, error) {
+		if len(s) < 16 {
+			return nil, errors.New("too short")
+		}
+		return []byte(s[:16]), nil
+	}); err != nil {
+		return warnings, err
+	}
+	c.InstanceID = string(id)
 	return warnings, nil
 }
 
-// DatabasePath is the SQLite file.
-func (c *Config) DatabasePath() string {
+// InstanceIDFile holds the replica's instance id in DATA_DIR.
+const InstanceIDFile = "instance_id"
+
+// Database is what the store opens: DATABASE_URL when set (a postgres:// URL or a SQLite file),
+// else the SQLite file in DATA_DIR.
+func (c *Config) Database() string {
 	if c.DatabaseURL != "" {
 		return strings.TrimPrefix(c.DatabaseURL, "file:")
 	}

@@ -20,8 +20,8 @@ func TestDefaults(t *testing.T) {
 	if c.FalQueueURL != DefaultFalQueueURL || len(c.FalMediaHosts) == 0 || c.S3.Region != "us-east-1" {
 		t.Fatalf("fal defaults: %+v", c)
 	}
-	if c.DatabasePath() != filepath.Join("data", "falstudio.db") {
-		t.Fatalf("db path %s", c.DatabasePath())
+	if c.Database() != filepath.Join("data", "falstudio.db") {
+		t.Fatalf("db path %s", c.Database())
 	}
 }
 
@@ -38,13 +38,14 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"ADDR":                 {"ADDR": "8080"},
 		"FAL_QUEUE_URL":        {"FAL_QUEUE_URL": "nope"},
 		"FAL_MEDIA_HOSTS":      {"FAL_MEDIA_HOSTS": "https://x/y"},
-		"DATABASE_URL":         {"DATABASE_URL": "postgres://u@h/db"},
+		"DATABASE_URL":         {"DATABASE_URL": "postgres:///db"},
+		"DATABASE_URL ":        {"DATABASE_URL": "mysql://u@h/db"},
 		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "x.y"},
 		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
 	}
 	for name, e := range cases {
 		_, err := Load(env(e))
-		if err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "\n") {
+		if err == nil || !strings.Contains(err.Error(), strings.TrimSpace(name)) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v", name, err)
 		}
 		for _, v := range e {

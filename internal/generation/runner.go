@@ -13,6 +13,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -21,25 +22,44 @@ import (
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
 // The runner follows every active generation. The generations table is the queue: rows are
-// claimed with a lease, so a crashed run's jobs are picked up again after a restart, and a
-// bounded pool of workers advances each job one step at a time.
+// claimed with a lease that names this instance and expires, so a crashed replica's jobs are
+// picked up by another (or by itself after a restart), and a bounded pool of workers advances
+// each job one step at a time, renewing the lease while the step runs. Every update of a job is
+// a named transition that checks the lease holder (store/generations.go).
 
-// Recover prepares the queue at start-up, before the server accepts requests: jobs caught
-// mid-submit end as interrupted (never resent: fal has no idempotency key), and leases held by
-// the previous run are released so its jobs resume at once.
+const interruptedMsg = "The studio stopped while sending this job to fal. It may have run at fal, so it was not sent again; check fal's dashboard before retrying."
+
+// internalMsg is what a person sees for a fault of the studio's own (logged with details).
+const internalMsg = "Something went wrong in the studio while working on this job. It was not retried; try again, and tell the operator if it happens again."
+
+// errLeaseLost ends a step whose lease another worker took over.
+var errLeaseLost = errors.New("generation: lease lost")
+
+// Recover prepares the queue at start-up, before the server accepts requests: this instance's own
+// jobs caught mid-submit by a crash, and any whose submitter's lease expired, end as interrupted
+// (never resent: fal has no idempotency key); leases this instance held before a restart are
+// released so its jobs resume at once. Other replicas' live leases are never touched.
 func (s *Service) Recover(ctx context.Context) error {
-	n, err := s.st.FailInterrupted(ctx, "The studio stopped while sending this job to fal. It may have run at fal, so it was not sent again; check fal's dashboard before retrying.")
+	if err := s.failInterrupted(ctx); err != nil {
+		return err
+	}
+	return s.st.ReleaseOwnLeases(ctx, s.instance)
+}
+
+func (s *Service) failInterrupted(ctx context.Context) error {
+	n, err := s.st.FailInterrupted(ctx, s.instance, interruptedMsg)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
 		s.log.Warn("generations interrupted mid-submit", "count", n)
 	}
-	return s.st.ReleaseAllLeases(ctx)
+	return nil
 }
 
 // Wake makes the runner look for due work now.
@@ -53,12 +73,11 @@ func (s *Service) Wake() {
 // Run follows jobs until ctx ends. In-flight steps finish (or are cut by ctx) and leave their
 // rows resumable; nothing is marked failed because of a shutdown.
 func (s *Service) Run(ctx context.Context) {
-	owner := newID()
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	// Housekeeping (delete retries, the orphan sweep, re-syncing local files to S3) may upload
-	// large files: it runs beside the job loop, never in its way.
+	// Housekeeping (delete retries, the orphan sweep, re-syncing local files to S3, submits a
+	// dead replica left behind) may upload large files: it runs beside the job loop.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -76,16 +95,16 @@ func (s *Service) Run(ctx context.Context) {
 	for {
 		free := s.opts.Concurrency - len(sem)
 		if free > 0 {
-			jobs, err := s.st.ClaimDue(ctx, owner, free, s.opts.Lease)
+			jobs, err := s.st.ClaimDue(ctx, s.instance, free, s.opts.PerUser, s.opts.Lease)
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("runner: claim failed", "err", err)
 			}
-			for _, g := range jobs {
+			for _, j := range jobs {
 				sem <- struct{}{}
 				wg.Add(1)
 				go func() {
 					defer func() { <-sem; wg.Done(); s.Wake() }()
-					s.step(ctx, g)
+					s.work(ctx, j)
 				}()
 			}
 		}
@@ -105,29 +124,76 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// step advances one claimed job by one stage and always releases its lease.
-func (s *Service) step(ctx context.Context, g *model.Generation) {
+// work runs one step of a claimed job while keeping its lease alive. A panic fails that job as
+// internal and leaves the process serving.
+func (s *Service) work(ctx context.Context, j store.Claimed) {
+	g := j.Generation
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		s.keepLease(sctx, cancel, g.ID)
+	}()
+	defer func() { cancel(nil); <-renewed }()
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("runner: a job step panicked", "generation_id", g.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.fail(context.WithoutCancel(ctx), g, model.CodeInternal, internalMsg)
+		}
+	}()
+	if s.opts.BeforeStep != nil {
+		s.opts.BeforeStep(g)
+	}
+	s.step(sctx, g, j.SealedFalKey)
+}
+
+// keepLease renews the lease every third of its length until ctx ends; when the lease is lost
+// (another worker took the job over after an expiry) it cancels the step.
+func (s *Service) keepLease(ctx context.Context, cancel context.CancelCauseFunc, id string) {
+	t := time.NewTicker(s.opts.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			ok, err := s.st.RenewLease(ctx, id, s.instance, s.now().Add(s.opts.Lease))
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("runner: lease renewal failed", "generation_id", id, "err", err)
+				continue // try again at the next tick; the lease still has two thirds left
+			}
+			if !ok && ctx.Err() == nil {
+				s.log.Warn("runner: lease lost; stopping this step", "generation_id", id)
+				cancel(errLeaseLost)
+				return
+			}
+		}
+	}
+}
+
+// step advances one claimed job by one stage. Every path ends the lease: a transition releases
+// it, or a back-off does, or (shutdown, lost lease) ReleaseLease.
+func (s *Service) step(ctx context.Context, g *model.Generation, sealedKey string) {
 	var err error
 	switch g.Status {
 	case model.StatusQueued, model.StatusRunning:
-		err = s.follow(ctx, g)
+		err = s.follow(ctx, g, sealedKey)
 	case model.StatusSaving:
 		err = s.save(ctx, g)
 	}
 	if err == nil {
-		if g.Failures > 0 { // the run of failures is over
-			_, _ = s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Failures: ptr(0), FailingSince: &time.Time{}})
-		}
 		return
 	}
 	if ctx.Err() != nil {
-		// Shutdown: leave the row as it is; the next start resumes it.
-		_, _ = s.st.UpdateGeneration(context.WithoutCancel(ctx), g.ID, store.GenerationUpdate{ReleaseLease: true})
+		// Shutdown or a lost lease: leave the row as it is; whoever holds it next resumes it.
+		_, _ = s.st.ReleaseLease(context.WithoutCancel(ctx), g.ID, s.instance)
 		return
 	}
 	code, msg := classify(err)
-	// A transient failure (fal or storage unreachable) is retried with backoff until failures
-	// have lasted GiveUpAfter without a success in between — a long queue at fal is no failure.
+	// A transient failure (fal or the provider's file host unreachable) is retried with backoff
+	// until failures have lasted GiveUpAfter without a success in between — a long queue at fal
+	// is no failure. Anything else (a verdict, or a fault of our own) ends the job now.
 	since := g.FailingSince
 	if since.IsZero() {
 		since = s.now()
@@ -136,24 +202,28 @@ func (s *Service) step(ctx context.Context, g *model.Generation) {
 		failures := g.Failures + 1
 		next := s.now().Add(backoff(failures, s.opts.PollMin, time.Minute))
 		s.log.Warn("runner: step failed; will retry", "generation_id", g.ID, "failures", failures, "err", err)
-		_, _ = s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Failures: &failures, FailingSince: &since, NextPollAt: &next, ReleaseLease: true})
+		if _, err := s.st.BackOff(ctx, g.ID, s.instance, failures, since, next); err != nil {
+			s.log.Error("runner: back off not recorded", "generation_id", g.ID, "err", err)
+		}
 		return
 	}
-	s.log.Info("generation failed", "generation_id", g.ID, "code", code)
-	s.finish(ctx, g, model.StatusFailed, code, msg)
+	if code == model.CodeInternal {
+		s.log.Error("runner: job failed on an internal error", "generation_id", g.ID, "err", err)
+	} else {
+		s.log.Info("generation failed", "generation_id", g.ID, "code", code)
+	}
+	s.fail(ctx, g, code, msg)
 }
 
-// transient reports failures worth retrying: fal or storage unreachable, not a verdict.
+// transient reports failures worth retrying: fal or the provider's file host unreachable. A
+// verdict (invalid input, moderation, an unsafe or oversized file) and any fault of the studio's
+// own (database, disk) are not.
 func transient(err error) bool {
 	var fe *fal.Error
 	if errors.As(err, &fe) {
 		return fe.Code == fal.CodeUnavailable
 	}
-	var me *model.Error
-	if errors.As(err, &me) || errors.Is(err, media.ErrUnsafeOutput) || errors.Is(err, media.ErrOutputExpired) {
-		return false
-	}
-	return true
+	return errors.Is(err, media.ErrDownload)
 }
 
 // backoff grows exponentially from base to limit, with full jitter.
@@ -166,14 +236,18 @@ func backoff(attempt int, base, limit time.Duration) time.Duration {
 	return time.Duration(d/2) + time.Duration(j.Int64())
 }
 
-func (s *Service) finish(ctx context.Context, g *model.Generation, status, code, msg string) {
-	id := g.ID
-	u := store.GenerationUpdate{Status: &status, ReleaseLease: true, OnlyIfStatus: []string{model.StatusSubmitting, model.StatusQueued, model.StatusRunning, model.StatusSaving}}
-	if code != "" {
-		u.ErrorCode, u.ErrorMessage = &code, &msg
+// fail ends a job the runner holds as failed.
+func (s *Service) fail(ctx context.Context, g *model.Generation, code, msg string) {
+	if _, err := s.st.MarkFailed(context.WithoutCancel(ctx), g.ID, s.instance, code, msg); err != nil {
+		s.log.Error("runner: failing a job not recorded", "generation_id", g.ID, "err", err)
 	}
-	if _, err := s.st.UpdateGeneration(context.WithoutCancel(ctx), id, u); err != nil {
-		s.log.Error("runner: finish failed", "generation_id", id, "err", err)
+	s.changed(g)
+}
+
+// canceled ends a job fal stopped after a cancel request.
+func (s *Service) canceled(ctx context.Context, g *model.Generation) {
+	if _, err := s.st.MarkCanceled(context.WithoutCancel(ctx), g.ID, s.instance); err != nil {
+		s.log.Error("runner: cancel not recorded", "generation_id", g.ID, "err", err)
 	}
 	s.changed(g)
 }
@@ -184,9 +258,37 @@ func (s *Service) changed(g *model.Generation) {
 	s.events.Publish(events.Change{UserID: g.UserID, GenerationID: g.ID})
 }
 
+// falKey opens the sealed key a claim read with the job. Decrypted keys are cached by their
+// sealed value, so following a job does not decrypt on every poll, and a key the person
+// replaced (a new sealed value) is never used again.
+func (s *Service) falKey(userID int64, sealed string) (secret.Secret, error) {
+	s.keysMu.Lock()
+	if k, ok := s.keys[userID]; ok && k.sealed == sealed {
+		s.keysMu.Unlock()
+		return k.key, nil
+	}
+	s.keysMu.Unlock()
+	k, err := s.accounts.OpenFalKey(userID, sealed)
+	if err != nil {
+		return secret.Secret{}, err
+	}
+	s.keysMu.Lock()
+	if len(s.keys) >= 1024 { // bounded: a simple reset is enough at this size
+		clear(s.keys)
+	}
+	s.keys[userID] = cachedKey{sealed: sealed, key: k}
+	s.keysMu.Unlock()
+	return k, nil
+}
+
+type cachedKey struct {
+	sealed string
+	key    secret.Secret
+}
+
 // follow polls fal's status; on completion it fetches the result, plans the outputs and saves.
-func (s *Service) follow(ctx context.Context, g *model.Generation) error {
-	key, err := s.accounts.FalKey(ctx, g.UserID)
+func (s *Service) follow(ctx context.Context, g *model.Generation, sealedKey string) error {
+	key, err := s.falKey(g.UserID, sealedKey)
 	if err != nil {
 		return err
 	}
@@ -194,46 +296,44 @@ func (s *Service) follow(ctx context.Context, g *model.Generation) error {
 	if err != nil {
 		return err
 	}
+	logs := mergeLogs(g.Logs, st.Logs)
 	if st.State != fal.StateCompleted {
 		status := model.StatusQueued
 		if st.State == fal.StateInProgress {
 			status = model.StatusRunning
 		}
-		logs := mergeLogs(g.Logs, st.Logs)
 		polls := g.Attempts + 1
 		next := s.now().Add(min(s.opts.PollMin*time.Duration(1+polls/4), s.opts.PollMax))
-		u := store.GenerationUpdate{Status: &status, QueuePosition: ptr(st.QueuePosition), Logs: logs, NextPollAt: &next,
-			Attempts: &polls, ReleaseLease: true, OnlyIfStatus: []string{model.StatusQueued, model.StatusRunning}}
-		if _, err := s.st.UpdateGeneration(ctx, g.ID, u); err != nil {
+		moved, err := s.st.MarkPolled(ctx, g.ID, s.instance, status, st.QueuePosition, logs, polls, next)
+		if err != nil {
 			return err
 		}
-		if status != g.Status || !samePos(st.QueuePosition, g.QueuePosition) || len(logs) != len(g.Logs) {
+		if moved && (status != g.Status || !samePos(st.QueuePosition, g.QueuePosition) || len(logs) != len(g.Logs)) {
 			s.changed(g)
 		}
 		return nil
 	}
-	logs := mergeLogs(g.Logs, st.Logs)
 	if st.Error != "" {
 		// An infrastructure failure fal reports on the status itself.
 		if g.CancelAsked {
-			s.finish(ctx, g, model.StatusCanceled, "", "")
+			s.canceled(ctx, g)
 			return nil
 		}
-		s.finish(ctx, g, model.StatusFailed, fal.CodeUnavailable, "fal could not run this job: "+st.Error)
+		s.fail(ctx, g, fal.CodeUnavailable, "fal could not run this job: "+st.Error)
 		return nil
 	}
 	result, err := s.fal.Result(ctx, key.Reveal(), g.Model, g.FalRequestID)
 	if err != nil {
 		var fe *fal.Error
 		if g.CancelAsked && (!transient(err) || errors.As(err, &fe) && fe.Status != 0) {
-			s.finish(ctx, g, model.StatusCanceled, "", "")
+			s.canceled(ctx, g)
 			return nil
 		}
 		return err
 	}
 	outs := fal.ExtractOutputs(result)
 	if len(outs) == 0 {
-		s.finish(ctx, g, model.StatusFailed, model.CodeUnsafeOutput, "The model finished but returned no image, video or audio file.")
+		s.fail(ctx, g, model.CodeUnsafeOutput, "The model finished but returned no image, video or audio file.")
 		return nil
 	}
 	plan := make([]store.Output, len(outs))
@@ -243,13 +343,15 @@ func (s *Service) follow(ctx context.Context, g *model.Generation) error {
 	if err := s.st.PlanOutputs(ctx, plan); err != nil {
 		return err
 	}
-	saving := model.StatusSaving
-	if _, err := s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Status: &saving, QueuePosition: ptr[*int](nil), Logs: logs, ResultJSON: result,
-		OnlyIfStatus: []string{model.StatusQueued, model.StatusRunning}}); err != nil {
+	moved, err := s.st.MarkSaving(ctx, g.ID, s.instance, logs, result)
+	if err != nil {
 		return err
 	}
+	if !moved {
+		return nil // canceled meanwhile, or the lease went to another worker
+	}
 	s.changed(g)
-	g.Status, g.ResultJSON = saving, result
+	g.Status, g.ResultJSON = model.StatusSaving, result
 	return s.save(ctx, g)
 }
 
@@ -289,8 +391,10 @@ func (s *Service) save(ctx context.Context, g *model.Generation) error {
 		return err
 	}
 	have := map[string]bool{}
+	var jobBytes int64
 	for _, a := range existing[g.ID] {
 		have[a.ID] = true
+		jobBytes += a.Bytes
 	}
 	var failed error
 	saved, fellBack := len(have), false
@@ -301,29 +405,37 @@ func (s *Service) save(ctx context.Context, g *model.Generation) error {
 		if have[o.AssetID] {
 			continue
 		}
-		fb, err := s.saveOutput(ctx, g, o)
+		limit, err := s.saveLimit(ctx, g.UserID, jobBytes)
 		if err != nil {
-			if transient(err) {
+			return err
+		}
+		a, fb, err := s.saveOutput(ctx, g, o, limit)
+		if err != nil {
+			if transient(err) || ctx.Err() != nil {
 				return err
 			}
 			s.log.Warn("output not saved", "generation_id", g.ID, "index", o.Index, "err", err)
 			failed = err
+			if errors.Is(err, errQuota) || errors.Is(err, media.ErrTooLarge) {
+				break // the next output cannot fit either
+			}
 			continue
 		}
 		saved++
+		jobBytes += a.Bytes
 		fellBack = fellBack || fb
 		s.changed(g)
 	}
 	if saved == 0 {
 		code, msg := classify(failed)
-		s.finish(ctx, g, model.StatusFailed, code, msg)
+		s.fail(ctx, g, code, msg)
 		return nil
 	}
-	u := store.GenerationUpdate{Status: ptr(model.StatusSucceeded), ReleaseLease: true, OnlyIfStatus: []string{model.StatusSaving}}
+	notice := ""
 	if fellBack {
-		u.Notice = ptr(model.NoticeSavedLocally)
+		notice = model.NoticeSavedLocally
 	}
-	if _, err := s.st.UpdateGeneration(ctx, g.ID, u); err != nil {
+	if _, err := s.st.MarkSucceeded(ctx, g.ID, s.instance, notice); err != nil {
 		return err
 	}
 	s.log.Info("generation succeeded", "generation_id", g.ID, "assets", saved, "saved_locally", fellBack)
@@ -331,28 +443,80 @@ func (s *Service) save(ctx context.Context, g *model.Generation) error {
 	return nil
 }
 
+// errQuota: saving the file would take the person past STORAGE_QUOTA_MB.
+var errQuota = model.Errf(model.CodeQuotaExceeded, "Your storage quota is full, so this result could not be saved. Delete some files from the gallery and run it again.")
+
+// saveLimit is how many more bytes this job may store: the per-job cap less what it stored,
+// and, with a storage quota, what is left of the person's quota. The error for hitting each
+// limit is returned with it.
+type saveLimit struct {
+	n   int64
+	err error
+}
+
+func (s *Service) saveLimit(ctx context.Context, userID int64, jobBytes int64) (saveLimit, error) {
+	l := saveLimit{n: s.opts.MaxJobBytes - jobBytes, err: media.ErrTooLarge}
+	if s.opts.StorageQuotaBytes > 0 {
+		used, err := s.st.UserBytes(ctx, userID)
+		if err != nil {
+			return l, err
+		}
+		if left := s.opts.StorageQuotaBytes - used; left < l.n {
+			l = saveLimit{n: left, err: errQuota}
+		}
+	}
+	if l.n <= 0 {
+		return l, l.err
+	}
+	return l, nil
+}
+
+// capReader fails with err once more than n bytes were read: the file is refused, never
+// truncated.
+type capReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.n+1 {
+		p = p[:c.n+1]
+	}
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
+	if c.n < 0 {
+		return 0, c.err
+	}
+	return n, err
+}
+
 // saveOutput streams one provider file into storage and records its asset.
-func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.Output) (fellBack bool, err error) {
+func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.Output, limit saveLimit) (*model.Asset, bool, error) {
 	dl, err := s.fetcher.Fetch(ctx, o.SourceURL)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	defer dl.Body.Close()
+	if dl.Size > limit.n {
+		return nil, false, limit.err
+	}
 	key := o.StorageKey
 	if key == "" {
 		key = media.ObjectKey(g.UserID, dl.Kind, g.Prompt, o.AssetID, dl.ContentType, s.now())
 		// Saved before the upload: a retry writes this same object.
 		if err := s.st.SetOutputKey(ctx, g.ID, o.Index, key, ""); err != nil {
-			return false, err
+			return nil, false, err
 		}
 	}
 	head := &headCapture{max: 64 << 10}
-	res, err := s.storage.Save(ctx, key, io.TeeReader(dl.Body, head), dl.Size, dl.ContentType)
+	body := &capReader{r: io.TeeReader(dl.Body, head), n: limit.n, err: limit.err}
+	res, err := s.storage.Save(ctx, key, body, dl.Size, dl.ContentType)
 	if err != nil {
-		return false, fmt.Errorf("generation: store output: %w", err)
+		return nil, false, fmt.Errorf("generation: store output: %w", err)
 	}
 	if err := s.st.SetOutputKey(ctx, g.ID, o.Index, key, res.Storage); err != nil {
-		return false, err
+		return nil, false, err
 	}
 	w, h := 0, 0
 	if dl.Kind == model.KindImage {
@@ -362,6 +526,9 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 	}
 	a := &model.Asset{ID: o.AssetID, UserID: g.UserID, GenerationID: g.ID, Model: g.Model, Prompt: g.Prompt, Kind: dl.Kind,
 		StorageKey: key, Storage: res.Storage, ContentType: dl.ContentType, Bytes: res.Bytes, Width: w, Height: h, Params: g.Params}
+	if res.Storage == model.StorageLocal {
+		a.LocalHolder = s.instance // with several replicas, only this one has the file
+	}
 	if res.Storage == model.StorageS3 && s.publicBase != "" {
 		a.StorageURL = s.publicBase + "/" + escapeKey(key)
 	}
@@ -370,13 +537,16 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 		if derr := s.storage.Delete(context.WithoutCancel(ctx), res.Storage, key); derr != nil {
 			s.log.Warn("orphan object left for the sweep", "key", key, "err", derr)
 		}
-		return false, err
+		return nil, false, err
 	}
-	return res.FellBack, nil
+	return a, res.FellBack, nil
 }
 
 // housekeeping retries failed deletes, removes orphaned objects and moves local files to S3.
 func (s *Service) housekeeping(ctx context.Context) {
+	if err := s.failInterrupted(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("interrupted-submit sweep failed", "err", err)
+	}
 	s.RetryDeletes(ctx)
 	s.SweepOrphans(ctx, s.now().Add(-10*time.Minute))
 	if s.storage.S3Configured() {
@@ -437,7 +607,7 @@ func (s *Service) SweepOrphans(ctx context.Context, cutoff time.Time) int {
 // ResyncLocal moves assets kept on local disk (after an S3 outage) to S3: upload, verify the
 // size, update the row, then delete the local file — in that order, so a crash loses nothing.
 func (s *Service) ResyncLocal(ctx context.Context) int {
-	assets, err := s.st.LocalAssets(ctx, 50)
+	assets, err := s.st.LocalAssets(ctx, s.instance, 50)
 	if err != nil {
 		return 0
 	}

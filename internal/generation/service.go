@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -50,6 +51,17 @@ type Options struct {
 	Logger      *slog.Logger
 	// Events carries changes to the event streams; nil is an in-process hub.
 	Events *events.Hub
+	// Instance names this process in the leases it takes (generated once into DATA_DIR).
+	Instance string
+	// PerUser caps the jobs one person has worked at once, so one person's slow jobs never
+	// take every worker; 0 is half the workers (at least 1).
+	PerUser int
+	// MaxJobBytes caps what one job may store (all its outputs); 0 is 4 GiB.
+	MaxJobBytes int64
+	// StorageQuotaBytes caps what one person may store in all (STORAGE_QUOTA_MB); 0 is none.
+	StorageQuotaBytes int64
+	// BeforeStep, when set, runs before each job step (tests inject faults with it).
+	BeforeStep func(*model.Generation)
 }
 
 // Service is the generation service.
@@ -65,6 +77,10 @@ type Service struct {
 	publicBase string
 	opts       Options
 	wake       chan struct{}
+	instance   string
+
+	keysMu sync.Mutex
+	keys   map[int64]cachedKey // decrypted fal keys by user, for the runner
 	// journalPrunedAt is when the event journal was last pruned (epoch ms).
 	journalPrunedAt atomic.Int64
 }
@@ -80,8 +96,17 @@ func New(st *store.Store, accounts *account.Service, fc *fal.Client, storage *me
 	if o.PollMax <= 0 {
 		o.PollMax = 5 * time.Second
 	}
-	if o.Lease <= 0 {
-		o.Lease = 2 * time.Minute
+	if o.Lease <= 0 || o.Lease > time.Minute {
+		o.Lease = time.Minute // SPEC §5: a dead replica's jobs resume within 60 s
+	}
+	if o.PerUser <= 0 {
+		o.PerUser = max(1, o.Concurrency/2)
+	}
+	if o.MaxJobBytes <= 0 {
+		o.MaxJobBytes = 4 << 30
+	}
+	if o.Instance == "" {
+		o.Instance = "proc-" + newID()
 	}
 	if o.GiveUpAfter <= 0 {
 		o.GiveUpAfter = 30 * time.Minute
@@ -96,7 +121,8 @@ func New(st *store.Store, accounts *account.Service, fc *fal.Client, storage *me
 		o.Events = events.NewHub()
 	}
 	return &Service{st: st, accounts: accounts, fal: fc, storage: storage, fetcher: fetcher, events: o.Events,
-		log: o.Logger, now: o.Now, publicBase: strings.TrimRight(o.PublicBaseURL, "/"), opts: o, wake: make(chan struct{}, 1)}
+		log: o.Logger, now: o.Now, publicBase: strings.TrimRight(o.PublicBaseURL, "/"), opts: o, wake: make(chan struct{}, 1),
+		instance: o.Instance, keys: map[int64]cachedKey{}}
 }
 
 // Events is the change hub the event streams subscribe to.
@@ -145,9 +171,18 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	if err != nil {
 		return nil, err
 	}
+	if s.opts.StorageQuotaBytes > 0 {
+		used, err := s.st.UserBytes(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		if used >= s.opts.StorageQuotaBytes {
+			return nil, model.Errf(model.CodeQuotaExceeded, "Your storage quota (%d MB) is full. Delete some files from the gallery before generating more.", s.opts.StorageQuotaBytes>>20)
+		}
+	}
 
-	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, Status: model.StatusSubmitting, GroupID: in.Group}
-	if err := s.st.InsertGeneration(ctx, g); err != nil {
+	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, GroupID: in.Group}
+	if err := s.st.InsertGeneration(ctx, g, s.instance, s.opts.Lease); err != nil {
 		return nil, err
 	}
 	input := map[string]any{}
@@ -159,12 +194,19 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	}
 	// The submit is sent once: fal has no idempotency key, so a retry could bill twice.
 	// It runs detached from the request so a client hanging up cannot leave it half-recorded.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	// The lease is renewed while fal answers, so no replica's recovery calls a slow submit
+	// interrupted.
+	sctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), 60*time.Second, errors.New("fal did not answer the submit in time"))
 	defer cancel()
+	lctx, stopLease := context.WithCancelCause(sctx)
+	leased := make(chan struct{})
+	go func() { defer close(leased); s.keepLease(lctx, stopLease, g.ID) }()
 	sub, subErr := s.fal.Submit(sctx, key.Reveal(), in.Model, input)
+	stopLease(nil)
+	<-leased
 	if subErr != nil {
 		code, msg := classify(subErr)
-		s.finish(sctx, g, model.StatusFailed, code, msg)
+		s.fail(sctx, g, code, msg)
 		s.log.Info("submit refused by fal", "generation_id", g.ID, "user_id", userID, "code", code)
 		return nil, subErr
 	}
@@ -172,9 +214,7 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	if sub.Status == fal.StateInProgress {
 		status = model.StatusRunning
 	}
-	next := s.now()
-	if _, err := s.st.UpdateGeneration(sctx, g.ID, store.GenerationUpdate{Status: &status, FalRequestID: &sub.RequestID,
-		QueuePosition: ptr(sub.QueuePosition), NextPollAt: &next}); err != nil {
+	if _, err := s.st.MarkSubmitted(sctx, g.ID, s.instance, status, sub.RequestID, sub.QueuePosition); err != nil {
 		return nil, err
 	}
 	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", userID, "model", in.Model)
@@ -182,8 +222,6 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	s.Wake()
 	return s.Get(ctx, userID, g.ID)
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // validateParams checks the curated models' known parameters; fal validates the rest.
 func validateParams(m *Model, p map[string]any) error {
@@ -312,8 +350,12 @@ func classify(err error) (string, string) {
 		return model.CodeUnsafeOutput, "The model returned a file that is not an image, video or audio file, or from a host that is not allowed; it was not saved."
 	case errors.Is(err, media.ErrOutputExpired):
 		return model.CodeOutputExpired, "fal no longer has the output file, so it could not be saved."
+	case errors.Is(err, media.ErrTooLarge):
+		return model.CodeOutputTooLarge, "The model's output file is larger than this studio stores, so it was not saved."
+	case errors.Is(err, media.ErrDownload):
+		return fal.CodeUnavailable, "fal's file host could not be reached to download the result. Try again in a moment."
 	}
-	return fal.CodeUnavailable, "fal could not be reached. Try again in a moment."
+	return model.CodeInternal, internalMsg
 }
 
 // Get returns one of the user's generations with its assets.
@@ -370,7 +412,7 @@ func (s *Service) Cancel(ctx context.Context, userID int64, id string) (*CancelR
 	case model.Terminal(g.Status):
 		res.Outcome, res.Message = "too_late", "This generation has already finished."
 	case g.Status == model.StatusSubmitting:
-		return nil, model.Errf("conflict", "The job is still being sent to fal. Try again in a moment.")
+		return nil, model.Errf(model.CodeConflict, "The job is still being sent to fal. Try again in a moment.")
 	case g.Status == model.StatusSaving:
 		res.Outcome, res.Message = "too_late", "The job had already finished at fal; its result is being saved."
 	default:
@@ -384,8 +426,7 @@ func (s *Service) Cancel(ctx context.Context, userID int64, id string) (*CancelR
 		}
 		switch out {
 		case fal.CancelRemoved, fal.CancelNotFound:
-			ok, err := s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{Status: ptr(model.StatusCanceled), CancelAsked: ptr(true),
-				OnlyIfStatus: []string{model.StatusQueued, model.StatusRunning}})
+			ok, err := s.st.CancelQueued(ctx, userID, g.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -395,7 +436,7 @@ func (s *Service) Cancel(ctx context.Context, userID int64, id string) (*CancelR
 				res.Outcome, res.Message = "too_late", "The job finished while it was being canceled."
 			}
 		case fal.CancelRequested:
-			if _, err := s.st.UpdateGeneration(ctx, g.ID, store.GenerationUpdate{CancelAsked: ptr(true)}); err != nil {
+			if _, err := s.st.RequestCancel(ctx, userID, g.ID); err != nil {
 				return nil, err
 			}
 			res.Outcome, res.Message = "requested", "The job had already started, so fal was asked to stop it. It may still finish, and fal may bill it."

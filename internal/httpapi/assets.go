@@ -49,9 +49,26 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.onThisReplica(r, a); err != nil {
+		return err
+	}
 	media.Serve(w, r, s.Generations.Storage(), media.ObjectInfo{
 		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt,
 		FileName: a.ID,
 	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})
 	return nil
+}
+
+// onThisReplica refuses, for now, a file that another replica kept on its own disk while S3 was
+// down (SPEC §5): that replica serves it and re-syncs it to S3, after which every replica can.
+// A file found here is served whoever recorded it (a restored backup, a shared disk).
+func (s *Server) onThisReplica(r *http.Request, a *model.Asset) error {
+	if a.Storage != model.StorageLocal || a.LocalHolder == "" || a.LocalHolder == s.Instance {
+		return nil
+	}
+	if _, err := s.Generations.Storage().Stat(r.Context(), model.StorageLocal, a.StorageKey); err == nil {
+		return nil
+	}
+	return &model.Error{Code: model.CodeMediaUnavailable, RetryAfter: 30,
+		Message: "This file is still on another studio server's disk and is being copied to shared storage. Try again in a minute."}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/app"
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -278,7 +279,8 @@ func TestStatusAndHeaders(t *testing.T) {
 	s := testutil.NewStudio(t, testutil.StudioOptions{})
 	r := s.NewClient(t).Do("GET", "/api/status", nil)
 	m := r.JSON()
-	if r.Status != 200 || m["ok"] != true || m["database"] != "sqlite" || m["storage"] != "local" || m["version"] == "" {
+	wantDB := map[bool]string{false: "sqlite", true: "postgres"}[dbtest.Postgres()]
+	if r.Status != 200 || m["ok"] != true || m["database"] != wantDB || m["storage"] != "local" || m["version"] == "" {
 		t.Fatalf("status: %d %s", r.Status, r.Body)
 	}
 	for _, p := range []string{"/api/status", "/api/me", "/api/nope"} {

@@ -119,15 +119,8 @@ func TestPublicBaseURL(t *testing.T) {
 	}
 }
 
-// openDB opens the studio's database file directly, as a crash would have left it.
-func openDB(t *testing.T, dir string) *sql.DB {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "falstudio.db")+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+// openDB opens the studio's database directly, as a crash would have left it.
+func openDB(t *testing.T, dir string) *sql.DB { return testutil.OpenDB(t, dir) }
 
 func TestRestartResumesEveryJobOnce(t *testing.T) {
 	dir := t.TempDir()
@@ -175,7 +168,9 @@ func TestRestartResumesEveryJobOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustExec(t, db, `DELETE FROM assets WHERE id = $1`, assetID)
-	mustExec(t, db, `UPDATE generations SET status = 'saving', completed_at = NULL, lease_until = 9999999999999, lease_owner = 'dead' WHERE id = $1`, saving.ID)
+	// The lease names this same instance (same DATA_DIR): the process that held it is gone, so
+	// the restart takes it back at once instead of waiting for it to expire.
+	mustExec(t, db, `UPDATE generations SET status = 'saving', completed_at = NULL, lease_until = 9999999999999, lease_owner = $1 WHERE id = $2`, st.Config.InstanceID, saving.ID)
 	st = testutil.NewStudio(t, testutil.StudioOptions{Env: sim.URLs().Env(), DataDir: dir, App: fastRunner})
 	c3 := st.NewClient(t)
 	c3.Do("POST", "/api/auth/login", map[string]string{"email": "restart@example.com", "password": goodPassword})

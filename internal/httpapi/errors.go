@@ -28,7 +28,10 @@ var statusFor = map[string]int{
 	model.CodeTooManyStreams:     http.StatusTooManyRequests,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	"method_not_allowed":         http.StatusMethodNotAllowed,
-	"conflict":                   http.StatusConflict,
+	model.CodeConflict:           http.StatusConflict,
+	model.CodeQuotaExceeded:      http.StatusConflict,
+	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
+	model.CodeInternal:           http.StatusInternalServerError,
 }
 
 type errorBody struct {

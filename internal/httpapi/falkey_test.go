@@ -101,7 +101,7 @@ func TestWrongEncryptionKeyStopsStartup(t *testing.T) {
 
 	other := strings.Repeat("ab", 32)
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"DATA_DIR": dir, "ENCRYPTION_KEY": other}[k]
+		return map[string]string{"DATA_DIR": dir, "ENCRYPTION_KEY": other, "DATABASE_URL": s.Config.DatabaseURL}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

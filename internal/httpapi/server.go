@@ -23,6 +23,8 @@ type Deps struct {
 	Logger   *slog.Logger
 	Version  string
 	Storage  string // "s3" | "local", for /api/status
+	Database string // "sqlite" | "postgres", for /api/status
+	Instance string // this replica's instance id (whose local files it can serve)
 	UI       fs.FS  // the built web UI; nil serves a plain notice
 	Ping     func(*http.Request) error
 

@@ -10,6 +10,6 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": "sqlite", "storage": s.Storage})
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": s.Database, "storage": s.Storage})
 	return nil
 }

@@ -25,6 +25,8 @@ var (
 	ErrOutputExpired = errors.New("media: output expired")
 	// ErrTooLarge: the file is over the size limit.
 	ErrTooLarge = errors.New("media: output too large")
+	// ErrDownload: the provider could not be reached or broke off; worth retrying later.
+	ErrDownload = errors.New("media: download failed")
 )
 
 // FetchConfig bounds provider downloads.
@@ -218,7 +220,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Download, error) {
 		if errors.Is(err, ErrUnsafeOutput) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("media: download: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrDownload, err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
@@ -228,7 +230,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Download, error) {
 	case resp.StatusCode != http.StatusOK:
 		resp.Body.Close()
 		cancel()
-		return nil, fmt.Errorf("media: download: provider answered %s", resp.Status)
+		return nil, fmt.Errorf("%w: the provider answered %s", ErrDownload, resp.Status)
 	}
 	if resp.ContentLength > f.cfg.MaxBytes {
 		resp.Body.Close()
@@ -243,8 +245,20 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Download, error) {
 		cancel()
 		return nil, fmt.Errorf("%w: the file is %s, not image, video or audio media", ErrUnsafeOutput, ctype)
 	}
-	body := readCloser{LimitReader(br, f.cfg.MaxBytes), closerFunc(func() error { cancel(); return resp.Body.Close() })}
+	body := readCloser{LimitReader(downloadReader{br}, f.cfg.MaxBytes), closerFunc(func() error { cancel(); return resp.Body.Close() })}
 	return &Download{Body: body, ContentType: ctype, Kind: kind, Size: resp.ContentLength}, nil
+}
+
+// downloadReader marks a read that broke off mid-stream as a download failure (retried later),
+// not a fault of the studio's own.
+type downloadReader struct{ r io.Reader }
+
+func (d downloadReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", ErrDownload, err)
+	}
+	return n, err
 }
 
 type closerFunc func() error

@@ -45,6 +45,28 @@ func Terminal(status string) bool {
 	return status == StatusSucceeded || status == StatusFailed || status == StatusCanceled
 }
 
+// Active lists the statuses of unfinished generations.
+var Active = []string{StatusSubmitting, StatusQueued, StatusRunning, StatusSaving}
+
+// transitions is the one table of allowed status changes; the store's named transitions
+// (store/generations.go) move a generation only along these edges, and a test holds them to it.
+var transitions = map[string][]string{
+	StatusSubmitting: {StatusQueued, StatusRunning, StatusFailed},                               // submitted; refused or interrupted
+	StatusQueued:     {StatusQueued, StatusRunning, StatusSaving, StatusFailed, StatusCanceled}, // polled; completed; failed; canceled
+	StatusRunning:    {StatusQueued, StatusRunning, StatusSaving, StatusFailed, StatusCanceled}, // fal may requeue a job whose runner died
+	StatusSaving:     {StatusSucceeded, StatusFailed},
+}
+
+// CanTransition reports whether a generation may move from one status to another.
+func CanTransition(from, to string) bool {
+	for _, t := range transitions[from] {
+		if t == to {
+			return true
+		}
+	}
+	return false
+}
+
 // Result kinds.
 const (
 	KindImage = "image"
@@ -89,6 +111,7 @@ type Generation struct {
 	Failures     int       // consecutive transient failures
 	FailingSince time.Time // zero when the last step succeeded
 	NextPollAt   time.Time
+	LeaseOwner   string // the instance working it now ("" when free)
 	LeaseUntil   time.Time
 	ResultJSON   json.RawMessage // fal's result, kept so saving can resume after a crash
 	CancelAsked  bool
@@ -118,6 +141,7 @@ type Asset struct {
 	StorageKey   string
 	StorageURL   string
 	Storage      string
+	LocalHolder  string // with Storage local: the instance whose disk has the file
 	ContentType  string
 	Bytes        int64
 	Width        int
@@ -162,6 +186,10 @@ const (
 	CodeOutputExpired      = "output_expired"
 	CodeInterrupted        = "interrupted"
 	CodeInternal           = "internal"
+	CodeConflict           = "conflict"
+	CodeOutputTooLarge     = "output_too_large"
+	CodeQuotaExceeded      = "storage_quota_exceeded"
+	CodeMediaUnavailable   = "media_unavailable"
 	CodeNameTaken          = "name_taken"       // a collection or preset name already used by this person
 	CodeTooManyStreams     = "too_many_streams" // too many open event streams for this person
 )

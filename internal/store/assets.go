@@ -10,20 +10,19 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/falstudio/falstudio/internal/model"
 )
 
 const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage_url, storage,
-	content_type, bytes, width, height, params_json, created_at`
+	content_type, bytes, width, height, params_json, created_at, local_holder`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
 	var params string
 	var created int64
 	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.StorageURL,
-		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created)
+		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -46,9 +45,9 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 		a.CreatedAt = s.now()
 	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING`,
 		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.StorageURL, a.Storage,
-		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli())
+		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder)
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
 	}
@@ -114,11 +113,13 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		args = append(args, q.Kind)
 		where = append(where, "result_kind = $"+strconv.Itoa(len(args)))
 	}
-	if m := FTSQuery(q.Search); m != "" {
-		args = append(args, m)
-		where = append(where, "seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $"+strconv.Itoa(len(args))+")")
-	} else if strings.TrimSpace(q.Search) != "" {
-		return nil, "", nil // only punctuation: nothing can match
+	if strings.TrimSpace(q.Search) != "" {
+		frag, value, ok := s.d.search(q.Search, len(args)+1)
+		if !ok {
+			return nil, "", nil // only punctuation: nothing can match
+		}
+		args = append(args, value)
+		where = append(where, frag)
 	}
 	if q.Cursor != "" {
 		ts, id, err := decodeCursor(q.Cursor)
@@ -127,7 +128,7 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		}
 		args = append(args, ts, id)
 		n := len(args)
-		where = append(where, fmt.Sprintf("(created_at < $%d OR (created_at = $%d AND id < $%d))", n-1, n-1, n))
+		where = append(where, fmt.Sprintf("(created_at, id) < ($%d, $%d)", n-1, n)) // a row value: one index range on both dialects
 	}
 	args = append(args, q.Limit+1)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE `+strings.Join(where, " AND ")+
@@ -176,28 +177,6 @@ func decodeCursor(c string) (int64, string, error) {
 	return ts, id, nil
 }
 
-// FTSQuery turns free text into a safe FTS5 query: each word becomes a quoted term, so no FTS5
-// syntax a user types (quotes, NEAR, column filters, *) is ever interpreted. Only the last word
-// matches as a prefix (search-as-you-type); whole words read far smaller doclists.
-func FTSQuery(text string) string {
-	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) > 16 {
-		words = words[:16]
-	}
-	terms := make([]string, 0, len(words))
-	for i, w := range words {
-		if len(w) > 64 {
-			w = w[:64]
-		}
-		t := `"` + w + `"`
-		if i == len(words)-1 {
-			t += "*"
-		}
-		terms = append(terms, t)
-	}
-	return strings.Join(terms, " ")
-}
-
 // DeleteAsset removes a user's asset row and returns it; the caller deletes the object after.
 func (s *Store) DeleteAsset(ctx context.Context, userID int64, id string) (*model.Asset, error) {
 	a, err := scanAsset(s.w.QueryRowContext(ctx, `DELETE FROM assets WHERE id = $1 AND user_id = $2 RETURNING `+assetCols, id, userID))
@@ -207,9 +186,11 @@ func (s *Store) DeleteAsset(ctx context.Context, userID int64, id string) (*mode
 	return a, err
 }
 
-// LocalAssets lists assets kept on local disk (for the re-sync to S3).
-func (s *Store) LocalAssets(ctx context.Context, limit int) ([]*model.Asset, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE storage = 'local' ORDER BY created_at LIMIT $1`, limit)
+// LocalAssets lists assets kept on this instance's local disk (for the re-sync to S3); files from
+// before holders were recorded count as this instance's.
+func (s *Store) LocalAssets(ctx context.Context, holder string, limit int) ([]*model.Asset, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE storage = 'local' AND local_holder IN ($1, '')
+		ORDER BY created_at LIMIT $2`, holder, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: local assets: %w", err)
 	}
@@ -227,7 +208,7 @@ func (s *Store) LocalAssets(ctx context.Context, limit int) ([]*model.Asset, err
 
 // MoveAsset records that an asset's object now lives in another backend.
 func (s *Store) MoveAsset(ctx context.Context, id, storage, url string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE assets SET storage = $1, storage_url = $2 WHERE id = $3`, storage, url, id)
+	_, err := s.w.ExecContext(ctx, `UPDATE assets SET storage = $1, storage_url = $2, local_holder = '' WHERE id = $3`, storage, url, id)
 	if err != nil {
 		return fmt.Errorf("store: move asset: %w", err)
 	}
@@ -243,7 +224,7 @@ type PendingDelete struct {
 // AddPendingDelete queues an object delete for a later retry.
 func (s *Store) AddPendingDelete(ctx context.Context, storage, key string, next time.Time) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO pending_deletes (storage, storage_key, next_at) VALUES ($1, $2, $3)
-		ON CONFLICT (storage, storage_key) DO UPDATE SET attempts = attempts + 1, next_at = excluded.next_at`, storage, key, next.UnixMilli())
+		ON CONFLICT (storage, storage_key) DO UPDATE SET attempts = pending_deletes.attempts + 1, next_at = excluded.next_at`, storage, key, next.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: pending delete: %w", err)
 	}
@@ -275,4 +256,13 @@ func (s *Store) DonePendingDelete(ctx context.Context, storage, key string) erro
 		return fmt.Errorf("store: done pending delete: %w", err)
 	}
 	return nil
+}
+
+// UserBytes is how much a user stores in all.
+func (s *Store) UserBytes(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM assets WHERE user_id = $1`, userID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: user bytes: %w", err)
+	}
+	return n, nil
 }

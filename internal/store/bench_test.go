@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -65,4 +67,57 @@ func BenchmarkAssetsPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkClaimUnderContention: 4 claimers take jobs from one queue of 2,000 due jobs of 20
+// people, each claim followed by the poll that hands the job back (one op = claim + poll). On
+// PostgreSQL each claimer has its own pool, as replicas do; on SQLite they share the one store a
+// single process has (SQLite is not a multi-replica database).
+//
+//	go test -run '^$' -bench ClaimUnderContention ./internal/store                       # SQLite
+//	FALSTUDIO_TEST_DATABASE_URL=… go test -run '^$' -bench ClaimUnderContention ./internal/store
+func BenchmarkClaimUnderContention(b *testing.B) {
+	u := dbtest.URL(b)
+	s := openURL(b, u)
+	ctx := context.Background()
+	users := make([]int64, 20)
+	for i := range users {
+		users[i] = mustUser(b, s, fmt.Sprintf("claim%d@example.com", i)).ID
+	}
+	const jobs = 2000
+	for i := range jobs {
+		g := &model.Generation{ID: fmt.Sprintf("job%05d", i), UserID: users[i%len(users)], Model: "m"}
+		if err := s.InsertGeneration(ctx, g, "", 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET status = 'queued', lease_until = 0, next_poll_at = 0`); err != nil {
+		b.Fatal(err)
+	}
+	pools := []*Store{s}
+	if s.Dialect() == "postgres" {
+		for range 3 {
+			pools = append(pools, openURL(b, u))
+		}
+	}
+	var n atomic.Int64
+	b.SetParallelism(2) // 2 × GOMAXPROCS(2) = 4 claimers
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := n.Add(1)
+		st, holder := pools[int(i)%len(pools)], fmt.Sprintf("w%d", i)
+		for pb.Next() {
+			got, err := st.ClaimDue(ctx, holder, 1, 4, time.Minute)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for _, g := range got { // poll it and put it back at the end of the queue
+				if _, err := st.MarkPolled(ctx, g.ID, holder, model.StatusQueued, nil, nil, 1, time.UnixMilli(0)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}
+	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -15,11 +16,26 @@ type GenerationEvent struct {
 	At           time.Time
 }
 
+// journalLock is the PostgreSQL advisory lock that orders journal inserts between replicas.
+const journalLock = 0x6a6f75726e616c // "journal"
+
 // AppendGenerationEvent journals a change of one of the user's generations and returns its seq.
+//
+// A reader moves its cursor past every seq it has read, so a lower seq must never become visible
+// after a higher one. SQLite has one writer, so commit order is seq order. On PostgreSQL two
+// replicas could commit out of order; the insert takes a transaction-scoped advisory lock first,
+// which makes seq order and commit order the same.
 func (s *Store) AppendGenerationEvent(ctx context.Context, userID int64, generationID string) (int64, error) {
 	var seq int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO generation_events (user_id, generation_id, at) VALUES ($1, $2, $3) RETURNING seq`,
-		userID, generationID, s.nowMs()).Scan(&seq)
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		if s.d.name == postgresDialect.name {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(journalLock)); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO generation_events (user_id, generation_id, at) VALUES ($1, $2, $3) RETURNING seq`,
+			userID, generationID, s.nowMs()).Scan(&seq)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: append generation event: %w", err)
 	}

@@ -6,13 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/falstudio/falstudio/internal/model"
 )
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
-	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_until,
+	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
 	created_at, updated_at, completed_at,
 	group_id` // power: variations
 
@@ -24,7 +26,7 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var nextPoll, lease, created, updated, failingSince int64
 	var completed sql.NullInt64
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
-		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &lease,
+		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
 		&created, &updated, &completed,
 		&g.GroupID) // power: variations
 	if errors.Is(err, sql.ErrNoRows) {
@@ -53,15 +55,18 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	return &g, nil
 }
 
-// InsertGeneration stores a new generation (status submitting: about to be sent to fal).
-func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation) error {
+// InsertGeneration stores a new generation as submitting (about to be sent to fal), leased to
+// the submitting instance until the lease ends: only when that lease has expired may recovery
+// on another replica call it interrupted.
+func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holder string, lease time.Duration) error {
 	now := s.nowMs()
 	params := string(g.Params)
 	if params == "" {
 		params = "{}"
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, created_at, updated_at, group_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`, g.ID, g.UserID, g.Model, g.Prompt, params, g.Status, now, g.GroupID) // power: group_id
+	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(now+lease.Milliseconds())
+	_, err := s.w.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until, created_at, updated_at, group_id)
+		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $8, $9)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, now+lease.Milliseconds(), now, g.GroupID) // power: group_id
 	if err != nil {
 		return fmt.Errorf("store: insert generation: %w", err)
 	}
@@ -91,7 +96,7 @@ func (s *Store) GenerationByID(ctx context.Context, id string) (*model.Generatio
 func (s *Store) Generations(ctx context.Context, userID int64, activeOnly bool, limit int) ([]*model.Generation, error) {
 	q := `SELECT ` + genCols + ` FROM generations WHERE user_id = $1`
 	if activeOnly {
-		q += ` AND status IN ('submitting', 'queued', 'running', 'saving')`
+		q += ` AND status IN ` + activeSQL
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT $2`
 	rows, err := s.r.QueryContext(ctx, q, userID, limit)
@@ -110,147 +115,295 @@ func (s *Store) Generations(ctx context.Context, userID int64, activeOnly bool, 
 	return out, rows.Err()
 }
 
-// GenerationUpdate is a change to a generation; nil fields stay as they are.
-type GenerationUpdate struct {
-	Status        *string
-	FalRequestID  *string
-	QueuePosition **int
-	Logs          []model.LogLine // replaces the logs when non-nil
-	ErrorCode     *string
-	ErrorMessage  *string
-	Notice        *string
-	ResultJSON    json.RawMessage
-	CancelAsked   *bool
-	NextPollAt    *time.Time
-	Attempts      *int
-	Failures      *int
-	FailingSince  *time.Time // the zero time clears it
-	ReleaseLease  bool
-	// OnlyIfStatus makes the update conditional (compare-and-set on the status).
-	OnlyIfStatus []string
-}
+// The job transitions. Each is one fixed statement whose WHERE names the statuses it may move
+// from (model.CanTransition's table; TestTransitionsFollowTheModelTable holds them to it) and,
+// for the runner's steps, the lease holder: a worker whose lease expired and was taken over by
+// another replica changes nothing. Each reports whether the row moved.
 
-// UpdateGeneration applies u; it reports false when OnlyIfStatus did not match.
-func (s *Store) UpdateGeneration(ctx context.Context, id string, u GenerationUpdate) (bool, error) {
-	now := s.nowMs()
-	set := `updated_at = $1`
-	args := []any{now}
-	add := func(col string, v any) {
-		args = append(args, v)
-		set += fmt.Sprintf(", %s = $%d", col, len(args))
-	}
-	if u.Status != nil {
-		add("status", *u.Status)
-		if model.Terminal(*u.Status) {
-			add("completed_at", now)
-			add("queue_position", nil)
-		}
-	}
-	if u.FalRequestID != nil {
-		add("fal_request_id", *u.FalRequestID)
-	}
-	if u.QueuePosition != nil {
-		if *u.QueuePosition == nil {
-			add("queue_position", nil)
-		} else {
-			add("queue_position", **u.QueuePosition)
-		}
-	}
-	if u.Logs != nil {
-		b, _ := json.Marshal(u.Logs)
-		add("logs_json", string(b))
-	}
-	if u.ErrorCode != nil {
-		add("error_code", *u.ErrorCode)
-	}
-	if u.ErrorMessage != nil {
-		add("error_message", *u.ErrorMessage)
-	}
-	if u.Notice != nil {
-		add("notice", *u.Notice)
-	}
-	if u.ResultJSON != nil {
-		add("result_json", string(u.ResultJSON))
-	}
-	if u.CancelAsked != nil {
-		add("cancel_requested", boolInt(*u.CancelAsked))
-	}
-	if u.NextPollAt != nil {
-		add("next_poll_at", u.NextPollAt.UnixMilli())
-	}
-	if u.Attempts != nil {
-		add("attempts", *u.Attempts)
-	}
-	if u.Failures != nil {
-		add("failures", *u.Failures)
-	}
-	if u.FailingSince != nil {
-		var ms int64
-		if !u.FailingSince.IsZero() {
-			ms = u.FailingSince.UnixMilli()
-		}
-		add("failing_since", ms)
-	}
-	if u.ReleaseLease {
-		add("lease_until", 0)
-		add("lease_owner", "")
-	}
-	args = append(args, id)
-	q := `UPDATE generations SET ` + set + fmt.Sprintf(` WHERE id = $%d`, len(args))
-	if len(u.OnlyIfStatus) > 0 {
-		q += ` AND status IN (`
-		for i, st := range u.OnlyIfStatus {
-			args = append(args, st)
-			if i > 0 {
-				q += ", "
-			}
-			q += fmt.Sprintf("$%d", len(args))
-		}
-		q += `)`
-	}
+// activeSQL is the status list of unfinished jobs, for WHERE clauses.
+const activeSQL = `('submitting', 'queued', 'running', 'saving')`
+
+func (s *Store) transition(ctx context.Context, name, q string, args ...any) (bool, error) {
 	res, err := s.w.ExecContext(ctx, q, args...)
 	if err != nil {
-		return false, fmt.Errorf("store: update generation: %w", err)
+		return false, fmt.Errorf("store: %s: %w", name, err)
 	}
-	n, _ := res.RowsAffected()
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: %s: %w", name, err)
+	}
 	return n > 0, nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+func nullPos(p *int) any {
+	if p == nil {
+		return nil
 	}
-	return 0
+	return *p
 }
 
-// ClaimDue leases up to limit active generations whose next poll is due and that no live lease
-// holds. A crashed owner's lease simply expires, so its jobs are picked up again.
-func (s *Store) ClaimDue(ctx context.Context, owner string, limit int, lease time.Duration) ([]*model.Generation, error) {
+func logsJSON(logs []model.LogLine) string {
+	if logs == nil {
+		return "[]"
+	}
+	b, err := json.Marshal(logs)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
+
+// MarkSubmitted records fal's request id: submitting → queued or running, lease released, due now.
+func (s *Store) MarkSubmitted(ctx context.Context, id, holder, status, requestID string, queuePos *int) (bool, error) {
+	if status != model.StatusQueued && status != model.StatusRunning {
+		return false, fmt.Errorf("store: submitted: bad status %q", status)
+	}
 	now := s.nowMs()
-	rows, err := s.w.QueryContext(ctx, `UPDATE generations SET lease_owner = $1, lease_until = $2
-		WHERE id IN (SELECT id FROM generations
-			WHERE status IN ('queued', 'running', 'saving') AND next_poll_at <= $3 AND lease_until < $3
-			ORDER BY next_poll_at LIMIT $4)
-		RETURNING `+genCols, owner, now+lease.Milliseconds(), now, limit)
+	return s.transition(ctx, "submitted", `UPDATE generations SET status = $1, fal_request_id = $2, queue_position = $3,
+		next_poll_at = $4, lease_owner = '', lease_until = 0, updated_at = $4
+		WHERE id = $5 AND lease_owner = $6 AND status = 'submitting'`, status, requestID, nullPos(queuePos), now, id, holder)
+}
+
+// MarkPolled records a status poll: queued/running → queued/running with the queue position and
+// logs, the next poll time, the poll count; the run of failures ends and the lease is released.
+func (s *Store) MarkPolled(ctx context.Context, id, holder, status string, queuePos *int, logs []model.LogLine, attempts int, next time.Time) (bool, error) {
+	if status != model.StatusQueued && status != model.StatusRunning {
+		return false, fmt.Errorf("store: polled: bad status %q", status)
+	}
+	return s.transition(ctx, "polled", `UPDATE generations SET status = $1, queue_position = $2, logs_json = $3, attempts = $4,
+		next_poll_at = $5, failures = 0, failing_since = 0, lease_owner = '', lease_until = 0, updated_at = $6
+		WHERE id = $7 AND lease_owner = $8 AND status IN ('queued', 'running')`,
+		status, nullPos(queuePos), logsJSON(logs), attempts, next.UnixMilli(), s.nowMs(), id, holder)
+}
+
+// MarkSaving records fal's result: queued/running → saving. The holder keeps its lease and goes
+// on to save the outputs (already planned by PlanOutputs).
+func (s *Store) MarkSaving(ctx context.Context, id, holder string, logs []model.LogLine, result json.RawMessage) (bool, error) {
+	return s.transition(ctx, "saving", `UPDATE generations SET status = 'saving', queue_position = NULL, logs_json = $1,
+		result_json = $2, failures = 0, failing_since = 0, updated_at = $3
+		WHERE id = $4 AND lease_owner = $5 AND status IN ('queued', 'running')`, logsJSON(logs), string(result), s.nowMs(), id, holder)
+}
+
+// MarkSucceeded ends a saved job: saving → succeeded, with an optional notice.
+func (s *Store) MarkSucceeded(ctx context.Context, id, holder, notice string) (bool, error) {
+	now := s.nowMs()
+	return s.transition(ctx, "succeeded", `UPDATE generations SET status = 'succeeded', notice = $1, failures = 0, failing_since = 0,
+		lease_owner = '', lease_until = 0, updated_at = $2, completed_at = $2
+		WHERE id = $3 AND lease_owner = $4 AND status = 'saving'`, notice, now, id, holder)
+}
+
+// MarkFailed ends a job the holder works: any unfinished status → failed, with the error.
+func (s *Store) MarkFailed(ctx context.Context, id, holder, code, message string) (bool, error) {
+	now := s.nowMs()
+	return s.transition(ctx, "failed", `UPDATE generations SET status = 'failed', error_code = $1, error_message = $2,
+		queue_position = NULL, lease_owner = '', lease_until = 0, updated_at = $3, completed_at = $3
+		WHERE id = $4 AND lease_owner = $5 AND status IN `+activeSQL, code, message, now, id, holder)
+}
+
+// MarkCanceled ends a job fal stopped after a cancel request: queued/running → canceled.
+func (s *Store) MarkCanceled(ctx context.Context, id, holder string) (bool, error) {
+	now := s.nowMs()
+	return s.transition(ctx, "canceled", `UPDATE generations SET status = 'canceled', queue_position = NULL,
+		lease_owner = '', lease_until = 0, updated_at = $1, completed_at = $1
+		WHERE id = $2 AND lease_owner = $3 AND status IN ('queued', 'running')`, now, id, holder)
+}
+
+// CancelQueued ends a user's job that fal removed from its queue (it never ran): queued/running
+// → canceled, whoever holds it — a worker still polling it then finds its guard unmet.
+func (s *Store) CancelQueued(ctx context.Context, userID int64, id string) (bool, error) {
+	now := s.nowMs()
+	return s.transition(ctx, "cancel", `UPDATE generations SET status = 'canceled', cancel_requested = 1, queue_position = NULL,
+		lease_owner = '', lease_until = 0, updated_at = $1, completed_at = $1
+		WHERE id = $2 AND user_id = $3 AND status IN ('queued', 'running')`, now, id, userID)
+}
+
+// RequestCancel notes that fal was asked to stop a running job; the runner follows it to its end.
+func (s *Store) RequestCancel(ctx context.Context, userID int64, id string) (bool, error) {
+	return s.transition(ctx, "request cancel", `UPDATE generations SET cancel_requested = 1, updated_at = $1
+		WHERE id = $2 AND user_id = $3 AND status IN ('queued', 'running')`, s.nowMs(), id, userID)
+}
+
+// BackOff records a transient failure: the status stays, the next try waits until next, and the
+// lease is released.
+func (s *Store) BackOff(ctx context.Context, id, holder string, failures int, since, next time.Time) (bool, error) {
+	return s.transition(ctx, "back off", `UPDATE generations SET failures = $1, failing_since = $2, next_poll_at = $3,
+		lease_owner = '', lease_until = 0, updated_at = $4
+		WHERE id = $5 AND lease_owner = $6 AND status IN `+activeSQL, failures, since.UnixMilli(), next.UnixMilli(), s.nowMs(), id, holder)
+}
+
+// ReleaseLease gives a job back untouched (shutdown): another worker or the next start resumes it.
+func (s *Store) ReleaseLease(ctx context.Context, id, holder string) (bool, error) {
+	return s.transition(ctx, "release", `UPDATE generations SET lease_owner = '', lease_until = 0
+		WHERE id = $1 AND lease_owner = $2 AND status IN ('queued', 'running', 'saving')`, id, holder)
+}
+
+// RenewLease extends the holder's lease while it works (a long download or upload); false means
+// the lease was lost and the work must stop.
+func (s *Store) RenewLease(ctx context.Context, id, holder string, until time.Time) (bool, error) {
+	return s.transition(ctx, "renew lease", `UPDATE generations SET lease_until = $1
+		WHERE id = $2 AND lease_owner = $3 AND status IN `+activeSQL, until.UnixMilli(), id, holder)
+}
+
+// FailInterrupted ends every generation caught mid-submit whose submitter is gone — its lease
+// expired, or it is this instance's own from before a restart: it may have reached fal (and been
+// billed), and fal has no idempotency key, so it is never sent again. A live replica's submit
+// holds an unexpired lease and is never touched.
+func (s *Store) FailInterrupted(ctx context.Context, self, message string) (int64, error) {
+	now := s.nowMs()
+	res, err := s.w.ExecContext(ctx, `UPDATE generations SET status = 'failed', error_code = $1, error_message = $2,
+		lease_owner = '', lease_until = 0, updated_at = $3, completed_at = $3
+		WHERE status = 'submitting' AND (lease_until < $3 OR lease_owner = $4)`, model.CodeInterrupted, message, now, self)
+	if err != nil {
+		return 0, fmt.Errorf("store: fail interrupted: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// ReleaseOwnLeases frees the leases a previous run of this same instance held (start-up): no
+// other process has its id, so those jobs can resume at once instead of after expiry.
+func (s *Store) ReleaseOwnLeases(ctx context.Context, self string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE generations SET lease_until = 0, lease_owner = ''
+		WHERE lease_owner = $1 AND status IN ('queued', 'running', 'saving')`, self)
+	if err != nil {
+		return fmt.Errorf("store: release own leases: %w", err)
+	}
+	return nil
+}
+
+// Claimed is a job leased to a worker, with the owner's sealed fal key (read in the same claim,
+// so a poll needs no second read of the user).
+type Claimed struct {
+	*model.Generation
+	SealedFalKey string
+}
+
+// ClaimDue leases up to limit due jobs that no live lease holds, fairly between people: each
+// person's due jobs are ranked by due time and taken round-robin (every person's first before
+// anyone's second), and nobody gets more than perUser jobs leased at once. A crashed holder's
+// leases simply expire, so its jobs are taken again. On PostgreSQL the rows are locked with SKIP
+// LOCKED, so replicas claiming at once never take the same job.
+func (s *Store) ClaimDue(ctx context.Context, holder string, limit, perUser int, lease time.Duration) ([]Claimed, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	if perUser <= 0 {
+		perUser = limit
+	}
+	var out []Claimed
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMs()
+		rows, err := tx.QueryContext(ctx, `WITH busy AS (
+				SELECT user_id, count(*) AS n FROM generations
+				WHERE status IN ('queued', 'running', 'saving') AND lease_until >= $1 GROUP BY user_id),
+			due AS (
+				SELECT id, user_id, next_poll_at,
+					row_number() OVER (PARTITION BY user_id ORDER BY next_poll_at, id) AS rank
+				FROM generations
+				WHERE status IN ('queued', 'running', 'saving') AND next_poll_at <= $1 AND lease_until < $1)
+			SELECT due.id FROM due LEFT JOIN busy ON busy.user_id = due.user_id
+			WHERE due.rank + coalesce(busy.n, 0) <= $2
+			ORDER BY due.rank, due.next_poll_at, due.id LIMIT $3`, now, perUser, limit)
+		if err != nil {
+			return err
+		}
+		var ids []any
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		args := append([]any{holder, now + lease.Milliseconds(), now}, ids...)
+		// The lock (SKIP LOCKED on PostgreSQL) and the lease test are repeated on the rows
+		// themselves: another replica may have taken some since they were ranked.
+		res, err := tx.QueryContext(ctx, `UPDATE generations SET lease_owner = $1, lease_until = $2
+			WHERE id IN (SELECT id FROM generations WHERE id IN (`+placeholders(4, len(ids))+`)
+				AND lease_until < $3 AND status IN ('queued', 'running', 'saving')`+s.d.skipLocked+`)
+			RETURNING `+genCols, args...)
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		for res.Next() {
+			g, err := scanGeneration(res)
+			if err != nil {
+				return err
+			}
+			out = append(out, Claimed{Generation: g})
+		}
+		if err := res.Err(); err != nil {
+			return err
+		}
+		res.Close()
+		return s.attachKeys(ctx, tx, out)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim: %w", err)
 	}
-	defer rows.Close()
-	var out []*model.Generation
-	for rows.Next() {
-		g, err := scanGeneration(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: claim: %w", err)
-		}
-		out = append(out, g)
+	return out, nil
+}
+
+// attachKeys reads the sealed fal keys of the claimed jobs' owners in one query.
+func (s *Store) attachKeys(ctx context.Context, tx *sql.Tx, jobs []Claimed) error {
+	if len(jobs) == 0 {
+		return nil
 	}
-	return out, rows.Err()
+	seen := map[int64]bool{}
+	var ids []any
+	for _, j := range jobs {
+		if !seen[j.UserID] {
+			seen[j.UserID] = true
+			ids = append(ids, j.UserID)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, fal_key FROM users WHERE id IN (`+placeholders(1, len(ids))+`)`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	keys := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var k string
+		if err := rows.Scan(&id, &k); err != nil {
+			return err
+		}
+		keys[id] = k
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range jobs {
+		jobs[i].SealedFalKey = keys[jobs[i].UserID]
+	}
+	return nil
+}
+
+// placeholders returns "$from, $from+1, …" for n arguments.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
 }
 
 // NextDue returns when the earliest active generation is due (zero time when none is active).
 func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 	var ms sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT min(max(next_poll_at, lease_until)) FROM generations WHERE status IN ('queued', 'running', 'saving')`).Scan(&ms)
+	err := s.r.QueryRowContext(ctx, `SELECT min(`+s.d.greatest+`(next_poll_at, lease_until)) FROM generations WHERE status IN ('queued', 'running', 'saving')`).Scan(&ms)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("store: next due: %w", err)
 	}
@@ -258,27 +411,6 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return msToTime(ms.Int64), nil
-}
-
-// FailInterrupted ends every generation caught mid-submit: it may have reached fal (and been
-// billed), and fal has no idempotency key, so it is never sent again. Call before serving.
-func (s *Store) FailInterrupted(ctx context.Context, message string) (int64, error) {
-	now := s.nowMs()
-	res, err := s.w.ExecContext(ctx, `UPDATE generations SET status = 'failed', error_code = $1, error_message = $2,
-		updated_at = $3, completed_at = $3 WHERE status = 'submitting'`, model.CodeInterrupted, message, now)
-	if err != nil {
-		return 0, fmt.Errorf("store: fail interrupted: %w", err)
-	}
-	return res.RowsAffected()
-}
-
-// ReleaseAllLeases frees leases held by a previous run of this process (start-up).
-func (s *Store) ReleaseAllLeases(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE generations SET lease_until = 0, lease_owner = '' WHERE lease_until > 0`)
-	if err != nil {
-		return fmt.Errorf("store: release leases: %w", err)
-	}
-	return nil
 }
 
 // Output is one planned output file of a generation.

@@ -1,5 +1,7 @@
-// Package store owns every SQL statement. It opens SQLite with two pools on one file — a single
-// writer connection and a small reader pool — and applies the embedded migrations at start-up.
+// Package store owns every SQL statement, for SQLite and PostgreSQL alike. The SQL is one text
+// for both dialects ($n placeholders, integer epoch-millisecond times); what differs — pools and
+// pragmas, full-text search, claims with SKIP LOCKED, unique violations — is named in dialect.go,
+// and each dialect has its own migrations folder with the same versions.
 package store
 
 import (
@@ -10,6 +12,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -17,10 +21,11 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // pure-Go SQLite: no cgo, static binaries, trivial cross-builds
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for PostgreSQL
+	_ "modernc.org/sqlite"             // pure-Go SQLite: no cgo, static binaries, trivial cross-builds
 )
 
-//go:embed migrations/sqlite/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationsFS embed.FS
 
 // ErrNotFound is returned when a row does not exist or does not belong to the user asking.
@@ -31,16 +36,47 @@ var ErrConflict = errors.New("store: conflict")
 
 // Store is the database.
 type Store struct {
-	w   *sql.DB // one connection: SQLite has one writer; serialising here avoids SQLITE_BUSY
-	r   *sql.DB // readers run concurrently thanks to WAL
+	w   *sql.DB // writes: SQLite's single writer connection; the one pool on PostgreSQL
+	r   *sql.DB // reads: SQLite's reader pool (WAL lets them run beside the writer); = w on PostgreSQL
+	d   dialect
+	url string // what was opened, for the relay's own connection (PostgreSQL)
 	now func() time.Time
 }
 
-// Open opens (creating if needed) the SQLite file at path and migrates it.
-func Open(ctx context.Context, path string) (*Store, error) {
-	abs, err := filepath.Abs(path)
+// IsPostgres reports whether a DATABASE_URL names PostgreSQL.
+func IsPostgres(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}
+
+// Open opens the database — PostgreSQL for a postgres:// URL, else the SQLite file at that path
+// (created if needed) — and applies the migrations it lacks.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	var s *Store
+	var err error
+	if IsPostgres(databaseURL) {
+		s, err = openPostgres(ctx, databaseURL)
+	} else {
+		s, err = openSQLite(ctx, databaseURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(ctx context.Context, p string) (*Store, error) {
+	abs, err := filepath.Abs(strings.TrimPrefix(p, "file:"))
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
+	}
+	// Create the file private before SQLite does, whatever the umask; SQLite gives the -wal and
+	// -shm files the main file's mode.
+	if err := createPrivate(abs); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
 	// busy_timeout must come first: the following pragmas may need to wait for a lock.
 	q := url.Values{}
@@ -62,20 +98,54 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	s := &Store{w: w, r: r, now: time.Now}
+	s := &Store{w: w, r: r, d: sqliteDialect, url: abs, now: time.Now}
 	if err := w.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
+	return s, nil
+}
+
+func openPostgres(ctx context.Context, databaseURL string) (*Store, error) {
+	db, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	// One pool serves reads and writes: PostgreSQL has no single-writer limit. Bounded so that
+	// several replicas stay under the server's max_connections.
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{w: db, r: db, d: postgresDialect, url: databaseURL, now: time.Now}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open postgres %s: %w", redactURL(databaseURL), err)
 	}
 	return s, nil
 }
 
-// Close closes both pools.
+// redactURL drops the password from a database URL for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// URL is the database opened: the SQLite file's path or the PostgreSQL URL.
+func (s *Store) URL() string { return s.url }
+
+// Close closes the pools.
 func (s *Store) Close() error {
+	if s.r == s.w {
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -84,42 +154,86 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 func (s *Store) nowMs() int64 { return s.now().UnixMilli() }
 
+// migrationLock is the PostgreSQL advisory lock key that serialises migrations between replicas
+// starting at once ("falstudio" in ASCII, as a number).
+const migrationLock = 0x66616c73747564
+
 // migrate applies, in order and each in one transaction, the embedded migrations not yet applied.
+// On PostgreSQL the whole run holds an advisory lock, so replicas starting together migrate once;
+// on SQLite each version is checked inside its immediate (write-locked) transaction.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	var conn *sql.Conn
+	if s.d.name == "postgres" {
+		var err error
+		if conn, err = s.w.Conn(ctx); err != nil {
+			return fmt.Errorf("store: migrations: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+			return fmt.Errorf("store: migrations lock: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+		}()
+	}
+	begin := func() (*sql.Tx, error) {
+		if conn != nil {
+			return conn.BeginTx(ctx, nil)
+		}
+		return s.w.BeginTx(ctx, nil)
+	}
+	exec := func(q string) error {
+		tx, err := begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
+	if err := exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
-	files, err := fs.Glob(migrationsFS, "migrations/sqlite/*.sql")
+	files, err := fs.Glob(migrationsFS, s.d.migrations+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
 	sort.Strings(files)
 	for _, f := range files {
-		base := filepath.Base(f)
+		base := path.Base(f)
 		num, _, _ := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if err != nil {
 			return fmt.Errorf("store: migration %s: bad name", base)
 		}
-		var done int
-		if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, v).Scan(&done); err != nil {
-			return fmt.Errorf("store: migration %d: %w", v, err)
-		}
-		if done > 0 {
-			continue
-		}
 		body, err := migrationsFS.ReadFile(f)
 		if err != nil {
 			return fmt.Errorf("store: migration %s: %w", base, err)
 		}
-		err = s.InTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, v, s.nowMs())
-			return err
-		})
+		tx, err := begin()
 		if err != nil {
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, v).Scan(&done); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("store: migration %d: %w", v, err)
+		}
+		if done > 0 {
+			_ = tx.Rollback()
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, v, s.nowMs()); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("store: migration %s: %w", base, err)
 		}
 	}
@@ -152,10 +266,6 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
-
 func msToTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 func nullMsToTime(ms sql.NullInt64) *time.Time {
@@ -186,4 +296,16 @@ func (s *Store) SetMeta(ctx context.Context, key, value string) error {
 		return fmt.Errorf("store: set meta %s: %w", key, err)
 	}
 	return nil
+}
+
+// createPrivate creates the database file with mode 0600 if it does not exist yet.
+func createPrivate(p string) error {
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

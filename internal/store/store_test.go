@@ -4,15 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
+// open opens a fresh, migrated store: SQLite in a temporary directory, or a new PostgreSQL
+// database when FALSTUDIO_TEST_DATABASE_URL is set (the suite runs once per dialect).
 func open(t testing.TB) *Store {
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	t.Helper()
+	return openURL(t, dbtest.URL(t))
+}
+
+func openURL(t testing.TB, u string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,29 +33,97 @@ func open(t testing.TB) *Store {
 }
 
 func TestMigrateEmptyAndReopen(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "t.db")
-	s, err := Open(context.Background(), p)
+	ctx := context.Background()
+	u := dbtest.URL(t)
+	s, err := Open(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := s.SchemaVersion(context.Background())
-	if v < 1 {
-		t.Fatalf("schema version %d", v)
+	want := len(mustGlob(t, s.d.migrations))
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != want {
+		t.Fatalf("schema version %d, %v; want %d", v, err, want)
 	}
-	var mode string
-	s.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
-	var fk int
-	s.r.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
-	if mode != "wal" || fk != 1 {
-		t.Fatalf("journal_mode=%s foreign_keys=%d", mode, fk)
+	if dbtest.Postgres() != (s.Dialect() == "postgres") {
+		t.Fatalf("dialect %s for %s", s.Dialect(), u)
+	}
+	if s.Dialect() == "sqlite" {
+		var mode string
+		var fk int
+		if err := s.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.r.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" || fk != 1 {
+			t.Fatalf("journal_mode=%s foreign_keys=%d", mode, fk)
+		}
 	}
 	s.Close()
-	s, err = Open(context.Background(), p) // migrations are not applied twice
+	s, err = Open(ctx, u) // migrations are not applied twice
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	defer s.Close()
+	var n int
+	if err := s.r.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != want {
+		t.Fatalf("%d migrations recorded (%v), want %d", n, err, want)
+	}
+}
+
+// Both dialects have the same migration versions.
+func TestMigrationVersionsMatch(t *testing.T) {
+	a, b := mustGlob(t, sqliteDialect.migrations), mustGlob(t, postgresDialect.migrations)
+	if len(a) != len(b) {
+		t.Fatalf("sqlite has %d migrations, postgres %d", len(a), len(b))
+	}
+	for i := range a {
+		va, _, _ := strings.Cut(path.Base(a[i]), "_")
+		vb, _, _ := strings.Cut(path.Base(b[i]), "_")
+		if va != vb {
+			t.Fatalf("migration %d: sqlite %s, postgres %s", i, a[i], b[i])
+		}
+	}
+}
+
+// Several replicas starting at once against one database migrate it exactly once.
+func TestConcurrentMigrations(t *testing.T) {
+	u := dbtest.URL(t)
+	errs := make(chan error, 3)
+	stores := make(chan *Store, 3)
+	for range 3 {
+		go func() {
+			s, err := Open(context.Background(), u)
+			errs <- err
+			stores <- s
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a replica failed to start: %v", err)
+		}
+		s := <-stores
+		defer s.Close()
+	}
+	s := openURL(t, u)
+	var n, distinct int
+	if err := s.r.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != distinct || n != len(mustGlob(t, s.d.migrations)) {
+		t.Fatalf("%d migration rows, %d versions", n, distinct)
+	}
+}
+
+func mustGlob(t testing.TB, dir string) []string {
+	t.Helper()
+	files, err := fs.Glob(migrationsFS, dir+"/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations in %s: %v", dir, err)
+	}
+	sort.Strings(files)
+	return files
 }
 
 func TestAssetsPagingSearchAndOwnership(t *testing.T) {
@@ -150,35 +230,3 @@ func FuzzFTSQuery(f *testing.F) {
 		}
 	})
 }
-
-func TestClaimAndInterrupted(t *testing.T) {
-	s := open(t)
-	ctx := context.Background()
-	u, _ := s.InsertUser(ctx, "c@example.com", "h")
-	for i, st := range []string{model.StatusSubmitting, model.StatusQueued, model.StatusRunning, model.StatusSucceeded} {
-		if err := s.InsertGeneration(ctx, &model.Generation{ID: fmt.Sprintf("g%d", i), UserID: u.ID, Model: "m", Status: st}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n, err := s.FailInterrupted(ctx, "interrupted")
-	if err != nil || n != 1 {
-		t.Fatalf("interrupted: %d %v", n, err)
-	}
-	g, _ := s.Generation(ctx, u.ID, "g0")
-	if g.Status != model.StatusFailed || g.ErrorCode != model.CodeInterrupted || g.CompletedAt == nil {
-		t.Fatalf("g0: %+v", g)
-	}
-	got, err := s.ClaimDue(ctx, "me", 10, time.Minute)
-	if err != nil || len(got) != 2 {
-		t.Fatalf("claim: %d %v", len(got), err)
-	}
-	if again, _ := s.ClaimDue(ctx, "other", 10, time.Minute); len(again) != 0 {
-		t.Fatal("a leased job was claimed twice")
-	}
-	ok, err := s.UpdateGeneration(ctx, "g1", GenerationUpdate{Status: ptr(model.StatusCanceled), OnlyIfStatus: []string{model.StatusSucceeded}})
-	if ok || err != nil {
-		t.Fatal("conditional update ignored its condition")
-	}
-}
-
-func ptr[T any](v T) *T { return &v }

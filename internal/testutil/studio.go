@@ -5,12 +5,15 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +22,7 @@ import (
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/app"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/dbtest"
 )
 
 // SyncBuffer is a goroutine-safe log sink.
@@ -66,6 +70,9 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 		dir = t.TempDir()
 	}
 	env := map[string]string{"DATA_DIR": dir, "ADDR": "127.0.0.1:0"}
+	if dbtest.Postgres() {
+		env["DATABASE_URL"] = DatabaseFor(t, dir)
+	}
 	for k, v := range o.Env {
 		env[k] = v
 	}
@@ -116,6 +123,24 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	}
 	t.Cleanup(s.stop)
 	return s
+}
+
+// DatabaseFor gives a data directory its own PostgreSQL database, remembered in the directory so
+// that a studio restarted on the same directory finds its data again.
+func DatabaseFor(t testing.TB, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, ".test-database-url")
+	if b, err := os.ReadFile(p); err == nil {
+		return string(b)
+	}
+	u := dbtest.URL(t)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(u), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // Stop shuts the studio down gracefully (idempotent).
@@ -216,4 +241,20 @@ func (c *Client) SessionCookie() string {
 		}
 	}
 	return ""
+}
+
+// OpenDB opens a studio's database directly (its SQLite file, or its PostgreSQL test database),
+// to forge what a crash leaves behind or to check what was stored.
+func OpenDB(t testing.TB, dataDir string) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+filepath.Join(dataDir, "falstudio.db")+"?_pragma=busy_timeout(5000)"
+	if b, err := os.ReadFile(filepath.Join(dataDir, ".test-database-url")); err == nil {
+		driver, dsn = "pgx", string(b)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
