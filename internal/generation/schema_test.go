@@ -57,7 +57,7 @@ func TestModelFromOpenAPI(t *testing.T) {
 func TestModelFromOpenAPIReferenceArity(t *testing.T) {
 	for _, tc := range []struct {
 		name, prop, required string
-		want               Reference
+		want                 Reference
 	}{
 		{"one url", `"image_url":{"type":"string"}`, `"image_url"`, Reference{Field: "image_url", Min: 1, Max: 1}},
 		{"optional url", `"image_url":{"type":"string"}`, ``, Reference{Field: "image_url", Min: 0, Max: 1}},
