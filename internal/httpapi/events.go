@@ -127,24 +127,21 @@ func (l streamLoop) run(ctx context.Context, out *sse, step func() (done bool, e
 	}
 }
 
-// wait blocks until the next wake-up (true), sending keep-alives meanwhile, or until the
-// stream must end (false).
+// wait blocks until the next wake-up or keep-alive (true), or until the stream must end (false).
 func (l streamLoop) wait(ctx context.Context, out *sse, end, keepAlive <-chan time.Time) bool {
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-l.shutdown:
-			return false
-		case <-end:
-			return false // the browser reconnects (Last-Event-ID) to a fresh stream
-		case <-keepAlive:
-			if out.write(": keep-alive\n\n") != nil {
-				return false
-			}
-		case <-l.wake:
-			return true
-		}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-l.shutdown:
+		return false
+	case <-end:
+		return false // the browser reconnects (Last-Event-ID) to a fresh stream
+	case <-keepAlive:
+		// Read again after each keep-alive too: a wake-up lost between replicas then delays
+		// an event by one keep-alive period at most.
+		return out.write(": keep-alive\n\n") == nil
+	case <-l.wake:
+		return true
 	}
 }
 

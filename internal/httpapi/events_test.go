@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/app"
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/testutil"
@@ -164,6 +165,13 @@ func isTerminal(status string) bool {
 // ids only grow; it returns every event read.
 func (s *eventStream) untilDone(t *testing.T, after int64, want map[string]bool) []genEvent {
 	t.Helper()
+	return s.untilDoneAfter(t, after, want, nil)
+}
+
+// untilDoneAfter is untilDone where the generations in finished may show up again (a change
+// journaled after the state a stream already read), but only in a terminal state.
+func (s *eventStream) untilDoneAfter(t *testing.T, after int64, want, finished map[string]bool) []genEvent {
+	t.Helper()
 	var out []genEvent
 	last := after
 	done := map[string]bool{}
@@ -177,6 +185,9 @@ func (s *eventStream) untilDone(t *testing.T, after int64, want map[string]bool)
 			t.Fatalf("event id %d after %d: ids must increase", g.Seq, last)
 		}
 		last = g.Seq
+		if finished[g.ID] && isTerminal(g.Status) {
+			continue
+		}
 		out = append(out, g)
 		if !want[g.ID] {
 			t.Fatalf("event for a generation not asked for: %s", g.ID)
@@ -243,7 +254,7 @@ func TestUserEventsIsolationAndResume(t *testing.T) {
 
 	// Resuming with Last-Event-ID replays what she missed, and nothing she had seen.
 	resumed, _ := openStream(t, alice, "/api/events", "Last-Event-ID", strconv.FormatInt(lastSeen, 10))
-	missed := resumed.untilDone(t, lastSeen, map[string]bool{second.ID: true})
+	missed := resumed.untilDoneAfter(t, lastSeen, map[string]bool{second.ID: true}, map[string]bool{first.ID: true})
 	if missed[len(missed)-1].Status != "succeeded" {
 		t.Fatalf("resumed stream ended with %+v", missed[len(missed)-1])
 	}
@@ -469,4 +480,44 @@ func decodeVariations(t *testing.T, r *testutil.Response) variationsJSON {
 		t.Fatalf("decode %s: %v", r.Body, err)
 	}
 	return out
+}
+
+// The event id is the shared journal's seq, so a browser resumes on whichever replica it reaches;
+// with PostgreSQL's relay a stream on one replica also follows jobs another replica works.
+func TestUserEventsAcrossReplicas(t *testing.T) {
+	sim := falsim.NewTest(t, falsim.Options{QueuePolls: 1, RunPolls: 1})
+	env := sim.URLs().Env()
+	env["DATABASE_URL"] = dbtest.URL(t)
+	env["SESSION_SECRET"], env["ENCRYPTION_KEY"] = "replica-secret-replica-secret-0123456789", "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+	a := testutil.NewStudio(t, testutil.StudioOptions{Env: env, App: fastRunner})
+	ca := a.NewClient(t)
+	ca.SignUp("replicas-ev@example.com", goodPassword)
+	ca.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": "sim-key"})
+
+	onA := openReady(t, ca)
+	first := submit(t, ca, "fal-ai/flux/schnell", "first", nil)
+	seen := onA.st.untilDone(t, onA.cursor, map[string]bool{first.ID: true})
+	lastSeen := seen[len(seen)-1].Seq
+	onA.st.cancel()
+	second := submit(t, ca, "fal-ai/flux/schnell", "second", nil)
+	waitDone(t, ca, second.ID)
+
+	// Replica b starts only now, so on SQLite (no relay) replica a has worked every job so far.
+	b := testutil.NewStudio(t, testutil.StudioOptions{Env: env, App: fastRunner})
+	cb := b.NewClient(t)
+	cb.HTTP.Jar = ca.HTTP.Jar // the same browser, behind a load balancer
+	// Reconnecting to the other replica resumes after the same id.
+	onB, r := openStream(t, cb, "/api/events", "Last-Event-ID", strconv.FormatInt(lastSeen, 10))
+	if onB == nil {
+		t.Fatalf("open on b: %d %s", r.Status, r.Body)
+	}
+	missed := onB.untilDoneAfter(t, lastSeen, map[string]bool{second.ID: true}, map[string]bool{first.ID: true})
+	if missed[len(missed)-1].Status != "succeeded" {
+		t.Fatalf("resumed on b: %+v", missed[len(missed)-1])
+	}
+	if dbtest.Postgres() {
+		// Live: a job submitted through replica a reaches the stream held by replica b.
+		third := submit(t, ca, "fal-ai/flux/schnell", "third", nil)
+		onB.untilDoneAfter(t, missed[len(missed)-1].Seq, map[string]bool{third.ID: true}, map[string]bool{first.ID: true, second.ID: true})
+	}
 }
