@@ -109,7 +109,7 @@ func (p *proc) wait(t *testing.T) int {
 
 func TestStartsWithNoConfigurationAndStopsGracefully(t *testing.T) {
 	dir := t.TempDir()
-	p := start(t, dir)
+	p := start(t, dir, "DATABASE_URL=") // truly no configuration: SQLite in ./data, on either run of the suite
 	resp, err := http.Get(p.url + "/api/status")
 	if err != nil {
 		t.Fatal(err)

@@ -207,7 +207,7 @@ func TestCreditShapesAndDrift(t *testing.T) {
 	defer srv.Close()
 	_, err := fal.New(fal.Config{APIURL: srv.URL}).Credits(context.Background(), "k:s")
 	var fe *fal.Error
-	if !errors.As(err, &fe) || fe.Code != fal.CodeUnavailable || fal.HTTPStatusFor(fe.Code) != 502 {
+	if !errors.As(err, &fe) || fe.Code != fal.CodeUnavailable {
 		t.Fatalf("drift: %v", err)
 	}
 }
@@ -271,9 +271,6 @@ func TestErrorClassification(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "SECRETKEY") || strings.Contains(fe.Message, "SECRETKEY") {
 				t.Fatal("key leaked into the error")
-			}
-			if s := fal.HTTPStatusFor(fe.Code); s == 401 || s == 403 {
-				t.Fatalf("fal error mapped to %d", s)
 			}
 		})
 	}

@@ -21,15 +21,6 @@ const (
 	msgUnavailableFallback = "fal could not be reached or answered with an error. Try again in a moment."
 )
 
-// HTTPStatusFor is the studio's HTTP status for a fal error code: never 401/403, which mean the
-// studio's own session (the UI would log the user out).
-func HTTPStatusFor(code string) int {
-	if code == CodeUnavailable {
-		return http.StatusBadGateway
-	}
-	return http.StatusUnprocessableEntity
-}
-
 // DetailItem is one entry of a FastAPI-style detail list.
 type DetailItem struct {
 	Loc  []any           `json:"loc"`
@@ -73,9 +64,6 @@ func (e *Error) Unwrap() error { return e.cause }
 // ErrorCode and ErrorMessage let the HTTP layer render the SPEC error body.
 func (e *Error) ErrorCode() string    { return e.Code }
 func (e *Error) ErrorMessage() string { return e.Message }
-
-// HTTPStatus is the studio's status for this error.
-func (e *Error) HTTPStatus() int { return HTTPStatusFor(e.Code) }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

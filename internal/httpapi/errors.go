@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -32,6 +33,14 @@ var statusFor = map[string]int{
 	model.CodeQuotaExceeded:      http.StatusConflict,
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
 	model.CodeInternal:           http.StatusInternalServerError,
+	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
+	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.
+	fal.CodeKeyInvalid:       http.StatusUnprocessableEntity,
+	fal.CodeAdminKeyRequired: http.StatusUnprocessableEntity,
+	fal.CodeAccountLocked:    http.StatusUnprocessableEntity,
+	fal.CodeContentBlocked:   http.StatusUnprocessableEntity,
+	fal.CodeInvalidInput:     http.StatusUnprocessableEntity,
+	fal.CodeUnavailable:      http.StatusBadGateway,
 }
 
 type errorBody struct {
@@ -43,12 +52,11 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
-// codedError is an error that carries a SPEC code, a human message and its status (fal.Error).
+// codedError is an error that carries a SPEC code and a human message (fal.Error).
 type codedError interface {
 	error
 	ErrorCode() string
 	ErrorMessage() string
-	HTTPStatus() int
 }
 
 // writeError renders err as the SPEC error body. Unknown errors are logged once, here, and
@@ -64,7 +72,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Retry-After", strconv.Itoa(me.RetryAfter))
 		}
 	case errors.As(err, &ce):
-		code, msg, status = ce.ErrorCode(), ce.ErrorMessage(), ce.HTTPStatus()
+		code, msg = ce.ErrorCode(), ce.ErrorMessage()
 	case errors.Is(err, store.ErrNotFound):
 		code, msg = model.CodeNotFound, "Not found."
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
