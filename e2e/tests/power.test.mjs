@@ -99,6 +99,12 @@ test('three jobs at once in the jobs panel, on one event stream, surviving a rel
   // Choosing a job shows it.
   await page.getByRole('button', { name: 'Show a red fox' }).click();
   assert.equal(await page.getByTestId('result-media').first().getAttribute('src'), thumbs[2]);
+
+  // At phone width the panel fits without sideways scrolling.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('jobs-panel').scrollIntoViewIfNeeded();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal overflow at 390 px');
+  await screenshot(page, 'power-jobs-phone');
   assert.deepEqual(problems, []);
   await context.close();
 });

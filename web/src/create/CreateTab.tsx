@@ -44,6 +44,11 @@ function draftFor(models: Model[], modelId: string, params: Record<string, unkno
   return { ...d, modelId: known.id, values: { ...defaultsOf(known.params), ...rest }, refs: refUrls.map((u) => ({ url: u })) };
 }
 
+/**
+ * The Create tab: the form (presets, model, prompt, references, settings, actions) beside the
+ * chosen result and the jobs panel. `price` is shown on the Generate button; the costs feature
+ * fills it from its estimate hook (e.g. useEstimate(effectiveId, prompt, params) here).
+ */
 export function CreateTab({ user, preset, onGoAccount, price }: { user: User; preset: CreatePreset | null; onGoAccount: () => void; price?: ReactNode }) {
   const { models, error: loadError } = useModels();
   const [draft, dispatch] = useDraft();
