@@ -50,6 +50,7 @@ const gen = (over: Partial<Generation> = {}): Generation => ({
 
 // The machine running the tests may be busy: allow slower renders than the default second.
 configure({ asyncUtilTimeout: 5000 });
+vi.setConfig({ testTimeout: 20_000 });
 
 type Route = (url: string, init: RequestInit) => unknown;
 let routes: Record<string, Route>;
@@ -416,7 +417,7 @@ describe('CreateTab for power users', () => {
     routes['POST /api/generations'] = () => reply(202, { generation: gen({ id: 'g9', model: kling.id }) });
     render(<CreateTab user={withKey} preset={null} onGoAccount={() => {}} />);
     fireEvent.click(await screen.findByRole('button', { name: 'Animate' }, { timeout: 5000 }));
-    await waitFor(() => expect((screen.getByLabelText('Model') as HTMLSelectElement).value).toBe(kling.id), { timeout: 3000 });
+    await waitFor(() => expect((screen.getByLabelText('Model') as HTMLSelectElement).value).toBe(kling.id));
     expect((screen.getByAltText('Reference 1') as HTMLImageElement).getAttribute('src')).toBe('/media/a1');
     fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: 'slow zoom' } });
     fireEvent.click(generateButton());
@@ -438,5 +439,23 @@ describe('CreateTab for power users', () => {
     await screen.findByRole('button', { name: 'Remove reference 3' });
     expect(screen.queryByRole('button', { name: 'Remove reference 4' })).toBeNull();
     expect(screen.getByRole('alert').textContent).toContain('Only 3 more reference images fit');
+  });
+
+  it('takes one of the outputs dragged from the jobs panel as a reference', async () => {
+    let sent: unknown = null;
+    routes['POST /api/uploads'] = (_u, init) => {
+      sent = JSON.parse(init.body as string);
+      return reply(201, { url: 'https://v3.fal.media/files/own.png' });
+    };
+    render(<CreateTab user={withKey} preset={null} onGoAccount={() => {}} />);
+    await screen.findByRole('option', { name: 'FLUX.1 Kontext' }, { timeout: 5000 });
+    fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'fal-ai/flux-pro/kontext' } });
+    const payload = JSON.stringify({ id: 'a7', url: '/media/a7', kind: 'image' });
+    fireEvent.drop(screen.getByTestId('reference-dropzone'), {
+      dataTransfer: { files: [], types: ['application/x-falstudio-asset'], getData: (t: string) => (t === 'application/x-falstudio-asset' ? payload : '') },
+    });
+    await screen.findByRole('button', { name: 'Remove reference 1' });
+    expect(sent).toEqual({ assetId: 'a7' });
+    expect((screen.getByAltText('Reference 1') as HTMLImageElement).getAttribute('src')).toBe('/media/a7');
   });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Preset } from '../lib/api';
-import { useAction } from '../lib/useAction';
+import { UserError, useAction } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 
 /**
@@ -39,7 +39,7 @@ export function PresetsBar({ current, onApply }: { current: () => { model: strin
         return `Renamed to “${r.preset.name}”.`;
       }
       const cur = current();
-      if (!cur) throw new Error('nothing to save');
+      if (!cur) throw new UserError('Choose a model first.');
       const r = await api.createPreset(name, cur.model, cur.params);
       setPresets((l) => sorted([...l, r.preset]));
       setChosen(r.preset.id);
