@@ -33,7 +33,7 @@ type eventStream struct {
 const streamWait = 20 * time.Second
 
 // openStream opens path as an event stream; a non-200 answer is returned as a Response.
-func openStream(t *testing.T, c *testutil.Client, path string, hdr ...string) (*eventStream, *testutil.Response) {
+func openStream(t testing.TB, c *testutil.Client, path string, hdr ...string) (*eventStream, *testutil.Response) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.Base+path, nil)
@@ -56,13 +56,13 @@ func openStream(t *testing.T, c *testutil.Client, path string, hdr ...string) (*
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		t.Fatalf("content type %q", ct)
 	}
-	s := &eventStream{msgs: make(chan sseMsg, 1024), closed: make(chan struct{}), cancel: cancel}
+	s := &eventStream{msgs: make(chan sseMsg, 256), closed: make(chan struct{}), cancel: cancel}
 	t.Cleanup(cancel)
 	go func() {
 		defer close(s.closed)
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		sc.Buffer(make([]byte, 0, 4<<10), 1<<20) // grows for a large event only
 		var m sseMsg
 		fields := 0
 		for sc.Scan() {
@@ -86,7 +86,7 @@ func openStream(t *testing.T, c *testutil.Client, path string, hdr ...string) (*
 }
 
 // next returns the next message, failing the test when none comes in time.
-func (s *eventStream) next(t *testing.T) sseMsg {
+func (s *eventStream) next(t testing.TB) sseMsg {
 	t.Helper()
 	select {
 	case m := <-s.msgs:
@@ -105,7 +105,7 @@ func (s *eventStream) next(t *testing.T) sseMsg {
 }
 
 // ready reads the snapshot up to its id-only cursor message and returns the snapshot.
-func (s *eventStream) ready(t *testing.T) (snapshot []genEvent, cursor int64) {
+func (s *eventStream) ready(t testing.TB) (snapshot []genEvent, cursor int64) {
 	t.Helper()
 	for {
 		m := s.next(t)
@@ -128,7 +128,7 @@ type genEvent struct {
 	Raw    json.RawMessage `json:"-"`
 }
 
-func decodeEvent(t *testing.T, m sseMsg) genEvent {
+func decodeEvent(t testing.TB, m sseMsg) genEvent {
 	t.Helper()
 	if m.Event != "generation" {
 		t.Fatalf("event type %q (%+v)", m.Event, m)
@@ -163,14 +163,14 @@ func isTerminal(status string) bool {
 
 // untilDone reads events until every id in want reached a terminal state, checking that event
 // ids only grow; it returns every event read.
-func (s *eventStream) untilDone(t *testing.T, after int64, want map[string]bool) []genEvent {
+func (s *eventStream) untilDone(t testing.TB, after int64, want map[string]bool) []genEvent {
 	t.Helper()
 	return s.untilDoneAfter(t, after, want, nil)
 }
 
 // untilDoneAfter is untilDone where the generations in finished may show up again (a change
 // journaled after the state a stream already read), but only in a terminal state.
-func (s *eventStream) untilDoneAfter(t *testing.T, after int64, want, finished map[string]bool) []genEvent {
+func (s *eventStream) untilDoneAfter(t testing.TB, after int64, want, finished map[string]bool) []genEvent {
 	t.Helper()
 	var out []genEvent
 	last := after
@@ -290,7 +290,7 @@ type readyStream struct {
 	cursor int64
 }
 
-func openReady(t *testing.T, c *testutil.Client) readyStream {
+func openReady(t testing.TB, c *testutil.Client) readyStream {
 	t.Helper()
 	st, r := openStream(t, c, "/api/events")
 	if st == nil {
