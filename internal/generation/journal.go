@@ -6,8 +6,10 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
@@ -20,15 +22,99 @@ const (
 	journalBatch      = 256
 )
 
-// record journals that one of the user's generations changed. It runs before the hub is told,
-// so a woken stream always finds the row. A failed write is logged: the stream then misses
-// that wake-up, but the next change of the generation carries its whole current state.
-func (s *Service) record(userID int64, generationID string) {
+// journalQueue hands changes to the journal writer, which writes them in batches off the
+// job's path (a job never waits for the journal) and then tells the hub.
+type journalQueue struct {
+	mu      sync.RWMutex // held while sending, so stopping never strands a queued change
+	running bool
+	in      chan events.Change
+}
+
+const (
+	journalQueueLen = 4096
+	journalMaxBatch = 256
+	// journalLinger gathers the changes of a busy moment into one transaction; an event
+	// reaches its streams at most this much later.
+	journalLinger = 20 * time.Millisecond
+)
+
+// publish journals c, then wakes the event streams on every replica. While the journal writer
+// runs (Run) it does both in batches; otherwise (or when its queue is full) it writes c inline.
+func (s *Service) publish(c events.Change) {
+	s.journal.mu.RLock()
+	if s.journal.running {
+		select {
+		case s.journal.in <- c:
+			s.journal.mu.RUnlock()
+			return
+		default: // full: write this one inline
+		}
+	}
+	s.journal.mu.RUnlock()
+	s.writeJournal([]events.Change{c})
+}
+
+// runJournal writes queued changes in batches until ctx ends, then writes what is left.
+func (s *Service) runJournal(ctx context.Context) {
+	s.journal.mu.Lock()
+	if s.journal.in == nil {
+		s.journal.in = make(chan events.Change, journalQueueLen)
+	}
+	s.journal.running = true
+	s.journal.mu.Unlock()
+	for {
+		select {
+		case <-ctx.Done():
+			s.journal.mu.Lock()
+			s.journal.running = false // later changes are written inline
+			s.journal.mu.Unlock()
+			var rest []events.Change
+			for len(s.journal.in) > 0 {
+				rest = append(rest, <-s.journal.in)
+			}
+			if len(rest) > 0 {
+				s.writeJournal(rest)
+			}
+			return
+		case c := <-s.journal.in:
+			batch := []events.Change{c}
+			linger := time.NewTimer(journalLinger)
+		gather:
+			for len(batch) < journalMaxBatch {
+				select {
+				case c := <-s.journal.in:
+					batch = append(batch, c)
+				case <-linger.C:
+					break gather
+				case <-ctx.Done():
+					break gather
+				}
+			}
+			linger.Stop()
+			s.writeJournal(batch)
+		}
+	}
+}
+
+// writeJournal records a batch, prunes now and then, and tells the hub of each change once. A
+// failed write is logged: the streams then miss those wake-ups, but a generation's next change
+// carries its whole current state.
+func (s *Service) writeJournal(batch []events.Change) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := s.st.AppendGenerationEvent(ctx, userID, generationID); err != nil {
-		s.log.Warn("generation: journal change failed", "generation_id", generationID, "err", err)
-		return
+	entries := make([]store.JournalEntry, len(batch))
+	for i, c := range batch {
+		entries[i] = store.JournalEntry{UserID: c.UserID, GenerationID: c.GenerationID}
+	}
+	if err := s.st.AppendGenerationEvents(ctx, entries); err != nil {
+		s.log.Warn("generation: journal changes failed", "changes", len(batch), "err", err)
+	}
+	seen := make(map[events.Change]bool, len(batch))
+	for _, c := range batch {
+		if !seen[c] {
+			seen[c] = true
+			s.events.Publish(c)
+		}
 	}
 	now := s.now()
 	last := s.journalPrunedAt.Load()

@@ -83,6 +83,7 @@ type Service struct {
 	keys   map[int64]cachedKey // decrypted fal keys by user, for the runner
 	// journalPrunedAt is when the event journal was last pruned (epoch ms).
 	journalPrunedAt atomic.Int64
+	journal         journalQueue
 }
 
 // New builds the service.

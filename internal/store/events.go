@@ -19,12 +19,41 @@ type GenerationEvent struct {
 // journalLock is the PostgreSQL advisory lock that orders journal inserts between replicas.
 const journalLock = 0x6a6f75726e616c // "journal"
 
-// AppendGenerationEvent journals a change of one of the user's generations and returns its seq.
+// JournalEntry names one changed generation of one user.
+type JournalEntry struct {
+	UserID       int64
+	GenerationID string
+}
+
+// AppendGenerationEvents journals a batch of changes in one transaction, in order.
 //
 // A reader moves its cursor past every seq it has read, so a lower seq must never become visible
 // after a higher one. SQLite has one writer, so commit order is seq order. On PostgreSQL two
-// replicas could commit out of order; the insert takes a transaction-scoped advisory lock first,
-// which makes seq order and commit order the same.
+// replicas could commit out of order; the transaction takes an advisory lock first, which makes
+// seq order and commit order the same.
+func (s *Store) AppendGenerationEvents(ctx context.Context, batch []JournalEntry) error {
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		if s.d.name == postgresDialect.name {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(journalLock)); err != nil {
+				return err
+			}
+		}
+		now := s.nowMs()
+		for _, e := range batch {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO generation_events (user_id, generation_id, at) VALUES ($1, $2, $3)`,
+				e.UserID, e.GenerationID, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: append generation events: %w", err)
+	}
+	return nil
+}
+
+// AppendGenerationEvent journals one change and returns its seq.
 func (s *Store) AppendGenerationEvent(ctx context.Context, userID int64, generationID string) (int64, error) {
 	var seq int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
