@@ -49,8 +49,10 @@ func run() error {
 		switch os.Args[1] {
 		case "check-s3":
 			return checkStorage(ctx, cfg, os.Stdout)
+		case "users":
+			return usersCommand(ctx, cfg, os.Args[2:], os.Stdout, os.Stderr)
 		default:
-			return fmt.Errorf("unknown command %q (commands: check-s3; no command runs the server)", os.Args[1])
+			return fmt.Errorf("unknown command %q (commands: check-s3, users; no command runs the server)", os.Args[1])
 		}
 	}
 

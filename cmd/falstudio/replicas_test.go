@@ -147,7 +147,7 @@ func TestReplicasShareTheWorkAndSurviveAKill(t *testing.T) {
 	}
 	sim.SetOptions(falsim.Options{})
 
-	waitFor(t, 60*time.Second, "all 30 jobs succeeded on the survivors", func() bool {
+	waitFor(t, 120*time.Second, "all 30 jobs succeeded on the survivors", func() bool {
 		list := do(0, "GET", "/api/generations", "")["generations"].([]any)
 		done := 0
 		for _, g := range list {

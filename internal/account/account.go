@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
@@ -34,7 +36,13 @@ const purposeFalKey = "fal_key"
 // Options tune the service; zero values take production defaults.
 type Options struct {
 	AllowSignup bool
-	BcryptCost  int // default 12
+	// SignupMode is "open", "invite" or "closed" (config.Signup*); "" follows AllowSignup.
+	SignupMode string
+	// Audit records security and admin events; nil records nothing.
+	Audit *audit.Log
+	// Storage deletes a deleted account's stored objects; nil keeps them (tests without media).
+	Storage    *media.Storage
+	BcryptCost int // default 12
 	// Rate limits for login and sign-up, per client IP and per email.
 	PerIP, PerEmail Limit
 	Now             func() time.Time
@@ -49,17 +57,19 @@ var (
 
 // Service is the account service.
 type Service struct {
-	st          *store.Store
-	box         *secret.Box
-	sessionKey  []byte
-	allowSignup bool
-	cost        int
-	now         func() time.Time
-	log         *slog.Logger
-	hashSem     chan struct{} // bounds concurrent bcrypt work so a login flood cannot starve the server
-	dummyHash   []byte
-	ipLimit     *limiter
-	emailLimit  *limiter
+	st         *store.Store
+	box        *secret.Box
+	sessionKey []byte
+	signupMode string
+	audit      *audit.Log
+	storage    *media.Storage
+	cost       int
+	now        func() time.Time
+	log        *slog.Logger
+	hashSem    chan struct{} // bounds concurrent bcrypt work so a login flood cannot starve the server
+	dummyHash  []byte
+	ipLimit    *limiter
+	emailLimit *limiter
 }
 
 // New builds the service. sessionKey keys the stored session hashes (SESSION_SECRET).
@@ -76,6 +86,12 @@ func New(st *store.Store, box *secret.Box, sessionKey []byte, o Options) (*Servi
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.SignupMode == "" {
+		o.SignupMode = signupOpen
+		if !o.AllowSignup {
+			o.SignupMode = signupClosed
+		}
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -85,7 +101,7 @@ func New(st *store.Store, box *secret.Box, sessionKey []byte, o Options) (*Servi
 		return nil, fmt.Errorf("account: %w", err)
 	}
 	return &Service{
-		st: st, box: box, sessionKey: sessionKey, allowSignup: o.AllowSignup, cost: o.BcryptCost,
+		st: st, box: box, sessionKey: sessionKey, signupMode: o.SignupMode, audit: o.Audit, storage: o.Storage, cost: o.BcryptCost,
 		now: o.Now, log: o.Logger, hashSem: make(chan struct{}, runtime.GOMAXPROCS(0)), dummyHash: dummy,
 		ipLimit: newLimiter(o.PerIP, 100_000), emailLimit: newLimiter(o.PerEmail, 100_000),
 	}, nil
@@ -138,10 +154,27 @@ func (s *Service) acquire(ctx context.Context) error {
 	}
 }
 
-// SignUp creates an account and its first session.
+// SignUp creates an account without an invite and its first session.
 func (s *Service) SignUp(ctx context.Context, ip, rawEmail, password string) (*model.User, string, error) {
-	if !s.allowSignup {
-		return nil, "", model.Errf(model.CodeSignupClosed, "Sign-up is closed on this studio. Ask its owner for an account.")
+	return s.SignUpWithInvite(ctx, ip, rawEmail, password, "")
+}
+
+// SignUpWithInvite creates an account and its first session. A valid invite admits it in every
+// sign-up mode and is consumed with the account; an invalid one is refused in every mode.
+func (s *Service) SignUpWithInvite(ctx context.Context, ip, rawEmail, password, invite string) (*model.User, string, error) {
+	invite = strings.TrimSpace(invite)
+	// An instance without accounts takes its first one (the admin) in every mode: the owner
+	// may close sign-up before the first start and still get in.
+	firstOnly := false
+	if invite == "" && s.signupMode != signupOpen {
+		mode, err := s.EffectiveSignupMode(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := signupRefusal(mode); err != nil {
+			return nil, "", err
+		}
+		firstOnly = true
 	}
 	email, err := NormalizeEmail(rawEmail)
 	if err != nil {
@@ -153,6 +186,13 @@ func (s *Service) SignUp(ctx context.Context, ip, rawEmail, password string) (*m
 	if err := s.throttle(ip, email); err != nil {
 		return nil, "", err
 	}
+	var inv *store.Invite
+	if invite != "" {
+		// Checked before the costly hash; consumed atomically with the account below.
+		if inv, err = s.usableInvite(ctx, invite, email); err != nil {
+			return nil, "", err
+		}
+	}
 	if err := CheckNewPassword(password); err != nil {
 		return nil, "", err
 	}
@@ -160,9 +200,19 @@ func (s *Service) SignUp(ctx context.Context, ip, rawEmail, password string) (*m
 	if err != nil {
 		return nil, "", err
 	}
-	u, err := s.st.InsertUser(ctx, email, h)
+	var inviteHash []byte
+	if inv != nil {
+		inviteHash = tokenHash(invite)
+	}
+	u, err := s.st.CreateUser(ctx, store.NewUser{Email: email, PasswordHash: h, InviteHash: inviteHash, FirstOnly: firstOnly})
+	if errors.Is(err, store.ErrNotFirst) { // another first account won the race
+		return nil, "", signupRefusal(s.signupMode)
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return nil, "", model.Errf(model.CodeEmailTaken, "An account with this email already exists. Log in instead.")
+	}
+	if errors.Is(err, store.ErrInviteUnusable) {
+		return nil, "", errInviteInvalid
 	}
 	if err != nil {
 		return nil, "", err
@@ -171,7 +221,13 @@ func (s *Service) SignUp(ctx context.Context, ip, rawEmail, password string) (*m
 	if err != nil {
 		return nil, "", err
 	}
-	s.log.Info("account created", "user_id", u.ID)
+	s.log.Info("account created", "user_id", u.ID, "role", u.Role)
+	detail := map[string]any{"role": u.Role}
+	if inv != nil {
+		detail["invite"] = inv.ID
+		s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionInviteUse, Target: inviteTarget(inv.ID), IP: ip})
+	}
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionSignup, Target: audit.User(u.ID), IP: ip, Detail: detail})
 	return u, tok, nil
 }
 
@@ -199,12 +255,30 @@ func (s *Service) Login(ctx context.Context, ip, rawEmail, password string) (*mo
 	}
 	// bcrypt compares only the first 72 bytes: refuse longer passwords instead of truncating.
 	if u == nil || !ok || checkPasswordShape(password) != nil {
+		fail := audit.Entry{Action: audit.ActionLoginFailed, IP: ip, Detail: map[string]any{"reason": "invalid_credentials"}}
+		// Only a well-formed address is kept: people do type a password into the email field.
+		if emailErr == nil {
+			fail.Detail["email"] = email
+		}
+		if u != nil {
+			fail.Target = audit.User(u.ID)
+		}
+		s.audit.Record(ctx, fail)
 		return nil, "", errInvalidCredentials
+	}
+	// Told only to whoever knows the password, so it discloses nothing to a guesser.
+	if u.Disabled() {
+		s.audit.Record(ctx, audit.Entry{Action: audit.ActionLoginFailed, Target: audit.User(u.ID), IP: ip, Detail: map[string]any{"reason": "account_disabled", "email": email}})
+		return nil, "", errAccountDisabled
 	}
 	tok, err := s.newSession(ctx, u.ID)
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.st.TouchUser(ctx, u.ID, s.now()); err != nil {
+		s.log.Warn("touch user failed", "err", err)
+	}
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionLogin, Target: audit.User(u.ID), IP: ip})
 	return u, tok, nil
 }
 
@@ -257,6 +331,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 	if err != nil {
 		return nil, nil, err
 	}
+	// Disabling ends every session at once; one that slipped in concurrently is refused here.
+	if u.Disabled() {
+		_ = s.st.DeleteSession(ctx, ss.ID)
+		return nil, nil, errAccountDisabled
+	}
 	if now.Sub(ss.LastSeenAt) >= touchEvery {
 		exp := now.Add(IdleTimeout)
 		if abs := ss.CreatedAt.Add(AbsoluteTimeout); exp.After(abs) {
@@ -265,13 +344,29 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 		if err := s.st.TouchSession(ctx, ss.ID, now, exp); err != nil {
 			s.log.Warn("touch session failed", "err", err)
 		}
+		if err := s.st.TouchUser(ctx, u.ID, now); err != nil {
+			s.log.Warn("touch user failed", "err", err)
+		}
 	}
 	return u, ss, nil
 }
 
 // Logout ends one session on the server.
 func (s *Service) Logout(ctx context.Context, sessionID string) error {
-	return s.st.DeleteSession(ctx, sessionID)
+	ss, err := s.st.SessionByID(ctx, sessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.st.DeleteSession(ctx, sessionID); err != nil {
+		return err
+	}
+	if u, err := s.st.UserByID(ctx, ss.UserID); err == nil {
+		s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionLogout, Target: audit.User(u.ID)})
+	}
+	return nil
 }
 
 // ChangePassword checks the current password, stores the new one, ends every other session and
@@ -303,6 +398,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, 
 		return "", err
 	}
 	s.log.Info("password changed", "user_id", u.ID)
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionPasswordChange, Target: audit.User(u.ID)})
 	return tok, nil
 }
 
@@ -328,7 +424,11 @@ func (s *Service) SetFalKey(ctx context.Context, userID int64, key string) (*mod
 		return nil, err
 	}
 	s.log.Info("fal key saved", "user_id", userID)
-	return s.st.UserByID(ctx, userID)
+	u, err := s.st.UserByID(ctx, userID)
+	if err == nil {
+		s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionFalKeySave, Target: audit.User(u.ID)})
+	}
+	return u, err
 }
 
 // RemoveFalKey deletes the user's fal key.
@@ -337,7 +437,11 @@ func (s *Service) RemoveFalKey(ctx context.Context, userID int64) (*model.User, 
 		return nil, err
 	}
 	s.log.Info("fal key removed", "user_id", userID)
-	return s.st.UserByID(ctx, userID)
+	u, err := s.st.UserByID(ctx, userID)
+	if err == nil {
+		s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionFalKeyRemove, Target: audit.User(u.ID)})
+	}
+	return u, err
 }
 
 // FalKey opens the user's key, only to call fal on their behalf. No key → fal_key_missing.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
@@ -110,8 +111,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, &config.Error{Var: "ENCRYPTION_KEY", Msg: err.Error()}
 	}
+	auditLog := audit.New(st, log)
 	a.accounts, err = account.New(st, box, cfg.SessionSecret, account.Options{
-		AllowSignup: cfg.AllowSignup, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, Logger: log,
+		AllowSignup: cfg.AllowSignup, SignupMode: cfg.SignupMode, Audit: auditLog, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -139,6 +141,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 	}
 	a.storage = media.NewStorage(local, s3)
+	a.accounts.UseStorage(a.storage)
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
@@ -174,7 +177,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.shutdown = make(chan struct{})
 	a.handler = httpapi.New(httpapi.Deps{
-		Config: cfg, Accounts: a.accounts, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
+		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,

@@ -38,6 +38,9 @@ type Config struct {
 	DatabaseURL string
 	PublicURL   *url.URL
 	AllowSignup bool
+	// SignupMode is SignupOpen, SignupInvite or SignupClosed (ALLOW_SIGNUP=false means closed).
+	// A valid invite admits a new account in every mode.
+	SignupMode string
 
 	SessionSecret []byte // ≥ 32 bytes; keys the session token hashes
 	EncryptionKey []byte // exactly 32 bytes; seals stored fal keys
@@ -197,6 +200,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.AllowSignup, err = parseBool(get("ALLOW_SIGNUP", "true")); err != nil {
 		return nil, bad("ALLOW_SIGNUP", "must be true or false")
 	}
+	if c.SignupMode, err = signupMode(strings.ToLower(get("SIGNUP_MODE", "")), c.AllowSignup); err != nil {
+		return nil, err
+	}
 
 	sess, err := getSecret("SESSION_SECRET")
 	if err != nil {
@@ -336,6 +342,31 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.JobLease = time.Duration(secs) * time.Second
 	c.ShutdownGrace = 15 * time.Second
 	return c, nil
+}
+
+// Sign-up modes (SPEC §6).
+const (
+	SignupOpen   = "open"
+	SignupInvite = "invite"
+	SignupClosed = "closed"
+)
+
+// signupMode combines SIGNUP_MODE with the older ALLOW_SIGNUP: false means closed, and a
+// contradiction (ALLOW_SIGNUP=false with SIGNUP_MODE=open) is refused rather than guessed.
+func signupMode(mode string, allow bool) (string, error) {
+	switch mode {
+	case "":
+		if !allow {
+			return SignupClosed, nil
+		}
+		return SignupOpen, nil
+	case SignupOpen, SignupInvite, SignupClosed:
+		if !allow && mode != SignupClosed {
+			return "", bad("ALLOW_SIGNUP", "is false, which closes sign-up, but SIGNUP_MODE is %s; remove ALLOW_SIGNUP or set SIGNUP_MODE=closed", mode)
+		}
+		return mode, nil
+	}
+	return "", bad("SIGNUP_MODE", "must be open, invite or closed")
 }
 
 func parseBool(s string) (bool, error) {

@@ -35,6 +35,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"S3_BUCKET":            {"S3_ENDPOINT": "https://fsn1.your-objectstorage.com"},
 		"PUBLIC_URL":           {"PUBLIC_URL": "studio.example.com"},
 		"ALLOW_SIGNUP":         {"ALLOW_SIGNUP": "maybe"},
+		"SIGNUP_MODE":          {"SIGNUP_MODE": "sometimes"},
 		"ADDR":                 {"ADDR": "8080"},
 		"FAL_QUEUE_URL":        {"FAL_QUEUE_URL": "nope"},
 		"FAL_MEDIA_HOSTS":      {"FAL_MEDIA_HOSTS": "https://x/y"},
@@ -124,5 +125,39 @@ func TestEnsureSecrets(t *testing.T) {
 	}
 	if _, err := EnsureSecrets(c4); err == nil || !strings.Contains(err.Error(), "DATA_DIR") {
 		t.Fatalf("unwritable DATA_DIR: %v", err)
+	}
+}
+
+func TestSignupMode(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+		bad  string // the variable the error names
+	}{
+		{nil, SignupOpen, ""},
+		{map[string]string{"SIGNUP_MODE": "invite"}, SignupInvite, ""},
+		{map[string]string{"SIGNUP_MODE": " Closed "}, SignupClosed, ""},
+		{map[string]string{"ALLOW_SIGNUP": "false"}, SignupClosed, ""},
+		{map[string]string{"ALLOW_SIGNUP": "false", "SIGNUP_MODE": "closed"}, SignupClosed, ""},
+		{map[string]string{"ALLOW_SIGNUP": "true", "SIGNUP_MODE": "invite"}, SignupInvite, ""},
+		{map[string]string{"ALLOW_SIGNUP": "false", "SIGNUP_MODE": "open"}, "", "ALLOW_SIGNUP"},
+		{map[string]string{"ALLOW_SIGNUP": "false", "SIGNUP_MODE": "invite"}, "", "ALLOW_SIGNUP"},
+		{map[string]string{"SIGNUP_MODE": "invites"}, "", "SIGNUP_MODE"},
+	}
+	for _, tc := range cases {
+		c, err := Load(env(tc.env))
+		if tc.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.bad) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%v: want an error naming %s, got %v", tc.env, tc.bad, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+			continue
+		}
+		if c.SignupMode != tc.want {
+			t.Errorf("%v: mode %q, want %q", tc.env, c.SignupMode, tc.want)
+		}
 	}
 }

@@ -14,10 +14,11 @@ type userJSON struct {
 	ID        int64  `json:"id"`
 	Email     string `json:"email"`
 	HasFalKey bool   `json:"hasFalKey"`
+	Role      string `json:"role"`
 }
 
 func toUserJSON(u *model.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, HasFalKey: u.HasFalKey()}
+	return userJSON{ID: u.ID, Email: u.Email, HasFalKey: u.HasFalKey(), Role: u.Role}
 }
 
 type userResponse struct {
@@ -81,11 +82,14 @@ type credentials struct {
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
-	var in credentials
+	var in struct {
+		credentials
+		Invite string `json:"invite"`
+	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, tok, err := s.Accounts.SignUp(r.Context(), s.clientIP(r), in.Email, in.Password)
+	u, tok, err := s.Accounts.SignUpWithInvite(r.Context(), s.clientIP(r), in.Email, in.Password, in.Invite)
 	if err != nil {
 		return err
 	}

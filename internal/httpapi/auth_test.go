@@ -25,8 +25,8 @@ func TestSignupLoginScenarios(t *testing.T) {
 		t.Fatalf("email not normalised: %s", got)
 	}
 	u := r.JSON()["user"].(map[string]any)
-	if len(u) != 3 || u["hasFalKey"] != false || u["id"] == nil {
-		t.Fatalf("user object must be exactly {id,email,hasFalKey}: %v", u)
+	if len(u) != 4 || u["hasFalKey"] != false || u["id"] == nil || u["role"] != "admin" {
+		t.Fatalf("user object must be exactly {id,email,hasFalKey,role} (the first account is admin): %v", u)
 	}
 	ck := r.Header.Get("Set-Cookie")
 	for _, want := range []string{"falstudio_session=", "HttpOnly", "SameSite=Lax", "Path=/"} {

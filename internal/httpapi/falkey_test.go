@@ -56,7 +56,7 @@ func TestFalKeyIsNeverLeaked(t *testing.T) {
 	if r.Status != 200 || r.JSON()["user"].(map[string]any)["hasFalKey"] != true {
 		t.Fatalf("save key: %d %s", r.Status, r.Body)
 	}
-	if u := r.JSON()["user"].(map[string]any); len(u) != 3 {
+	if u := r.JSON()["user"].(map[string]any); len(u) != 4 {
 		t.Fatalf("user object grew: %v", u)
 	}
 	record("PUT fal-key", r)

@@ -14,6 +14,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/me/password", s.authed(s.changePassword))
 	mux.Handle("PUT /api/me/fal-key", s.authed(s.putFalKey))
 	mux.Handle("DELETE /api/me/fal-key", s.authed(s.deleteFalKey))
+	mux.Handle("DELETE /api/me", s.authed(s.deleteMe))
+	mux.Handle("POST /api/auth/reset", s.adapt(s.resetPassword))
+	mux.Handle("POST /api/auth/invite", s.adapt(s.checkInvite))
+
+	mux.Handle("GET /api/admin/users", s.admin(s.listAdminUsers))
+	mux.Handle("PATCH /api/admin/users/{id}", s.admin(s.patchAdminUser))
+	mux.Handle("DELETE /api/admin/users/{id}", s.admin(s.deleteAdminUser))
+	mux.Handle("POST /api/admin/users/{id}/password-reset", s.admin(s.createPasswordReset))
+	mux.Handle("GET /api/admin/invites", s.admin(s.listInvites))
+	mux.Handle("POST /api/admin/invites", s.admin(s.createInvite))
+	mux.Handle("DELETE /api/admin/invites/{id}", s.admin(s.revokeInvite))
+	mux.Handle("GET /api/admin/audit", s.admin(s.listAudit))
 
 	mux.Handle("GET /api/me/fal-credits", s.authed(s.getFalCredits))
 	mux.Handle("GET /api/models", s.authed(s.getModels))

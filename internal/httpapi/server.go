@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
@@ -20,6 +21,7 @@ import (
 type Deps struct {
 	Config   *config.Config
 	Accounts *account.Service
+	Audit    *audit.Log
 	Logger   *slog.Logger
 	Version  string
 	Storage  string // "s3" | "local", for /api/status
@@ -54,6 +56,8 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) adapt(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Audit events recorded while serving carry the client's address.
+		r = r.WithContext(audit.WithIP(r.Context(), s.clientIP(r)))
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}

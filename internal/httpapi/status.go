@@ -10,6 +10,11 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": s.Database, "storage": s.Storage})
+	// signupMode is what a visitor without an invite meets ("open" until the first account).
+	mode, err := s.Accounts.EffectiveSignupMode(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": s.Database, "storage": s.Storage, "signupMode": mode})
 	return nil
 }

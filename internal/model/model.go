@@ -14,10 +14,24 @@ type User struct {
 	PasswordHash string
 	FalKey       string // sealed by package secret; "" when none is saved
 	CreatedAt    time.Time
+	Role         string     // RoleAdmin | RoleMember
+	DisabledAt   *time.Time // nil: the account may log in
 }
 
 // HasFalKey reports whether the user saved a fal key.
 func (u *User) HasFalKey() bool { return u.FalKey != "" }
+
+// IsAdmin reports whether the user administers the studio.
+func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// Disabled reports whether an admin disabled the account.
+func (u *User) Disabled() bool { return u.DisabledAt != nil }
+
+// Roles (SPEC §6): the first account is admin, every later one member.
+const (
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
 
 // Session is a server-side login. Only the SHA-256 of the cookie secret is stored.
 type Session struct {
@@ -192,4 +206,14 @@ const (
 	CodeMediaUnavailable   = "media_unavailable"
 	CodeNameTaken          = "name_taken"       // a collection or preset name already used by this person
 	CodeTooManyStreams     = "too_many_streams" // too many open event streams for this person
+)
+
+// Error codes of SPEC §6 (teams).
+const (
+	CodeForbidden       = "forbidden"
+	CodeInviteRequired  = "invite_required"
+	CodeInviteInvalid   = "invite_invalid"
+	CodeAccountDisabled = "account_disabled"
+	CodeResetInvalid    = "reset_invalid"
+	CodeLastAdmin       = "last_admin"
 )

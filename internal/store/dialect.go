@@ -20,6 +20,9 @@ type dialect struct {
 	// skipLocked ends a claim's row selection: PostgreSQL lets concurrent replicas pass over
 	// rows another transaction is claiming; SQLite has one writer, so nothing is ever locked.
 	skipLocked string
+	// forUpdate ends a SELECT that locks its rows until the transaction ends (PostgreSQL); SQLite
+	// has one writer, so its transactions are already serialised.
+	forUpdate string
 	// search returns the WHERE fragment that matches assets by prompt words, and its argument;
 	// ok is false when the text has no word at all (nothing can match).
 	search func(text string, arg int) (fragment string, value string, ok bool)
@@ -30,6 +33,7 @@ var sqliteDialect = dialect{
 	migrations: "migrations/sqlite",
 	greatest:   "max",
 	skipLocked: "",
+	forUpdate:  "",
 	search: func(text string, arg int) (string, string, bool) {
 		m := FTSQuery(text)
 		return "seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $" + strconv.Itoa(arg) + ")", m, m != ""
@@ -41,6 +45,7 @@ var postgresDialect = dialect{
 	migrations: "migrations/postgres",
 	greatest:   "GREATEST",
 	skipLocked: " FOR UPDATE SKIP LOCKED",
+	forUpdate:  " FOR UPDATE",
 	search: func(text string, arg int) (string, string, bool) {
 		m := TSQuery(text)
 		return "search @@ to_tsquery('simple', $" + strconv.Itoa(arg) + ")", m, m != ""

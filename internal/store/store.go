@@ -51,21 +51,45 @@ func IsPostgres(databaseURL string) bool {
 // Open opens the database — PostgreSQL for a postgres:// URL, else the SQLite file at that path
 // (created if needed) — and applies the migrations it lacks.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
-	var s *Store
-	var err error
 	if IsPostgres(databaseURL) {
-		s, err = openPostgres(ctx, databaseURL)
-	} else {
-		s, err = openSQLite(ctx, databaseURL)
+		s, err := openPostgres(ctx, databaseURL)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.migrate(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		return s, nil
 	}
-	if err != nil {
-		return nil, err
+	// Two processes opening one new SQLite file at once (a server and the users command, say)
+	// can meet SQLITE_BUSY while one of them switches the file to WAL, which the busy timeout
+	// does not cover: such an open is tried again a few times.
+	var err error
+	for attempt := range 5 {
+		var s *Store
+		if s, err = openSQLite(ctx, databaseURL); err == nil {
+			if err = s.migrate(ctx); err == nil {
+				return s, nil
+			}
+			s.Close()
+		}
+		if !isBusy(err) {
+			return nil, err
+		}
+		t := time.NewTimer(time.Duration(50<<attempt) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
 	}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return nil, err
+}
+
+func isBusy(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") || strings.Contains(err.Error(), "database is locked"))
 }
 
 func openSQLite(ctx context.Context, p string) (*Store, error) {

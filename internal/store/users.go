@@ -5,37 +5,109 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/model"
 )
 
-const userCols = `id, email, password_hash, fal_key, created_at`
+const userCols = `id, email, password_hash, fal_key, created_at, role, disabled_at`
 
 func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
 	var u model.User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created); err != nil {
+	var disabled sql.NullInt64
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created, &u.Role, &disabled); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
 	u.CreatedAt = msToTime(created)
+	u.DisabledAt = nullMsToTime(disabled)
 	return &u, nil
 }
 
-// InsertUser creates a user; ErrConflict when the email is taken.
+// InsertUser creates a user without an invite; ErrConflict when the email is taken.
 func (s *Store) InsertUser(ctx context.Context, email, passwordHash string) (*model.User, error) {
-	now := s.nowMs()
-	row := s.w.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING `+userCols, email, passwordHash, now)
-	u, err := scanUser(row)
-	if isUnique(err) {
-		return nil, ErrConflict
-	}
+	return s.CreateUser(ctx, NewUser{Email: email, PasswordHash: passwordHash})
+}
+
+// ErrInviteUnusable is returned by CreateUser when the invite is used, revoked, expired, unknown
+// or bound to another email by the time the account is written.
+var ErrInviteUnusable = errors.New("store: invite unusable")
+
+// ErrNotFirst is returned by CreateUser with FirstOnly when the studio already has its admin.
+var ErrNotFirst = errors.New("store: not the first account")
+
+// NewUser is an account to create.
+type NewUser struct {
+	Email, PasswordHash string
+	InviteHash          []byte // consumed with the account when set
+	FirstOnly           bool   // only the first account of the instance may be created
+}
+
+// CreateUser creates an account in one transaction. The first account on an empty instance
+// claims the admin role (a meta row only one transaction can insert, so two sign-ups racing on
+// an empty instance never both become admin). An invite, when given, is consumed in the same
+// transaction: an invite can never admit two accounts.
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*model.User, error) {
+	email, passwordHash, inviteHash := nu.Email, nu.PasswordHash, nu.InviteHash
+	var u *model.User
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMs()
+		res, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('first_admin_claimed', '1') ON CONFLICT (key) DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("store: claim first admin: %w", err)
+		}
+		role := model.RoleMember
+		if n, _ := res.RowsAffected(); n == 1 {
+			role = model.RoleAdmin
+		} else if nu.FirstOnly {
+			return ErrNotFirst
+		}
+		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, role, created_at, updated_at, last_seen_at)
+			VALUES ($1, $2, $3, $4, $4, $4) RETURNING `+userCols, email, passwordHash, role, now))
+		if isUnique(err) {
+			return ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("store: insert user: %w", err)
+		}
+		if inviteHash == nil {
+			return nil
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE invites SET used_at = $1, used_by = $2, used_email = $3
+			WHERE token_hash = $4 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1 AND (email = '' OR email = $3)`,
+			now, u.ID, email, inviteHash)
+		if err != nil {
+			return fmt.Errorf("store: use invite: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrInviteUnusable
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("store: insert user: %w", err)
+		return nil, err
 	}
 	return u, nil
+}
+
+// HasUsers reports whether any account exists.
+func (s *Store) HasUsers(ctx context.Context) (bool, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1) AS one`).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: has users: %w", err)
+	}
+	return n > 0, nil
+}
+
+// TouchUser records that the user was seen (a login, or a session in use).
+func (s *Store) TouchUser(ctx context.Context, userID int64, seen time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE users SET last_seen_at = $1 WHERE id = $2`, seen.UnixMilli(), userID); err != nil {
+		return fmt.Errorf("store: touch user: %w", err)
+	}
+	return nil
 }
 
 // UserByID returns a user.

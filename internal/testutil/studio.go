@@ -247,9 +247,18 @@ func (c *Client) SessionCookie() string {
 // to forge what a crash leaves behind or to check what was stored.
 func OpenDB(t testing.TB, dataDir string) *sql.DB {
 	t.Helper()
-	driver, dsn := "sqlite", "file:"+filepath.Join(dataDir, "falstudio.db")+"?_pragma=busy_timeout(5000)"
 	if b, err := os.ReadFile(filepath.Join(dataDir, ".test-database-url")); err == nil {
-		driver, dsn = "pgx", string(b)
+		return OpenURL(t, string(b))
+	}
+	return OpenURL(t, filepath.Join(dataDir, "falstudio.db"))
+}
+
+// OpenURL opens a DATABASE_URL directly: a postgres:// URL or a SQLite file path.
+func OpenURL(t testing.TB, databaseURL string) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+databaseURL+"?_pragma=busy_timeout(5000)"
+	if strings.HasPrefix(databaseURL, "postgres") {
+		driver, dsn = "pgx", databaseURL
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {

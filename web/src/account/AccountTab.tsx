@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
+import { DeleteAccountCard } from './DeleteAccountCard';
 import { UserError, useAction } from '../lib/useAction';
 
 export function FalKeyForm({ user, onUser }: { user: User; onUser: (u: User) => void }) {
@@ -189,6 +190,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       <FalKeyForm user={user} onUser={onUser} />
       <CreditsCard user={user} />
       <PasswordCard />
+      <DeleteAccountCard onDeleted={onLoggedOut} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { AccountTab } from './AccountTab';
 
 afterEach(() => vi.unstubAllGlobals());
 
-const user = { id: 1, email: 'a@b.co', hasFalKey: true };
+const user = { id: 1, email: 'a@b.co', hasFalKey: true, role: 'member' as const };
 
 describe('Account', () => {
   it('explains that credits need an ADMIN key and that generating still works', async () => {

@@ -9,7 +9,7 @@ describe('FalKeyForm', () => {
     const fetch = vi.fn(async () => new Response(JSON.stringify({ user: { id: 1, email: 'a@b.co', hasFalKey: true } }), { status: 200 }));
     vi.stubGlobal('fetch', fetch);
     const onUser = vi.fn();
-    render(<FalKeyForm user={{ id: 1, email: 'a@b.co', hasFalKey: false }} onUser={onUser} />);
+    render(<FalKeyForm user={{ id: 1, email: 'a@b.co', hasFalKey: false, role: 'member' }} onUser={onUser} />);
     const input = screen.getByLabelText('fal API key') as HTMLInputElement;
     expect(input.type).toBe('password');
     expect(input.value).toBe('');
@@ -24,7 +24,7 @@ describe('FalKeyForm', () => {
   });
 
   it('shows that a key is saved without showing the key', () => {
-    render(<FalKeyForm user={{ id: 1, email: 'a@b.co', hasFalKey: true }} onUser={() => {}} />);
+    render(<FalKeyForm user={{ id: 1, email: 'a@b.co', hasFalKey: true, role: 'member' }} onUser={() => {}} />);
     expect(screen.getByTestId('key-status').textContent).toBe('a key is saved');
     expect((screen.getByLabelText('Replace fal API key') as HTMLInputElement).value).toBe('');
     expect(screen.getByRole('button', { name: 'Remove key' })).toBeTruthy();

@@ -1,11 +1,31 @@
-import { useState, type FormEvent } from 'react';
-import { api, ApiError, type User } from '../lib/api';
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, type SignupMode, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
 
 export const MIN_PASSWORD = 8;
 
-export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: User) => void; notice?: string | null }) {
-  const [mode, setMode] = useState<'login' | 'signup'>('login');
+/** An invite code as typed or pasted: the bare token, or the whole invite link. */
+export function inviteFromInput(v: string): string {
+  const t = v.trim();
+  const m = t.match(/[?&]invite=([^&#\s]+)/);
+  return m ? decodeURIComponent(m[1]) : t;
+}
+
+export function AuthScreen({
+  onAuthenticated,
+  notice,
+  invite,
+  signupMode,
+}: {
+  onAuthenticated: (u: User) => void;
+  notice?: string | null;
+  /** From an invite link (/?invite=…): the screen opens on sign-up with it filled in. */
+  invite?: string | null;
+  signupMode?: SignupMode | null;
+}) {
+  const [mode, setMode] = useState<'login' | 'signup'>(invite ? 'signup' : 'login');
+  const [inviteCode, setInviteCode] = useState(invite ?? '');
+  const [inviteInfo, setInviteInfo] = useState<{ ok: boolean; email: string | null; message?: string } | null>(null);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -13,6 +33,28 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
   const [error, setError] = useState<string | null>(null);
   const [success, setSuccess] = useState<string | null>(null);
   const [closed, setClosed] = useState(false); // sign-up is closed on this studio
+
+  // Check the invite of a link once, so a stale link says so before anyone types a password.
+  useEffect(() => {
+    if (!invite) return;
+    let live = true;
+    api
+      .checkInvite(invite)
+      .then((r) => {
+        if (!live) return;
+        setInviteInfo({ ok: true, email: r.invite.email });
+        if (r.invite.email) setEmail(r.invite.email);
+      })
+      .catch((err) => {
+        if (live) setInviteInfo({ ok: false, email: null, message: err instanceof ApiError ? err.message : undefined });
+      });
+    return () => {
+      live = false;
+    };
+  }, [invite]);
+  const boundEmail = inviteInfo?.ok && inviteCode === invite ? inviteInfo.email : null;
+  const needsInvite = signupMode === 'invite' || signupMode === 'closed';
+  const showInvite = mode === 'signup' && (needsInvite || inviteCode !== '' || !!invite);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -25,12 +67,13 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
     if (mode === 'signup' && password !== confirm) return setError('The passwords do not match.');
     setBusy(true);
     try {
-      const r = mode === 'signup' ? await api.signup(email, password) : await api.login(email, password);
+      const code = inviteFromInput(inviteCode);
+      const r = mode === 'signup' ? await api.signup(email, password, code || undefined) : await api.login(email, password);
       setSuccess(mode === 'signup' ? 'Account created. Welcome!' : 'Logged in.');
       onAuthenticated(r.user);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Something went wrong. Try again.');
-      if (err instanceof ApiError && err.code === 'signup_closed') setClosed(true);
+      if (err instanceof ApiError && (err.code === 'signup_closed' || err.code === 'invite_required')) setClosed(true);
     } finally {
       setBusy(false);
     }
@@ -59,6 +102,20 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
           </button>
         </div>
         <Banner kind="info">{notice}</Banner>
+        {mode === 'signup' && invite && inviteInfo?.ok && (
+          <Banner kind="success">
+            You are invited to this studio{inviteInfo.email ? ` as ${inviteInfo.email}` : ''}. Choose a password to create your account.
+          </Banner>
+        )}
+        {mode === 'signup' && invite && inviteInfo && !inviteInfo.ok && (
+          <Banner kind="warning">{inviteInfo.message ?? 'This invite link is not valid. Ask for a new one.'}</Banner>
+        )}
+        {mode === 'signup' && needsInvite && !inviteCode && (
+          <Banner kind="info">
+            {signupMode === 'invite' ? 'Sign-up on this studio needs an invite.' : 'Sign-up on this studio is closed.'} Open the invite link
+            you were sent, or paste it below.
+          </Banner>
+        )}
         {error && (
           <Banner kind="error">
             {error}
@@ -75,7 +132,22 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
         <Banner kind="success">{success}</Banner>
         <div className="field">
           <label htmlFor="auth-email">Email</label>
-          <input id="auth-email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
+          <input
+            id="auth-email"
+            type="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+            autoFocus={!boundEmail}
+            readOnly={mode === 'signup' && !!boundEmail}
+            aria-describedby={mode === 'signup' && boundEmail ? 'email-bound-hint' : undefined}
+          />
+          {mode === 'signup' && boundEmail && (
+            <small id="email-bound-hint" className="hint">
+              The invite is for this address.
+            </small>
+          )}
         </div>
         <div className="field">
           <label htmlFor="auth-password">Password</label>
@@ -97,6 +169,20 @@ export function AuthScreen({ onAuthenticated, notice }: { onAuthenticated: (u: U
           <div className="field">
             <label htmlFor="auth-confirm">Confirm password</label>
             <input id="auth-confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} required />
+          </div>
+        )}
+        {showInvite && (
+          <div className="field">
+            <label htmlFor="auth-invite">Invite code</label>
+            <input
+              id="auth-invite"
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              value={inviteCode}
+              onChange={(e) => setInviteCode(e.target.value)}
+              placeholder="From your invite link"
+            />
           </div>
         )}
         <button className="btn primary wide" type="submit" disabled={busy}>

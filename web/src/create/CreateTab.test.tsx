@@ -108,7 +108,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-const withKey = { id: 1, email: 'a@b.co', hasFalKey: true };
+const withKey = { id: 1, email: 'a@b.co', hasFalKey: true, role: 'member' as const };
 const generateButton = () => screen.getByRole('button', { name: 'Generate' }) as HTMLButtonElement;
 const posted = () => {
   const call = fetchMock.mock.calls.find(([u, i]) => u === '/api/generations' && (i as RequestInit)?.method === 'POST');

@@ -1,10 +1,54 @@
 // The one typed client of the studio's HTTP API (shared/SPEC.md §3). Same origin, cookie session.
 
+export type Role = 'admin' | 'member';
+
 export interface User {
   id: number;
   email: string;
   hasFalKey: boolean;
+  role: Role;
 }
+
+/** An account as the Admin tab lists it (SPEC §6 AdminUser). */
+export interface AdminUser {
+  id: number;
+  email: string;
+  role: Role;
+  disabled: boolean;
+  hasFalKey: boolean;
+  createdAt: string;
+  lastSeenAt: string | null;
+  generations: number;
+  assets: number;
+  bytes: number;
+  spentThisMonthUsd: number;
+  monthlyBudgetUsd: number | null;
+}
+
+export type InviteState = 'pending' | 'used' | 'expired' | 'revoked';
+
+export interface Invite {
+  id: number;
+  email: string | null;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  usedBy: string | null;
+  revoked: boolean;
+  state: InviteState;
+}
+
+export interface AuditEvent {
+  id: number;
+  time: string;
+  actor: { id: number; email: string } | null;
+  action: string;
+  target: { type: string; id: string } | null;
+  ip: string;
+  detail: Record<string, unknown>;
+}
+
+export type SignupMode = 'open' | 'invite' | 'closed';
 
 export type Kind = 'image' | 'video' | 'audio';
 
@@ -129,7 +173,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
     const e = new ApiError(res.status, err?.code ?? 'error', err?.message ?? `The studio answered ${res.status}.`);
     // A 401 is the studio's own session ending — except a wrong password (login, password change).
-    if (res.status === 401 && e.code !== 'invalid_credentials') onUnauthorized();
+    // A session of an account an admin just disabled ends the same way.
+    if ((res.status === 401 && e.code !== 'invalid_credentials') || (e.code === 'account_disabled' && path !== '/api/auth/login')) onUnauthorized();
     throw e;
   }
   return data as T;
@@ -137,7 +182,28 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 
 export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
-  signup: (email: string, password: string) => request<{ user: User }>('POST', '/api/auth/signup', { email, password }),
+  signup: (email: string, password: string, invite?: string) =>
+    request<{ user: User }>('POST', '/api/auth/signup', invite ? { email, password, invite } : { email, password }),
+  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode }>('GET', '/api/status'),
+  checkInvite: (invite: string) => request<{ invite: { email: string | null; expiresAt: string } }>('POST', '/api/auth/invite', { invite }),
+  resetPassword: (token: string, newPassword: string) => request<void>('POST', '/api/auth/reset', { token, newPassword }),
+  deleteMe: (password: string) => request<void>('DELETE', '/api/me', { password }),
+  admin: {
+    users: () => request<{ users: AdminUser[] }>('GET', '/api/admin/users'),
+    updateUser: (id: number, change: { role?: Role; disabled?: boolean }) =>
+      request<{ user: AdminUser }>('PATCH', `/api/admin/users/${id}`, change),
+    deleteUser: (id: number) => request<void>('DELETE', `/api/admin/users/${id}`),
+    resetLink: (id: number) => request<{ url: string; expiresAt: string }>('POST', `/api/admin/users/${id}/password-reset`),
+    invites: () => request<{ invites: Invite[] }>('GET', '/api/admin/invites'),
+    createInvite: (email: string, expiresInHours: number) =>
+      request<{ invite: Invite; url: string }>('POST', '/api/admin/invites', email ? { email, expiresInHours } : { expiresInHours }),
+    revokeInvite: (id: number) => request<void>('DELETE', `/api/admin/invites/${id}`),
+    audit: (cursor: string | null, limit = 50) => {
+      const p = new URLSearchParams({ limit: String(limit) });
+      if (cursor) p.set('cursor', cursor);
+      return request<{ events: AuditEvent[]; nextCursor: string | null }>('GET', `/api/admin/audit?${p}`);
+    },
+  },
   login: (email: string, password: string) => request<{ user: User }>('POST', '/api/auth/login', { email, password }),
   logout: () => request<void>('POST', '/api/auth/logout'),
   changePassword: (currentPassword: string, newPassword: string) =>

@@ -1,0 +1,271 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// admin requires a session of an admin: a member gets 403 forbidden, no session 401.
+func (s *Server) admin(h handlerFunc) http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		if !currentUser(r.Context()).IsAdmin() {
+			return account.ErrForbidden
+		}
+		return h(w, r)
+	})
+}
+
+// adminUserJSON is the SPEC §6 AdminUser: never the hash or the key, only hasFalKey.
+type adminUserJSON struct {
+	ID                int64      `json:"id"`
+	Email             string     `json:"email"`
+	Role              string     `json:"role"`
+	Disabled          bool       `json:"disabled"`
+	HasFalKey         bool       `json:"hasFalKey"`
+	CreatedAt         time.Time  `json:"createdAt"`
+	LastSeenAt        *time.Time `json:"lastSeenAt"`
+	Generations       int64      `json:"generations"`
+	Assets            int64      `json:"assets"`
+	Bytes             int64      `json:"bytes"`
+	SpentThisMonthUSD float64    `json:"spentThisMonthUsd"`
+	MonthlyBudgetUSD  *float64   `json:"monthlyBudgetUsd"`
+}
+
+func toAdminUserJSON(a *account.AdminUser) adminUserJSON {
+	return adminUserJSON{ID: a.User.ID, Email: a.User.Email, Role: a.User.Role, Disabled: a.User.Disabled(), HasFalKey: a.User.HasFalKey(),
+		CreatedAt: a.User.CreatedAt, LastSeenAt: a.LastSeenAt, Generations: a.Generations, Assets: a.Assets, Bytes: a.Bytes,
+		SpentThisMonthUSD: a.SpentThisMonthUSD, MonthlyBudgetUSD: a.MonthlyBudgetUSD}
+}
+
+// pathID is the {id} of the route; anything that is not one of our ids is simply not found.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.ErrNotFound
+	}
+	return id, nil
+}
+
+// publicBase is the origin links are made for: PUBLIC_URL, else the address the admin used.
+func (s *Server) publicBase(r *http.Request) string {
+	if s.cfg.PublicURL != nil {
+		return s.cfg.PublicURL.Scheme + "://" + s.cfg.PublicURL.Host
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) listAdminUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.Accounts.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]adminUserJSON, len(us))
+	for i := range us {
+		out[i] = toAdminUserJSON(&us[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	return nil
+}
+
+// optionalNumber tells an absent field (Set false) from null (Set, Value nil) and a number.
+type optionalNumber struct {
+	Set   bool
+	Value *float64
+}
+
+func (o *optionalNumber) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		o.Value = nil
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
+}
+
+func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Role             *string        `json:"role"`
+		Disabled         *bool          `json:"disabled"`
+		MonthlyBudgetUSD optionalNumber `json:"monthlyBudgetUsd"` // null: no budget
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Role != nil && *in.Role != model.RoleAdmin && *in.Role != model.RoleMember {
+		return model.Errf(model.CodeInvalidInput, `The role must be "admin" or "member".`)
+	}
+	me := currentUser(r.Context())
+	actor := audit.ActorOf(me)
+	ctx := r.Context()
+	if _, err := s.Accounts.AdminUser(ctx, id); err != nil {
+		return err
+	}
+	if in.MonthlyBudgetUSD.Set {
+		if err := s.Accounts.SetMonthlyBudget(ctx, me, id, in.MonthlyBudgetUSD.Value); err != nil {
+			return err
+		}
+	}
+	if in.Role != nil {
+		if err := s.Accounts.SetRole(ctx, actor, id, *in.Role); err != nil {
+			return err
+		}
+	}
+	if in.Disabled != nil {
+		if err := s.Accounts.SetDisabled(ctx, actor, id, *in.Disabled); err != nil {
+			return err
+		}
+	}
+	u, err := s.Accounts.AdminUser(ctx, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toAdminUserJSON(u)})
+	return nil
+}
+
+// cancelActiveJobs asks fal to stop an account's unfinished jobs before the account (and its
+// key) is deleted: their results would be thrown away, and fal bills only what runs. Best effort,
+// bounded: whatever cannot be canceled is still deleted with the account.
+func (s *Server) cancelActiveJobs(ctx context.Context, userID int64) {
+	if s.Generations == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	active, err := s.Generations.List(ctx, userID, true)
+	if err != nil {
+		return
+	}
+	for _, g := range active {
+		if _, err := s.Generations.Cancel(ctx, userID, g.ID); err != nil {
+			s.log.Info("job not canceled before the account delete", "generation_id", g.ID, "err", err)
+		}
+	}
+}
+
+func (s *Server) deleteAdminUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Accounts.AdminUser(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.Accounts.CheckDeletable(r.Context(), id); err != nil {
+		return err
+	}
+	s.cancelActiveJobs(r.Context(), id)
+	if err := s.Accounts.DeleteUser(r.Context(), audit.ActorOf(currentUser(r.Context())), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	tok, exp, err := s.Accounts.CreateResetLink(r.Context(), audit.ActorOf(currentUser(r.Context())), id)
+	if err != nil {
+		return err
+	}
+	// The token rides in the fragment: browsers never send it to the server or in a Referer.
+	writeJSON(w, http.StatusCreated, map[string]any{"url": ResetURL(s.publicBase(r), tok), "expiresAt": exp})
+	return nil
+}
+
+// ResetURL is the link that opens the reset page with the token (also printed by the CLI).
+func ResetURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/reset#token=" + url.QueryEscape(token)
+}
+
+// InviteURL is the link that opens the sign-up screen with the invite filled in.
+func InviteURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/?invite=" + url.QueryEscape(token)
+}
+
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token       string `json:"token"`
+		NewPassword string `json:"newPassword"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Accounts.ResetPassword(r.Context(), s.clientIP(r), strings.TrimSpace(in.Token), in.NewPassword); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	me := currentUser(r.Context())
+	if err := s.Accounts.CheckPassword(r.Context(), me, in.Password); err != nil {
+		return err
+	}
+	if err := s.Accounts.CheckDeletable(r.Context(), me.ID); err != nil {
+		return err
+	}
+	s.cancelActiveJobs(r.Context(), me.ID)
+	if err := s.Accounts.DeleteUser(r.Context(), audit.ActorOf(me), me.ID); err != nil {
+		return err
+	}
+	s.clearSessionCookie(w)
+	w.Header().Set("Clear-Site-Data", `"cookies"`)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	limit := 50
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > audit.MaxLimit {
+			return model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to %d.", audit.MaxLimit)
+		}
+		limit = n
+	}
+	p, err := s.Audit.List(r.Context(), r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	var next *string
+	if p.NextCursor != "" {
+		next = &p.NextCursor
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": p.Events, "nextCursor": next})
+	return nil
+}

@@ -1,0 +1,51 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError } from '../lib/api';
+import { Banner } from '../components/Banner';
+
+/** Deleting one's own account: everything it stored goes too, after the password is given. */
+export function DeleteAccountCard({ onDeleted }: { onDeleted: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (!password) return setError('Enter your password to confirm.');
+    setBusy(true);
+    try {
+      await api.deleteMe(password);
+      onDeleted();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The account could not be deleted.');
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-busy={busy}>
+      <h2>Delete account</h2>
+      <p className="muted">Deletes your account with every generation and stored file. It cannot be undone.</p>
+      {!open ? (
+        <button type="button" className="btn danger-ghost" onClick={() => setOpen(true)}>
+          Delete my account…
+        </button>
+      ) : (
+        <>
+          <Banner kind="error">{error}</Banner>
+          <div className="field">
+            <label htmlFor="delete-password">Your password</label>
+            <input id="delete-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
+          </div>
+          <div className="row">
+            <button type="submit" className="btn danger" disabled={busy}>
+              {busy ? 'Deleting…' : 'Delete my account and everything in it'}
+            </button>
+            <button type="button" className="btn" onClick={() => setOpen(false)} disabled={busy}>
+              Cancel
+            </button>
+          </div>
+        </>
+      )}
+    </form>
+  );
+}
