@@ -56,12 +56,21 @@ func (s *Service) publish(c events.Change) {
 
 // runJournal writes queued changes in batches until ctx ends, then writes what is left.
 func (s *Service) runJournal(ctx context.Context) {
+	s.startJournal()
+	s.journalLoop(ctx)
+}
+
+// startJournal makes publish queue changes for journalLoop.
+func (s *Service) startJournal() {
 	s.journal.mu.Lock()
+	defer s.journal.mu.Unlock()
 	if s.journal.in == nil {
 		s.journal.in = make(chan events.Change, journalQueueLen)
 	}
 	s.journal.running = true
-	s.journal.mu.Unlock()
+}
+
+func (s *Service) journalLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
