@@ -110,6 +110,9 @@ type streamLoop struct {
 	shutdown  <-chan struct{}
 	lifetime  time.Duration
 	keepAlive time.Duration
+	// alive is asked at each keep-alive whether the session still holds (logout, disable,
+	// revocation end the stream within one keep-alive period); nil means always.
+	alive func() bool
 }
 
 func (l streamLoop) run(ctx context.Context, out *sse, step func() (done bool, err error)) {
@@ -137,6 +140,9 @@ func (l streamLoop) wait(ctx context.Context, out *sse, end, keepAlive <-chan ti
 	case <-end:
 		return false // the browser reconnects (Last-Event-ID) to a fresh stream
 	case <-keepAlive:
+		if l.alive != nil && !l.alive() {
+			return false
+		}
 		// Read again after each keep-alive too: a wake-up lost between replicas then delays
 		// an event by one keep-alive period at most.
 		return out.write(": keep-alive\n\n") == nil
@@ -150,12 +156,20 @@ func (s *Server) openStream(r *http.Request) (func(), error) {
 	return s.streams.acquire(currentUser(r.Context()).ID)
 }
 
-func (s *Server) loop(wake <-chan struct{}) streamLoop {
+func (s *Server) loop(r *http.Request, wake <-chan struct{}) streamLoop {
 	lifetime := s.StreamLifetime
 	if lifetime <= 0 {
 		lifetime = defaultStreamLifetime
 	}
-	return streamLoop{wake: wake, shutdown: s.shutdown, lifetime: lifetime, keepAlive: keepAliveEvery}
+	alive := func() bool {
+		c, err := r.Cookie(s.cookieName())
+		if err != nil {
+			return false
+		}
+		_, _, err = s.Accounts.Authenticate(r.Context(), c.Value)
+		return err == nil
+	}
+	return streamLoop{wake: wake, shutdown: s.shutdown, lifetime: lifetime, keepAlive: keepAliveEvery, alive: alive}
 }
 
 // userEvents streams every change to the caller's generations (SPEC §10): `event: generation`,
@@ -200,7 +214,7 @@ func (s *Server) userEvents(w http.ResponseWriter, r *http.Request) error {
 	if out.write("retry: "+strconv.Itoa(sseRetryMs)+"\n\n"+string(snapshot)) != nil {
 		return nil
 	}
-	s.loop(changes).run(ctx, out, func() (bool, error) {
+	s.loop(r, changes).run(ctx, out, func() (bool, error) {
 		for {
 			list, next, more, err := s.Generations.ChangesAfter(ctx, userID, cursor)
 			if err != nil {

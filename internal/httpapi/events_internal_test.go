@@ -80,6 +80,25 @@ func TestStreamLoopEndsAtShutdownAndWhenDone(t *testing.T) {
 	})
 }
 
+func TestStreamLoopEndsWhenTheSessionEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := httptest.NewRecorder()
+		out := &sse{w: rec, rc: http.NewResponseController(rec)}
+		var asked atomic.Int32
+		start := time.Now()
+		streamLoop{wake: make(chan struct{}), shutdown: make(chan struct{}), lifetime: time.Hour, keepAlive: 15 * time.Second,
+			alive: func() bool { return asked.Add(1) < 3 }}.
+			run(context.Background(), out, func() (bool, error) { return false, nil })
+		// Alive at 15 s and 30 s, ended (logged out, disabled) at 45 s.
+		if d := time.Since(start); d != 45*time.Second || asked.Load() != 3 {
+			t.Fatalf("ended after %v, %d checks", d, asked.Load())
+		}
+		if n := strings.Count(rec.Body.String(), ": keep-alive"); n != 2 {
+			t.Fatalf("%d keep-alives", n)
+		}
+	})
+}
+
 func TestStreamLimiterCountsPerUser(t *testing.T) {
 	l := newStreamLimiter(2)
 	r1, err := l.acquire(1)

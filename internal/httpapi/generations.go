@@ -108,7 +108,7 @@ func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error 
 	}
 	out := startSSE(w)
 	last := ""
-	s.loop(changes).run(ctx, out, func() (bool, error) {
+	s.loop(r, changes).run(ctx, out, func() (bool, error) {
 		if g == nil {
 			if g, err = s.Generations.Get(ctx, userID, id); err != nil {
 				return true, err

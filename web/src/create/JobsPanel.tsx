@@ -95,7 +95,7 @@ function JobRow({
   const seed = typeof g.params?.seed === 'number' ? g.params.seed : null;
   return (
     <li className={selected ? 'job selected' : 'job'} data-testid="job" data-generation-id={g.id} data-status={g.status}>
-      <button type="button" className="job-main" onClick={() => onSelect(g.id)} aria-pressed={selected} aria-label={`Show ${g.prompt || g.model}`}>
+      <button type="button" className="job-main" onClick={() => onSelect(g.id)} aria-pressed={selected} aria-label={`Show ${index !== undefined ? `variation ${index}: ` : ''}${g.prompt || g.model}`}>
         <span className={`pill pill-${g.status}`}>{statusText[g.status] ?? g.status}</span>
         <span className="job-prompt">
           {index !== undefined && <span className="muted">#{index} </span>}
