@@ -17,6 +17,9 @@ import (
 // so one person cannot pin memory, goroutines or file descriptors.
 const (
 	defaultStreamsPerUser = 16
+	// maxStreamsTotal bounds every person's streams together, so many accounts cannot exhaust
+	// file descriptors either.
+	maxStreamsTotal       = 4096
 	defaultStreamLifetime = 30 * time.Minute
 	keepAliveEvery        = 15 * time.Second
 	sseWriteTimeout       = 30 * time.Second
@@ -25,16 +28,18 @@ const (
 
 // streamLimiter counts each person's open event streams.
 type streamLimiter struct {
-	mu   sync.Mutex
-	open map[int64]int
-	max  int
+	mu       sync.Mutex
+	open     map[int64]int
+	total    int
+	max      int // per person
+	maxTotal int
 }
 
 func newStreamLimiter(max int) *streamLimiter {
 	if max <= 0 {
 		max = defaultStreamsPerUser
 	}
-	return &streamLimiter{open: map[int64]int{}, max: max}
+	return &streamLimiter{open: map[int64]int{}, max: max, maxTotal: maxStreamsTotal}
 }
 
 // acquire takes one of the user's stream slots; release gives it back (once).
@@ -46,12 +51,19 @@ func (l *streamLimiter) acquire(userID int64) (release func(), err error) {
 		e.RetryAfter = 5
 		return nil, e
 	}
+	if l.total >= l.maxTotal {
+		e := model.Errf(model.CodeTooManyStreams, "The studio has as many live connections open as it allows. Try again in a moment.")
+		e.RetryAfter = 30
+		return nil, e
+	}
 	l.open[userID]++
+	l.total++
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			l.mu.Lock()
 			defer l.mu.Unlock()
+			l.total--
 			if l.open[userID]--; l.open[userID] <= 0 {
 				delete(l.open, userID)
 			}

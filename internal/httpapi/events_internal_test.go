@@ -124,4 +124,16 @@ func TestStreamLimiterCountsPerUser(t *testing.T) {
 	if _, err := l.acquire(1); err == nil {
 		t.Fatal("a double release freed two slots")
 	}
+
+	// Everyone's streams together are bounded too.
+	all := newStreamLimiter(2)
+	all.maxTotal = 3
+	for u := int64(10); u < 13; u++ {
+		if _, err := all.acquire(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := all.acquire(20); err == nil {
+		t.Fatal("past the total")
+	}
 }
