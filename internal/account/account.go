@@ -63,6 +63,7 @@ type Service struct {
 	signupMode string
 	audit      *audit.Log
 	storage    *media.Storage
+	budgets    Budgets // the costs service (SPEC §7); nil until the app wires it
 	cost       int
 	now        func() time.Time
 	log        *slog.Logger

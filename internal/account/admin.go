@@ -44,16 +44,55 @@ func (s *Service) adminUsers(ctx context.Context, rows []*store.UserUsage) ([]Ad
 	return out, nil
 }
 
-// fillCosts sets SpentThisMonthUSD and MonthlyBudgetUSD. Costs are not tracked yet: every
-// account has spent 0 and has no budget. Hook for the costs service (SPEC §7).
+// Budgets is the costs service as the admin pages need it (package cost implements it; the app
+// hands it over with UseBudgets, since the costs service is built after this one).
+type Budgets interface {
+	// AdminSpend is every account's spending this month and the budget an admin set for it.
+	AdminSpend(ctx context.Context) (map[int64]Spend, error)
+	// SetAdminBudget validates and stores the budget an admin gives an account (nil: none).
+	SetAdminBudget(ctx context.Context, userID int64, usd *float64) error
+}
+
+// Spend is an account's spending this month and its admin-set budget.
+type Spend struct {
+	SpentThisMonthUSD float64
+	MonthlyBudgetUSD  *float64
+}
+
+// UseBudgets gives the service the costs service (nil: accounts have spent 0 and budgets are refused).
+func (s *Service) UseBudgets(b Budgets) { s.budgets = b }
+
+// fillCosts sets SpentThisMonthUSD and MonthlyBudgetUSD from the costs service.
 func (s *Service) fillCosts(ctx context.Context, users []AdminUser) error {
+	if s.budgets == nil {
+		return nil
+	}
+	spend, err := s.budgets.AdminSpend(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range users {
+		sp := spend[users[i].User.ID]
+		users[i].SpentThisMonthUSD, users[i].MonthlyBudgetUSD = sp.SpentThisMonthUSD, sp.MonthlyBudgetUSD
+	}
 	return nil
 }
 
 // SetMonthlyBudget applies PATCH /api/admin/users/{id} {"monthlyBudgetUsd"} (nil: no budget).
-// Hook for the costs service (SPEC §7): until budgets exist, a budget is refused.
 func (s *Service) SetMonthlyBudget(ctx context.Context, admin *model.User, userID int64, usd *float64) error {
-	return model.Errf(model.CodeInvalidInput, "Monthly budgets are not available on this studio yet.")
+	if s.budgets == nil {
+		return model.Errf(model.CodeInvalidInput, "Monthly budgets are not available on this studio.")
+	}
+	if err := s.budgets.SetAdminBudget(ctx, userID, usd); err != nil {
+		return err
+	}
+	detail := map[string]any{"monthlyBudgetUsd": nil, "by": "admin"}
+	if usd != nil {
+		detail["monthlyBudgetUsd"] = *usd
+	}
+	s.log.Info("budget changed", "user_id", userID, "by", "admin")
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(admin), Action: audit.ActionBudgetChange, Target: audit.User(userID), Detail: detail})
+	return nil
 }
 
 // UseStorage gives the service the media storage it deletes a removed account's objects from

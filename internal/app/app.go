@@ -17,6 +17,7 @@ import (
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
@@ -56,6 +57,7 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
+	costs    *cost.Service
 	storage  *media.Storage
 	events   *events.Hub
 	relay    *events.PGRelay // nil on SQLite
@@ -166,6 +168,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	gopts.Instance = cfg.InstanceID
 	gopts.Events = a.events
+	a.costs = cost.New(st, a.accounts, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
+	a.accounts.UseBudgets(a.costs)
+	gopts.Budget = a.costs
 	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
@@ -180,7 +185,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
-		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown,
+		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		Presets:        preset.New(st, generation.ValidModelID),
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime,
 	})
@@ -196,6 +201,9 @@ func (a *App) Store() *store.Store { return a.store }
 
 // Generations is the generation service.
 func (a *App) Generations() *generation.Service { return a.gen }
+
+// Costs is the cost and budget service.
+func (a *App) Costs() *cost.Service { return a.costs }
 
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }

@@ -263,7 +263,7 @@ func NewTest(t testing.TB, o Options) *Server {
 }
 
 // Count returns how many calls of a kind arrived: "submit", "run", "status", "stream", "result",
-// "cancel", "upload" (initiate), "put", "token", "cdn", "billing", "models", "pricing", "schema",
+// "cancel", "upload" (initiate), "put", "token", "cdn", "billing", "models", "pricing", "estimate", "schema",
 // and "key_in_url" (a request whose URL carried the caller's key: must stay 0).
 func (s *Server) Count(kind string) int {
 	s.mu.Lock()
@@ -387,6 +387,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.models(w, r)
 	case p == "/api/v1/models/pricing":
 		s.pricing(w, r)
+	case p == "/api/v1/models/pricing/estimate":
+		s.pricingEstimate(w, r)
 	case p == schemaPath:
 		s.schema(w, r)
 	case strings.HasPrefix(p, "/api/"):

@@ -314,23 +314,6 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, obj{"models": page, "next_cursor": next, "has_more": next != nil})
 }
 
-// pricing is GET /v1/models/pricing (an API key is required).
-func (s *Server) pricing(w http.ResponseWriter, r *http.Request) {
-	s.count("pricing")
-	if _, ok := s.platformAuth(w, r, false); !ok {
-		return
-	}
-	prices := []obj{}
-	for _, v := range r.URL.Query()["endpoint_id"] {
-		for _, id := range strings.Split(v, ",") {
-			if m := findModel(id); m != nil {
-				prices = append(prices, obj{"endpoint_id": id, "unit_price": m.price, "unit": m.unit, "currency": "USD"})
-			}
-		}
-	}
-	writeJSON(w, http.StatusOK, obj{"prices": prices, "next_cursor": nil, "has_more": false})
-}
-
 // schema is the public per-model OpenAPI route (no key needed).
 func (s *Server) schema(w http.ResponseWriter, r *http.Request) {
 	s.count("schema")

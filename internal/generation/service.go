@@ -62,6 +62,8 @@ type Options struct {
 	StorageQuotaBytes int64
 	// BeforeStep, when set, runs before each job step (tests inject faults with it).
 	BeforeStep func(*model.Generation)
+	// Budget prices each submit and enforces monthly budgets (package cost); nil: unpriced.
+	Budget Budget
 }
 
 // Service is the generation service.
@@ -183,7 +185,7 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	}
 
 	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, GroupID: in.Group}
-	if err := s.st.InsertGeneration(ctx, g, s.instance, s.opts.Lease); err != nil {
+	if err := s.insert(ctx, key.Reveal(), g, in.Params); err != nil { // costs: priced, within the budget
 		return nil, err
 	}
 	input := map[string]any{}
@@ -369,8 +371,11 @@ func (s *Service) Get(ctx context.Context, userID int64, id string) (*Generation
 	if err != nil {
 		return nil, err
 	}
-	v := s.generationView(g, assets[g.ID])
-	return &v, nil
+	v := []GenerationView{s.generationView(g, assets[g.ID])}
+	if err := s.withCosts(ctx, userID, v); err != nil { // costs: costUsd, costSource
+		return nil, err
+	}
+	return &v[0], nil
 }
 
 // List returns the user's newest generations (only the unfinished ones when active).
@@ -390,6 +395,9 @@ func (s *Service) List(ctx context.Context, userID int64, active bool) ([]Genera
 	out := make([]GenerationView, 0, len(gens))
 	for _, g := range gens {
 		out = append(out, s.generationView(g, assets[g.ID]))
+	}
+	if err := s.withCosts(ctx, userID, out); err != nil { // costs: costUsd, costSource
+		return nil, err
 	}
 	return out, nil
 }

@@ -24,7 +24,11 @@ type GenerationView struct {
 	CreatedAt     string          `json:"createdAt"`
 	UpdatedAt     string          `json:"updatedAt"`
 	CompletedAt   *string         `json:"completedAt"`
-	Group         *string         `json:"group"` // the variation group, null on its own
+	// CostUSD is the estimate recorded at submit, 0 once failed or canceled, null when fal had
+	// no price; CostSource says which ("estimate" | "billed" | "not_billed", null when unknown).
+	CostUSD    *float64 `json:"costUsd"`
+	CostSource *string  `json:"costSource"`
+	Group      *string  `json:"group"` // the variation group, null on its own
 }
 
 // ErrorView is a generation's failure.

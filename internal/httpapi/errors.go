@@ -25,6 +25,7 @@ var statusFor = map[string]int{
 	model.CodeRateLimited:        http.StatusTooManyRequests,
 	model.CodeNotFound:           http.StatusNotFound,
 	model.CodeFalKeyMissing:      http.StatusConflict,
+	model.CodeBudgetExceeded:     http.StatusConflict,
 	model.CodeForbidden:          http.StatusForbidden,
 	model.CodeInviteRequired:     http.StatusForbidden,
 	model.CodeInviteInvalid:      http.StatusBadRequest,

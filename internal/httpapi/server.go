@@ -11,6 +11,7 @@ import (
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
@@ -31,6 +32,7 @@ type Deps struct {
 	Ping     func(*http.Request) error
 
 	Generations *generation.Service
+	Costs       *cost.Service
 	Fal         *fal.Client
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}

@@ -204,8 +204,10 @@ const (
 	CodeOutputTooLarge     = "output_too_large"
 	CodeQuotaExceeded      = "storage_quota_exceeded"
 	CodeMediaUnavailable   = "media_unavailable"
-	CodeNameTaken          = "name_taken"       // a collection or preset name already used by this person
-	CodeTooManyStreams     = "too_many_streams" // too many open event streams for this person
+	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
+	CodeBudgetExceeded = "budget_exceeded"
+	CodeNameTaken      = "name_taken"       // a collection or preset name already used by this person
+	CodeTooManyStreams = "too_many_streams" // too many open event streams for this person
 )
 
 // Error codes of SPEC §6 (teams).

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
+import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
 import { UserError, useAction } from '../lib/useAction';
 
@@ -189,6 +190,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       </div>
       <FalKeyForm user={user} onUser={onUser} />
       <CreditsCard user={user} />
+      <UsageCard />
       <PasswordCard />
       <DeleteAccountCard onDeleted={onLoggedOut} />
     </div>

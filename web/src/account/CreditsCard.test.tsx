@@ -50,7 +50,9 @@ describe('Account', () => {
     fireEvent.change(screen.getByLabelText('Confirm new password'), { target: { value: 'a new password' } });
     fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
     expect((await screen.findByText(/Password changed/)).textContent).toContain('other sessions');
-    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    // The spending card reads usage too: pick the password call.
+    const calls = fetch.mock.calls as unknown as [string, RequestInit][];
+    const [url, init] = calls.find(([u]) => u === '/api/me/password') ?? ['', {}];
     expect(url).toBe('/api/me/password');
     expect(JSON.parse(init.body as string)).toEqual({ currentPassword: 'old password', newPassword: 'a new password' });
     expect((screen.getByLabelText('New password') as HTMLInputElement).value).toBe('');

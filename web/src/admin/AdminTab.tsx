@@ -3,12 +3,14 @@ import { api, type User } from '../lib/api';
 import { UsersPanel } from './UsersPanel';
 import { InvitesPanel } from './InvitesPanel';
 import { AuditPanel } from './AuditPanel';
+import { AdminSpend } from '../account/AdminSpend';
 
-type Section = 'people' | 'invites' | 'audit';
+type Section = 'people' | 'spending' | 'invites' | 'audit';
 const SECTIONS: { id: Section; label: string }[] = [
   { id: 'people', label: 'People' },
   { id: 'invites', label: 'Invites' },
   { id: 'audit', label: 'Audit log' },
+  { id: 'spending', label: 'Spending' },
 ];
 
 /** The Admin tab: accounts, invites and the audit log. Only rendered for admins; the API refuses members anyway. */
@@ -59,6 +61,7 @@ export function AdminTab({ me, onMeChanged }: { me: User; onMeChanged: () => voi
       </div>
       <div id={`admin-panel-${section}`} role="tabpanel" aria-labelledby={`admin-tab-${section}`}>
         {section === 'people' && <UsersPanel me={me} onMeChanged={onMeChanged} />}
+        {section === 'spending' && <AdminSpend />}
         {section === 'invites' && <InvitesPanel signupMode={signupMode} />}
         {section === 'audit' && <AuditPanel />}
       </div>

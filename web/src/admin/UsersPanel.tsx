@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEven
 import { api, ApiError, type AdminUser, type Role, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
 import { CopyField } from './CopyField';
+import { BudgetCell } from '../account/BudgetCell';
 import { dateTime, formatBytes, relativeTime } from './format';
 
 type Open = { kind: 'reset'; id: number; url: string; expiresAt: string } | { kind: 'delete'; id: number } | null;
@@ -120,6 +121,7 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
               <th scope="col">Account</th>
               <th scope="col">Role</th>
               <th scope="col">Usage</th>
+              <th scope="col">Spent this month</th>
               <th scope="col">Last seen</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -135,6 +137,7 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
                 busy={busy === u.id}
                 open={open && open.id === u.id ? open : null}
                 onRole={(r) => void setRole(u, r)}
+                onUser={replace}
                 onDisabled={(d) => void setDisabled(u, d)}
                 onReset={() => void resetLink(u)}
                 onAskDelete={() => setOpen({ kind: 'delete', id: u.id })}
@@ -155,6 +158,7 @@ function UserRow({
   busy,
   open,
   onRole,
+  onUser,
   onDisabled,
   onReset,
   onAskDelete,
@@ -166,6 +170,7 @@ function UserRow({
   busy: boolean;
   open: Open;
   onRole: (r: Role) => void;
+  onUser: (u: AdminUser) => void;
   onDisabled: (d: boolean) => void;
   onReset: () => void;
   onAskDelete: () => void;
@@ -198,6 +203,9 @@ function UserRow({
             {u.generations} gen · {u.assets} files · {formatBytes(u.bytes)}
           </span>
         </td>
+        <td data-label="Spent this month">
+          <BudgetCell u={u} disabled={busy} onSaved={onUser} />
+        </td>
         <td data-label="Last seen">
           <span title={u.lastSeenAt ? dateTime(u.lastSeenAt) : undefined}>{relativeTime(u.lastSeenAt)}</span>
         </td>
@@ -221,7 +229,7 @@ function UserRow({
       </tr>
       {open && (
         <tr className="detail-row">
-          <td colSpan={5}>
+          <td colSpan={6}>
             {open.kind === 'reset' ? (
               <div className="inline-panel">
                 <CopyField

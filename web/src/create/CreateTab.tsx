@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
-import { api, type Asset, type Model, type Preset, type SeedMode, type User } from '../lib/api';
+import { api, ApiError, type Asset, type Model, type Preset, type SeedMode, type User } from '../lib/api';
 import { getAssetUrl } from '../lib/assets';
 import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
@@ -13,6 +13,8 @@ import { Result } from './Result';
 import { useJobs } from './useJobs';
 import { useModels } from './useModels';
 import { useCustomModel } from './useCustomModel';
+import { useEstimate } from './useEstimate';
+import { EstimateNote } from './EstimateNote';
 import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, presetParams, useDraft, type Draft } from './useDraft';
 
 /** Settings handed over from elsewhere (the gallery's reuse, use as reference, animate). */
@@ -46,8 +48,8 @@ function draftFor(models: Model[], modelId: string, params: Record<string, unkno
 
 /**
  * The Create tab: the form (presets, model, prompt, references, settings, actions) beside the
- * chosen result and the jobs panel. `price` is shown on the Generate button; the costs feature
- * fills it from its estimate hook (e.g. useEstimate(effectiveId, prompt, params) here).
+ * chosen result and the jobs panel. The Generate button shows the estimate (costs), unless a
+ * `price` is given.
  */
 export function CreateTab({ user, preset, onGoAccount, price }: { user: User; preset: CreatePreset | null; onGoAccount: () => void; price?: ReactNode }) {
   const { models, error: loadError } = useModels();
@@ -104,6 +106,14 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   const applyPreset = (p: Preset) => models && dispatch({ type: 'load', draft: draftFor(models, p.model, p.params ?? {}) });
 
   const effectiveId = effectiveModelId(draft);
+  const estimate = useEstimate({
+    model: effectiveId,
+    prompt: draft.prompt,
+    values: draft.values,
+    customJSON: draft.modelId === CUSTOM ? draft.customJSON : '',
+    enabled: user.hasFalKey && customPattern.test(effectiveId),
+    refresh: selectedId,
+  });
   const ref = model?.reference ?? null;
   let blocker: string | null = null;
   if (!user.hasFalKey) blocker = 'Save your fal API key in Account to start generating.';
@@ -114,6 +124,17 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   else if (model && invalidParam(model.params, draft.values)) blocker = invalidParam(model.params, draft.values);
 
   const submit = async (count: number, seeds: SeedMode): Promise<string | null> => {
+    try {
+      return await start(count, seeds);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'budget_exceeded') {
+        estimate.refuse(err.message); // its own banner (costs)
+        return null;
+      }
+      throw err;
+    }
+  };
+  const start = async (count: number, seeds: SeedMode): Promise<string | null> => {
     const params = buildParams(draft, model);
     const prompt = draft.prompt.trim();
     let partial: string | null = null;
@@ -205,12 +226,13 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
         <FormActions
           blocker={blocker}
           hasSeed={Boolean(model?.params.some((p) => p.name === 'seed'))}
-          price={price}
+          price={price ?? estimate.label}
           needsKey={!user.hasFalKey}
           onGoAccount={onGoAccount}
           onSubmit={submit}
           actionRef={submitRef}
         />
+        <EstimateNote estimate={estimate} onGoAccount={onGoAccount} />
       </div>
       <div className="result-column">
         <div className="card result-card" aria-live="polite" ref={resultRef}>

@@ -84,6 +84,9 @@ export interface Generation {
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
+  /** The estimate recorded at submit; 0 once failed or canceled; null when fal had no price. */
+  costUsd?: number | null;
+  costSource?: 'estimate' | 'billed' | 'not_billed' | null;
   group?: string | null; // the variations of one submit share it
 }
 
@@ -128,6 +131,48 @@ export interface Model {
   promptRequired: boolean;
   reference: ModelReference | null;
   params: Param[];
+}
+
+// Costs and budgets (SPEC §7).
+export interface Estimate {
+  usd: number;
+  unitPrice: number;
+  unit: string;
+  quantity: number;
+  basis: 'unit_price' | 'historical';
+}
+
+export interface Budget {
+  monthlyBudgetUsd: number | null;
+  adminBudgetUsd: number | null;
+  selfBudgetUsd: number | null;
+  spentThisMonthUsd: number;
+  reservedUsd: number;
+}
+
+export interface EstimateResult {
+  estimate: Estimate | null;
+  reason?: string;
+  budget: Budget;
+  withinBudget: boolean | null;
+}
+
+export interface Usage extends Budget {
+  from: string;
+  to: string;
+  groupBy: 'day' | 'model' | 'user';
+  totalUsd: number;
+  count: number;
+  unpricedCount: number;
+  buckets: { key: string; userId?: number; usd: number; count: number }[];
+}
+
+function usageQuery(q: { from?: string; to?: string; groupBy?: string }) {
+  const p = new URLSearchParams();
+  if (q.from) p.set('from', q.from);
+  if (q.to) p.set('to', q.to);
+  if (q.groupBy) p.set('groupBy', q.groupBy);
+  return p.toString();
 }
 
 export class ApiError extends Error {
@@ -190,7 +235,7 @@ export const api = {
   deleteMe: (password: string) => request<void>('DELETE', '/api/me', { password }),
   admin: {
     users: () => request<{ users: AdminUser[] }>('GET', '/api/admin/users'),
-    updateUser: (id: number, change: { role?: Role; disabled?: boolean }) =>
+    updateUser: (id: number, change: { role?: Role; disabled?: boolean; monthlyBudgetUsd?: number | null }) =>
       request<{ user: AdminUser }>('PATCH', `/api/admin/users/${id}`, change),
     deleteUser: (id: number) => request<void>('DELETE', `/api/admin/users/${id}`),
     resetLink: (id: number) => request<{ url: string; expiresAt: string }>('POST', `/api/admin/users/${id}/password-reset`),
@@ -255,6 +300,12 @@ export const api = {
     return request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?${p}`);
   },
   deleteAsset: (id: string) => request<void>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
+  estimate: (model: string, prompt: string, params: Record<string, unknown>) =>
+    request<EstimateResult>('POST', '/api/generations/estimate', { model, prompt, params }),
+  setBudget: (monthlyBudgetUsd: number | null) => request<{ budget: Budget }>('PUT', '/api/me/budget', { monthlyBudgetUsd }),
+  usage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' } = {}) => request<Usage>('GET', `/api/me/usage?${usageQuery(q)}`),
+  adminUsage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' | 'user' } = {}) =>
+    request<Usage>('GET', `/api/admin/usage?${usageQuery(q)}`),
 };
 
 export const terminal = (s: Status) => s === 'succeeded' || s === 'failed' || s === 'canceled';

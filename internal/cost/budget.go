@@ -1,0 +1,160 @@
+package cost
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/account"
+	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// epsilon absorbs float rounding, so a submit that brings spending exactly to the budget passes.
+const epsilon = 1e-9
+
+// Budget is a person's monthly budget and where this month stands.
+type Budget struct {
+	// MonthlyUSD is the budget that applies: the lower of the admin's and the person's own.
+	MonthlyUSD *float64 `json:"monthlyBudgetUsd"`
+	AdminUSD   *float64 `json:"adminBudgetUsd"`
+	SelfUSD    *float64 `json:"selfBudgetUsd"`
+	// SpentUSD is what this calendar month's (UTC) finished generations cost.
+	SpentUSD float64 `json:"spentThisMonthUsd"`
+	// ReservedUSD is the estimates of the person's unfinished jobs.
+	ReservedUSD float64 `json:"reservedUsd"`
+}
+
+func effective(admin, self *float64) *float64 {
+	switch {
+	case admin == nil:
+		return self
+	case self == nil:
+		return admin
+	case *self < *admin:
+		return self
+	}
+	return admin
+}
+
+func budgetOf(sp store.Spend) Budget {
+	return Budget{MonthlyUSD: effective(sp.AdminBudgetUSD, sp.SelfBudgetUSD), AdminUSD: sp.AdminBudgetUSD, SelfUSD: sp.SelfBudgetUSD,
+		SpentUSD: roundUSD(sp.SpentUSD), ReservedUSD: roundUSD(sp.ReservedUSD)}
+}
+
+// Budget returns the person's budget and this month's spending.
+func (s *Service) Budget(ctx context.Context, userID int64) (Budget, error) {
+	from, to := MonthBounds(s.now())
+	sp, err := s.st.Spend(ctx, userID, from, to)
+	if err != nil {
+		return Budget{}, err
+	}
+	return budgetOf(sp), nil
+}
+
+// InsertWithinBudget prices the generation with the user's key and inserts it (status
+// submitting) only if the user's budget allows it: this month's spending plus the unfinished
+// jobs' estimates plus this estimate must not exceed the budget. The check and the insert are
+// one transaction, so two submits at once cannot both take the last dollars. A model without a
+// price cannot run under a budget. It is called by generation.Service.Submit before anything is
+// sent to fal.
+func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *model.Generation, params map[string]any, holder string, lease time.Duration) error {
+	q := s.quote(ctx, falKey, g.Model, g.Prompt, params)
+	var cost *float64
+	source := ""
+	if q.Estimate != nil {
+		v := q.Estimate.USD
+		cost, source = &v, SourceEstimate
+	}
+	from, to := MonthBounds(s.now())
+	return s.st.InsertGenerationWithinBudget(ctx, g, holder, lease, cost, source, from, to, func(sp store.Spend) error {
+		b := budgetOf(sp)
+		if b.MonthlyUSD == nil {
+			return nil
+		}
+		limit := *b.MonthlyUSD
+		if cost == nil {
+			return model.Errf(model.CodeBudgetExceeded, "%s cannot run under your monthly budget of %s without a price: %s You have spent %s this month.",
+				g.Model, usd(limit), q.Reason, usd(b.SpentUSD))
+		}
+		if sp.SpentUSD+sp.ReservedUSD+*cost > limit+epsilon {
+			msg := "This would exceed your monthly budget of %s: you have spent %s this month"
+			args := []any{usd(limit), usd(b.SpentUSD)}
+			if b.ReservedUSD > 0 {
+				msg += ", %s is held by jobs still running"
+				args = append(args, usd(b.ReservedUSD))
+			}
+			msg += " and this costs about %s."
+			args = append(args, usd(*cost))
+			return model.Errf(model.CodeBudgetExceeded, msg, args...)
+		}
+		return nil
+	})
+}
+
+// validBudget checks a budget amount (nil means none).
+func validBudget(v *float64) error {
+	if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0 || *v > MaxBudgetUSD) {
+		return model.Errf(model.CodeInvalidInput, "A monthly budget is an amount in USD between 0 and %d, or null for none.", MaxBudgetUSD)
+	}
+	return nil
+}
+
+// SetSelfBudget sets the person's own monthly budget (nil removes it). It may only be lower
+// than a budget an admin set: the admin's is the ceiling.
+func (s *Service) SetSelfBudget(ctx context.Context, user *model.User, v *float64) (Budget, error) {
+	userID := user.ID
+	if err := validBudget(v); err != nil {
+		return Budget{}, err
+	}
+	if v != nil {
+		r := roundUSD(*v)
+		v = &r
+		b, err := s.Budget(ctx, userID)
+		if err != nil {
+			return Budget{}, err
+		}
+		if b.AdminUSD != nil && *v > *b.AdminUSD+epsilon {
+			return Budget{}, model.Errf(model.CodeInvalidInput, "Your own budget can only be lower than the %s an admin set for you.", usd(*b.AdminUSD))
+		}
+	}
+	if err := s.st.SetSelfBudget(ctx, userID, v); err != nil {
+		return Budget{}, err
+	}
+	detail := map[string]any{"selfBudgetUsd": nil, "by": "self"}
+	if v != nil {
+		detail["selfBudgetUsd"] = *v
+	}
+	s.log.Info("budget changed", "user_id", userID, "by", "self")
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(user), Action: audit.ActionBudgetChange, Target: audit.User(userID), Detail: detail})
+	return s.Budget(ctx, userID)
+}
+
+// SetAdminBudget sets the budget an admin gives a person (nil removes it). The caller checks
+// that the actor is an admin.
+func (s *Service) SetAdminBudget(ctx context.Context, userID int64, v *float64) error {
+	if err := validBudget(v); err != nil {
+		return err
+	}
+	if v != nil {
+		r := roundUSD(*v)
+		v = &r
+	}
+	return s.st.SetMonthlyBudget(ctx, userID, v)
+}
+
+// AdminSpend is every account's spending this month and its admin-set budget (the admin's list
+// of users; account.Budgets).
+func (s *Service) AdminSpend(ctx context.Context) (map[int64]account.Spend, error) {
+	ms, me := MonthBounds(s.now())
+	all, err := s.st.SpendByUser(ctx, ms, me)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]account.Spend, len(all))
+	for id, sp := range all {
+		out[id] = account.Spend{SpentThisMonthUSD: roundUSD(sp.SpentUSD), MonthlyBudgetUSD: sp.AdminBudgetUSD}
+	}
+	return out, nil
+}

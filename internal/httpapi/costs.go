@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/falstudio/falstudio/internal/cost"
+	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// estimateGeneration prices a submit body without running it: {"estimate":{…}} or
+// {"estimate":null,"reason":"…"}, with the person's budget and whether this fits in it.
+func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Model  string         `json:"model"`
+		Prompt string         `json:"prompt"`
+		Params map[string]any `json:"params"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	if !generation.ValidModelID(in.Model) {
+		return model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
+	}
+	if len(in.Params) > generation.MaxParams || len(in.Prompt) > 4*generation.MaxPromptChars {
+		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
+	}
+	uid := currentUser(r.Context()).ID
+	q, err := s.Costs.Estimate(r.Context(), uid, in.Model, in.Prompt, in.Params)
+	if err != nil {
+		return err
+	}
+	b, err := s.Costs.Budget(r.Context(), uid)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"estimate": q.Estimate, "budget": b, "withinBudget": nil}
+	if q.Estimate == nil {
+		body["reason"] = q.Reason
+	}
+	if b.MonthlyUSD != nil {
+		body["withinBudget"] = q.Estimate != nil && b.SpentUSD+b.ReservedUSD+q.Estimate.USD <= *b.MonthlyUSD+1e-9
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// putBudget sets the person's own monthly budget: {"monthlyBudgetUsd": 12.5} or null for none.
+func (s *Server) putBudget(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		MonthlyBudgetUSD optionalNumber `json:"monthlyBudgetUsd"` // null: none
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	if !in.MonthlyBudgetUSD.Set {
+		return model.Errf(model.CodeInvalidInput, `Send {"monthlyBudgetUsd": amount} or null to remove your own budget.`)
+	}
+	v := in.MonthlyBudgetUSD.Value
+	b, err := s.Costs.SetSelfBudget(r.Context(), currentUser(r.Context()), v)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"budget": b})
+	return nil
+}
+
+func usageQuery(r *http.Request) cost.UsageQuery {
+	q := r.URL.Query()
+	return cost.UsageQuery{From: q.Get("from"), To: q.Get("to"), GroupBy: q.Get("groupBy")}
+}
+
+// getMyUsage is the person's own spending by day or model, with their budget.
+func (s *Server) getMyUsage(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Costs.MyUsage(r.Context(), currentUser(r.Context()).ID, usageQuery(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+// getAdminUsage is everyone's spending by user, model or day (the route is admin-only).
+func (s *Server) getAdminUsage(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Costs.AllUsage(r.Context(), usageQuery(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}

@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// Spend is a person's budgets and what this month has cost them.
+type Spend struct {
+	AdminBudgetUSD *float64 // users.monthly_budget_usd, set by an admin
+	SelfBudgetUSD  *float64 // users.self_budget_usd, set by the person
+	SpentUSD       float64  // generations that succeeded this month
+	ReservedUSD    float64  // estimates of unfinished generations
+}
+
+// activeStatuses are the unfinished generations whose estimates hold part of a budget.
+const activeStatuses = `('submitting', 'queued', 'running', 'saving')`
+
+// spendQuery reads one user's Spend. A generation is spent when it succeeded (completed_at in the
+// month); failed and canceled ones cost nothing, whatever their estimate said.
+const spendQuery = `SELECT u.monthly_budget_usd, u.self_budget_usd,
+	(SELECT coalesce(sum(g.cost_usd), 0) FROM generations g
+		WHERE g.user_id = u.id AND g.status = 'succeeded' AND g.completed_at >= $2 AND g.completed_at < $3),
+	(SELECT coalesce(sum(g.cost_usd), 0) FROM generations g
+		WHERE g.user_id = u.id AND g.status IN ` + activeStatuses + `)
+	FROM users u WHERE u.id = $1`
+
+func scanSpend(row interface{ Scan(...any) error }) (Spend, error) {
+	var sp Spend
+	var admin, self sql.NullFloat64
+	if err := row.Scan(&admin, &self, &sp.SpentUSD, &sp.ReservedUSD); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Spend{}, ErrNotFound
+		}
+		return Spend{}, err
+	}
+	if admin.Valid {
+		sp.AdminBudgetUSD = &admin.Float64
+	}
+	if self.Valid {
+		sp.SelfBudgetUSD = &self.Float64
+	}
+	return sp, nil
+}
+
+// Spend returns a user's budgets and spending for the month [monthStart, monthEnd).
+func (s *Store) Spend(ctx context.Context, userID int64, monthStart, monthEnd time.Time) (Spend, error) {
+	sp, err := scanSpend(s.r.QueryRowContext(ctx, spendQuery, userID, monthStart.UnixMilli(), monthEnd.UnixMilli()))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Spend{}, fmt.Errorf("store: spend: %w", err)
+	}
+	return sp, err
+}
+
+// SpendByUser returns every user's Spend for the month (the admin's list of users).
+func (s *Store) SpendByUser(ctx context.Context, monthStart, monthEnd time.Time) (map[int64]Spend, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.monthly_budget_usd, u.self_budget_usd,
+		coalesce(sum(CASE WHEN g.status = 'succeeded' AND g.completed_at >= $1 AND g.completed_at < $2 THEN g.cost_usd END), 0),
+		coalesce(sum(CASE WHEN g.status IN `+activeStatuses+` THEN g.cost_usd END), 0)
+		FROM users u LEFT JOIN generations g ON g.user_id = u.id
+		GROUP BY u.id, u.monthly_budget_usd, u.self_budget_usd`, monthStart.UnixMilli(), monthEnd.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("store: spend by user: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]Spend{}
+	for rows.Next() {
+		var id int64
+		var admin, self sql.NullFloat64
+		var sp Spend
+		if err := rows.Scan(&id, &admin, &self, &sp.SpentUSD, &sp.ReservedUSD); err != nil {
+			return nil, fmt.Errorf("store: spend by user: %w", err)
+		}
+		if admin.Valid {
+			sp.AdminBudgetUSD = &admin.Float64
+		}
+		if self.Valid {
+			sp.SelfBudgetUSD = &self.Float64
+		}
+		out[id] = sp
+	}
+	return out, rows.Err()
+}
+
+// InsertGenerationWithinBudget inserts a new generation as InsertGeneration does (submitting,
+// leased to holder) with its estimated cost, but only when allow accepts the user's Spend read
+// in the same transaction. The user's
+// row is written first: on PostgreSQL that row lock makes a second submit of the same person
+// wait until this one commits, and SQLite's single writer serialises it anyway, so two submits
+// can never both fit under the same remaining budget. allow's error is returned as is.
+func (s *Store) InsertGenerationWithinBudget(ctx context.Context, g *model.Generation, holder string, lease time.Duration,
+	costUSD *float64, source string, monthStart, monthEnd time.Time, allow func(Spend) error) error {
+	now := s.nowMs()
+	until := now + lease.Milliseconds()
+	params := string(g.Params)
+	if params == "" {
+		params = "{}"
+	}
+	var cost sql.NullFloat64
+	if costUSD != nil {
+		cost = sql.NullFloat64{Float64: *costUSD, Valid: true}
+	}
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, g.UserID)
+		if err != nil {
+			return fmt.Errorf("store: lock user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, g.UserID, monthStart.UnixMilli(), monthEnd.UnixMilli()))
+		if err != nil {
+			return fmt.Errorf("store: spend: %w", err)
+		}
+		if err := allow(sp); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
+			cost_usd, cost_source, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, source, now)
+		if err != nil {
+			return fmt.Errorf("store: insert generation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
+	g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
+	return nil
+}
+
+// SetMonthlyBudget sets the budget an admin gives a user (nil: none).
+func (s *Store) SetMonthlyBudget(ctx context.Context, userID int64, usd *float64) error {
+	return s.setBudget(ctx, `UPDATE users SET monthly_budget_usd = $1, updated_at = $2 WHERE id = $3`, userID, usd)
+}
+
+// SetSelfBudget sets the budget a user gives themselves (nil: none).
+func (s *Store) SetSelfBudget(ctx context.Context, userID int64, usd *float64) error {
+	return s.setBudget(ctx, `UPDATE users SET self_budget_usd = $1, updated_at = $2 WHERE id = $3`, userID, usd)
+}
+
+func (s *Store) setBudget(ctx context.Context, q string, userID int64, usd *float64) error {
+	var v sql.NullFloat64
+	if usd != nil {
+		v = sql.NullFloat64{Float64: *usd, Valid: true}
+	}
+	res, err := s.w.ExecContext(ctx, q, v, s.nowMs(), userID)
+	if err != nil {
+		return fmt.Errorf("store: set budget: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// GenerationCost is the recorded cost of one generation.
+type GenerationCost struct {
+	USD    *float64 // nil: unknown
+	Source string
+}
+
+// GenerationCosts returns the recorded costs of some of a user's generations.
+func (s *Store) GenerationCosts(ctx context.Context, userID int64, ids ...string) (map[string]GenerationCost, error) {
+	out := make(map[string]GenerationCost, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{userID}
+	in := ""
+	for i, id := range ids {
+		if i > 0 {
+			in += ", "
+		}
+		args = append(args, id)
+		in += fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, cost_usd, cost_source FROM generations WHERE user_id = $1 AND id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: generation costs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c sql.NullFloat64
+		var gc GenerationCost
+		if err := rows.Scan(&id, &c, &gc.Source); err != nil {
+			return nil, fmt.Errorf("store: generation costs: %w", err)
+		}
+		if c.Valid {
+			v := c.Float64
+			gc.USD = &v
+		}
+		out[id] = gc
+	}
+	return out, rows.Err()
+}
+
+// UsageQuery selects succeeded generations completed in [From, To), of one user (UserID > 0)
+// or of everyone, grouped by "day", "model" or "user".
+type UsageQuery struct {
+	UserID   int64
+	From, To time.Time
+	GroupBy  string
+}
+
+// UsageRow is one group. Key is the day number since the epoch (UTC) for "day", the model id
+// for "model" and the email for "user".
+type UsageRow struct {
+	Key      string
+	UserID   int64
+	USD      float64
+	Count    int64
+	Unpriced int64
+}
+
+// Usage sums recorded costs by group.
+func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
+	// Fixed fragments only: the grouping never reaches the SQL as text from a request.
+	var key, group string
+	switch q.GroupBy {
+	case "day":
+		key, group = `CAST(g.completed_at / 86400000 AS TEXT), 0`, `g.completed_at / 86400000`
+	case "model":
+		key, group = `g.model, 0`, `g.model`
+	case "user":
+		key, group = `u.email, u.id`, `u.email, u.id`
+	default:
+		return nil, fmt.Errorf("store: usage: unknown grouping %q", q.GroupBy)
+	}
+	where := `g.status = 'succeeded' AND g.completed_at >= $1 AND g.completed_at < $2`
+	args := []any{q.From.UnixMilli(), q.To.UnixMilli()}
+	if q.UserID > 0 {
+		where += ` AND g.user_id = $3`
+		args = append(args, q.UserID)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, coalesce(sum(g.cost_usd), 0), count(*),
+		CAST(coalesce(sum(CASE WHEN g.cost_usd IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT)
+		FROM generations g JOIN users u ON u.id = g.user_id
+		WHERE `+where+` GROUP BY `+group, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: usage: %w", err)
+	}
+	defer rows.Close()
+	var out []UsageRow
+	for rows.Next() {
+		var r UsageRow
+		if err := rows.Scan(&r.Key, &r.UserID, &r.USD, &r.Count, &r.Unpriced); err != nil {
+			return nil, fmt.Errorf("store: usage: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
