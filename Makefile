@@ -36,6 +36,7 @@ fuzz: ## a short fuzz run of each parser of untrusted input
 	go test -run '^$$' -fuzz '^FuzzExtractOutputs$$' -fuzztime 20s ./internal/fal
 	go test -run '^$$' -fuzz '^FuzzValidModelID$$' -fuzztime 20s ./internal/generation
 	go test -run '^$$' -fuzz '^FuzzModelFromOpenAPI$$' -fuzztime 20s ./internal/generation
+	go test -run '^$$' -fuzz '^FuzzSplitIDs$$' -fuzztime 20s ./internal/library
 	go test -run '^$$' -fuzz '^FuzzQuantity$$' -fuzztime 20s ./internal/cost
 
 .PHONY: help run sim test gotest ui lint fmt bench fuzz

@@ -23,3 +23,5 @@ export E2E_SCREENSHOTS="$PWD/e2e/screenshots"
 cd e2e
 npm ci --no-audit --no-fund --loglevel=error
 node --test --test-concurrency=1 --test-reporter=spec tests/
+cd ..
+scripts/lighthouse.sh

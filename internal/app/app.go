@@ -22,6 +22,7 @@ import (
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/secret"
@@ -57,6 +58,7 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
+	lib      *library.Service
 	costs    *cost.Service
 	storage  *media.Storage
 	events   *events.Hub
@@ -175,6 +177,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err := a.gen.Recover(ctx); err != nil {
 		return nil, err
 	}
+	a.lib = library.New(st, a.storage, a.gen, library.Options{Logger: log, Now: gopts.Now, DeleteRetry: gopts.PollMax, Audit: auditLog})
 
 	version := o.Version
 	if version == "" {
@@ -185,7 +188,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
-		Generations: a.gen, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
+		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		Presets:        preset.New(st, generation.ValidModelID),
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime,
 	})
@@ -201,6 +204,9 @@ func (a *App) Store() *store.Store { return a.store }
 
 // Generations is the generation service.
 func (a *App) Generations() *generation.Service { return a.gen }
+
+// Library is the library service.
+func (a *App) Library() *library.Service { return a.lib }
 
 // Costs is the cost and budget service.
 func (a *App) Costs() *cost.Service { return a.costs }

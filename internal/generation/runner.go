@@ -540,6 +540,11 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 		}
 		return nil, false, err
 	}
+	// library (issue 12): the output joins the collection named at submit, if any. A failure
+	// here keeps the asset (the save succeeded) and is only logged.
+	if err := s.st.AddOutputToCollection(ctx, g.ID, a.ID); err != nil {
+		s.log.Warn("output not added to its collection", "generation_id", g.ID, "asset_id", a.ID, "err", err)
+	}
 	return a, res.FellBack, nil
 }
 

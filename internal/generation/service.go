@@ -1,6 +1,6 @@
 // Package generation owns the generation flow: the model catalogue, submitting jobs to fal with
-// the user's own key, the durable runner that follows them and stores every output, the gallery
-// of assets, reference uploads and deletes.
+// the user's own key, the durable runner that follows them and stores every output, and
+// reference uploads. The gallery of assets lives in package library.
 package generation
 
 import (
@@ -139,6 +139,8 @@ type SubmitInput struct {
 	Prompt string
 	Params map[string]any
 	Group  string // the variation group ("" for a single generation)
+	// CollectionID names one of the user's collections the outputs land in ("" for none).
+	CollectionID string
 }
 
 // Submit validates, stores the generation and sends it to fal's queue with the user's key.
@@ -170,6 +172,12 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	if err != nil || len(params) > MaxParamsBytes {
 		return nil, model.Errf(model.CodeInvalidInput, "The parameters are too large.")
 	}
+	// library (issue 12): a named collection must be the caller's; another's answers 404.
+	if in.CollectionID != "" {
+		if _, err := s.st.Collection(ctx, userID, in.CollectionID); err != nil {
+			return nil, err
+		}
+	}
 	key, err := s.accounts.FalKey(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -187,6 +195,12 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, GroupID: in.Group}
 	if err := s.insert(ctx, key.Reveal(), g, in.Params); err != nil { // costs: priced, within the budget
 		return nil, err
+	}
+	// library (issue 12): recorded before fal sees the job, so every output finds it.
+	if in.CollectionID != "" {
+		if err := s.st.SetGenerationCollection(ctx, userID, g.ID, in.CollectionID); err != nil {
+			return nil, err
+		}
 	}
 	input := map[string]any{}
 	for k, v := range in.Params {
@@ -458,70 +472,6 @@ func (s *Service) Cancel(ctx context.Context, userID int64, id string) (*CancelR
 	}
 	res.Generation, err = s.Get(ctx, userID, id)
 	return res, err
-}
-
-// AssetPage is one page of the gallery.
-type AssetPage struct {
-	Assets     []AssetView `json:"assets"`
-	NextCursor *string     `json:"nextCursor"`
-}
-
-// Assets returns a page of the user's assets.
-func (s *Service) Assets(ctx context.Context, userID int64, kind, q, cursor string, limit int) (*AssetPage, error) {
-	switch kind {
-	case "", model.KindImage, model.KindVideo, model.KindAudio:
-	default:
-		return nil, model.Errf(model.CodeInvalidInput, "kind must be image, video or audio.")
-	}
-	if limit <= 0 {
-		limit = defaultPageSize
-	}
-	if limit > maxPageSize {
-		return nil, model.Errf(model.CodeInvalidInput, "limit must be at most %d.", maxPageSize)
-	}
-	if len(q) > 500 {
-		return nil, model.Errf(model.CodeInvalidInput, "The search text is too long.")
-	}
-	list, next, err := s.st.Assets(ctx, store.AssetQuery{UserID: userID, Kind: kind, Search: q, Limit: limit, Cursor: cursor})
-	if errors.Is(err, store.ErrBadCursor) {
-		return nil, model.Errf(model.CodeInvalidInput, "The cursor is not valid; start from the first page.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	page := &AssetPage{Assets: make([]AssetView, 0, len(list))}
-	for _, a := range list {
-		page.Assets = append(page.Assets, s.assetView(a))
-	}
-	if next != "" {
-		page.NextCursor = &next
-	}
-	return page, nil
-}
-
-// Asset returns one of the user's assets.
-func (s *Service) Asset(ctx context.Context, userID int64, id string) (*model.Asset, AssetView, error) {
-	a, err := s.st.Asset(ctx, userID, id)
-	if err != nil {
-		return nil, AssetView{}, err
-	}
-	return a, s.assetView(a), nil
-}
-
-// DeleteAsset removes the row, then the object; a failed object delete is queued for a retry.
-func (s *Service) DeleteAsset(ctx context.Context, userID int64, id string) error {
-	a, err := s.st.DeleteAsset(ctx, userID, id)
-	if err != nil {
-		return err
-	}
-	if err := s.storage.Delete(ctx, a.Storage, a.StorageKey); err != nil {
-		s.log.Warn("object delete failed; will retry", "asset_id", a.ID, "err", err)
-		if qerr := s.st.AddPendingDelete(context.WithoutCancel(ctx), a.Storage, a.StorageKey, s.now().Add(s.opts.PollMax)); qerr != nil {
-			return qerr
-		}
-	}
-	s.log.Info("asset deleted", "asset_id", a.ID, "user_id", userID)
-	return nil
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).

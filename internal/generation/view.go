@@ -52,6 +52,9 @@ type AssetView struct {
 	Storage      string          `json:"storage"`
 	Params       json.RawMessage `json:"params"`
 	CreatedAt    string          `json:"createdAt"`
+	// The library (SPEC §8).
+	Favorite      bool     `json:"favorite"`
+	CollectionIDs []string `json:"collectionIds"`
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -73,9 +76,16 @@ func escapeKey(k string) string {
 	return strings.Join(parts, "/")
 }
 
+// AssetView is the SPEC Asset of a stored asset (the library renders its pages with it).
+func (s *Service) AssetView(a *model.Asset) AssetView { return s.assetView(a) }
+
 func (s *Service) assetView(a *model.Asset) AssetView {
 	v := AssetView{ID: a.ID, GenerationID: a.GenerationID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: s.assetURL(a),
-		ContentType: a.ContentType, Bytes: a.Bytes, Storage: a.Storage, Params: a.Params, CreatedAt: rfc3339(a.CreatedAt)}
+		ContentType: a.ContentType, Bytes: a.Bytes, Storage: a.Storage, Params: a.Params, CreatedAt: rfc3339(a.CreatedAt),
+		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs}
+	if v.CollectionIDs == nil {
+		v.CollectionIDs = []string{}
+	}
 	if a.Width > 0 && a.Height > 0 {
 		w, h := a.Width, a.Height
 		v.Width, v.Height = &w, &h

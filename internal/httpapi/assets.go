@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 )
@@ -18,7 +19,11 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	page, err := s.Generations.Assets(r.Context(), currentUser(r.Context()).ID, q.Get("kind"), q.Get("q"), q.Get("cursor"), limit)
+	fav := q.Get("favorite")
+	page, err := s.Library.Assets(r.Context(), currentUser(r.Context()).ID, library.Filter{
+		Kind: q.Get("kind"), Q: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit,
+		Favorite: fav == "1" || fav == "true", Model: q.Get("model"), From: q.Get("from"), To: q.Get("to"), Collection: q.Get("collection"),
+	})
 	if err != nil {
 		return err
 	}
@@ -27,7 +32,7 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
-	_, v, err := s.Generations.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	_, v, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -36,7 +41,7 @@ func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Generations.DeleteAsset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id")); err != nil {
+	if err := s.Library.DeleteAsset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -45,14 +50,14 @@ func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) error {
 
 // serveMedia streams an asset to its owner only; anyone else gets the same 404 as a missing one.
 func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
-	a, _, err := s.Generations.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	a, _, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	if err := s.onThisReplica(r, a); err != nil {
 		return err
 	}
-	media.Serve(w, r, s.Generations.Storage(), media.ObjectInfo{
+	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
 		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt,
 		FileName: a.ID,
 	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})

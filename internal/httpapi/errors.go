@@ -92,7 +92,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if code != "" {
 			status = http.StatusUnprocessableEntity
 		} else {
-			s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
+			s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", redactPath(r.URL.Path), "request_id", requestID(r.Context()))
 			status, code, msg = http.StatusInternalServerError, model.CodeInternal, "Something went wrong on the server. Try again; if it keeps happening, check the server log."
 		}
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
@@ -36,9 +37,10 @@ func (s *Server) modelSchema(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Model  string         `json:"model"`
-		Prompt string         `json:"prompt"`
-		Params map[string]any `json:"params"`
+		Model        string         `json:"model"`
+		Prompt       string         `json:"prompt"`
+		Params       map[string]any `json:"params"`
+		CollectionID string         `json:"collectionId"` // library: the outputs land in it
 		// Variations runs the same settings several times as one group (SPEC §10).
 		Variations *struct {
 			Count int    `json:"count"`
@@ -49,10 +51,11 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if in.Variations != nil {
-		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params},
+		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID},
 			generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}
-	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()).ID, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params})
+	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()).ID, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
+		CollectionID: in.CollectionID})
 	if err != nil {
 		return err
 	}
@@ -60,13 +63,31 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// listGenerations: ?active=1 lists the unfinished jobs; otherwise the history is paged
+// (?status=&cursor=&limit=) with a nextCursor.
 func (s *Server) listGenerations(w http.ResponseWriter, r *http.Request) error {
-	active := r.URL.Query().Get("active")
-	list, err := s.Generations.List(r.Context(), currentUser(r.Context()).ID, active == "1" || active == "true")
+	q := r.URL.Query()
+	if active := q.Get("active"); active == "1" || active == "true" {
+		list, err := s.Generations.List(r.Context(), currentUser(r.Context()).ID, true)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"generations": list, "nextCursor": nil})
+		return nil
+	}
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to 100.")
+		}
+		limit = n
+	}
+	page, err := s.Generations.History(r.Context(), currentUser(r.Context()).ID, q.Get("status"), q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"generations": list})
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }
 

@@ -76,7 +76,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(ctx, level, "request",
 			slog.String("request_id", id), slog.Int64("user_id", li.userID), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int64("bytes", rec.bytes),
+			slog.String("path", redactPath(r.URL.Path)), slog.Int("status", status), slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)), slog.String("ip", s.clientIP(r)))
 	})
 }
@@ -103,6 +103,9 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
+		if isSharePath(r.URL.Path) {
+			h.Set("Referrer-Policy", "no-referrer") // the path holds a share token
+		}
 		h.Set("X-Frame-Options", "DENY")
 		if s.cfg.SecureCookies() {
 			h.Set("Strict-Transport-Security", "max-age=31536000")

@@ -46,6 +46,25 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
 
+	// The library (SPEC §8).
+	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
+	mux.Handle("DELETE /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
+	mux.Handle("POST /api/assets/bulk-delete", s.authed(s.bulkDeleteAssets))
+	mux.Handle("POST /api/assets/bulk-favorite", s.authed(s.bulkFavoriteAssets))
+	mux.Handle("GET /api/collections", s.authed(s.listCollections))
+	mux.Handle("POST /api/collections", s.authed(s.createCollection))
+	mux.Handle("PATCH /api/collections/{id}", s.authed(s.updateCollection))
+	mux.Handle("DELETE /api/collections/{id}", s.authed(s.deleteCollection))
+	mux.Handle("POST /api/collections/{id}/assets", s.authed(s.collectionAssets))
+	mux.Handle("DELETE /api/collections/{id}/assets", s.authed(s.collectionAssets))
+	mux.Handle("GET /api/export.zip", s.authed(s.exportZip))
+	mux.Handle("GET /api/shares", s.authed(s.listShares))
+	mux.Handle("POST /api/shares", s.authed(s.createShare))
+	mux.Handle("DELETE /api/shares/{id}", s.authed(s.deleteShare))
+	// Public share links: no session; /s/{token} itself is the SPA's read-only page.
+	mux.Handle("GET /api/s/{token}", s.adapt(s.publicShare))
+	mux.Handle("GET /s/{token}/media/{assetId}", s.adapt(s.publicShareMedia))
+
 	mux.Handle("GET /api/events", s.authed(s.userEvents))
 	mux.Handle("GET /api/presets", s.authed(s.listPresets))
 	mux.Handle("POST /api/presets", s.authed(s.createPreset))

@@ -14,6 +14,7 @@ import (
 	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 )
@@ -32,6 +33,7 @@ type Deps struct {
 	Ping     func(*http.Request) error
 
 	Generations *generation.Service
+	Library     *library.Service
 	Costs       *cost.Service
 	Fal         *fal.Client
 	// Shutdown is closed when the server begins to shut down (event streams end).
@@ -86,6 +88,7 @@ func New(d Deps) http.Handler {
 	}))
 
 	var h http.Handler = mux
+	h = compressJSON(h)
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

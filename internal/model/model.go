@@ -162,6 +162,37 @@ type Asset struct {
 	Height       int
 	Params       json.RawMessage
 	CreatedAt    time.Time
+	// The library (SPEC §8).
+	Favorite      bool
+	CollectionIDs []string // the user's collections holding it, oldest membership first
+}
+
+// Collection is a board of a user's assets.
+type Collection struct {
+	ID           string
+	UserID       int64
+	Name         string
+	Count        int64
+	CoverAssetID string // chosen cover, else the newest asset; "" when empty
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Share kinds.
+const (
+	ShareAsset      = "asset"
+	ShareCollection = "collection"
+)
+
+// Share is a public read-only link to an asset or a collection. Only the token's hash is kept.
+type Share struct {
+	ID        string
+	UserID    int64
+	TokenHash []byte
+	Kind      string // ShareAsset | ShareCollection
+	TargetID  string // the asset or collection id
+	CreatedAt time.Time
+	ExpiresAt *time.Time
 }
 
 // Error is a failure a person can act on: a SPEC error code and a sentence. The HTTP layer maps
@@ -204,9 +235,9 @@ const (
 	CodeOutputTooLarge     = "output_too_large"
 	CodeQuotaExceeded      = "storage_quota_exceeded"
 	CodeMediaUnavailable   = "media_unavailable"
+	CodeNameTaken          = "name_taken" // a collection or preset name already used by this person
 	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
 	CodeBudgetExceeded = "budget_exceeded"
-	CodeNameTaken      = "name_taken"       // a collection or preset name already used by this person
 	CodeTooManyStreams = "too_many_streams" // too many open event streams for this person
 )
 

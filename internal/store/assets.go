@@ -15,14 +15,14 @@ import (
 )
 
 const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage_url, storage,
-	content_type, bytes, width, height, params_json, created_at, local_holder`
+	content_type, bytes, width, height, params_json, created_at, local_holder, favorite`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
 	var params string
-	var created int64
+	var created, fav int64
 	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.StorageURL,
-		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder)
+		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -31,6 +31,7 @@ func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	}
 	a.Params = json.RawMessage(params)
 	a.CreatedAt = msToTime(created)
+	a.Favorite = fav != 0
 	return &a, nil
 }
 
@@ -45,9 +46,9 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 		a.CreatedAt = s.now()
 	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (id) DO NOTHING`,
 		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.StorageURL, a.Storage,
-		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder)
+		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite))
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
 	}
@@ -60,6 +61,9 @@ func (s *Store) Asset(ctx context.Context, userID int64, id string) (*model.Asse
 	a, err := scanAsset(s.r.QueryRowContext(ctx, `SELECT `+assetCols+` FROM assets WHERE id = $1 AND user_id = $2`, id, userID))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: asset: %w", err)
+	}
+	if err == nil {
+		err = s.fillCollections(ctx, a)
 	}
 	return a, err
 }
@@ -89,7 +93,14 @@ func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generation
 		}
 		out[a.GenerationID] = append(out[a.GenerationID], a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: generation assets: %w", err)
+	}
+	var all []*model.Asset
+	for _, list := range out {
+		all = append(all, list...)
+	}
+	return out, s.fillCollections(ctx, all...)
 }
 
 // AssetQuery selects a page of a user's assets.
@@ -99,6 +110,7 @@ type AssetQuery struct {
 	Search string // prompt words; each must match (as a prefix)
 	Limit  int
 	Cursor string // from the previous page's NextCursor
+	LibraryFilter
 }
 
 // ErrBadCursor is returned for a cursor this store did not make.
@@ -107,32 +119,30 @@ var ErrBadCursor = errors.New("store: bad cursor")
 // Assets returns one page, newest first, and the cursor of the next page ("" at the end).
 // Keyset pagination on (created_at, id): pages stay fast and stable however deep they go.
 func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, string, error) {
-	where := []string{"user_id = $1"}
-	args := []any{q.UserID}
-	if q.Kind != "" {
-		args = append(args, q.Kind)
-		where = append(where, "result_kind = $"+strconv.Itoa(len(args)))
-	}
+	// The fixed filters (library.go) come first; the full-text part, the one fragment that
+	// differs per dialect, is added beside them.
+	f := q.LibraryFilter.fragments(q.UserID, q.Kind)
 	if strings.TrimSpace(q.Search) != "" {
-		frag, value, ok := s.d.search(q.Search, len(args)+1)
+		frag, value, ok := s.d.search(q.Search, len(f.args)+1)
 		if !ok {
 			return nil, "", nil // only punctuation: nothing can match
 		}
-		args = append(args, value)
-		where = append(where, frag)
+		f.args = append(f.args, value)
+		f.where = append(f.where, f.searchFragment(frag))
 	}
 	if q.Cursor != "" {
 		ts, id, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		args = append(args, ts, id)
-		n := len(args)
-		where = append(where, fmt.Sprintf("(created_at, id) < ($%d, $%d)", n-1, n)) // a row value: one index range on both dialects
+		f.args = append(f.args, ts, id)
+		n := len(f.args)
+		// A row value: one index range on both dialects.
+		f.where = append(f.where, fmt.Sprintf("(%s, %s) < ($%d, $%d)", f.created, f.id, n-1, n))
 	}
-	args = append(args, q.Limit+1)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created_at DESC, id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	f.args = append(f.args, q.Limit+1)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM `+f.from+` WHERE `+strings.Join(f.where, " AND ")+
+		` ORDER BY `+f.created+` DESC, `+f.id+` DESC LIMIT $`+strconv.Itoa(len(f.args)), f.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: assets: %w", err)
 	}
@@ -153,6 +163,9 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		out = out[:q.Limit]
 		last := out[len(out)-1]
 		next = encodeCursor(last.CreatedAt.UnixMilli(), last.ID)
+	}
+	if err := s.fillCollections(ctx, out...); err != nil {
+		return nil, "", err
 	}
 	return out, next, nil
 }

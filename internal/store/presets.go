@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/falstudio/falstudio/internal/model"
 )
@@ -27,9 +26,6 @@ func scanPreset(row interface{ Scan(...any) error }) (*model.Preset, error) {
 	p.CreatedAt, p.UpdatedAt = msToTime(created), msToTime(updated)
 	return &p, nil
 }
-
-// nameKey is what makes preset names unique per user whatever their case.
-func nameKey(name string) string { return strings.ToLower(name) }
 
 // InsertPreset stores a new preset; a name the user already has answers ErrConflict.
 func (s *Store) InsertPreset(ctx context.Context, p *model.Preset) error {

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,9 +39,12 @@ func TestMigrateEmptyAndReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The highest version, not the count: helpers' versions (e.g. 0006) may land before the ones below them.
+	// The highest version, not the count: helpers' migrations arrive with their own numbers.
 	files := mustGlob(t, s.d.migrations)
-	want, _ := strconv.Atoi(strings.SplitN(path.Base(files[len(files)-1]), "_", 2)[0])
+	var want int
+	if _, err := fmt.Sscanf(path.Base(files[len(files)-1]), "%d_", &want); err != nil {
+		t.Fatal(err)
+	}
 	v, err := s.SchemaVersion(ctx)
 	if err != nil || v != want {
 		t.Fatalf("schema version %d, %v; want %d", v, err, want)
@@ -232,4 +234,18 @@ func FuzzFTSQuery(f *testing.F) {
 			t.Fatalf("search %q: %v", q, err)
 		}
 	})
+}
+
+func TestPostgresPlansEachQuery(t *testing.T) {
+	s := open(t)
+	if s.Dialect() != "postgres" {
+		return // a PostgreSQL setting; the SQLite run has nothing to check
+	}
+	var mode string
+	if err := s.r.QueryRow(`SHOW plan_cache_mode`).Scan(&mode); err != nil || mode != "force_custom_plan" {
+		t.Fatalf("plan_cache_mode = %q (%v)", mode, err)
+	}
+	if got := withCustomPlans("postgres://u@h/db?plan_cache_mode=auto"); !strings.Contains(got, "plan_cache_mode=auto") {
+		t.Fatalf("an explicit choice was overridden: %s", got)
+	}
 }

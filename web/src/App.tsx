@@ -1,25 +1,49 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type ComponentType, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { api, setUnauthorizedHandler, type Asset, type SignupMode, type User } from './lib/api';
 import { getAssetUrl } from './lib/assets';
+import { useRoute } from './lib/router';
+import { TabBoundary } from './components/TabBoundary';
 import { AuthScreen } from './auth/AuthScreen';
-import { CreateTab, type CreatePreset } from './create/CreateTab';
-import { GalleryTab } from './gallery/GalleryTab';
-import { AccountTab } from './account/AccountTab';
-import { AdminTab } from './admin/AdminTab';
 import { ResetScreen } from './auth/ResetScreen';
+import type { CreatePreset } from './create/CreateTab';
+import { CreateSkeleton } from './create/CreateSkeleton';
 
-export type Tab = 'create' | 'gallery' | 'account' | 'admin';
-const allTabs: { id: Tab; label: string; icon: string; adminOnly?: boolean }[] = [
-  { id: 'create', label: 'Create', icon: '✦' },
-  { id: 'gallery', label: 'Gallery', icon: '▦' },
-  { id: 'account', label: 'Account', icon: '◉' },
-  { id: 'admin', label: 'Admin', icon: '⚙', adminOnly: true },
+// Shell is what the app frame offers every tab.
+export interface Shell {
+  user: User;
+  setUser: (u: User | null) => void;
+  go: (tab: string) => void;
+  preset: CreatePreset | null;
+  reuse: (a: Asset, asReference: string | null, animate?: boolean) => void;
+  /** Re-reads the session (a role change shows at once). */
+  refreshMe: () => void;
+}
+
+interface TabDef {
+  id: string;
+  path: string;
+  label: string;
+  icon: string;
+  /** Loads the tab's code on first visit (its own bundle chunk) and adapts it to the shell. */
+  load: () => Promise<ComponentType<{ shell: Shell }>>;
+  /** Stays mounted, hidden, after the first visit, so a half-written prompt survives a tab switch. */
+  keep?: boolean;
+  /** Whether this user sees the tab at all (e.g. admins only). */
+  show?: (u: User) => boolean;
+  /** What holds the tab's place while its code arrives (a spinner by default). */
+  fallback?: ReactNode;
+}
+
+// The tabs, in order: adding one is one entry here (its path is served by the SPA fallback).
+const tabDefs: TabDef[] = [
+  { id: 'create', path: '/', label: 'Create', icon: '✦', keep: true, fallback: <CreateSkeleton />, load: () => import('./create/CreateTab').then((m) => ({ shell }) => <m.CreateTab user={shell.user} preset={shell.preset} onGoAccount={() => shell.go('account')} />) },
+  { id: 'gallery', path: '/gallery', label: 'Gallery', icon: '▦', load: () => import('./gallery/GalleryTab').then((m) => ({ shell }) => <m.GalleryTab onReuse={(a) => shell.reuse(a, null)} onUseAsReference={(a, url) => shell.reuse(a, url)} onAnimate={(a, url) => shell.reuse(a, url, true)} onGoCreate={() => shell.go('create')} />) },
+  { id: 'account', path: '/account', label: 'Account', icon: '◉', load: () => import('./account/AccountTab').then((m) => ({ shell }) => <m.AccountTab user={shell.user} onUser={shell.setUser} onLoggedOut={() => shell.setUser(null)} />) },
+  { id: 'admin', path: '/admin', label: 'Admin', icon: '⚙', show: (u) => u.role === 'admin', load: () => import('./admin/AdminTab').then((m) => ({ shell }) => <m.AdminTab me={shell.user} onMeChanged={shell.refreshMe} />) },
 ];
 
-function tabFromHash(): Tab {
-  const h = window.location.hash.replace('#', '');
-  return h === 'gallery' || h === 'account' || h === 'admin' ? h : 'create';
-}
+// Screens outside the tabs, reached by a link; the router leaves their address as it is.
+const RESET_PATH = '/reset';
 
 // One-time tokens arrive in the address (an invite in ?invite=, a reset link's #token=); they are
 // read once and taken out of the address bar and history at once. Memoised: React's strict mode
@@ -30,9 +54,9 @@ function takeLinkTokens(): { invite: string | null; reset: string | null } {
   const url = new URL(window.location.href);
   const invite = url.searchParams.get('invite');
   let reset: string | null = null;
-  if (url.pathname === '/reset') {
+  if (url.pathname === RESET_PATH) {
     reset = new URLSearchParams(url.hash.replace(/^#/, '')).get('token') ?? '';
-    window.history.replaceState(null, '', '/reset');
+    window.history.replaceState(null, '', RESET_PATH);
   } else if (invite !== null) {
     url.searchParams.delete('invite');
     window.history.replaceState(null, '', url.pathname + url.search + url.hash);
@@ -41,21 +65,49 @@ function takeLinkTokens(): { invite: string | null; reset: string | null } {
   return linkTokens;
 }
 
+// Each tab's loader runs once; React.lazy renders its component when it has arrived.
+const tabs = tabDefs.map((t) => {
+  let loading: Promise<{ default: ComponentType<{ shell: Shell }> }> | null = null;
+  const preload = () =>
+    (loading ??= t.load().then(
+      (c) => ({ default: c }),
+      (err: unknown) => {
+        loading = null; // not kept: the next preload asks the server again
+        throw err;
+      },
+    ));
+  return { ...t, preload, View: lazy(preload) };
+});
+
+/** preloadRoute starts fetching the tab the address bar names, in parallel with the session check. */
+export function preloadRoute(pathname: string, hash = '') {
+  const p = pathname.replace(/\/+$/, '').toLowerCase() || '/';
+  const id = hash.replace(/^#\/?/, '');
+  // A failure shows when the tab renders (TabBoundary); nothing to report here.
+  (tabs.find((t) => t.id === id) ?? tabs.find((t) => t.path === p))?.preload().catch(() => {});
+}
+
 export function App() {
   const [user, setUser] = useState<User | null>(null);
   const [checking, setChecking] = useState(true);
-  const [tab, setTabState] = useState<Tab>(tabFromHash);
   const [preset, setPreset] = useState<CreatePreset | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Before the router: it reads (and cleans) the address first.
   const [link, setLink] = useState(takeLinkTokens);
   const [signupMode, setSignupMode] = useState<SignupMode | null>(null);
+  const visibleTabs = useMemo(() => tabs.filter((t) => !user || !t.show || t.show(user)), [user]);
+  const [route, navigate] = useRoute(tabs, [RESET_PATH]);
+  const [visited, setVisited] = useState<Set<string>>(() => new Set());
   const signedIn = useRef(false);
   signedIn.current = user !== null;
 
-  const setTab = useCallback((t: Tab) => {
-    setTabState(t);
-    window.history.replaceState(null, '', `#${t}`);
-  }, []);
+  const tab = visibleTabs.find((t) => t.id === route.id) ?? visibleTabs[0];
+  useEffect(() => {
+    document.title = user ? `${tab.label} · fal-studio` : 'fal-studio';
+    if (user && !visited.has(tab.id)) setVisited((v) => new Set(v).add(tab.id));
+    // A tab this user may not see (/admin for a member) shows the first one, under its own path.
+    if (user && route.id !== tab.id) navigate(tab.id, { replace: true });
+  }, [tab, user, visited, route, navigate]);
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -100,46 +152,74 @@ export function App() {
     };
   }, [user, refreshMe]);
 
+  const go = useCallback((id: string) => navigate(id), [navigate]);
+  const reuse = useCallback(
+    (a: Asset, asReference: string | null, animate = false) => {
+      setPreset({ model: a.model, prompt: a.prompt, params: a.params, reference: asReference, referencePreview: getAssetUrl(a), animate, key: Date.now() });
+      navigate('create');
+    },
+    [navigate],
+  );
+
   if (link.reset !== null) {
     return (
-      <ResetScreen
-        token={link.reset}
-        onDone={() => {
-          window.history.replaceState(null, '', '/');
-          setLink({ invite: null, reset: null });
-          setUser(null);
-        }}
-      />
+      <main>
+        <ResetScreen
+          token={link.reset}
+          onDone={() => {
+            setLink({ invite: null, reset: null });
+            setUser(null);
+            navigate('create', { replace: true });
+          }}
+        />
+      </main>
     );
   }
   if (checking) {
     return (
       <div className="center-screen" aria-busy="true">
-        <div className="spinner" aria-label="Loading" />
+        <div className="spinner" role="status" aria-label="Loading" />
       </div>
     );
   }
   if (!user) {
     return (
-      <AuthScreen
-        notice={notice}
-        invite={link.invite}
-        signupMode={signupMode}
-        onAuthenticated={(u) => {
-          setNotice(null);
-          setLink({ invite: null, reset: null }); // an invite is spent once it signed someone up
-          setUser(u);
-        }}
-      />
+      <main>
+        <AuthScreen
+          notice={notice}
+          invite={link.invite}
+          signupMode={signupMode}
+          onAuthenticated={(u) => {
+            setNotice(null);
+            setLink({ invite: null, reset: null }); // an invite is spent once it signed someone up
+            setUser(u);
+          }}
+        />
+      </main>
     );
   }
 
-  const tabs = allTabs.filter((t) => !t.adminOnly || user.role === 'admin');
-  const current = tabs.some((t) => t.id === tab) ? tab : 'create';
-
-  const reuse = (a: Asset, asReference: string | null, animate = false) => {
-    setPreset({ model: a.model, prompt: a.prompt, params: a.params, reference: asReference, referencePreview: getAssetUrl(a), animate, key: Date.now() });
-    setTab('create');
+  const shell: Shell = { user, setUser, go, preset, reuse, refreshMe };
+  const onTabKey = (e: KeyboardEvent, id: string) => {
+    // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Space selects, like a button.
+    const i = visibleTabs.findIndex((x) => x.id === id);
+    if (e.key === ' ') {
+      e.preventDefault();
+      navigate(id);
+      return;
+    }
+    const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const next = visibleTabs[(i + step + visibleTabs.length) % visibleTabs.length];
+    navigate(next.id);
+    document.getElementById(`tab-${next.id}`)?.focus();
+  };
+  const onTabClick = (e: MouseEvent, id: string) => {
+    // A plain click switches in place; a modified one opens the tab's URL elsewhere.
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(id);
   };
 
   return (
@@ -149,32 +229,26 @@ export function App() {
           <span className="logo" aria-hidden="true">◆</span> fal-studio
         </div>
         <nav className="tabs" role="tablist" aria-label="Sections">
-          {tabs.map((t) => (
-            <button
+          {visibleTabs.map((t) => (
+            <a
               key={t.id}
+              href={t.path}
               role="tab"
               id={`tab-${t.id}`}
-              aria-selected={current === t.id}
+              aria-selected={tab.id === t.id}
               aria-controls={`panel-${t.id}`}
-              className={current === t.id ? 'tab active' : 'tab'}
-              tabIndex={current === t.id ? 0 : -1}
-              onClick={() => setTab(t.id)}
-              onKeyDown={(e) => {
-                // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
-                const i = tabs.findIndex((x) => x.id === t.id);
-                const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-                if (!step) return;
-                e.preventDefault();
-                const next = tabs[(i + step + tabs.length) % tabs.length].id;
-                setTab(next);
-                document.getElementById(`tab-${next}`)?.focus();
-              }}
+              className={tab.id === t.id ? 'tab active' : 'tab'}
+              tabIndex={tab.id === t.id ? 0 : -1}
+              onClick={(e) => onTabClick(e, t.id)}
+              onKeyDown={(e) => onTabKey(e, t.id)}
+              onPointerEnter={() => void t.preload().catch(() => {})}
+              onFocus={() => void t.preload().catch(() => {})}
             >
               <span className="tab-icon" aria-hidden="true">
                 {t.icon}
               </span>
               <span className="tab-label">{t.label}</span>
-            </button>
+            </a>
           ))}
         </nav>
         <div className="whoami" title={user.email}>
@@ -182,25 +256,27 @@ export function App() {
         </div>
       </header>
       <main className="content">
-        <section id="panel-create" role="tabpanel" aria-labelledby="tab-create" hidden={current !== 'create'}>
-          <CreateTab user={user} preset={preset} onGoAccount={() => setTab('account')} />
-        </section>
-        {current === 'gallery' && (
-          <section id="panel-gallery" role="tabpanel" aria-labelledby="tab-gallery">
-            <GalleryTab onReuse={(a) => reuse(a, null)} onUseAsReference={(a, url) => reuse(a, url)} onAnimate={(a, url) => reuse(a, url, true)} onGoCreate={() => setTab('create')} />
-          </section>
-        )}
-        {current === 'account' && (
-          <section id="panel-account" role="tabpanel" aria-labelledby="tab-account">
-            <AccountTab user={user} onUser={setUser} onLoggedOut={() => setUser(null)} />
-          </section>
-        )}
-        {current === 'admin' && (
-          <section id="panel-admin" role="tabpanel" aria-labelledby="tab-admin">
-            <AdminTab me={user} onMeChanged={refreshMe} />
-          </section>
+        {visibleTabs.map((t) =>
+          t.id === tab.id || (t.keep && visited.has(t.id)) ? (
+            <section key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`} hidden={t.id !== tab.id}>
+              <h1 className="sr-only">{t.label}</h1>
+              <TabBoundary>
+                <Suspense fallback={t.fallback ?? <TabLoading />}>
+                  <t.View shell={shell} />
+                </Suspense>
+              </TabBoundary>
+            </section>
+          ) : null,
         )}
       </main>
+    </div>
+  );
+}
+
+function TabLoading() {
+  return (
+    <div className="tab-loading" role="status" aria-label="Loading">
+      <div className="spinner" />
     </div>
   );
 }

@@ -89,9 +89,9 @@ export function AuthScreen({
   return (
     <div className="center-screen auth-bg">
       <form className="card auth-card" onSubmit={submit} noValidate aria-busy={busy}>
-        <div className="brand big">
+        <h1 className="brand big">
           <span className="logo" aria-hidden="true">◆</span> fal-studio
-        </div>
+        </h1>
         <p className="muted">Generate images and videos with fal.ai — and keep every result.</p>
         <div className="segmented" role="tablist" aria-label="Log in or sign up">
           <button type="button" role="tab" aria-selected={mode === 'login'} className={mode === 'login' ? 'active' : ''} onClick={() => switchMode('login')}>

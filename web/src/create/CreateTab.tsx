@@ -15,6 +15,8 @@ import { useModels } from './useModels';
 import { useCustomModel } from './useCustomModel';
 import { useEstimate } from './useEstimate';
 import { EstimateNote } from './EstimateNote';
+import { CreateSkeleton } from './CreateSkeleton';
+import { SaveToCollection } from '../gallery/SaveToCollection';
 import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, presetParams, useDraft, type Draft } from './useDraft';
 
 /** Settings handed over from elsewhere (the gallery's reuse, use as reference, animate). */
@@ -56,6 +58,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   const [draft, dispatch] = useDraft();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [saveTo, setSaveTo] = useState(''); // library: the collection the outputs land in
   const jobs = useJobs();
   const customModel = useCustomModel(draft.custom, draft.modelId === CUSTOM, (m) => dispatch({ type: 'values', values: defaultsOf(m.params) }));
   const promptRef = useRef<HTMLTextAreaElement>(null);
@@ -139,12 +142,12 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
     const prompt = draft.prompt.trim();
     let partial: string | null = null;
     if (count > 1) {
-      const r = await api.generateVariations(effectiveId, prompt, params, count, seeds);
+      const r = await api.generateVariations(effectiveId, prompt, params, count, seeds, saveTo);
       jobs.upsert(...r.generations);
       setSelectedId(r.generation.id);
       if (r.error) partial = `${r.generations.length} of ${count} variations started. ${r.error.message}`;
     } else {
-      const r = await api.generate(effectiveId, prompt, params);
+      const r = await api.generate(effectiveId, prompt, params, saveTo);
       jobs.upsert(r.generation);
       setSelectedId(r.generation.id);
     }
@@ -183,6 +186,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
     void refsHandle.current?.drop(e.dataTransfer);
   };
 
+  if (models === null && !loadError) return <CreateSkeleton />;
   // The chosen job, else the newest: a new submit selects itself, the running ones stay listed.
   const shown = (selectedId ? jobs.byId[selectedId] : undefined) ?? jobs.jobs[0] ?? null;
   const canAnimate = animateModel(models) !== null;
@@ -222,6 +226,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
         </div>
         {ref && <References handle={refsHandle} refs={draft.refs} min={ref.min} max={ref.max} multiple={ref.multiple} onChange={(refs) => dispatch({ type: 'refs', refs })} />}
         {model && <ParamsForm params={model.params} values={draft.values} onChange={(values) => dispatch({ type: 'values', values })} />}
+        <SaveToCollection value={saveTo} onChange={setSaveTo} />
         <Banner kind="info">{notice}</Banner>
         <FormActions
           blocker={blocker}

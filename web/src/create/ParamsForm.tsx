@@ -109,7 +109,7 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
                     title="Random each time (no seed is sent)"
                     onClick={() => set(p.name, undefined)}
                   >
-                    random
+                    clear
                   </button>
                 </div>
               </div>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, type Asset } from '../lib/api';
+import { api, ApiError, type Asset, type Collection } from '../lib/api';
 import { formatBytes, getAssetUrl, getDownloadUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 
@@ -14,6 +14,11 @@ export function AssetDetail({
   onUseAsReference,
   onAnimate,
   onDelete,
+  collections = [],
+  shareCount = 0,
+  onToggleFavorite,
+  onShare,
+  onSetCover,
 }: {
   asset: Asset;
   hasPrev: boolean;
@@ -26,6 +31,11 @@ export function AssetDetail({
   /** Opens Create with an image-to-video model and this image as its reference. */
   onAnimate?: (a: Asset, url: string) => void;
   onDelete: (a: Asset) => Promise<void>;
+  collections?: Collection[];
+  shareCount?: number;
+  onToggleFavorite?: (a: Asset) => void;
+  onShare?: (a: Asset) => void;
+  onSetCover?: (a: Asset) => Promise<void>; // set when the gallery shows one collection
 }) {
   const dialog = useRef<HTMLDivElement>(null);
   const [msg, setMsg] = useState<string | null>(null);
@@ -48,6 +58,16 @@ export function AssetDetail({
     setError(null);
     setConfirming(false);
   }, [asset.id]);
+  // The confirm buttons replace the Delete button (and back): keep focus in the dialog so its
+  // keys (Escape, arrows) still work.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (!dialog.current?.contains(document.activeElement) || document.activeElement === document.body) dialog.current?.focus();
+  }, [confirming]);
 
   const onKey = (e: React.KeyboardEvent) => {
     // Arrow keys belong to a focused player or field (seeking, caret), not to navigation.
@@ -62,6 +82,12 @@ export function AssetDetail({
     } else if (e.key === 'ArrowRight' && !own) {
       e.preventDefault();
       onNext();
+    } else if ((e.key === 'f' || e.key === 'F') && !own && !e.ctrlKey && !e.metaKey && !e.altKey && onToggleFavorite) {
+      e.preventDefault();
+      onToggleFavorite(asset);
+    } else if (e.key === 'Delete' && !own) {
+      e.preventDefault();
+      setConfirming(true); // never deletes without the second step
     } else if (e.key === 'Tab') {
       // Keep focus inside the dialog.
       const f = Array.from(
@@ -112,6 +138,7 @@ export function AssetDetail({
     }
   };
 
+  const memberOf = collections.filter((c) => asset.collectionIds?.includes(c.id));
   const params = Object.entries(asset.params ?? {}).filter(([k]) => !k.endsWith('_url') && !k.endsWith('_urls'));
   return (
     <div className="modal-backdrop" onClick={onClose}>
@@ -163,6 +190,10 @@ export function AssetDetail({
                 {asset.bytes >= 1024 ? ` (${asset.bytes.toLocaleString()} bytes)` : ''} · {asset.contentType}
               </span>
             </dd>
+            <dt>Collections</dt>
+            <dd data-testid="detail-collections">{memberOf.length ? memberOf.map((c) => c.name).join(', ') : <span className="muted">none</span>}</dd>
+            <dt>Sharing</dt>
+            <dd data-testid="detail-shares">{shareCount === 0 ? <span className="muted">not shared</span> : shareCount === 1 ? 'shared by 1 link' : `shared by ${shareCount} links`}</dd>
             {params.map(([k, v]) => (
               <div key={k} className="param-row">
                 <dt>{k.replace(/_/g, ' ')}</dt>
@@ -173,6 +204,35 @@ export function AssetDetail({
           <Banner kind="success">{msg}</Banner>
           <Banner kind="error">{error}</Banner>
           <div className="actions">
+            {onToggleFavorite && (
+              <button
+                type="button"
+                className={asset.favorite ? 'btn fav-on' : 'btn'}
+                aria-pressed={!!asset.favorite}
+                onClick={() => onToggleFavorite(asset)}
+                title="Favourite (f)"
+              >
+                {asset.favorite ? '★ Favourite' : '☆ Favourite'}
+              </button>
+            )}
+            {onShare && (
+              <button type="button" className="btn" onClick={() => onShare(asset)}>
+                Share…
+              </button>
+            )}
+            {onSetCover && (
+              <button
+                type="button"
+                className="btn"
+                onClick={() =>
+                  void onSetCover(asset)
+                    .then(() => setMsg('This is now the collection’s cover.'))
+                    .catch((err) => setError(err instanceof ApiError ? err.message : 'The cover could not be set.'))
+                }
+              >
+                Use as cover
+              </button>
+            )}
             <a className="btn" href={getDownloadUrl(asset)} download>
               Download
             </a>
@@ -202,7 +262,7 @@ export function AssetDetail({
                 <button type="button" className="btn danger" onClick={del} disabled={busy}>
                   Yes, delete
                 </button>
-                <button type="button" className="btn" onClick={() => setConfirming(false)}>
+                <button type="button" autoFocus className="btn" onClick={() => setConfirming(false)}>
                   Keep
                 </button>
               </div>

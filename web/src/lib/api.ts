@@ -66,6 +66,8 @@ export interface Asset {
   storage: 's3' | 'local';
   params: Record<string, unknown>;
   createdAt: string;
+  favorite?: boolean;
+  collectionIds?: string[];
 }
 
 export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';
@@ -225,6 +227,82 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return data as T;
 }
 
+// The library (SPEC §8): favourites, collections, bulk actions, export, shares, history.
+export interface AssetFilters {
+  favorite?: boolean;
+  model?: string;
+  from?: string; // YYYY-MM-DD, inclusive, UTC
+  to?: string;
+  collection?: string;
+}
+
+export interface Collection {
+  id: string;
+  name: string;
+  count: number;
+  coverUrl: string | null;
+  coverAssetId?: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Share {
+  id: string;
+  url: string | null; // only in the answer that created it
+  kind: 'asset' | 'collection';
+  targetId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  expired?: boolean;
+}
+
+export interface PublicShare {
+  kind: 'asset' | 'collection';
+  name: string | null;
+  expiresAt: string | null;
+  assets: { id: string; kind: Kind; url: string; contentType: string; width: number | null; height: number | null; prompt: string; model: string; createdAt: string }[];
+}
+
+const enc = encodeURIComponent;
+
+/** Fired on window when the person's collections change (Create's "Save to" listens). */
+export const COLLECTIONS_CHANGED = 'falstudio:collections-changed';
+
+async function changed<T>(p: Promise<T>): Promise<T> {
+  const v = await p;
+  window.dispatchEvent(new Event(COLLECTIONS_CHANGED));
+  return v;
+}
+
+const libraryApi = {
+  setFavorite: (id: string, on: boolean) => request<{ asset: Asset }>(on ? 'PUT' : 'DELETE', `/api/assets/${enc(id)}/favorite`),
+  bulkDelete: (assetIds: string[]) => request<{ deleted: number }>('POST', '/api/assets/bulk-delete', { assetIds }),
+  bulkFavorite: (assetIds: string[], favorite: boolean) => request<{ updated: number }>('POST', '/api/assets/bulk-favorite', { assetIds, favorite }),
+  collections: () => request<{ collections: Collection[] }>('GET', '/api/collections'),
+  createCollection: (name: string) => changed(request<{ collection: Collection }>('POST', '/api/collections', { name })),
+  updateCollection: (id: string, change: { name?: string; coverAssetId?: string }) =>
+    changed(request<{ collection: Collection }>('PATCH', `/api/collections/${enc(id)}`, change)),
+  deleteCollection: (id: string) => changed(request<void>('DELETE', `/api/collections/${enc(id)}`)),
+  addToCollection: (id: string, assetIds: string[]) => request<{ collection: Collection }>('POST', `/api/collections/${enc(id)}/assets`, { assetIds }),
+  removeFromCollection: (id: string, assetIds: string[]) =>
+    request<{ collection: Collection }>('DELETE', `/api/collections/${enc(id)}/assets`, { assetIds }),
+  shares: () => request<{ shares: Share[] }>('GET', '/api/shares'),
+  createShare: (target: { assetId?: string; collectionId?: string }, expiresAt: string | null) =>
+    request<{ share: Share }>('POST', '/api/shares', { ...target, ...(expiresAt ? { expiresAt } : {}) }),
+  revokeShare: (id: string) => request<void>('DELETE', `/api/shares/${enc(id)}`),
+  publicShare: (token: string) => request<PublicShare>('GET', `/api/s/${enc(token)}`),
+  history: (q: { status?: string; cursor?: string | null; limit?: number }) => {
+    const p = new URLSearchParams();
+    if (q.status) p.set('status', q.status);
+    if (q.cursor) p.set('cursor', q.cursor);
+    p.set('limit', String(q.limit ?? 20));
+    return request<{ generations: Generation[]; nextCursor: string | null }>('GET', `/api/generations?${p}`);
+  },
+  runAgain: (g: Pick<Generation, 'model' | 'prompt' | 'params'>, collectionId?: string) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model: g.model, prompt: g.prompt, params: g.params, ...(collectionId ? { collectionId } : {}) }),
+};
+
+
 export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
   signup: (email: string, password: string, invite?: string) =>
@@ -269,14 +347,14 @@ export const api = {
     return request<{ url: string }>('POST', '/api/uploads', fd);
   },
   uploadAsset: (assetId: string) => request<{ url: string }>('POST', '/api/uploads', { assetId }),
-  generate: (model: string, prompt: string, params: Record<string, unknown>) =>
-    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params }),
+  generate: (model: string, prompt: string, params: Record<string, unknown>, collectionId?: string) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params, ...(collectionId ? { collectionId } : {}) }),
   generation: (id: string) => request<{ generation: Generation }>('GET', `/api/generations/${encodeURIComponent(id)}`),
-  generateVariations: (model: string, prompt: string, params: Record<string, unknown>, count: number, seeds: SeedMode) =>
+  generateVariations: (model: string, prompt: string, params: Record<string, unknown>, count: number, seeds: SeedMode, collectionId?: string) =>
     request<{ generation: Generation; generations: Generation[]; group: string; error: { code: string; message: string } | null }>(
       'POST',
       '/api/generations',
-      { model, prompt, params, variations: { count, seeds } },
+      { model, prompt, params, variations: { count, seeds }, ...(collectionId ? { collectionId } : {}) },
     ),
   generations: () => request<{ generations: Generation[] }>('GET', '/api/generations'),
   presets: () => request<{ presets: Preset[] }>('GET', '/api/presets'),
@@ -291,15 +369,21 @@ export const api = {
       'POST',
       `/api/generations/${encodeURIComponent(id)}/cancel`,
     ),
-  assets: (q: { kind?: string; q?: string; cursor?: string | null; limit?: number }) => {
+  assets: (q: { kind?: string; q?: string; cursor?: string | null; limit?: number } & AssetFilters) => {
     const p = new URLSearchParams();
     if (q.kind) p.set('kind', q.kind);
     if (q.q) p.set('q', q.q);
+    if (q.favorite) p.set('favorite', '1');
+    if (q.model) p.set('model', q.model);
+    if (q.from) p.set('from', q.from);
+    if (q.to) p.set('to', q.to);
+    if (q.collection) p.set('collection', q.collection);
     if (q.cursor) p.set('cursor', q.cursor);
     p.set('limit', String(q.limit ?? 30));
     return request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?${p}`);
   },
   deleteAsset: (id: string) => request<void>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
+  ...libraryApi,
   estimate: (model: string, prompt: string, params: Record<string, unknown>) =>
     request<EstimateResult>('POST', '/api/generations/estimate', { model, prompt, params }),
   setBudget: (monthlyBudgetUsd: number | null) => request<{ budget: Budget }>('PUT', '/api/me/budget', { monthlyBudgetUsd }),
@@ -309,3 +393,9 @@ export const api = {
 };
 
 export const terminal = (s: Status) => s === 'succeeded' || s === 'failed' || s === 'canceled';
+
+/** The ZIP download of some assets or of a collection (streamed by the studio). */
+export function exportUrl(sel: { ids?: string[]; collection?: string }): string {
+  if (sel.collection) return `/api/export.zip?collection=${enc(sel.collection)}`;
+  return `/api/export.zip?ids=${(sel.ids ?? []).map(enc).join(',')}`;
+}

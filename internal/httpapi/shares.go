@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/library"
+	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+func (s *Server) createShare(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		AssetID      string  `json:"assetId"`
+		CollectionID string  `json:"collectionId"`
+		ExpiresAt    *string `json:"expiresAt"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	si := library.ShareInput{AssetID: strings.TrimSpace(in.AssetID), CollectionID: strings.TrimSpace(in.CollectionID)}
+	if in.ExpiresAt != nil && *in.ExpiresAt != "" {
+		t, err := time.Parse(time.RFC3339, *in.ExpiresAt)
+		if err != nil {
+			return model.Errf(model.CodeInvalidInput, "expiresAt must be a time like 2026-12-31T23:59:00Z.")
+		}
+		si.ExpiresAt = &t
+	}
+	sh, err := s.Library.CreateShare(r.Context(), currentUser(r.Context()).ID, si)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"share": sh})
+	return nil
+}
+
+func (s *Server) listShares(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Library.Shares(r.Context(), currentUser(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shares": list})
+	return nil
+}
+
+func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Library.RevokeShare(r.Context(), currentUser(r.Context()).ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// publicShare is the JSON behind a share link: no session, nothing of the owner but the media.
+func (s *Server) publicShare(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.Library.Public(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// publicShareMedia serves a shared asset's bytes with the same Range and safe headers as /media.
+func (s *Server) publicShareMedia(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.Library.PublicMedia(r.Context(), r.PathValue("token"), r.PathValue("assetId"))
+	if err != nil {
+		return err
+	}
+	media.Serve(noStore{w}, r, s.Library.Storage(), media.ObjectInfo{
+		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt, FileName: a.ID,
+	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})
+	return nil
+}
+
+// noStore replaces media's private caching: a link can be revoked at any moment, so no cache,
+// not even the viewer's, keeps its bytes.
+type noStore struct{ http.ResponseWriter }
+
+func (n noStore) WriteHeader(code int) {
+	n.Header().Set("Cache-Control", "no-store")
+	n.ResponseWriter.WriteHeader(code)
+}
+
+func (n noStore) Write(b []byte) (int, error) {
+	if n.Header().Get("Cache-Control") != "no-store" {
+		n.WriteHeader(http.StatusOK)
+	}
+	return n.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the deadlines media.Serve sets.
+func (n noStore) Unwrap() http.ResponseWriter { return n.ResponseWriter }
+
+// redactPath hides share tokens from logs: /s/{token}… and /api/s/{token} keep only their shape.
+func redactPath(p string) string {
+	for _, prefix := range []string{"/s/", "/api/s/"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			_, tail, _ := strings.Cut(rest, "/")
+			if tail != "" {
+				tail = "/" + tail
+			}
+			return prefix + "[token]" + tail
+		}
+	}
+	return p
+}
+
+// isSharePath reports the public share routes (no session, no referrer).
+func isSharePath(p string) bool {
+	return strings.HasPrefix(p, "/s/") || strings.HasPrefix(p, "/api/s/")
+}

@@ -1,0 +1,257 @@
+// Package library treats the stored assets as a library (SPEC §8): gallery pages with filters,
+// favourites, collections, bulk actions, ZIP export and public share links. It owns every read
+// of the gallery and every delete of an asset; package generation only creates assets.
+package library
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// Limits.
+const (
+	MaxBulk         = 500 // ids in one bulk action or export
+	MaxCollections  = 1000
+	MaxNameChars    = 100
+	maxPageSize     = 100
+	defaultPageSize = 50
+	maxSearchBytes  = 500
+	maxShared       = 1000 // assets shown by one collection share
+)
+
+// Options configure the service.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	// DeleteRetry is when a failed object delete is first retried (the runner's RetryDeletes).
+	DeleteRetry time.Duration
+	// Audit records share links created and revoked (SPEC §6); nil records nothing.
+	Audit *audit.Log
+}
+
+// Service is the library.
+type Service struct {
+	st      *store.Store
+	storage *media.Storage
+	views   *generation.Service // renders SPEC Asset objects the same way generations do
+	log     *slog.Logger
+	now     func() time.Time
+	retry   time.Duration
+	audit   *audit.Log
+}
+
+// New builds the service.
+func New(st *store.Store, storage *media.Storage, views *generation.Service, o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.DeleteRetry <= 0 {
+		o.DeleteRetry = 5 * time.Second
+	}
+	return &Service{st: st, storage: storage, views: views, log: o.Logger, now: o.Now, retry: o.DeleteRetry, audit: o.Audit}
+}
+
+// Storage is the media storage (the HTTP layer serves objects from it).
+func (s *Service) Storage() *media.Storage { return s.storage }
+
+func newID() string { return strings.ToLower(rand.Text()) }
+
+// Filter is a gallery query as the HTTP layer received it.
+type Filter struct {
+	Kind, Q, Cursor string
+	Limit           int
+	Favorite        bool
+	Model           string
+	From, To        string // YYYY-MM-DD, inclusive, UTC
+	Collection      string
+}
+
+// AssetPage is one page of the gallery.
+type AssetPage struct {
+	Assets     []generation.AssetView `json:"assets"`
+	NextCursor *string                `json:"nextCursor"`
+}
+
+const day = 24 * time.Hour
+
+func parseDay(v, name string) (int64, error) {
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return 0, model.Errf(model.CodeInvalidInput, "%s must be a date like 2026-12-01.", name)
+	}
+	return t.UTC().UnixMilli(), nil
+}
+
+// Assets returns a page of the user's assets, newest first, filtered.
+func (s *Service) Assets(ctx context.Context, userID int64, f Filter) (*AssetPage, error) {
+	switch f.Kind {
+	case "", model.KindImage, model.KindVideo, model.KindAudio:
+	default:
+		return nil, model.Errf(model.CodeInvalidInput, "kind must be image, video or audio.")
+	}
+	if f.Limit <= 0 {
+		f.Limit = defaultPageSize
+	}
+	if f.Limit > maxPageSize {
+		return nil, model.Errf(model.CodeInvalidInput, "limit must be at most %d.", maxPageSize)
+	}
+	if len(f.Q) > maxSearchBytes {
+		return nil, model.Errf(model.CodeInvalidInput, "The search text is too long.")
+	}
+	if len(f.Model) > 200 {
+		return nil, model.Errf(model.CodeInvalidInput, "The model id is too long.")
+	}
+	lf := store.LibraryFilter{Favorite: f.Favorite, Model: strings.TrimSpace(f.Model)}
+	var err error
+	if f.From != "" {
+		if lf.FromMs, err = parseDay(f.From, "from"); err != nil {
+			return nil, err
+		}
+	}
+	if f.To != "" {
+		if lf.BeforeMs, err = parseDay(f.To, "to"); err != nil {
+			return nil, err
+		}
+		lf.BeforeMs += day.Milliseconds() // inclusive: everything before the next day
+	}
+	if lf.FromMs > 0 && lf.BeforeMs > 0 && lf.FromMs >= lf.BeforeMs {
+		return nil, model.Errf(model.CodeInvalidInput, "from must not be after to.")
+	}
+	if f.Collection != "" {
+		if _, err := s.st.Collection(ctx, userID, f.Collection); err != nil {
+			return nil, err // another user's collection is as missing as an unknown one
+		}
+		lf.Collection = f.Collection
+	}
+	list, next, err := s.st.Assets(ctx, store.AssetQuery{UserID: userID, Kind: f.Kind, Search: f.Q, Limit: f.Limit, Cursor: f.Cursor, LibraryFilter: lf})
+	if errors.Is(err, store.ErrBadCursor) {
+		return nil, model.Errf(model.CodeInvalidInput, "The cursor is not valid; start from the first page.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	page := &AssetPage{Assets: s.viewsOf(list)}
+	if next != "" {
+		page.NextCursor = &next
+	}
+	return page, nil
+}
+
+func (s *Service) viewsOf(list []*model.Asset) []generation.AssetView {
+	out := make([]generation.AssetView, 0, len(list))
+	for _, a := range list {
+		out = append(out, s.views.AssetView(a))
+	}
+	return out
+}
+
+// Asset returns one of the user's assets.
+func (s *Service) Asset(ctx context.Context, userID int64, id string) (*model.Asset, generation.AssetView, error) {
+	a, err := s.st.Asset(ctx, userID, id)
+	if err != nil {
+		return nil, generation.AssetView{}, err
+	}
+	return a, s.views.AssetView(a), nil
+}
+
+// SetFavorite marks or unmarks one of the user's assets.
+func (s *Service) SetFavorite(ctx context.Context, userID int64, id string, fav bool) (generation.AssetView, error) {
+	n, err := s.st.SetFavorite(ctx, userID, []string{id}, fav)
+	if err != nil {
+		return generation.AssetView{}, err
+	}
+	if n == 0 {
+		return generation.AssetView{}, store.ErrNotFound
+	}
+	_, v, err := s.Asset(ctx, userID, id)
+	return v, err
+}
+
+// DeleteAsset removes the row, then the object; a failed object delete is queued for a retry.
+func (s *Service) DeleteAsset(ctx context.Context, userID int64, id string) error {
+	a, err := s.st.DeleteAsset(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteObject(ctx, a); err != nil {
+		return err
+	}
+	s.log.Info("asset deleted", "asset_id", a.ID, "user_id", userID)
+	return nil
+}
+
+// deleteObject deletes a removed asset's object, queueing a retry (pending_deletes) when the
+// store fails: the row is already gone, so the object must not be left behind.
+func (s *Service) deleteObject(ctx context.Context, a *model.Asset) error {
+	if err := s.storage.Delete(ctx, a.Storage, a.StorageKey); err != nil {
+		s.log.Warn("object delete failed; will retry", "asset_id", a.ID, "err", err)
+		if qerr := s.st.AddPendingDelete(context.WithoutCancel(ctx), a.Storage, a.StorageKey, s.now().Add(s.retry)); qerr != nil {
+			return qerr
+		}
+	}
+	return nil
+}
+
+// cleanIDs validates a list of ids from a request: 1..MaxBulk, each plausible; duplicates go.
+func cleanIDs(ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, model.Errf(model.CodeInvalidInput, "Choose at least one asset.")
+	}
+	if len(ids) > MaxBulk {
+		return nil, model.Errf(model.CodeInvalidInput, "At most %d assets at once.", MaxBulk)
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		if id == "" || len(id) > 100 {
+			return nil, model.Errf(model.CodeInvalidInput, "An asset id is empty or too long.")
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// BulkDelete deletes those of ids that are the user's assets, objects too, and says how many.
+// Another user's ids are ignored: never deleted, not counted.
+func (s *Service) BulkDelete(ctx context.Context, userID int64, ids []string) (int, error) {
+	ids, err := cleanIDs(ids)
+	if err != nil {
+		return 0, err
+	}
+	gone, err := s.st.DeleteAssets(ctx, userID, ids)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, a := range gone {
+		errs = append(errs, s.deleteObject(ctx, a))
+	}
+	s.log.Info("assets deleted", "user_id", userID, "count", len(gone), "asked", len(ids))
+	return len(gone), errors.Join(errs...)
+}
+
+// BulkFavorite marks or unmarks those of ids that are the user's assets and says how many.
+func (s *Service) BulkFavorite(ctx context.Context, userID int64, ids []string, fav bool) (int, error) {
+	ids, err := cleanIDs(ids)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.st.SetFavorite(ctx, userID, ids, fav)
+	return int(n), err
+}

@@ -1,0 +1,250 @@
+package library
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// maxShareDays bounds an expiry (a far-future date is almost certainly a typo).
+const maxShareDays = 3650
+
+// ShareView is the SPEC Share object. URL holds the token and is only ever set in the answer
+// that created the share: the studio keeps only the token's hash.
+type ShareView struct {
+	ID        string  `json:"id"`
+	URL       *string `json:"url"`
+	Kind      string  `json:"kind"`
+	TargetID  string  `json:"targetId"`
+	CreatedAt string  `json:"createdAt"`
+	ExpiresAt *string `json:"expiresAt"`
+	Expired   bool    `json:"expired"`
+}
+
+func (s *Service) shareView(sh *model.Share) ShareView {
+	v := ShareView{ID: sh.ID, Kind: sh.Kind, TargetID: sh.TargetID, CreatedAt: rfc3339(sh.CreatedAt)}
+	if sh.ExpiresAt != nil {
+		e := rfc3339(*sh.ExpiresAt)
+		v.ExpiresAt = &e
+		v.Expired = !sh.ExpiresAt.After(s.now())
+	}
+	return v
+}
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// ShareInput is a request to share an asset or a collection.
+type ShareInput struct {
+	AssetID, CollectionID string
+	ExpiresAt             *time.Time
+}
+
+// CreateShare makes a link to one of the user's assets or collections. The token (256 random
+// bits) is returned once, inside the URL; only its SHA-256 is stored, and it is never logged.
+func (s *Service) CreateShare(ctx context.Context, userID int64, in ShareInput) (*ShareView, error) {
+	sh := &model.Share{ID: newID(), UserID: userID}
+	switch {
+	case in.AssetID != "" && in.CollectionID != "":
+		return nil, model.Errf(model.CodeInvalidInput, "Share either an asset or a collection, not both.")
+	case in.AssetID != "":
+		sh.Kind, sh.TargetID = model.ShareAsset, in.AssetID
+	case in.CollectionID != "":
+		sh.Kind, sh.TargetID = model.ShareCollection, in.CollectionID
+	default:
+		return nil, model.Errf(model.CodeInvalidInput, "Choose an asset or a collection to share.")
+	}
+	if len(sh.TargetID) > 100 {
+		return nil, store.ErrNotFound
+	}
+	if in.ExpiresAt != nil {
+		now := s.now()
+		if !in.ExpiresAt.After(now) {
+			return nil, model.Errf(model.CodeInvalidInput, "The expiry must be in the future.")
+		}
+		if in.ExpiresAt.After(now.AddDate(0, 0, maxShareDays)) {
+			return nil, model.Errf(model.CodeInvalidInput, "The expiry is too far away (at most %d days).", maxShareDays)
+		}
+		e := in.ExpiresAt.UTC()
+		sh.ExpiresAt = &e
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	sh.TokenHash = hashToken(token)
+	if err := s.st.InsertShare(ctx, sh); err != nil {
+		return nil, err
+	}
+	s.log.Info("share created", "share_id", sh.ID, "user_id", userID, "kind", sh.Kind, "target_id", sh.TargetID)
+	s.record(ctx, userID, audit.ActionShareCreate, sh.ID, map[string]any{"kind": sh.Kind, "targetId": sh.TargetID, "expires": sh.ExpiresAt != nil})
+	v := s.shareView(sh)
+	u := "/s/" + token
+	v.URL = &u
+	return &v, nil
+}
+
+// Shares lists the user's share links (without their tokens).
+func (s *Service) Shares(ctx context.Context, userID int64) ([]ShareView, error) {
+	list, err := s.st.Shares(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ShareView, 0, len(list))
+	for _, sh := range list {
+		out = append(out, s.shareView(sh))
+	}
+	return out, nil
+}
+
+// RevokeShare ends a share link at once.
+func (s *Service) RevokeShare(ctx context.Context, userID int64, id string) error {
+	if err := s.st.DeleteShare(ctx, userID, id); err != nil {
+		return err
+	}
+	s.log.Info("share revoked", "share_id", id, "user_id", userID)
+	s.record(ctx, userID, audit.ActionShareRevoke, id, nil)
+	return nil
+}
+
+// record writes an audit event (never the token: it is not known here after creation).
+func (s *Service) record(ctx context.Context, userID int64, action, shareID string, detail map[string]any) {
+	if s.audit == nil {
+		return
+	}
+	u, err := s.st.UserByID(ctx, userID)
+	if err != nil {
+		s.log.Warn("audit: share actor not found", "user_id", userID, "err", err)
+		return
+	}
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: action, Target: &audit.Target{Type: audit.TargetShare, ID: shareID}, Detail: detail})
+}
+
+// validToken is the shape CreateShare makes; anything else is refused before a query.
+func validToken(t string) bool {
+	if len(t) != 43 {
+		return false
+	}
+	for _, r := range t {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Service) share(ctx context.Context, token string) (*model.Share, error) {
+	if !validToken(token) {
+		return nil, store.ErrNotFound
+	}
+	sh, err := s.st.ShareByToken(ctx, hashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	// The store drops expired links by its clock; this checks the service's own, the one that
+	// also decides "expired" in the owner's list, so both always agree.
+	if sh.ExpiresAt != nil && !sh.ExpiresAt.After(s.now()) {
+		return nil, store.ErrNotFound
+	}
+	return sh, nil
+}
+
+// PublicAsset is what a share link shows of an asset: the media and its prompt, nothing else
+// of the owner.
+type PublicAsset struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	URL         string `json:"url"`
+	ContentType string `json:"contentType"`
+	Width       *int   `json:"width"`
+	Height      *int   `json:"height"`
+	Prompt      string `json:"prompt"`
+	Model       string `json:"model"`
+	CreatedAt   string `json:"createdAt"`
+}
+
+// PublicShare is the JSON of GET /api/s/{token}.
+type PublicShare struct {
+	Kind      string        `json:"kind"`
+	Name      *string       `json:"name"` // the collection's name; null for an asset
+	ExpiresAt *string       `json:"expiresAt"`
+	Assets    []PublicAsset `json:"assets"`
+}
+
+// Public resolves a share link (no session); revoked, expired or unknown answers not_found.
+func (s *Service) Public(ctx context.Context, token string) (*PublicShare, error) {
+	sh, err := s.share(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	var list []*model.Asset
+	out := &PublicShare{Kind: sh.Kind, Assets: []PublicAsset{}}
+	if sh.ExpiresAt != nil {
+		e := rfc3339(*sh.ExpiresAt)
+		out.ExpiresAt = &e
+	}
+	switch sh.Kind {
+	case model.ShareAsset:
+		a, err := s.st.Asset(ctx, sh.UserID, sh.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		list = []*model.Asset{a}
+	default:
+		c, err := s.st.Collection(ctx, sh.UserID, sh.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		out.Name = &c.Name
+		if list, err = s.st.CollectionAssetsAll(ctx, sh.UserID, sh.TargetID, maxShared, true); err != nil {
+			return nil, err // newest first, like the gallery
+		}
+	}
+	base := "/s/" + token + "/media/"
+	for _, a := range list {
+		p := PublicAsset{ID: a.ID, Kind: a.Kind, URL: base + url.PathEscape(a.ID), ContentType: a.ContentType, Prompt: a.Prompt,
+			Model: a.Model, CreatedAt: rfc3339(a.CreatedAt)}
+		if a.Width > 0 && a.Height > 0 {
+			w, h := a.Width, a.Height
+			p.Width, p.Height = &w, &h
+		}
+		out.Assets = append(out.Assets, p)
+	}
+	return out, nil
+}
+
+// PublicMedia returns a shared asset for its media route: it must be the shared asset, or in
+// the shared collection, and the link must be live.
+func (s *Service) PublicMedia(ctx context.Context, token, assetID string) (*model.Asset, error) {
+	sh, err := s.share(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.st.Asset(ctx, sh.UserID, strings.TrimSpace(assetID))
+	if err != nil {
+		return nil, err
+	}
+	switch sh.Kind {
+	case model.ShareAsset:
+		if a.ID != sh.TargetID {
+			return nil, store.ErrNotFound
+		}
+	default:
+		if !slices.Contains(a.CollectionIDs, sh.TargetID) {
+			return nil, store.ErrNotFound
+		}
+	}
+	return a, nil
+}

@@ -1,0 +1,1 @@
+function e(e){if(!Number.isFinite(e))return`—`;let t=e<0?`-`:``,n=Math.abs(e);if(n===0)return`$0.00`;if(n>=.1)return`${t}$${n.toFixed(2)}`;let r=n.toPrecision(2);return r.includes(`e`)&&(r=n.toFixed(6)),r=r.replace(/0+$/,``),(r.split(`.`)[1]?.length??0)<2&&(r=n.toFixed(2)),`${t}$${r}`}export{e as t};

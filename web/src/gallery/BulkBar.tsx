@@ -1,0 +1,149 @@
+import { useState } from 'react';
+import { api, ApiError, exportUrl, type Collection } from '../lib/api';
+
+/** Actions on the selected assets: favourite, add to a collection, download a zip, delete. */
+export function BulkBar({
+  ids,
+  total,
+  collections,
+  onSelectAll,
+  onClear,
+  onFavorited,
+  onAdded,
+  onDeleted,
+  onCollectionCreated,
+}: {
+  ids: string[];
+  total: number;
+  collections: Collection[];
+  onSelectAll: () => void;
+  onClear: () => void;
+  onFavorited: (ids: string[]) => void;
+  onAdded: (collectionId: string, ids: string[]) => Promise<void>;
+  onDeleted: (ids: string[]) => void;
+  onCollectionCreated: () => Promise<void>;
+}) {
+  const [target, setTarget] = useState('');
+  const [newName, setNewName] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    setMsg(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'That did not work. Try again.');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const add = () =>
+    run(async () => {
+      let id = target;
+      if (id === '__new') {
+        const r = await api.createCollection(newName);
+        id = r.collection.id;
+        await onCollectionCreated();
+        setTarget(id);
+        setNewName('');
+      }
+      const r = await api.addToCollection(id, ids);
+      await onAdded(id, ids);
+      setMsg(`Added to “${r.collection.name}”.`);
+    });
+
+  return (
+    <div className="bulkbar" role="toolbar" aria-label="Selected assets" data-testid="bulk-bar">
+      <strong aria-live="polite" data-testid="selected-count">
+        {ids.length} selected
+      </strong>
+      {ids.length < total && (
+        <button type="button" className="btn small" onClick={onSelectAll}>
+          Select all loaded ({total})
+        </button>
+      )}
+      <button type="button" className="btn small" onClick={onClear}>
+        Clear <span className="muted">(Esc)</span>
+      </button>
+      <span className="bulk-sep" aria-hidden="true" />
+      <button
+        type="button"
+        className="btn small"
+        disabled={busy}
+        onClick={() =>
+          run(async () => {
+            const r = await api.bulkFavorite(ids, true);
+            onFavorited(ids);
+            setMsg(`${r.updated} marked as favourites.`);
+          })
+        }
+      >
+        ★ Favourite
+      </button>
+      <label className="field inline">
+        <span className="sr-only">Collection</span>
+        <select aria-label="Add to collection" value={target} onChange={(e) => setTarget(e.target.value)}>
+          <option value="">Add to collection…</option>
+          {collections.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+          <option value="__new">New collection…</option>
+        </select>
+      </label>
+      {target === '__new' && (
+        <input type="text" aria-label="New collection name" placeholder="Name" maxLength={100} value={newName} onChange={(e) => setNewName(e.target.value)} />
+      )}
+      <button type="button" className="btn small" disabled={busy || !target || (target === '__new' && !newName.trim())} onClick={() => void add()}>
+        Add
+      </button>
+      <a className="btn small" href={exportUrl({ ids })} download>
+        Download zip
+      </a>
+      {!confirming ? (
+        <button type="button" className="btn small danger-ghost" onClick={() => setConfirming(true)}>
+          Delete…
+        </button>
+      ) : (
+        <span className="confirm" role="group" aria-label="Confirm delete">
+          <span>
+            Delete {ids.length} forever?
+          </span>
+          <button
+            type="button"
+            className="btn small danger"
+            disabled={busy}
+            onClick={() =>
+              run(async () => {
+                await api.bulkDelete(ids);
+                setConfirming(false);
+                onDeleted(ids);
+              })
+            }
+          >
+            Yes, delete {ids.length}
+          </button>
+          <button type="button" autoFocus className="btn small" onClick={() => setConfirming(false)}>
+            Keep
+          </button>
+        </span>
+      )}
+      {msg && (
+        <span className="bulk-msg" role="status">
+          {msg}
+        </span>
+      )}
+      {error && (
+        <span className="bulk-err" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
