@@ -337,7 +337,7 @@ describe('CreateTab for power users', () => {
     expect(screen.getByText(/2 running/)).toBeTruthy();
     // The newest is shown; choosing another shows it.
     expect(screen.getByTestId('generation-status').getAttribute('data-generation-id')).toBe('g3');
-    fireEvent.click(screen.getByRole('button', { name: 'Show two' }));
+    fireEvent.click(screen.getByRole('button', { name: /^Show\s*Generating\s*two$/ }));
     expect(screen.getByTestId('generation-status').getAttribute('data-generation-id')).toBe('g2');
 
     // One stream carries every job's changes; outputs appear as they arrive.

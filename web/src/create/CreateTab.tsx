@@ -30,6 +30,9 @@ export interface CreatePreset {
   key: number;
 }
 
+/** The selection while a submit is on its way: the result view shows no older job meanwhile. */
+const STARTING = '__starting__';
+
 /** The model that animates an image: the first image-to-video model of the catalogue. */
 export function animateModel(models: Model[] | null): Model | null {
   return models?.find((m) => m.task === 'image-to-video' && m.reference) ?? null;
@@ -141,6 +144,21 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
     const params = buildParams(draft, model);
     const prompt = draft.prompt.trim();
     let partial: string | null = null;
+    // The result view waits for the new job (the running ones stay in the panel).
+    const before = selectedId;
+    setSelectedId(STARTING);
+    try {
+      partial = await send(count, seeds, params, prompt);
+    } catch (err) {
+      setSelectedId(before);
+      throw err;
+    }
+    // On a phone the result sits below the form: bring it into view.
+    if (window.matchMedia?.('(max-width: 640px)').matches) resultRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
+    return partial;
+  };
+  const send = async (count: number, seeds: SeedMode, params: Record<string, unknown>, prompt: string): Promise<string | null> => {
+    let partial: string | null = null;
     if (count > 1) {
       const r = await api.generateVariations(effectiveId, prompt, params, count, seeds, saveTo);
       jobs.upsert(...r.generations);
@@ -151,8 +169,6 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
       jobs.upsert(r.generation);
       setSelectedId(r.generation.id);
     }
-    // On a phone the result sits below the form: bring it into view.
-    if (window.matchMedia?.('(max-width: 640px)').matches) resultRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
     return partial;
   };
 
@@ -188,7 +204,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
 
   if (models === null && !loadError) return <CreateSkeleton />;
   // The chosen job, else the newest: a new submit selects itself, the running ones stay listed.
-  const shown = (selectedId ? jobs.byId[selectedId] : undefined) ?? jobs.jobs[0] ?? null;
+  const shown = selectedId === STARTING ? null : ((selectedId ? jobs.byId[selectedId] : undefined) ?? jobs.jobs[0] ?? null);
   const canAnimate = animateModel(models) !== null;
   return (
     <div className="create-grid" onKeyDown={onKey} onPaste={onPaste}>

@@ -51,8 +51,8 @@ describe('JobsPanel', () => {
     expect(cancels).toHaveLength(1); // saving cannot be canceled, failed is over
     fireEvent.click(cancels[0]);
     expect(cancel).toHaveBeenCalledWith('q');
-    expect(screen.getByRole('button', { name: 'Show f' }).getAttribute('aria-pressed')).toBe('true');
-    fireEvent.click(screen.getByRole('button', { name: 'Show s' }));
+    expect(screen.getByRole('button', { name: /^Show\s*Failed\s*f$/ }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(screen.getByRole('button', { name: /^Show\s*Saving to your library\s*s$/ }));
     expect(select).toHaveBeenCalledWith('s');
   });
 

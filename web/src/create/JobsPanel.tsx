@@ -95,8 +95,9 @@ function JobRow({
   const seed = typeof g.params?.seed === 'number' ? g.params.seed : null;
   return (
     <li className={selected ? 'job selected' : 'job'} data-testid="job" data-generation-id={g.id} data-status={g.status}>
-      <button type="button" className="job-main" onClick={() => onSelect(g.id)} aria-pressed={selected} aria-label={`Show ${index !== undefined ? `variation ${index}: ` : ''}${g.prompt || g.model}`}>
-        <span className={`pill pill-${g.status}`}>{statusText[g.status] ?? g.status}</span>
+      <button type="button" className="job-main" onClick={() => onSelect(g.id)} aria-pressed={selected}>
+        <span className="sr-only">Show </span>
+        <span className={`pill pill-${g.status}`}>{statusText[g.status] ?? g.status}</span>{' '}
         <span className="job-prompt">
           {index !== undefined && <span className="muted">#{index} </span>}
           {g.prompt || g.model}
