@@ -18,8 +18,8 @@ gotest: ## Go tests only, with the race detector
 ui: ## rebuild web/dist from web/src
 	npm --prefix web ci && npm --prefix web run build
 
-lint: ## go vet and staticcheck (pinned, installed by scripts/install-tools.sh)
-	scripts/install-tools.sh && go vet ./... && .tools/bin/staticcheck ./...
+lint: ## go vet, staticcheck and golangci-lint with depguard (pinned, installed by scripts/install-tools.sh)
+	scripts/install-tools.sh && go vet ./... && .tools/bin/staticcheck ./... && .tools/bin/golangci-lint run ./...
 
 fmt: ## gofmt everything
 	gofmt -w $$(git ls-files '*.go')
@@ -33,6 +33,7 @@ fuzz: ## a short fuzz run of each parser of untrusted input
 	go test -run '^$$' -fuzz '^FuzzObjectKey$$' -fuzztime 20s ./internal/media
 	go test -run '^$$' -fuzz '^FuzzSniff$$' -fuzztime 20s ./internal/media
 	go test -run '^$$' -fuzz '^FuzzHostRules$$' -fuzztime 20s ./internal/media
+	go test -run '^$$' -fuzz '^FuzzScanJSON$$' -fuzztime 20s ./internal/httpapi
 	go test -run '^$$' -fuzz '^FuzzExtractOutputs$$' -fuzztime 20s ./internal/fal
 	go test -run '^$$' -fuzz '^FuzzValidModelID$$' -fuzztime 20s ./internal/generation
 	go test -run '^$$' -fuzz '^FuzzModelFromOpenAPI$$' -fuzztime 20s ./internal/generation

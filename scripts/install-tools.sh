@@ -3,6 +3,7 @@
 #   versitygw v1.8.0 — a real S3-compatible server (SigV4-verifying, maintained), built through the
 #   Go module proxy; the Go tests start it on 127.0.0.1.
 #   staticcheck v0.8.2 (2026.2.2) — the linter scripts/test.sh runs after go vet.
+#   golangci-lint v2.15.0 — standard linters and depguard layering rules (.golangci.yml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$PWD/.tools/bin"
@@ -27,3 +28,15 @@ if [ ! -x "$bin/staticcheck" ] || [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 echo "staticcheck $STATICCHECK_VERSION: $bin/staticcheck"
+
+# golangci-lint v2 — standard linters plus depguard, whose rules (.golangci.yml) keep the
+# layering. Built through the Go module proxy like the others (about a minute, first run only).
+GOLANGCI_VERSION=v2.15.0
+stamp="$bin/.golangci-lint-$GOLANGCI_VERSION"
+if [ ! -x "$bin/golangci-lint" ] || [ ! -f "$stamp" ]; then
+  echo "building golangci-lint $GOLANGCI_VERSION (first run only, about a minute)"
+  GOBIN="$bin" GOFLAGS= go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_VERSION"
+  rm -f "$bin"/.golangci-lint-*
+  touch "$stamp"
+fi
+echo "golangci-lint $GOLANGCI_VERSION: $bin/golangci-lint"

@@ -23,6 +23,9 @@ go vet ./...
 step "staticcheck"
 .tools/bin/staticcheck ./...
 
+step "golangci-lint (standard linters + depguard layering, .golangci.yml)"
+.tools/bin/golangci-lint run ./...
+
 step "web UI: type-check, unit tests, build, committed dist matches"
 scripts/web-check.sh
 

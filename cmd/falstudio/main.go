@@ -51,8 +51,10 @@ func run() error {
 			return checkStorage(ctx, cfg, os.Stdout)
 		case "users":
 			return usersCommand(ctx, cfg, os.Args[2:], os.Stdout, os.Stderr)
+		case "backup":
+			return backupCommand(ctx, cfg, os.Args[2:], os.Stdout)
 		default:
-			return fmt.Errorf("unknown command %q (commands: check-s3, users; no command runs the server)", os.Args[1])
+			return fmt.Errorf("unknown command %q (commands: check-s3, users, backup; no command runs the server)", os.Args[1])
 		}
 	}
 

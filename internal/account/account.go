@@ -43,16 +43,20 @@ type Options struct {
 	// Storage deletes a deleted account's stored objects; nil keeps them (tests without media).
 	Storage    *media.Storage
 	BcryptCost int // default 12
-	// Rate limits for login and sign-up, per client IP and per email.
-	PerIP, PerEmail Limit
-	Now             func() time.Time
-	Logger          *slog.Logger
+	// Rate limits for login and sign-up: per client IP, per (email, client IP) — the tight one —
+	// and per email from anywhere — a loose cap (see throttler).
+	PerIP, PerEmail, PerEmailAnyIP Limit
+	Now                            func() time.Time
+	Logger                         *slog.Logger
 }
 
-// DefaultPerIP and DefaultPerEmail throttle without locking anyone out for long: tokens refill.
+// The defaults throttle without locking anyone out for long: tokens refill. DefaultPerEmail is
+// per (email, client IP); DefaultPerEmailAnyIP caps one email over every IP, loosely, so that
+// an attacker elsewhere cannot spend the owner's budget.
 var (
-	DefaultPerIP    = Limit{Every: 6 * time.Second, Burst: 20}
-	DefaultPerEmail = Limit{Every: 30 * time.Second, Burst: 8}
+	DefaultPerIP         = Limit{Every: 6 * time.Second, Burst: 20}
+	DefaultPerEmail      = Limit{Every: 30 * time.Second, Burst: 8}
+	DefaultPerEmailAnyIP = Limit{Every: 3 * time.Second, Burst: 100}
 )
 
 // Service is the account service.
@@ -69,8 +73,7 @@ type Service struct {
 	log        *slog.Logger
 	hashSem    chan struct{} // bounds concurrent bcrypt work so a login flood cannot starve the server
 	dummyHash  []byte
-	ipLimit    *limiter
-	emailLimit *limiter
+	limits     *throttler
 }
 
 // New builds the service. sessionKey keys the stored session hashes (SESSION_SECRET).
@@ -83,6 +86,9 @@ func New(st *store.Store, box *secret.Box, sessionKey []byte, o Options) (*Servi
 	}
 	if o.PerEmail.Burst == 0 {
 		o.PerEmail = DefaultPerEmail
+	}
+	if o.PerEmailAnyIP.Burst == 0 {
+		o.PerEmailAnyIP = DefaultPerEmailAnyIP
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -104,27 +110,11 @@ func New(st *store.Store, box *secret.Box, sessionKey []byte, o Options) (*Servi
 	return &Service{
 		st: st, box: box, sessionKey: sessionKey, signupMode: o.SignupMode, audit: o.Audit, storage: o.Storage, cost: o.BcryptCost,
 		now: o.Now, log: o.Logger, hashSem: make(chan struct{}, runtime.GOMAXPROCS(0)), dummyHash: dummy,
-		ipLimit: newLimiter(o.PerIP, 100_000), emailLimit: newLimiter(o.PerEmail, 100_000),
+		limits: newThrottler(st, o.Now, o.PerIP, o.PerEmail, o.PerEmailAnyIP),
 	}, nil
 }
 
 var errInvalidCredentials = model.Errf(model.CodeInvalidCredentials, "The email or password is incorrect.")
-
-// throttle spends a token for the IP and for the email; either running out answers rate_limited.
-func (s *Service) throttle(ip, email string) error {
-	now := s.now()
-	okIP, waitIP := s.ipLimit.take(ip, now)
-	okEmail, waitEmail := true, time.Duration(0)
-	if email != "" {
-		okEmail, waitEmail = s.emailLimit.take(email, now)
-	}
-	if okIP && okEmail {
-		return nil
-	}
-	wait := max(waitIP, waitEmail)
-	secs := int((wait + time.Second - 1) / time.Second)
-	return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many attempts. Try again in %d seconds.", secs), RetryAfter: max(secs, 1)}
-}
 
 func (s *Service) hash(ctx context.Context, password string) (string, error) {
 	if err := s.acquire(ctx); err != nil {
@@ -310,7 +300,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 	if !ok || len(id) == 0 || len(id) > 64 || len(sec) == 0 || len(sec) > 64 {
 		return nil, nil, ErrNoSession
 	}
-	ss, err := s.st.SessionByID(ctx, id)
+	// One read for the session and its user: this runs on every request.
+	ss, u, err := s.st.SessionWithUser(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, ErrNoSession
 	}
@@ -325,18 +316,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, 
 		_ = s.st.DeleteSession(ctx, ss.ID)
 		return nil, nil, ErrNoSession
 	}
-	u, err := s.st.UserByID(ctx, ss.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrNoSession
-	}
-	if err != nil {
-		return nil, nil, err
-	}
 	// Disabling ends every session at once; one that slipped in concurrently is refused here.
 	if u.Disabled() {
 		_ = s.st.DeleteSession(ctx, ss.ID)
 		return nil, nil, errAccountDisabled
 	}
+	// The only write here, at most once per touchEvery per session: a request is a read.
 	if now.Sub(ss.LastSeenAt) >= touchEvery {
 		exp := now.Add(IdleTimeout)
 		if abs := ss.CreatedAt.Add(AbsoluteTimeout); exp.After(abs) {

@@ -1,10 +1,18 @@
 package account
 
 import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
 )
 
 // Limit is a token bucket: Burst attempts at once, refilled at one per Every.
@@ -13,32 +21,163 @@ type Limit struct {
 	Burst int
 }
 
-// limiter keeps one bucket per key (an IP or an email) with bounded memory: when it holds too
-// many keys, buckets that have refilled completely (indistinguishable from new ones) are dropped.
+// window is the fixed window the shared (store-backed) counter uses for l: the time the bucket
+// takes to refill completely, allowing Burst hits — the same long-run rate as the bucket.
+func (l Limit) window() time.Duration { return l.Every * time.Duration(l.Burst) }
+
+// Login and sign-up throttling uses three keys:
+//
+//   - the client IP (IPv6 counted per /64, which one host usually owns whole), so one address
+//     cannot try many emails;
+//   - the pair (email, client IP) — the tight limit: guessing one account's password from one
+//     place is slowed quickly;
+//   - the email from anywhere — a loose cap, so a botnet cannot guess one password without
+//     bound, while one attacker cannot lock the owner out (the owner's own IP keeps its budget
+//     until the loose cap, far higher, is spent).
+//
+// Each key is checked in memory first (a flood from one address never reaches the database)
+// and then in the store, so the limits hold across replicas sharing one database instead of
+// being multiplied by their number.
+type throttler struct {
+	ip, pair, email *limiter
+	lim             [3]Limit
+	st              *store.Store
+	now             func() time.Time
+
+	mu        sync.Mutex
+	lastSweep time.Time
+}
+
+func newThrottler(st *store.Store, now func() time.Time, perIP, perPair, perEmail Limit) *throttler {
+	const maxKeys = 100_000 // a few MB at most, whatever the traffic
+	return &throttler{ip: newLimiter(perIP, maxKeys), pair: newLimiter(perPair, maxKeys), email: newLimiter(perEmail, maxKeys),
+		lim: [3]Limit{perIP, perPair, perEmail}, st: st, now: now}
+}
+
+// throttle spends one login/sign-up attempt for ip and (when not empty) email; running out of
+// any budget answers rate_limited with the wait.
+func (s *Service) throttle(ip, email string) error {
+	// Not the request's context: a client that hangs up must still have paid for its attempt.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.limits.check(ctx, ip, email)
+}
+
+// clientKey is the unit an IP is counted in: an IPv4 address, or an IPv6 /64.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip // not an address (tests, unix sockets): counted as given
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return a.String()
+	}
+	return p.String()
+}
+
+// check spends one attempt for ip (and, when email is not empty, for the pair and the email).
+func (t *throttler) check(ctx context.Context, ip, email string) error {
+	now := t.now()
+	client := clientKey(ip)
+	keys := []string{"ip:" + client}
+	lims := []*limiter{t.ip}
+	if email != "" {
+		keys = append(keys, "pair:"+email+"|"+client, "email:"+email)
+		lims = append(lims, t.pair, t.email)
+	}
+	var wait time.Duration
+	for i, l := range lims {
+		if ok, d := l.take(keys[i], now); !ok {
+			wait = max(wait, d)
+		}
+	}
+	if wait > 0 {
+		return rateLimited(wait)
+	}
+	if t.st == nil {
+		return nil
+	}
+	hits := make([]store.RateHit, len(keys))
+	for i, k := range keys {
+		h := sha256.Sum256([]byte("falstudio/ratelimit/" + k)) // emails and IPs never stored as they are
+		hits[i] = store.RateHit{KeyHash: h[:], Window: t.lim[i].window()}
+	}
+	counts, err := t.st.HitRateLimits(ctx, hits)
+	if err != nil {
+		return fmt.Errorf("account: rate limit: %w", err)
+	}
+	for i, c := range counts {
+		if c.Hits > int64(t.lim[i].Burst) {
+			wait = max(wait, c.ResetAt.Sub(now))
+		}
+	}
+	t.sweep(ctx, now)
+	if wait > 0 {
+		return rateLimited(wait)
+	}
+	return nil
+}
+
+// sweep deletes expired shared counters now and then.
+func (t *throttler) sweep(ctx context.Context, now time.Time) {
+	t.mu.Lock()
+	due := now.Sub(t.lastSweep) > 10*time.Minute
+	if due {
+		t.lastSweep = now
+	}
+	t.mu.Unlock()
+	if due {
+		_, _ = t.st.SweepRateLimits(ctx)
+	}
+}
+
+func rateLimited(wait time.Duration) error {
+	secs := int((wait + time.Second - 1) / time.Second)
+	return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many attempts. Try again in %d seconds.", max(secs, 1)), RetryAfter: max(secs, 1)}
+}
+
+// limiter keeps one token bucket per key with bounded memory: past max keys the least recently
+// used key is evicted. Dropping the oldest forgets the least active client, where clearing all
+// (the old behaviour) would hand every limited attacker a fresh budget at once.
 type limiter struct {
-	mu      sync.Mutex
-	limit   Limit
-	buckets map[string]*rate.Limiter
-	max     int
+	mu    sync.Mutex
+	limit Limit
+	max   int
+	keys  map[string]*list.Element // of *entry
+	lru   *list.List               // front: most recently used
+}
+
+type entry struct {
+	key string
+	b   *rate.Limiter
 }
 
 func newLimiter(l Limit, maxKeys int) *limiter {
-	return &limiter{limit: l, buckets: map[string]*rate.Limiter{}, max: maxKeys}
+	return &limiter{limit: l, max: maxKeys, keys: map[string]*list.Element{}, lru: list.New()}
 }
 
 // take spends one token for key; when none is left it reports how long until one is.
 func (l *limiter) take(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) >= l.max {
-			l.sweep(now)
+	el := l.keys[key]
+	if el == nil {
+		for l.lru.Len() >= l.max {
+			old := l.lru.Back()
+			l.lru.Remove(old)
+			delete(l.keys, old.Value.(*entry).key)
 		}
-		b = rate.NewLimiter(rate.Every(l.limit.Every), l.limit.Burst)
-		l.buckets[key] = b
+		el = l.lru.PushFront(&entry{key: key, b: rate.NewLimiter(rate.Every(l.limit.Every), l.limit.Burst)})
+		l.keys[key] = el
+	} else {
+		l.lru.MoveToFront(el)
 	}
-	r := b.ReserveN(now, 1)
+	r := el.Value.(*entry).b.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
 		return false, d
@@ -46,20 +185,8 @@ func (l *limiter) take(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-func (l *limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if b.TokensAt(now) >= float64(l.limit.Burst) {
-			delete(l.buckets, k)
-		}
-	}
-	// Still full of active buckets: start over rather than grow without bound.
-	if len(l.buckets) >= l.max {
-		clear(l.buckets)
-	}
-}
-
 func (l *limiter) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.buckets)
+	return len(l.keys)
 }

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/falstudio/falstudio/internal/httpapi"
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
@@ -36,8 +38,8 @@ type Options struct {
 	Version string
 	// BcryptCost lowers the password hashing cost in tests; 0 is the production default.
 	BcryptCost int
-	// Limits override the login/sign-up rate limits in tests.
-	PerIP, PerEmail account.Limit
+	// Limits override the login/sign-up rate limits in tests (PerEmail is per email and IP).
+	PerIP, PerEmail, PerEmailAnyIP account.Limit
 	// Generation tunes the job runner (tests poll faster); zero values take defaults.
 	Generation generation.Options
 	// S3Timeout bounds each S3 call (tests make outages fail fast); 0 is the default.
@@ -46,6 +48,9 @@ type Options struct {
 	FalHTTPClient *http.Client
 	// FalBackoff replaces the fal client's retry backoff base and cap (tests); 0 is the default.
 	FalBackoff time.Duration
+	// ThumbBackfillEvery is the pause between thumbnail backfill passes; 0 is 10 minutes,
+	// negative turns the background backfill off (tests drive it themselves).
+	ThumbBackfillEvery time.Duration
 	// StreamsPerUser and StreamLifetime bound the event streams (tests); 0 is the default.
 	StreamsPerUser int
 	StreamLifetime time.Duration
@@ -58,15 +63,21 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
-	lib      *library.Service
-	costs    *cost.Service
-	storage  *media.Storage
-	events   *events.Hub
-	relay    *events.PGRelay // nil on SQLite
-	handler  http.Handler
-	shutdown chan struct{}
-	bg       sync.WaitGroup
-	closers  []func()
+	thumbs   *library.Thumbs
+	// backfillEvery paces the thumbnail backfill (negative: off).
+	backfillEvery time.Duration
+	lib           *library.Service
+	costs         *cost.Service
+	storage       *media.Storage
+	metrics       *metrics.Metrics
+	// metricsLn is the METRICS_ADDR listener (nil without one).
+	metricsLn net.Listener
+	events    *events.Hub
+	relay     *events.PGRelay // nil on SQLite
+	handler   http.Handler
+	shutdown  chan struct{}
+	bg        sync.WaitGroup
+	closers   []func()
 }
 
 // New opens and checks everything; any problem is returned as one line for the operator.
@@ -89,7 +100,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		return nil, fmt.Errorf("config: DATA_DIR: cannot open the database: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub()}
+	a := &App{cfg: cfg, log: log, store: st, events: events.NewHub(), backfillEvery: cmp.Or(o.ThumbBackfillEvery, 10*time.Minute)}
 	a.closers = append(a.closers, func() { _ = st.Close() })
 	if st.Dialect() == "postgres" {
 		// Several replicas may share this database: their changes reach our event streams over
@@ -117,7 +128,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	auditLog := audit.New(st, log)
 	a.accounts, err = account.New(st, box, cfg.SessionSecret, account.Options{
-		AllowSignup: cfg.AllowSignup, SignupMode: cfg.SignupMode, Audit: auditLog, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, Logger: log,
+		AllowSignup: cfg.AllowSignup, SignupMode: cfg.SignupMode, Audit: auditLog, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, PerEmailAnyIP: o.PerEmailAnyIP, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -144,14 +155,25 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			log.Warn("S3 is not reachable now; files will be kept on local disk until it is", "err", err)
 		}
 	}
-	a.storage = media.NewStorage(local, s3)
+	var ids []string
+	for _, m := range generation.Catalogue() {
+		ids = append(ids, m.ID)
+	}
+	a.metrics = metrics.New(metrics.Options{Models: ids})
+	a.storage = media.NewStorage(local, s3, a.metrics)
 	a.accounts.UseStorage(a.storage)
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
 		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff})
+	// thumbs: previews at save time and a backfill for older assets; ffmpeg is looked up once.
+	ffmpeg := library.DetectFFmpeg()
+	log.Info("video posters", "enabled", ffmpeg != "", "ffmpeg", ffmpeg)
+	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log})
 	gopts := o.Generation
 	gopts.Logger = log
+	gopts.Metrics = a.metrics
+	gopts.AfterAssetSaved = a.thumbs.Make
 	gopts.PublicBaseURL = cfg.S3.PublicBaseURL
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
@@ -188,12 +210,30 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
+		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
+		Metrics:     a.metrics,
 		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
+		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime,
 	})
+	if cfg.MetricsAddr != "" {
+		// Bound now, so a taken or bad address stops start-up with one line; served by Serve.
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("config: METRICS_ADDR: cannot listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		a.closers = append(a.closers, func() { _ = a.metricsLn.Close() })
+	}
 	ok = true
 	return a, nil
+}
+
+// MetricsAddr is the address of the METRICS_ADDR listener ("" when there is none).
+func (a *App) MetricsAddr() string {
+	if a.metricsLn == nil {
+		return ""
+	}
+	return a.metricsLn.Addr().String()
 }
 
 // Handler is the HTTP handler (tests serve it with httptest).
@@ -214,8 +254,18 @@ func (a *App) Costs() *cost.Service { return a.costs }
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }
 
+// Thumbs is the preview service.
+func (a *App) Thumbs() *library.Thumbs { return a.thumbs }
+
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
+	if a.backfillEvery > 0 {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			a.thumbs.RunBackfill(ctx, a.backfillEvery)
+		}()
+	}
 	if a.relay != nil {
 		a.bg.Add(1)
 		go func() {
@@ -266,6 +316,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	defer a.serveMetrics()()
 	a.log.Info("fal-studio listening", "addr", ln.Addr().String())
 	var serveErr error
 	select {
@@ -289,6 +340,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return serveErr
+}
+
+// serveMetrics serves /metrics on the METRICS_ADDR listener, when configured; the returned func
+// stops it.
+func (a *App) serveMetrics() func() {
+	if a.metricsLn == nil {
+		return func() {}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", httpapi.MetricsHandler(a.metrics))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(a.metricsLn) }()
+	a.log.Info("metrics listening", "addr", a.metricsLn.Addr().String())
+	return func() { _ = srv.Close() }
 }
 
 // Close releases everything without serving (tests that never called Serve).

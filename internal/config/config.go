@@ -58,6 +58,11 @@ type Config struct {
 	LogLevel  string
 	LogFormat string // "text" | "json"
 
+	// MetricsToken enables GET /metrics on the main listener for "Authorization: Bearer <token>".
+	MetricsToken string
+	// MetricsAddr serves /metrics on its own listener (no token: bind it to a private address).
+	MetricsAddr string
+
 	// Runner tuning.
 	JobConcurrency int
 	JobPerUser     int   // jobs one person has worked at once; 0 = half of JobConcurrency
@@ -322,6 +327,17 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.JobConcurrency, err = strconv.Atoi(get("JOB_CONCURRENCY", "4")); err != nil || c.JobConcurrency < 1 || c.JobConcurrency > 64 {
 		return nil, bad("JOB_CONCURRENCY", "must be a number from 1 to 64")
+	}
+	if c.MetricsToken, err = getSecret("METRICS_TOKEN"); err != nil {
+		return nil, err
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return nil, bad("METRICS_TOKEN", "must be at least 16 characters (e.g. openssl rand -hex 16)")
+	}
+	if c.MetricsAddr = get("METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return nil, bad("METRICS_ADDR", "must be host:port, e.g. 127.0.0.1:9090")
+		}
 	}
 	if c.JobPerUser, err = strconv.Atoi(get("JOB_PER_USER", "0")); err != nil || c.JobPerUser < 0 || c.JobPerUser > c.JobConcurrency {
 		return nil, bad("JOB_PER_USER", "must be a number from 0 (half of JOB_CONCURRENCY) to JOB_CONCURRENCY")

@@ -43,6 +43,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"DATABASE_URL ":        {"DATABASE_URL": "mysql://u@h/db"},
 		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "x.y"},
 		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
+		"METRICS_TOKEN":        {"METRICS_TOKEN": "tooshort"},
+		"METRICS_ADDR":         {"METRICS_ADDR": "9090"},
 	}
 	for name, e := range cases {
 		_, err := Load(env(e))

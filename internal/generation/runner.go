@@ -104,8 +104,9 @@ func (s *Service) Run(ctx context.Context) {
 			for _, j := range jobs {
 				sem <- struct{}{}
 				wg.Add(1)
+				s.opts.Metrics.JobsInFlight(1)
 				go func() {
-					defer func() { <-sem; wg.Done(); s.Wake() }()
+					defer func() { <-sem; s.opts.Metrics.JobsInFlight(-1); wg.Done(); s.Wake() }()
 					s.work(ctx, j)
 				}()
 			}
@@ -177,6 +178,7 @@ func (s *Service) keepLease(ctx context.Context, cancel context.CancelCauseFunc,
 // step advances one claimed job by one stage. Every path ends the lease: a transition releases
 // it, or a back-off does, or (shutdown, lost lease) ReleaseLease.
 func (s *Service) step(ctx context.Context, g *model.Generation, sealedKey string) {
+	defer func(phase string, start time.Time) { s.opts.Metrics.JobPhase(phase, time.Since(start)) }(g.Status, time.Now())
 	var err error
 	switch g.Status {
 	case model.StatusQueued, model.StatusRunning:
@@ -193,6 +195,9 @@ func (s *Service) step(ctx context.Context, g *model.Generation, sealedKey strin
 		return
 	}
 	code, msg := classify(err)
+	if fe := (*fal.Error)(nil); errors.As(err, &fe) {
+		s.opts.Metrics.FalError(fe.Code)
+	}
 	// A transient failure (fal or the provider's file host unreachable) is retried with backoff
 	// until failures have lasted GiveUpAfter without a success in between — a long queue at fal
 	// is no failure. Anything else (a verdict, or a fault of our own) ends the job now.
@@ -242,6 +247,8 @@ func backoff(attempt int, base, limit time.Duration) time.Duration {
 func (s *Service) fail(ctx context.Context, g *model.Generation, code, msg string) {
 	if _, err := s.st.MarkFailed(context.WithoutCancel(ctx), g.ID, s.instance, code, msg); err != nil {
 		s.log.Error("runner: failing a job not recorded", "generation_id", g.ID, "err", err)
+	} else {
+		s.opts.Metrics.JobFinished(model.StatusFailed, g.Model, s.now().Sub(g.CreatedAt))
 	}
 	s.changed(g)
 }
@@ -250,6 +257,8 @@ func (s *Service) fail(ctx context.Context, g *model.Generation, code, msg strin
 func (s *Service) canceled(ctx context.Context, g *model.Generation) {
 	if _, err := s.st.MarkCanceled(context.WithoutCancel(ctx), g.ID, s.instance); err != nil {
 		s.log.Error("runner: cancel not recorded", "generation_id", g.ID, "err", err)
+	} else {
+		s.opts.Metrics.JobFinished(model.StatusCanceled, g.Model, s.now().Sub(g.CreatedAt))
 	}
 	s.changed(g)
 }
@@ -440,6 +449,7 @@ func (s *Service) save(ctx context.Context, g *model.Generation) error {
 		return err
 	}
 	s.log.Info("generation succeeded", "generation_id", g.ID, "assets", saved, "saved_locally", fellBack)
+	s.opts.Metrics.JobFinished(model.StatusSucceeded, g.Model, s.now().Sub(g.CreatedAt))
 	s.changed(g)
 	return nil
 }
@@ -544,6 +554,10 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 	// here keeps the asset (the save succeeded) and is only logged.
 	if err := s.st.AddOutputToCollection(ctx, g.ID, a.ID); err != nil {
 		s.log.Warn("output not added to its collection", "generation_id", g.ID, "asset_id", a.ID, "err", err)
+	}
+	// thumbs (issue 15): the preview is made once the row exists; it never fails the save.
+	if s.opts.AfterAssetSaved != nil {
+		s.opts.AfterAssetSaved(ctx, a)
 	}
 	return a, res.FellBack, nil
 }

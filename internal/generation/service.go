@@ -22,6 +22,7 @@ import (
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -49,6 +50,9 @@ type Options struct {
 	GiveUpAfter time.Duration
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// AfterAssetSaved runs right after an output's asset row is inserted (thumbnails); it
+	// reports nothing back, so it can never fail the generation.
+	AfterAssetSaved func(context.Context, *model.Asset)
 	// Events carries changes to the event streams; nil is an in-process hub.
 	Events *events.Hub
 	// Instance names this process in the leases it takes (generated once into DATA_DIR).
@@ -62,6 +66,8 @@ type Options struct {
 	StorageQuotaBytes int64
 	// BeforeStep, when set, runs before each job step (tests inject faults with it).
 	BeforeStep func(*model.Generation)
+	// Metrics records job outcomes and phases; nil records nothing.
+	Metrics *metrics.Metrics
 	// Budget prices each submit and enforces monthly budgets (package cost); nil: unpriced.
 	Budget Budget
 }

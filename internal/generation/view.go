@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -55,6 +56,7 @@ type AssetView struct {
 	// The library (SPEC §8).
 	Favorite      bool     `json:"favorite"`
 	CollectionIDs []string `json:"collectionIds"`
+	ThumbURL      *string  `json:"thumbUrl"` // null until the preview exists
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -93,7 +95,20 @@ func (s *Service) assetView(a *model.Asset) AssetView {
 	if len(v.Params) == 0 {
 		v.Params = json.RawMessage("{}")
 	}
+	if a.ThumbBytes > 0 {
+		u := s.thumbURL(a)
+		v.ThumbURL = &u
+	}
 	return v
+}
+
+// thumbURL follows url: the public S3 URL of the preview's key when url is public, otherwise the
+// studio's own route, with the same access rules as /media.
+func (s *Service) thumbURL(a *model.Asset) string {
+	if a.Storage == model.StorageS3 && s.publicBase != "" {
+		return s.publicBase + "/" + escapeKey(media.ThumbKey(a.StorageKey))
+	}
+	return "/media/" + url.PathEscape(a.ID) + "/thumb"
 }
 
 func (s *Service) generationView(g *model.Generation, assets []*model.Asset) GenerationView {

@@ -13,7 +13,6 @@ import (
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/model"
-	"github.com/falstudio/falstudio/internal/store"
 )
 
 // admin requires a session of an admin: a member gets 403 forbidden, no session 401.
@@ -52,7 +51,7 @@ func toAdminUserJSON(a *account.AdminUser) adminUserJSON {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
+		return 0, model.ErrNotFound
 	}
 	return id, nil
 }

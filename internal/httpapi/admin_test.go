@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/falsim"
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -463,7 +464,8 @@ func objectFiles(t *testing.T, dir string, id int64) []string {
 	var out []string
 	marker := fmt.Sprintf("users%c%d%c", filepath.Separator, id, filepath.Separator)
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.Contains(p, marker) && !strings.HasPrefix(d.Name(), ".tmp-") {
+		// Originals only: each image's preview (….thumb.jpg) is checked below and in thumbs_test.go.
+		if err == nil && !d.IsDir() && strings.Contains(p, marker) && !strings.HasPrefix(d.Name(), ".tmp-") && !media.IsThumbKey(d.Name()) {
 			out = append(out, p)
 		}
 		return nil
@@ -519,6 +521,11 @@ func TestDeleteUserRemovesEveryObject(t *testing.T) {
 			for _, dir := range []string{filepath.Join(g.studio.DataDir, "media"), root} {
 				if left := objectFiles(t, dir, memberID); len(left) != 0 {
 					t.Fatalf("objects left after the delete: %v", left)
+				}
+				for _, p := range filesNamed(t, dir, ".thumb.jpg") {
+					if strings.Contains(p, fmt.Sprintf("users%c%d%c", filepath.Separator, memberID, filepath.Separator)) {
+						t.Fatalf("a preview left after the delete: %s", p)
+					}
 				}
 			}
 			if n := len(objectFiles(t, root, keeperID)); n != 2 {

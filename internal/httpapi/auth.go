@@ -77,8 +77,8 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 }
 
 type credentials struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" required:"true"`
+	Password string `json:"password" required:"true"`
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
@@ -129,8 +129,8 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		CurrentPassword string `json:"currentPassword"`
-		NewPassword     string `json:"newPassword"`
+		CurrentPassword string `json:"currentPassword" required:"true"`
+		NewPassword     string `json:"newPassword" required:"true"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
@@ -146,7 +146,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) putFalKey(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		FalKey string `json:"falKey"`
+		FalKey string `json:"falKey" required:"true"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err

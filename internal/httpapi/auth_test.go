@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"os"
@@ -231,34 +233,104 @@ func TestSignupClosed(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
-	limits := app.Options{PerIP: account.Limit{Every: time.Hour, Burst: 6}, PerEmail: account.Limit{Every: time.Hour, Burst: 3}}
+	limits := app.Options{PerIP: account.Limit{Every: time.Hour, Burst: 6}, PerEmail: account.Limit{Every: time.Hour, Burst: 3},
+		PerEmailAnyIP: account.Limit{Every: time.Hour, Burst: 12}}
 	s := testutil.NewStudio(t, testutil.StudioOptions{App: limits, Env: map[string]string{"TRUSTED_PROXIES": "127.0.0.1"}})
-	login := func(email, ip string) *testutil.Response {
-		return s.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": "wrong password!"}, "X-Forwarded-For", ip)
+	s.NewClient(t).SignUp("victim@example.com", goodPassword)
+	login := func(email, password, ip string) *testutil.Response {
+		return s.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": password}, "X-Forwarded-For", ip)
 	}
-	// Per email: the 4th attempt for one address is refused even from a new IP each time.
+	// Per (email, IP): the attacker's 4th attempt from one address is refused…
 	for i := range 3 {
-		if r := login("victim@example.com", fmt.Sprintf("10.0.0.%d", i+1)); r.Status != 401 {
+		if r := login("victim@example.com", "wrong password!", "203.0.113.7"); r.Status != 401 {
 			t.Fatalf("attempt %d: %d", i, r.Status)
 		}
 	}
-	r := login("victim@example.com", "10.0.0.99")
+	r := login("victim@example.com", "wrong password!", "203.0.113.7")
 	if r.Status != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
-		t.Fatalf("per-email limit: %d %s %v", r.Status, r.Body, r.Header)
+		t.Fatalf("per-email-and-IP limit: %d %s %v", r.Status, r.Body, r.Header)
+	}
+	// …while the owner, from their own address, still logs in: no lockout.
+	if r := login("victim@example.com", goodPassword, "198.51.100.20"); r.Status != 200 {
+		t.Fatalf("the owner was locked out: %d %s", r.Status, r.Body)
+	}
+	// IPv6 clients are counted per /64: hopping addresses inside one /64 does not help.
+	for i := range 3 {
+		if r := login("victim@example.com", "wrong password!", fmt.Sprintf("2001:db8:1:2::%x", i+1)); r.Status != 401 {
+			t.Fatalf("v6 attempt %d: %d", i, r.Status)
+		}
+	}
+	if r := login("victim@example.com", "wrong password!", "2001:db8:1:2:ffff::9"); r.Status != 429 {
+		t.Fatalf("another address in the same /64: %d", r.Status)
+	}
+	// The loose per-email cap (12, of which 8 are spent) still stops a botnet spread over many IPs.
+	var last int
+	for i := range 5 {
+		last = login("victim@example.com", "wrong password!", fmt.Sprintf("10.0.%d.1", i)).Status
+	}
+	if last != 429 {
+		t.Fatalf("the per-email cap did not hold over many IPs: %d", last)
 	}
 	// Per IP: one address trying many emails is refused after its burst.
 	for i := range 6 {
-		if r := login(fmt.Sprintf("u%d@example.com", i), "10.1.1.1"); r.Status != 401 {
+		if r := login(fmt.Sprintf("u%d@example.com", i), "wrong password!", "10.1.1.1"); r.Status != 401 {
 			t.Fatalf("ip attempt %d: %d", i, r.Status)
 		}
 	}
-	if r := login("other@example.com", "10.1.1.1"); r.Status != 429 {
+	if r := login("other@example.com", "wrong password!", "10.1.1.1"); r.Status != 429 {
 		t.Fatalf("per-IP limit: %d", r.Status)
 	}
 	// Sign-up shares the per-IP budget.
 	r = s.NewClient(t).Do("POST", "/api/auth/signup", map[string]string{"email": "new@example.com", "password": goodPassword}, "X-Forwarded-For", "10.1.1.1")
 	if r.Status != 429 {
 		t.Fatalf("sign-up from a limited IP: %d", r.Status)
+	}
+}
+
+// Two studios on one database (replicas): the limit holds over both, not once per process.
+func TestRateLimitsHoldAcrossReplicas(t *testing.T) {
+	limits := app.Options{PerIP: account.Limit{Every: time.Hour, Burst: 4}}
+	a := testutil.NewStudio(t, testutil.StudioOptions{App: limits})
+	b := testutil.NewStudio(t, testutil.StudioOptions{App: limits, DataDir: a.DataDir})
+	var got []int
+	for i := range 6 {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		got = append(got, s.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": fmt.Sprintf("r%d@example.com", i), "password": "wrong password!"}).Status)
+	}
+	// Each process alone would allow 4 (3 each here); together only 4 pass.
+	if fmt.Sprint(got) != "[401 401 401 401 429 429]" {
+		t.Fatalf("statuses over two replicas: %v", got)
+	}
+	// The shared rows hold keys as SHA-256 hashes, never an email or an IP in the clear.
+	rows, err := testutil.OpenDB(t, a.DataDir).Query(`SELECT key_hash FROM rate_limits`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n, ipKey := 0, sha256.Sum256([]byte("falstudio/ratelimit/ip:127.0.0.1"))
+	found := false
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != sha256.Size {
+			t.Fatalf("rate-limit key stored as %q", h)
+		}
+		found = found || bytes.Equal(h, ipKey[:])
+		n++
+	}
+	if !found {
+		t.Fatal("the client IP's counter is not stored as its SHA-256")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1+6*2 { // one IP, and per attempt a pair and an email
+		t.Fatalf("%d shared counters", n)
 	}
 }
 

@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,13 +98,13 @@ func TestS3StorageOutageAndResync(t *testing.T) {
 		t.Fatalf("retried %d deletes while S3 is still down", n)
 	}
 	srv.Restart(t)
-	deadline := time.Now().Add(10 * time.Second)
-	for countFiles(t, filepath.Join(srv.Dir, "studio")) != 0 {
-		g.studio.App.Generations().RetryDeletes(context.Background())
-		if time.Now().After(deadline) {
-			t.Fatal("the object was never deleted after the outage")
-		}
-		time.Sleep(20 * time.Millisecond)
+	// Make the queued retry due now instead of waiting out its back-off.
+	mustExec(t, openDB(t, g.studio.DataDir), `UPDATE pending_deletes SET next_at = 0`)
+	if n := g.studio.App.Generations().RetryDeletes(context.Background()); n > 1 {
+		t.Fatalf("%d deletes done for one queued object", n)
+	}
+	if n := countFiles(t, filepath.Join(srv.Dir, "studio")); n != 0 {
+		t.Fatalf("%d objects left after the retried delete", n)
 	}
 }
 
@@ -183,7 +186,9 @@ func TestRestartResumesEveryJobOnce(t *testing.T) {
 		t.Fatalf("the resumed save chose a new asset id")
 	}
 	var k2 string
-	db.QueryRow(`SELECT storage_key FROM assets WHERE id = $1`, assetID).Scan(&k2)
+	if err := db.QueryRow(`SELECT storage_key FROM assets WHERE id = $1`, assetID).Scan(&k2); err != nil {
+		t.Fatal(err)
+	}
 	if k2 != key {
 		t.Fatalf("the resumed save wrote a new object %s (was %s)", k2, key)
 	}
@@ -196,7 +201,9 @@ func TestRestartResumesEveryJobOnce(t *testing.T) {
 func assertOneObjectPerAsset(t *testing.T, st *testutil.Studio, db *sql.DB) {
 	t.Helper()
 	var assets int
-	db.QueryRow(`SELECT count(*) FROM assets`).Scan(&assets)
+	if err := db.QueryRow(`SELECT count(*) FROM assets`).Scan(&assets); err != nil {
+		t.Fatal(err)
+	}
 	if files := countFiles(t, filepath.Join(st.DataDir, "media")); files != assets {
 		t.Fatalf("%d objects for %d assets", files, assets)
 	}
@@ -209,19 +216,37 @@ func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
 	}
 }
 
+// waitStatus follows the generation's event stream (its current state first, then one event per
+// change) until an event matches: no polling, no sleeping.
 func waitStatus(t *testing.T, c *testutil.Client, id, status string, extra func(generationJSON) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		g := decodeGen(t, c.Do("GET", "/api/generations/"+id, nil))
-		if g.Status == status && (extra == nil || extra(g)) {
+	req, err := http.NewRequest("GET", c.Base+"/api/generations/"+id+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := *c.HTTP
+	client.Timeout = 10 * time.Second
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var last generationJSON
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal([]byte(line), &last); err != nil {
+			t.Fatalf("event %s: %v", line, err)
+		}
+		if last.Status == status && (extra == nil || extra(last)) {
 			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never reached %s: %+v", id, status, g)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
+	t.Fatalf("%s never reached %s (stream ended: %v): %+v", id, status, sc.Err(), last)
 }
 
 func TestOrphanSweepAndFailedInsert(t *testing.T) {
@@ -261,7 +286,9 @@ func TestTransientFailuresRetryThenGiveUp(t *testing.T) {
 		t.Fatalf("after transient failures: %+v", last)
 	}
 	var failures int
-	openDB(t, st.DataDir).QueryRow(`SELECT failures FROM generations WHERE id = $1`, gen.ID).Scan(&failures)
+	if err := openDB(t, st.DataDir).QueryRow(`SELECT failures FROM generations WHERE id = $1`, gen.ID).Scan(&failures); err != nil {
+		t.Fatal(err)
+	}
 	if failures != 0 {
 		t.Fatalf("failures not reset after success: %d", failures)
 	}

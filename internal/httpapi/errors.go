@@ -8,7 +8,6 @@ import (
 
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/model"
-	"github.com/falstudio/falstudio/internal/store"
 )
 
 // statusFor maps a SPEC error code to its HTTP status. 401/403 are only ever the studio's own
@@ -35,7 +34,8 @@ var statusFor = map[string]int{
 	model.CodeNameTaken:          http.StatusConflict,
 	model.CodeTooManyStreams:     http.StatusTooManyRequests,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
-	"method_not_allowed":         http.StatusMethodNotAllowed,
+	model.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
+	model.CodeNotReady:           http.StatusServiceUnavailable,
 	model.CodeConflict:           http.StatusConflict,
 	model.CodeQuotaExceeded:      http.StatusConflict,
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
@@ -80,7 +80,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.As(err, &ce):
 		code, msg = ce.ErrorCode(), ce.ErrorMessage()
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 		code, msg = model.CodeNotFound, "Not found."
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away

@@ -37,7 +37,7 @@ func (s *Server) modelSchema(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Model        string         `json:"model"`
+		Model        string         `json:"model" required:"true"`
 		Prompt       string         `json:"prompt"`
 		Params       map[string]any `json:"params"`
 		CollectionID string         `json:"collectionId"` // library: the outputs land in it

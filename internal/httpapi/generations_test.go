@@ -18,6 +18,7 @@ import (
 	"github.com/falstudio/falstudio/internal/app"
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -250,7 +251,8 @@ func TestImageGenerationEndToEnd(t *testing.T) {
 func countFiles(t *testing.T, dir string) int {
 	n := 0
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".tmp-") {
+		// Previews are counted by the thumbnail tests; here only originals matter.
+		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".tmp-") && !media.IsThumbKey(d.Name()) {
 			n++
 		}
 		return nil
@@ -479,17 +481,7 @@ func TestCancel(t *testing.T) {
 	}
 	// Running: fal is asked to stop, and the answer says it had started.
 	s := submit(t, c, "fal-ai/flux/dev", "slow job", nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		cur := decodeGen(t, c.Do("GET", "/api/generations/"+s.ID, nil))
-		if cur.Status == "running" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never running: %+v", cur)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitStatus(t, c, s.ID, "running", nil)
 	r = c.Do("POST", "/api/generations/"+s.ID+"/cancel", nil)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"outcome":"requested"`) || !strings.Contains(string(r.Body), "already started") {
 		t.Fatalf("cancel running: %d %s", r.Status, r.Body)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/model"
-	"github.com/falstudio/falstudio/internal/store"
 )
 
 // inviteJSON is the SPEC §6 Invite (never its token: only a hash is stored), plus its state.
@@ -23,7 +22,7 @@ type inviteJSON struct {
 	State     string     `json:"state"` // pending | used | expired | revoked
 }
 
-func toInviteJSON(in *store.Invite, now time.Time) inviteJSON {
+func toInviteJSON(in *model.Invite, now time.Time) inviteJSON {
 	j := inviteJSON{ID: in.ID, CreatedAt: in.CreatedAt, ExpiresAt: in.ExpiresAt, UsedAt: in.UsedAt, Revoked: in.RevokedAt != nil,
 		State: account.InviteState(in, now)}
 	if in.Email != "" {

@@ -5,6 +5,11 @@ import "net/http"
 // routes is the whole route table.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/status", s.adapt(s.getStatus))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Metrics != nil && s.cfg.MetricsToken != "" { // otherwise only on METRICS_ADDR, if set
+		mux.Handle("GET /metrics", s.metricsWithToken())
+	}
 
 	mux.Handle("POST /api/auth/signup", s.adapt(s.signup))
 	mux.Handle("POST /api/auth/login", s.adapt(s.login))
@@ -41,10 +46,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/generations/{id}", s.authed(s.getGeneration))
 	mux.Handle("GET /api/generations/{id}/events", s.authed(s.generationEvents))
 	mux.Handle("POST /api/generations/{id}/cancel", s.authed(s.cancelGeneration))
-	mux.Handle("GET /api/assets", s.authed(s.listAssets))
+	mux.Handle("GET /api/assets", s.authed(s.conditionalList(s.listAssets)))
 	mux.Handle("GET /api/assets/{id}", s.authed(s.getAsset))
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
+	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
 
 	// The library (SPEC §8).
 	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
@@ -72,9 +78,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /api/presets/{id}", s.authed(s.deletePreset))
 
 	// Unknown API paths answer JSON, not the SPA.
-	mux.Handle("/api/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+	// A known path asked with another method answers 405 (JSON) instead of the catch-alls.
+	mux.Handle("/api/", methodNotAllowed(mux, s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		errorJSON(w, http.StatusNotFound, "not_found", "No such API route.")
 		return nil
-	}))
-	mux.Handle("/", s.spa())
+	})))
+	mux.Handle("/", methodNotAllowed(mux, s.spa()))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/library"
+	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 )
@@ -31,11 +32,17 @@ type Deps struct {
 	Instance string // this replica's instance id (whose local files it can serve)
 	UI       fs.FS  // the built web UI; nil serves a plain notice
 	Ping     func(*http.Request) error
+	// Probes are what /readyz checks (database, media store).
+	Probes []Probe
+	// Metrics records requests and event streams; nil records nothing (and serves no /metrics).
+	Metrics *metrics.Metrics
 
 	Generations *generation.Service
 	Library     *library.Service
 	Costs       *cost.Service
 	Fal         *fal.Client
+	// AssetVersions answers the gallery's conditional requests (thumbs).
+	AssetVersions *library.Versions
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}
 
@@ -52,6 +59,7 @@ type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	shutdown <-chan struct{}
+	pages    *pageCache // encoded gallery pages by ETag (thumbs.go)
 	streams  *streamLimiter
 }
 
@@ -73,7 +81,7 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, streams: newStreamLimiter(d.StreamsPerUser)}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache(), streams: newStreamLimiter(d.StreamsPerUser)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 
@@ -87,8 +95,7 @@ func New(d Deps) http.Handler {
 		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
 	}))
 
-	var h http.Handler = mux
-	h = compressJSON(h)
+	h := compressJSON(recordPattern(mux))
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

@@ -19,7 +19,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	switch mt {
 	case "application/json":
 		var in struct {
-			AssetID string `json:"assetId"`
+			AssetID string `json:"assetId" required:"true"`
 		}
 		if err := readJSON(w, r, &in); err != nil {
 			return err

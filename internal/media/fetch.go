@@ -53,9 +53,11 @@ type Download struct {
 	Size        int64         // -1 when unknown
 }
 
+// hostRule is one FAL_MEDIA_HOSTS entry. An entry without a port allows port 443 only.
 type hostRule struct {
-	host, port string // port "" matches any
-	wildcard   bool   // host is a suffix (".example.com")
+	host, port string
+	wildcard   bool // host is a suffix (".example.com")
+	literal    bool // host is an IP address, trusted as written (internal ranges included)
 }
 
 // NewFetcher builds a fetcher.
@@ -74,16 +76,17 @@ func NewFetcher(cfg FetchConfig) *Fetcher {
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			host, port, _ := net.SplitHostPort(addr)
 			d := *dialer
-			// Internal addresses pass only for a host allow-listed by its exact name or IP
-			// (the local simulator); wildcards never open internal ranges. Checked per dial, so
-			// each redirect hop is judged on its own.
-			exact := exactAllowed(&url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}, rules)
+			// Internal addresses pass only for an IP literal allow-listed as written (the local
+			// simulator, "127.0.0.1:8090"). A host allow-listed by name is checked here, whatever
+			// it resolves to: DNS is not ours, so a listed name that turns into 127.0.0.1 or
+			// 169.254.169.254 is refused. Checked per dial, so each redirect hop is judged alone.
+			trusted := literalAllowed(host, port, rules)
 			d.Control = func(_, address string, _ syscall.RawConn) error {
 				ap, err := netip.ParseAddrPort(address)
 				if err != nil {
 					return fmt.Errorf("%w: unparsable address", ErrUnsafeOutput)
 				}
-				if !exact && internal(ap.Addr()) {
+				if !trusted && internal(ap.Addr()) {
 					return fmt.Errorf("%w: %s resolves to a private or internal address", ErrUnsafeOutput, host)
 				}
 				return nil
@@ -119,10 +122,14 @@ func parseRules(hosts []string) []hostRule {
 		if strings.HasPrefix(h, "*.") {
 			r.wildcard, h = true, h[1:]
 		}
+		r.port = "443"
 		if hh, p, err := net.SplitHostPort(h); err == nil {
 			h, r.port = hh, p
 		}
 		r.host = strings.Trim(h, "[]")
+		if a, err := netip.ParseAddr(r.host); err == nil && !r.wildcard {
+			r.literal, r.host = true, a.Unmap().String()
+		}
 		out = append(out, r)
 	}
 	return out
@@ -140,8 +147,12 @@ func portOf(u *url.URL) string {
 
 func matchRule(u *url.URL, r hostRule) bool {
 	host := strings.ToLower(u.Hostname())
-	if r.port != "" && r.port != portOf(u) {
+	if r.port != portOf(u) {
 		return false
+	}
+	if r.literal {
+		a, err := netip.ParseAddr(host)
+		return err == nil && a.Unmap().String() == r.host
 	}
 	if r.wildcard {
 		return strings.HasSuffix(host, r.host) && len(host) > len(r.host)
@@ -164,9 +175,14 @@ func checkURL(u *url.URL, rules []hostRule) error {
 	return fmt.Errorf("%w: host %s is not in FAL_MEDIA_HOSTS", ErrUnsafeOutput, u.Hostname())
 }
 
-func exactAllowed(u *url.URL, rules []hostRule) bool {
+// literalAllowed reports whether host:port (as dialed) is an IP-literal entry of the allow-list.
+func literalAllowed(host, port string, rules []hostRule) bool {
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
 	for _, r := range rules {
-		if !r.wildcard && matchRule(u, r) {
+		if r.literal && r.port == port && r.host == a.Unmap().String() {
 			return true
 		}
 	}

@@ -73,11 +73,17 @@ func TestInternalAddresses(t *testing.T) {
 }
 
 func TestHostRules(t *testing.T) {
-	rules := parseRules([]string{"fal.media", "*.fal.media", "127.0.0.1:9000"})
+	rules := parseRules([]string{"fal.media", "*.fal.media", "127.0.0.1:9000", "cdn.example:8443"})
 	for raw, ok := range map[string]bool{
 		"https://fal.media/x": true, "https://v3.fal.media/files/a.png": true, "https://evilfal.media/x": false,
 		"https://fal.media.evil.com/x": false, "http://127.0.0.1:9000/x": true, "http://127.0.0.1:9001/x": false,
 		"ftp://fal.media/x": false, "https://user:pw@fal.media/x": false, "https://storage.googleapis.com/x": false,
+		// An entry without a port means 443 only.
+		"https://fal.media:443/x": true, "https://fal.media:8443/x": false, "http://fal.media/x": false,
+		"https://v3.fal.media:444/x": false, "http://v3.fal.media/x": false,
+		"https://cdn.example:8443/x": true, "https://cdn.example/x": false,
+		// An IP literal matches only itself, in any spelling of the same address.
+		"http://[::ffff:127.0.0.1]:9000/x": true, "http://127.0.0.2:9000/x": false, "http://localhost:9000/x": false,
 	} {
 		u, _ := url.Parse(raw)
 		if got := checkURL(u, rules) == nil; got != ok {
@@ -100,6 +106,13 @@ func FuzzHostRules(f *testing.F) {
 			if h != "fal.media" && !strings.HasSuffix(h, ".fal.media") {
 				t.Fatalf("%q allowed", raw)
 			}
+			if portOf(u) != "443" {
+				t.Fatalf("%q allowed on port %s", raw, portOf(u))
+			}
+		}
+		// No name is ever trusted at dial time: only IP literals listed as such.
+		if literalAllowed(u.Hostname(), portOf(u), rules) {
+			t.Fatalf("%q trusted at dial time", raw)
 		}
 	})
 }
@@ -152,11 +165,19 @@ func TestFetcher(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("big: %v", err)
 	}
-	// The same loopback server reached through a wildcard rule is refused at dial time.
+	// The same loopback server reached through a name listed exactly (resolved by /etc/hosts)
+	// is refused at dial time: only the IP literal is trusted as written.
 	_, port, _ := net.SplitHostPort(host)
-	wild := NewFetcher(FetchConfig{AllowedHosts: []string{"*.localtest.me", "localhost:" + port + "x"}})
-	if _, err := wild.Fetch(ctx, "http://a.localtest.me:"+port+"/ok.png"); err == nil {
-		t.Error("internal address reached through a wildcard host")
+	byName := NewFetcher(FetchConfig{AllowedHosts: []string{"localhost:" + port}})
+	for _, u := range []string{"http://localhost:" + port + "/ok.png"} {
+		if _, err := byName.Fetch(ctx, u); !errors.Is(err, ErrUnsafeOutput) {
+			t.Errorf("%s: internal address reached through a listed name: %v", u, err)
+		}
+	}
+	// A literal entry without a port is port 443 only: the test server's port is refused.
+	noPort := NewFetcher(FetchConfig{AllowedHosts: []string{"127.0.0.1"}})
+	if _, err := noPort.Fetch(ctx, srv.URL+"/ok.png"); !errors.Is(err, ErrUnsafeOutput) {
+		t.Errorf("port %s allowed by an entry without a port: %v", port, err)
 	}
 	if _, err := f.Fetch(ctx, "http://localhost:"+port+"/ok.png"); !errors.Is(err, ErrUnsafeOutput) {
 		t.Errorf("unlisted host: %v", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -151,6 +152,35 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, conte
 		return 0, fmt.Errorf("media: s3 put: %w", err)
 	}
 	if size >= 0 && cr.n != size {
+		return 0, fmt.Errorf("media: s3 put: sent %d of %d bytes", cr.n, size)
+	}
+	return cr.n, nil
+}
+
+// maxSinglePut is S3's limit for one PutObject.
+const maxSinglePut = 5 << 30
+
+// PutStream sends a stream of known size as one PutObject that starts at once: no part
+// buffers, no second copy of the parts on the server when they are joined, no payload hash
+// before sending (UNSIGNED-PAYLOAD, as the SDK already does over HTTPS). Such a stream cannot
+// be replayed, so it is not retried; the relay keeps a local copy for exactly that case.
+// Unknown or very large sizes go through Put's multipart upload.
+func (s *S3) PutStream(ctx context.Context, key string, r io.Reader, size int64, contentType string) (int64, error) {
+	if size < 0 || size > maxSinglePut {
+		return s.Put(ctx, key, r, size, contentType)
+	}
+	if _, err := cleanKey(key); err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.UploadTimeout)
+	defer cancel()
+	cr := &countingReader{r: r}
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.cfg.Bucket, Key: &key, Body: cr, ContentLength: &size, ContentType: &contentType},
+		s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware), func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	if err != nil {
+		return 0, fmt.Errorf("media: s3 put: %w", err)
+	}
+	if cr.n != size {
 		return 0, fmt.Errorf("media: s3 put: sent %d of %d bytes", cr.n, size)
 	}
 	return cr.n, nil

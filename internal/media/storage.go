@@ -1,28 +1,42 @@
 package media
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
 	"time"
+
+	"github.com/falstudio/falstudio/internal/metrics"
 )
 
 // Storage routes objects to S3 (when configured) or local disk, and falls back to local disk
 // when S3 fails.
 //
-// Save streams the provider's bytes to local disk first (synced, renamed into place), then
-// uploads that file to S3 and removes the local copy. Memory stays bounded (a copy buffer, and
-// the multipart parts in flight), and because the bytes are already on disk, an S3 failure or
-// timeout at any point leaves a complete local file: nothing is lost and the caller learns it
-// (FellBack). MoveToS3 later re-syncs such files.
+// Save reads the provider's stream once and feeds both a local spool file and the S3 upload at
+// the same time, so a relay runs at the pace of the slower of the two instead of their sum.
+// Memory stays bounded (a copy buffer, and the multipart parts in flight). The spool holds
+// every byte read, so an S3 failure or timeout at any point still ends with a complete local
+// file: nothing is lost and the caller learns it (FellBack). When S3 succeeds the spool is
+// dropped unsynced, so the common path pays no fsync. MoveToS3 later re-syncs kept files.
 type Storage struct {
-	local *Local
-	s3    *S3 // nil: local only
+	local   *Local
+	s3      *S3              // nil: local only
+	metrics *metrics.Metrics // nil: not recorded
 }
 
-// NewStorage combines the backends; s3 may be nil.
-func NewStorage(local *Local, s3 *S3) *Storage { return &Storage{local: local, s3: s3} }
+// NewStorage combines the backends; s3 may be nil, m may be nil (no metrics).
+func NewStorage(local *Local, s3 *S3, m ...*metrics.Metrics) *Storage {
+	st := &Storage{local: local, s3: s3}
+	if len(m) > 0 {
+		st.metrics = m[0]
+	}
+	return st
+}
 
 // S3Configured reports whether S3 is the primary store.
 func (s *Storage) S3Configured() bool { return s.s3 != nil }
@@ -42,23 +56,123 @@ type Saved struct {
 	FellBack bool // S3 is configured but the file stayed on local disk
 }
 
+// relayBuffer is the size of one read from the provider; each read goes to both destinations.
+const relayBuffer = 256 << 10
+
 // Save stores r under key.
 func (s *Storage) Save(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Saved, error) {
-	n, err := s.local.Put(ctx, key, r, size, contentType)
+	if s.s3 == nil {
+		n, err := s.local.Put(ctx, key, r, size, contentType)
+		if err != nil {
+			return Saved{}, err
+		}
+		return Saved{Storage: "local", Bytes: n}, nil
+	}
+	sp, err := s.local.spool(key)
 	if err != nil {
 		return Saved{}, err
 	}
-	if s.s3 == nil {
-		return Saved{Storage: "local", Bytes: n}, nil
-	}
-	if err := s.upload(ctx, key, contentType, n); err != nil {
-		if ctx.Err() != nil {
-			return Saved{}, ctx.Err() // shutdown: the caller retries the whole save later
+	committed := false
+	defer func() {
+		if !committed {
+			sp.discard()
 		}
-		return Saved{Storage: "local", Bytes: n, FellBack: true}, nil
+	}()
+
+	pr, pw := io.Pipe()
+	s3err := make(chan error, 1)
+	go func() {
+		_, err := s.s3.PutStream(ctx, key, pr, size, contentType)
+		if err == nil {
+			err = s.verify(ctx, key, size)
+		}
+		// Unblock the pump at once when S3 stopped early: it carries on with the spool alone.
+		pr.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
+		s3err <- err
+	}()
+	n, readErr, localErr := pump(ctx, r, sp.f, pw)
+	switch {
+	case readErr != nil:
+		pw.CloseWithError(readErr) // the S3 upload aborts: no object is completed from a cut stream
+	case size >= 0 && n != size:
+		readErr = fmt.Errorf("media: relay: read %d of %d bytes", n, size)
+		pw.CloseWithError(readErr)
+	default:
+		pw.Close()
 	}
-	_ = s.local.Delete(context.WithoutCancel(ctx), key)
-	return Saved{Storage: "s3", Bytes: n}, nil
+	upErr := <-s3err
+	if ctx.Err() != nil {
+		return Saved{}, ctx.Err() // shutdown: the caller retries the whole save later
+	}
+	if readErr == nil && upErr == nil {
+		return Saved{Storage: "s3", Bytes: n}, nil // the deferred discard drops the unsynced spool
+	}
+	// A cut upload may still leave an object behind (some servers keep a truncated body): the
+	// row will not point at it, so remove it rather than leave a short file in the bucket.
+	if derr := s.s3.Delete(context.WithoutCancel(ctx), key); derr != nil {
+		upErr = errors.Join(upErr, derr)
+	}
+	if readErr != nil {
+		return Saved{}, fmt.Errorf("media: relay: %w", errors.Join(readErr, upErr))
+	}
+	if localErr != nil {
+		return Saved{}, fmt.Errorf("media: relay: s3 failed (%w) and so did local disk (%w)", upErr, localErr)
+	}
+	if err := sp.commit(); err != nil {
+		return Saved{}, fmt.Errorf("media: relay: s3 failed (%w); keep locally: %w", upErr, err)
+	}
+	committed = true
+	s.metrics.S3Fallback()
+	return Saved{Storage: "local", Bytes: n, FellBack: true}, nil
+}
+
+// pump reads r once and writes every chunk to the spool file and to the S3 pipe. A destination
+// that fails is dropped and the other one continues; the copy stops only when the provider's
+// stream ends (or fails), or when both destinations have failed.
+func pump(ctx context.Context, r io.Reader, f *os.File, pw *io.PipeWriter) (n int64, readErr, localErr error) {
+	buf := make([]byte, relayBuffer)
+	s3ok := true
+	cr := ctxReader{ctx, r}
+	for {
+		k, err := cr.Read(buf)
+		if k > 0 {
+			n += int64(k)
+			if localErr == nil {
+				if _, werr := f.Write(buf[:k]); werr != nil {
+					localErr = werr
+				}
+			}
+			if s3ok {
+				if _, werr := pw.Write(buf[:k]); werr != nil {
+					s3ok = false
+				}
+			}
+			if localErr != nil && !s3ok {
+				return n, fmt.Errorf("local disk failed and so did s3: %w", localErr), localErr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil, localErr
+		}
+		if err != nil {
+			return n, err, localErr
+		}
+	}
+}
+
+// verify checks the stored object's size.
+func (s *Storage) verify(ctx context.Context, key string, size int64) error {
+	if size < 0 {
+		return nil
+	}
+	obj, err := s.s3.Stat(ctx, key)
+	if err != nil {
+		return err
+	}
+	if obj.Size != size {
+		return fmt.Errorf("media: s3 holds %d bytes, want %d", obj.Size, size)
+	}
+	return nil
 }
 
 // upload copies a local file to S3 and verifies the stored size.
@@ -71,29 +185,34 @@ func (s *Storage) upload(ctx context.Context, key, contentType string, size int6
 	if _, err := s.s3.Put(ctx, key, f, size, contentType); err != nil {
 		return err
 	}
-	obj, err := s.s3.Stat(ctx, key)
-	if err != nil {
-		return err
-	}
-	if obj.Size != size {
-		return fmt.Errorf("media: s3 holds %d bytes, want %d", obj.Size, size)
-	}
-	return nil
+	return s.verify(ctx, key, size)
 }
 
-// MoveToS3 re-syncs a local file: upload, verify the size, let the caller update its row, then
-// delete the local file — in that order, so a crash at any step loses nothing.
+// MoveToS3 re-syncs a local file and its preview (when there is one): upload, verify the size,
+// let the caller update its row, then delete the local files — in that order, so a crash at
+// any step loses nothing.
 func (s *Storage) MoveToS3(ctx context.Context, key, contentType string, size int64, update func() error) error {
 	if s.s3 == nil {
 		return errors.New("media: S3 is not configured")
 	}
 	if err := s.upload(ctx, key, contentType, size); err != nil {
+		s.metrics.Resync(false)
 		return err
 	}
+	thumb := ThumbKey(key)
+	if obj, err := s.local.Stat(ctx, thumb); err == nil {
+		if err := s.upload(ctx, thumb, ThumbContentType, obj.Size); err != nil {
+			s.metrics.Resync(false)
+			return err
+		}
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	s.metrics.Resync(true)
 	if err := update(); err != nil {
 		return err
 	}
-	return s.local.Delete(ctx, key)
+	return errors.Join(s.local.Delete(ctx, key), s.local.Delete(ctx, thumb))
 }
 
 func (s *Storage) backend(storage string) (Store, error) {
@@ -127,13 +246,17 @@ func (s *Storage) Stat(ctx context.Context, storage, key string) (Object, error)
 	return b.Stat(ctx, key)
 }
 
-// Delete removes an object.
+// Delete removes an object and its preview: every caller that deletes an asset's object (a
+// delete, a bulk delete, a queued retry, the orphan sweep) takes the preview with it.
 func (s *Storage) Delete(ctx context.Context, storage, key string) error {
 	b, err := s.backend(storage)
 	if err != nil {
 		return err
 	}
-	return b.Delete(ctx, key)
+	if IsThumbKey(key) {
+		return b.Delete(ctx, key)
+	}
+	return errors.Join(b.Delete(ctx, key), b.Delete(ctx, ThumbKey(key)))
 }
 
 // URL is a presigned/public URL for an S3 object, or ErrNoURL.
@@ -143,4 +266,49 @@ func (s *Storage) URL(ctx context.Context, storage, key string, expiry time.Dura
 		return "", err
 	}
 	return b.URL(ctx, key, expiry)
+}
+
+// spool is a local temporary file beside key's final place: commit syncs and renames it into
+// place, discard removes it. Nothing else ever sees it.
+type spool struct {
+	l        *Local
+	f        *os.File
+	tmp, key string
+}
+
+func (l *Local) spool(key string) (*spool, error) {
+	key, err := cleanKey(key)
+	if err != nil {
+		return nil, err
+	}
+	dir := path.Dir(key)
+	if err := l.root.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("media: local mkdir: %w", err)
+	}
+	tmp := path.Join(dir, ".tmp-"+rand.Text())
+	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("media: local create: %w", err)
+	}
+	return &spool{l: l, f: f, tmp: tmp, key: key}, nil
+}
+
+func (s *spool) commit() error {
+	err := s.f.Sync()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = s.l.root.Rename(s.tmp, s.key)
+	}
+	if err != nil {
+		_ = s.l.root.Remove(s.tmp)
+		return fmt.Errorf("media: local put: %w", err)
+	}
+	return nil
+}
+
+func (s *spool) discard() {
+	_ = s.f.Close()
+	_ = s.l.root.Remove(s.tmp)
 }

@@ -3,9 +3,14 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrNotFound is what every layer's "missing or not yours" wraps (store.ErrNotFound does), so
+// the HTTP layer can answer 404 without reaching into the store.
+var ErrNotFound = errors.New("not found")
 
 // User is a studio account. FalKey holds the sealed (encrypted) fal key, never plaintext.
 type User struct {
@@ -162,6 +167,8 @@ type Asset struct {
 	Height       int
 	Params       json.RawMessage
 	CreatedAt    time.Time
+	// ThumbBytes is the stored preview's size: 0 none yet, -1 none can be made (thumbs).
+	ThumbBytes int64
 	// The library (SPEC §8).
 	Favorite      bool
 	CollectionIDs []string // the user's collections holding it, oldest membership first
@@ -235,7 +242,11 @@ const (
 	CodeOutputTooLarge     = "output_too_large"
 	CodeQuotaExceeded      = "storage_quota_exceeded"
 	CodeMediaUnavailable   = "media_unavailable"
-	CodeNameTaken          = "name_taken" // a collection or preset name already used by this person
+	// CodeMethodNotAllowed: a known route asked with another method (405).
+	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeNotReady: /readyz found the database or the media store not answering (503).
+	CodeNotReady  = "not_ready"
+	CodeNameTaken = "name_taken" // a collection or preset name already used by this person
 	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
 	CodeBudgetExceeded = "budget_exceeded"
 	CodeTooManyStreams = "too_many_streams" // too many open event streams for this person
@@ -250,3 +261,16 @@ const (
 	CodeResetInvalid    = "reset_invalid"
 	CodeLastAdmin       = "last_admin"
 )
+
+// Invite is a sign-up invitation (SPEC §6); its token is stored hashed elsewhere, never here.
+type Invite struct {
+	ID        int64
+	Email     string // "" : anyone with the link
+	CreatedBy int64  // 0 when the admin who made it was deleted
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	UsedBy    int64  // 0 when unused or the account is gone
+	UsedEmail string // the email that used it, kept after that account is deleted
+	RevokedAt *time.Time
+}

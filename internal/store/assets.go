@@ -15,14 +15,14 @@ import (
 )
 
 const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage_url, storage,
-	content_type, bytes, width, height, params_json, created_at, local_holder, favorite`
+	content_type, bytes, width, height, params_json, created_at, local_holder, favorite, thumb_bytes`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
 	var params string
 	var created, fav int64
 	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.StorageURL,
-		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav)
+		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav, &a.ThumbBytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -46,9 +46,9 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 		a.CreatedAt = s.now()
 	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (id) DO NOTHING`,
 		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.StorageURL, a.Storage,
-		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite))
+		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite), a.ThumbBytes)
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
 	}
@@ -141,7 +141,7 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		f.where = append(f.where, fmt.Sprintf("(%s, %s) < ($%d, $%d)", f.created, f.id, n-1, n))
 	}
 	f.args = append(f.args, q.Limit+1)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM `+f.from+` WHERE `+strings.Join(f.where, " AND ")+
+	rows, err := s.query(ctx, `SELECT `+assetCols+` FROM `+f.from+` WHERE `+strings.Join(f.where, " AND ")+
 		` ORDER BY `+f.created+` DESC, `+f.id+` DESC LIMIT $`+strconv.Itoa(len(f.args)), f.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: assets: %w", err)

@@ -5,21 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/falstudio/falstudio/internal/model"
 	"time"
 )
 
-// Invite is one invitation to sign up. Only the SHA-256 of its token is stored.
-type Invite struct {
-	ID        int64
-	Email     string // "" : anyone with the link
-	CreatedBy int64  // 0 when the admin who made it was deleted
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	UsedAt    *time.Time
-	UsedBy    int64  // 0 when unused or the account is gone
-	UsedEmail string // the email that used it, kept after that account is deleted
-	RevokedAt *time.Time
-}
+// Invite is one invitation to sign up. Only the SHA-256 of its token is stored. The type lives
+// in model so the HTTP layer can render it without importing the store.
+type Invite = model.Invite
 
 const inviteCols = `id, email, coalesce(created_by, 0), created_at, expires_at, used_at, coalesce(used_by, 0), used_email, revoked_at`
 

@@ -23,13 +23,16 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for PostgreSQL
 	_ "modernc.org/sqlite"             // pure-Go SQLite: no cgo, static binaries, trivial cross-builds
+
+	"github.com/falstudio/falstudio/internal/model"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationsFS embed.FS
 
 // ErrNotFound is returned when a row does not exist or does not belong to the user asking.
-var ErrNotFound = errors.New("store: not found")
+// It wraps model.ErrNotFound, which is what the HTTP layer checks.
+var ErrNotFound = fmt.Errorf("store: %w", model.ErrNotFound)
 
 // ErrConflict is returned when a unique constraint refuses a write.
 var ErrConflict = errors.New("store: conflict")
@@ -41,6 +44,8 @@ type Store struct {
 	d   dialect
 	url string // what was opened, for the relay's own connection (PostgreSQL)
 	now func() time.Time
+	// stmts holds prepared statements of the hot read queries (stmtcache.go).
+	stmts stmtCache
 }
 
 // IsPostgres reports whether a DATABASE_URL names PostgreSQL.

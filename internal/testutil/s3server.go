@@ -176,7 +176,11 @@ func selfSigned(t testing.TB, dir string) (string, string, *x509.Certificate) {
 	kb, _ := x509.MarshalECPrivateKey(key)
 	abs, _ := filepath.Abs(dir)
 	cf, kf := filepath.Join(abs, "tls.crt"), filepath.Join(abs, "tls.key")
-	os.WriteFile(cf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(kf, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	if err := os.WriteFile(cf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kf, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return cf, kf, cert
 }

@@ -93,6 +93,9 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	if ao.PerEmail.Burst == 0 {
 		ao.PerEmail = account.Limit{Every: time.Millisecond, Burst: 1000}
 	}
+	if ao.PerEmailAnyIP.Burst == 0 {
+		ao.PerEmailAnyIP = account.Limit{Every: time.Millisecond, Burst: 1000}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, ao)
 	if err != nil {

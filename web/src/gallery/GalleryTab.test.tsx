@@ -57,6 +57,24 @@ describe('GalleryTab', () => {
     expect(go).toHaveBeenCalled();
   });
 
+  it('shows previews in the grid: thumbnails for images, posters for videos, never the full files', async () => {
+    pages['||'] = {
+      assets: [
+        asset('a', { thumbUrl: '/media/a/thumb' }),
+        asset('v', { kind: 'video', url: '/media/v', contentType: 'video/mp4', thumbUrl: '/media/v/thumb' }),
+        asset('old', { thumbUrl: null }),
+      ],
+      nextCursor: null,
+    };
+    render(<GalleryTab onReuse={noop} onUseAsReference={noop} onGoCreate={noop} />);
+    await screen.findAllByTestId('asset-card');
+    const imgs = [...document.querySelectorAll('img')].map((i) => i.getAttribute('src'));
+    expect(imgs).toEqual(['/media/a/thumb', '/media/old']);
+    const video = document.querySelector('video')!;
+    expect(video.getAttribute('poster')).toBe('/media/v/thumb');
+    expect(video.getAttribute('preload')).toBe('none');
+  });
+
   it('shows images and videos from their persisted URLs and loads more on scroll', async () => {
     pages['||'] = { assets: [asset('a'), asset('v', { kind: 'video', url: '/media/v', contentType: 'video/mp4' })], nextCursor: 'c2' };
     pages['||c2'] = { assets: [asset('b')], nextCursor: null };

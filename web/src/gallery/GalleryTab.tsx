@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, type Asset, type AssetFilters, type Collection, type Share } from '../lib/api';
-import { getAssetUrl } from '../lib/assets';
+import { getAssetUrl, getThumbUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 import { AssetDetail } from './AssetDetail';
 import { BulkBar } from './BulkBar';
@@ -226,13 +226,16 @@ export function GalleryTab({
                       onClick={(e) => onTile(e, i)}
                       aria-label={sel.selected.size > 0 ? `${chosen ? 'Deselect' : 'Select'} ${what}` : `Open ${what}`}
                     >
+                      {/* Tiles show the ≤512 px preview, never the full file; a video with a poster
+                          loads nothing until hovered, one without loads only its metadata. */}
                       {a.kind === 'video' ? (
                         <video
                           src={`${getAssetUrl(a)}#t=0.1`}
+                          poster={getThumbUrl(a) ?? undefined}
                           muted
                           playsInline
                           loop
-                          preload="metadata"
+                          preload={getThumbUrl(a) ? 'none' : 'metadata'}
                           onMouseEnter={(e) => void e.currentTarget.play().catch(() => {})}
                           onMouseLeave={(e) => e.currentTarget.pause()}
                         />
@@ -241,7 +244,7 @@ export function GalleryTab({
                           ♪
                         </span>
                       ) : (
-                        <img src={getAssetUrl(a)} alt={a.prompt || 'Generated image'} loading="lazy" />
+                        <img src={getThumbUrl(a) ?? getAssetUrl(a)} alt={a.prompt || 'Generated image'} loading="lazy" decoding="async" />
                       )}
                       {a.kind !== 'image' && (
                         <span className="badge" aria-hidden="true">

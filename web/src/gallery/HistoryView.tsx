@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, terminal, type Generation } from '../lib/api';
-import { getAssetUrl } from '../lib/assets';
+import { getAssetUrl, getThumbUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 
 const statuses: [string, string][] = [
@@ -94,7 +94,7 @@ export function HistoryView() {
           <li key={g.id} className="card history-item" data-testid="history-item" data-status={g.status}>
             <div className="history-thumb">
               {g.assets[0] && g.assets[0].kind === 'image' ? (
-                <img src={getAssetUrl(g.assets[0])} alt="" loading="lazy" />
+                <img src={getThumbUrl(g.assets[0]) ?? getAssetUrl(g.assets[0])} alt="" loading="lazy" />
               ) : (
                 <span aria-hidden="true">{g.assets[0] ? (g.assets[0].kind === 'video' ? '▶' : '♪') : '·'}</span>
               )}

@@ -68,6 +68,8 @@ export interface Asset {
   createdAt: string;
   favorite?: boolean;
   collectionIds?: string[];
+  /** A ≤512 px JPEG preview (a poster for videos); null until it exists. */
+  thumbUrl?: string | null;
 }
 
 export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';

@@ -9,6 +9,12 @@ export function getAssetUrl(asset: Pick<Asset, 'id' | 'url'>): string {
   return `/media/${encodeURIComponent(asset.id)}`;
 }
 
+/** The preview the grid shows: the stored thumbnail or poster, or null while there is none. */
+export function getThumbUrl(asset: Pick<Asset, 'thumbUrl'>): string | null {
+  const u = asset.thumbUrl;
+  return u && (u.startsWith('/media/') || isPersistedAbsolute(u)) ? u : null;
+}
+
 /** The download URL (served as an attachment by the studio). */
 export function getDownloadUrl(asset: Pick<Asset, 'id'>): string {
   return `/media/${encodeURIComponent(asset.id)}?download=1`;
