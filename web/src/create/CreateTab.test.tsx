@@ -336,7 +336,7 @@ describe('CreateTab for power users', () => {
     expect(screen.getByText('$0.012')).toBeTruthy();
     expect(screen.getByText(/2 running/)).toBeTruthy();
     // The newest is shown; choosing another shows it.
-    expect(screen.getByTestId('generation-status').getAttribute('data-generation-id')).toBe('g3');
+    await waitFor(() => expect(screen.getByTestId('generation-status').getAttribute('data-generation-id')).toBe('g3'));
     fireEvent.click(screen.getByRole('button', { name: /^Show\s*Generating\s*two$/ }));
     expect(screen.getByTestId('generation-status').getAttribute('data-generation-id')).toBe('g2');
 
@@ -416,7 +416,8 @@ describe('CreateTab for power users', () => {
     routes['POST /api/uploads'] = () => reply(201, { url: 'https://v3.fal.media/files/a1.png' });
     routes['POST /api/generations'] = () => reply(202, { generation: gen({ id: 'g9', model: kling.id }) });
     render(<CreateTab user={withKey} preset={null} onGoAccount={() => {}} />);
-    fireEvent.click(await screen.findByRole('button', { name: 'Animate' }, { timeout: 5000 }));
+    fireEvent.click(await screen.findByRole('button', { name: /^Show\s*Done\s*a cat$/ }, { timeout: 5000 }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Animate' }));
     await waitFor(() => expect((screen.getByLabelText('Model') as HTMLSelectElement).value).toBe(kling.id));
     expect((screen.getByAltText('Reference 1') as HTMLImageElement).getAttribute('src')).toBe('/media/a1');
     fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: 'slow zoom' } });

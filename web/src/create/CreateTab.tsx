@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
-import { api, ApiError, type Asset, type Model, type Preset, type SeedMode, type User } from '../lib/api';
+import { api, ApiError, terminal, type Asset, type Model, type Preset, type SeedMode, type User } from '../lib/api';
 import { getAssetUrl } from '../lib/assets';
 import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
@@ -109,6 +109,13 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [preset, models]);
 
+  // Without a choice the newest running job is shown, and stays shown when it ends; a reload
+  // with every job finished shows none (no original is loaded unasked).
+  const firstActive = jobs.jobs.find((g) => !terminal(g.status))?.id ?? null;
+  useEffect(() => {
+    if (selectedId === null && firstActive) setSelectedId(firstActive);
+  }, [selectedId, firstActive]);
+
   const applyPreset = (p: Preset) => models && dispatch({ type: 'load', draft: draftFor(models, p.model, p.params ?? {}) });
 
   const effectiveId = effectiveModelId(draft);
@@ -204,7 +211,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
 
   if (models === null && !loadError) return <CreateSkeleton />;
   // The chosen job, else the newest: a new submit selects itself, the running ones stay listed.
-  const shown = selectedId === STARTING ? null : ((selectedId ? jobs.byId[selectedId] : undefined) ?? jobs.jobs[0] ?? null);
+  const shown = selectedId === STARTING ? null : ((selectedId ? jobs.byId[selectedId] : undefined) ?? null);
   const canAnimate = animateModel(models) !== null;
   return (
     <div className="create-grid" onKeyDown={onKey} onPaste={onPaste}>

@@ -1,5 +1,5 @@
 import { terminal, type Asset, type Generation } from '../lib/api';
-import { getAssetUrl } from '../lib/assets';
+import { getAssetUrl, getThumbUrl } from '../lib/assets';
 import { costOf, formatSeconds, formatUsd, statusText, tookSeconds, useElapsed } from './time';
 
 /** The MIME type a job's output carries when dragged onto the references. */
@@ -130,6 +130,7 @@ function JobRow({
 
 function Output({ a, onSelect }: { a: Asset; onSelect: () => void }) {
   const url = getAssetUrl(a);
+  const thumb = getThumbUrl(a); // the small preview, never the original, when there is one
   return (
     <button
       type="button"
@@ -140,7 +141,7 @@ function Output({ a, onSelect }: { a: Asset; onSelect: () => void }) {
       aria-label={`Output ${a.kind}`}
       title="Drag onto the reference images to use it"
     >
-      {a.kind === 'image' ? <img src={url} alt="" loading="lazy" /> : <span aria-hidden="true">{a.kind === 'video' ? '▶' : '♪'}</span>}
+      {thumb || a.kind === 'image' ? <img src={thumb ?? url} alt="" loading="lazy" /> : <span aria-hidden="true">{a.kind === 'video' ? '▶' : '♪'}</span>}
     </button>
   );
 }
