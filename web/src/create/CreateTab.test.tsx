@@ -264,7 +264,7 @@ describe('CreateTab', () => {
     routes['GET /api/generations?active=1'] = () => ({ generations: [gen({ status: 'running' })] });
     routes['POST /api/generations/g1/cancel'] = () => ({ generation: gen({ status: 'canceled', updatedAt: new Date(Date.now() + 1000).toISOString() }), cancel: { outcome: 'canceled', message: 'Canceled before it ran.' } });
     render(<CreateTab user={withKey} preset={null} onGoAccount={() => {}} />);
-    await screen.findByTestId('jobs-panel');
+    await screen.findByTestId('generation-status'); // the running job is shown
     fireEvent.click(screen.getAllByRole('button', { name: 'Cancel' })[0]);
     await waitFor(() => expect(screen.getByTestId('generation-status').textContent).toBe('Canceled'));
     expect(screen.getByText('Canceled before it ran.')).toBeTruthy();
