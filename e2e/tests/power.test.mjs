@@ -91,14 +91,14 @@ test('three jobs at once in the jobs panel, on one event stream, surviving a rel
   // Every output arrived in the panel, from the studio's own storage.
   const thumbs = await page.locator('.job-thumb img').evaluateAll((els) => els.map((e) => e.getAttribute('src')));
   assert.equal(thumbs.length, 3);
-  for (const src of thumbs) assert.match(src, /^\/media\/[a-z0-9]+$/);
+  for (const src of thumbs) assert.match(src, /^\/media\/[a-z0-9]+\/thumb$/, 'the panel shows the stored previews');
   // One stream per page load, never one per job.
   assert.deepEqual(streams.filter((p) => p !== '/api/events'), [], 'no per-generation streams');
   assert.ok(streams.length <= 3, `streams opened: ${streams.length}`);
 
   // Choosing a job shows it.
   await page.getByRole('button', { name: /^Show\s*Done\s*a red fox$/ }).click();
-  assert.equal(await page.getByTestId('result-media').first().getAttribute('src'), thumbs[2]);
+  assert.equal(await page.getByTestId('result-media').first().getAttribute('src'), thumbs[2].replace(/\/thumb$/, ''));
 
   // At phone width the panel fits without sideways scrolling.
   await page.setViewportSize({ width: 390, height: 844 });
