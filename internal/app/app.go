@@ -26,6 +26,7 @@ import (
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
+	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -50,6 +51,9 @@ type Options struct {
 	// ThumbBackfillEvery is the pause between thumbnail backfill passes; 0 is 10 minutes,
 	// negative turns the background backfill off (tests drive it themselves).
 	ThumbBackfillEvery time.Duration
+	// StreamsPerUser and StreamLifetime bound the event streams (tests); 0 is the default.
+	StreamsPerUser int
+	StreamLifetime time.Duration
 }
 
 // App is a running studio.
@@ -209,7 +213,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
 		Metrics:     a.metrics,
 		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
-		AssetVersions: library.NewVersions(st),
+		AssetVersions:  library.NewVersions(st),
+		Presets:        preset.New(st, generation.ValidModelID),
+		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime,
 	})
 	if cfg.MetricsAddr != "" {
 		// Bound now, so a taken or bad address stops start-up with one line; served by Serve.

@@ -28,11 +28,13 @@ type Model struct {
 	Params         []Param    `json:"params"`
 }
 
-// Reference says which input field takes reference images, and how many.
+// Reference says which input field takes reference images, and how many. Multiple says the
+// field is a list of URLs (false: one URL string), so the UI never guesses from the name.
 type Reference struct {
-	Field string `json:"field"` // image_url (one) | image_urls (a list)
-	Min   int    `json:"min"`
-	Max   int    `json:"max"`
+	Field    string `json:"field"`
+	Min      int    `json:"min"`
+	Max      int    `json:"max"`
+	Multiple bool   `json:"multiple"`
 }
 
 // Param is one model parameter the UI can render.
@@ -110,7 +112,7 @@ var catalogue = []Model{
 	{
 		ID: "fal-ai/nano-banana/edit", Name: "Nano Banana Edit", Task: TaskImageEdit, Output: model.KindImage, PromptRequired: true,
 		Description: "Edit or combine up to several images with an instruction.",
-		Reference:   &Reference{Field: "image_urls", Min: 1, Max: 4},
+		Reference:   &Reference{Field: "image_urls", Min: 1, Max: 4, Multiple: true},
 		Params:      []Param{numImages, {Name: "output_format", Label: "Format", Type: "enum", Options: []string{"jpeg", "png", "webp"}, Default: "png"}},
 	},
 	{

@@ -24,7 +24,7 @@ func TestCatalogueIsConsistent(t *testing.T) {
 		if needsRef != (m.Reference != nil) {
 			t.Errorf("%s: reference %v for task %s", m.ID, m.Reference, m.Task)
 		}
-		if r := m.Reference; r != nil && (r.Min < 1 || r.Max < r.Min || (r.Field == "image_url") != (r.Max == 1)) {
+		if r := m.Reference; r != nil && (r.Min < 1 || r.Max < r.Min || (r.Field == "image_url") != (r.Max == 1) || r.Multiple != (r.Field == "image_urls")) {
 			t.Errorf("%s: reference %+v", m.ID, r)
 		}
 		defaults := map[string]any{}
@@ -43,7 +43,7 @@ func TestCatalogueIsConsistent(t *testing.T) {
 		var decoded map[string]any
 		json.Unmarshal(raw, &decoded)
 		if m.Reference != nil {
-			if m.Reference.Field == "image_url" {
+			if !m.Reference.Multiple {
 				decoded[m.Reference.Field] = "https://v3.fal.media/files/x.png"
 			} else {
 				decoded[m.Reference.Field] = []any{"https://v3.fal.media/files/x.png"}

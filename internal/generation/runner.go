@@ -76,6 +76,8 @@ func (s *Service) Run(ctx context.Context) {
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Add(1)
+	go func() { defer wg.Done(); s.runJournal(ctx) }() // power: the event journal writer (journal.go)
 	// Housekeeping (delete retries, the orphan sweep, re-syncing local files to S3, submits a
 	// dead replica left behind) may upload large files: it runs beside the job loop.
 	wg.Add(1)
@@ -263,7 +265,7 @@ func (s *Service) canceled(ctx context.Context, g *model.Generation) {
 
 // changed tells the event streams (on every replica) that g changed.
 func (s *Service) changed(g *model.Generation) {
-	s.events.Publish(events.Change{UserID: g.UserID, GenerationID: g.ID})
+	s.publish(events.Change{UserID: g.UserID, GenerationID: g.ID}) // power: journaled, then published (journal.go)
 }
 
 // falKey opens the sealed key a claim read with the job. Decrypted keys are cached by their

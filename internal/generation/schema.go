@@ -138,15 +138,21 @@ func modelFromOpenAPI(id string, raw json.RawMessage) (*Model, bool) {
 		switch {
 		case name == "prompt", name == "sync_mode":
 			continue
-		case name == "image_url":
-			m.Reference = &Reference{Field: name, Min: boolInt(required[name]), Max: 1}
-			continue
-		case name == "image_urls":
-			maxN := 4
-			if prop.MaxItems != nil && *prop.MaxItems > 0 && *prop.MaxItems < 16 {
-				maxN = *prop.MaxItems
+		case name == "image_url" || name == "image_urls":
+			// The arity comes from the schema's type (an array takes a list), not the name.
+			if typ, _ := prop.Type.(string); typ == "array" || prop.Items != nil {
+				maxN := 4
+				if prop.MaxItems != nil && *prop.MaxItems > 0 && *prop.MaxItems < 16 {
+					maxN = *prop.MaxItems
+				}
+				minN := boolInt(required[name])
+				if prop.MinItems != nil && *prop.MinItems > minN && *prop.MinItems <= maxN {
+					minN = *prop.MinItems
+				}
+				m.Reference = &Reference{Field: name, Min: minN, Max: maxN, Multiple: true}
+			} else {
+				m.Reference = &Reference{Field: name, Min: boolInt(required[name]), Max: 1}
 			}
-			m.Reference = &Reference{Field: name, Min: max(boolInt(required[name]), 1), Max: maxN}
 			continue
 		case strings.HasSuffix(name, "_url") || strings.HasSuffix(name, "_urls"):
 			continue // other media inputs (video_url, mask_url…) are set through the JSON input

@@ -53,6 +53,28 @@ func TestModelFromOpenAPI(t *testing.T) {
 	}
 }
 
+// The reference arity comes from the schema's type: a list field is multiple, with its bounds.
+func TestModelFromOpenAPIReferenceArity(t *testing.T) {
+	for _, tc := range []struct {
+		name, prop, required string
+		want                 Reference
+	}{
+		{"one url", `"image_url":{"type":"string"}`, `"image_url"`, Reference{Field: "image_url", Min: 1, Max: 1}},
+		{"optional url", `"image_url":{"type":"string"}`, ``, Reference{Field: "image_url", Min: 0, Max: 1}},
+		{"list", `"image_urls":{"type":"array","items":{"type":"string"},"maxItems":6,"minItems":2}`, `"image_urls"`, Reference{Field: "image_urls", Min: 2, Max: 6, Multiple: true}},
+		{"list without bounds", `"image_urls":{"type":"array","items":{"type":"string"}}`, ``, Reference{Field: "image_urls", Min: 0, Max: 4, Multiple: true}},
+		{"list under a singular name", `"image_url":{"type":"array","items":{"type":"string"},"maxItems":3}`, ``, Reference{Field: "image_url", Min: 0, Max: 3, Multiple: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `{"components":{"schemas":{"XInput":{"type":"object","required":[` + tc.required + `],"properties":{"prompt":{"type":"string"},` + tc.prop + `}}}}}`
+			m, ok := modelFromOpenAPI("a/b", json.RawMessage(doc))
+			if !ok || m.Reference == nil || *m.Reference != tc.want {
+				t.Fatalf("reference %+v, want %+v", m.Reference, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzModelFromOpenAPI(f *testing.F) {
 	f.Add(kontextSchema)
 	f.Add(`{"components":{"schemas":{"AInput":{"properties":{"x":{"$ref":"#/components/schemas/AInput"}}}}}}`)

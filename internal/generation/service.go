@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -88,6 +89,9 @@ type Service struct {
 
 	keysMu sync.Mutex
 	keys   map[int64]cachedKey // decrypted fal keys by user, for the runner
+	// journalPrunedAt is when the event journal was last pruned (epoch ms).
+	journalPrunedAt atomic.Int64
+	journal         journalQueue
 }
 
 // New builds the service.
@@ -140,6 +144,7 @@ type SubmitInput struct {
 	Model  string
 	Prompt string
 	Params map[string]any
+	Group  string // the variation group ("" for a single generation)
 	// CollectionID names one of the user's collections the outputs land in ("" for none).
 	CollectionID string
 }
@@ -193,7 +198,7 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 		}
 	}
 
-	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params}
+	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: params, GroupID: in.Group}
 	if err := s.insert(ctx, key.Reveal(), g, in.Params); err != nil { // costs: priced, within the budget
 		return nil, err
 	}
@@ -305,8 +310,14 @@ func validateParams(m *Model, p map[string]any) error {
 		switch v := p[r.Field].(type) {
 		case nil:
 		case string:
+			if r.Multiple {
+				return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
+			}
 			urls = []string{v}
 		case []any:
+			if !r.Multiple {
+				return model.Errf(model.CodeInvalidInput, "%s takes one image URL, not a list.", r.Field)
+			}
 			for _, x := range v {
 				sv, ok := x.(string)
 				if !ok {

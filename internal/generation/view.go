@@ -29,6 +29,7 @@ type GenerationView struct {
 	// no price; CostSource says which ("estimate" | "billed" | "not_billed", null when unknown).
 	CostUSD    *float64 `json:"costUsd"`
 	CostSource *string  `json:"costSource"`
+	Group      *string  `json:"group"` // the variation group, null on its own
 }
 
 // ErrorView is a generation's failure.
@@ -129,6 +130,10 @@ func (s *Service) generationView(g *model.Generation, assets []*model.Asset) Gen
 	if g.Notice != "" {
 		n := g.Notice
 		v.Notice = &n
+	}
+	if g.GroupID != "" {
+		grp := g.GroupID
+		v.Group = &grp
 	}
 	if g.CompletedAt != nil {
 		c := rfc3339(*g.CompletedAt)

@@ -32,6 +32,7 @@ var statusFor = map[string]int{
 	model.CodeResetInvalid:       http.StatusBadRequest,
 	model.CodeLastAdmin:          http.StatusConflict,
 	model.CodeNameTaken:          http.StatusConflict,
+	model.CodeTooManyStreams:     http.StatusTooManyRequests,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	model.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	model.CodeNotReady:           http.StatusServiceUnavailable,

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
@@ -42,9 +41,18 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		Prompt       string         `json:"prompt"`
 		Params       map[string]any `json:"params"`
 		CollectionID string         `json:"collectionId"` // library: the outputs land in it
+		// Variations runs the same settings several times as one group (SPEC §10).
+		Variations *struct {
+			Count int    `json:"count"`
+			Seeds string `json:"seeds"`
+		} `json:"variations"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
+	}
+	if in.Variations != nil {
+		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID},
+			generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}
 	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()).ID, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
 		CollectionID: in.CollectionID})
@@ -102,10 +110,16 @@ func (s *Server) cancelGeneration(w http.ResponseWriter, r *http.Request) error 
 }
 
 // generationEvents streams the generation as server-sent events: the current state at once, then
-// one event per change, closing after a terminal state (or when the server shuts down).
+// one event per change, closing after a terminal state (or at shutdown, or after the stream
+// lifetime). It counts against the caller's open streams like /api/events.
 func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	userID, id := currentUser(ctx).ID, r.PathValue("id")
+	release, err := s.openStream(r)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Subscribe before the first read, so a change between the two is not missed.
 	changes, unsubscribe := s.Generations.Events().SubscribeGeneration(id)
 	defer unsubscribe()
@@ -113,47 +127,24 @@ func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	rc := http.NewResponseController(w)
-	// The server's ReadTimeout would otherwise cancel a stream that outlives it.
-	_ = rc.SetReadDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	keepAlive := time.NewTicker(15 * time.Second)
-	defer keepAlive.Stop()
+	out := startSSE(w)
 	last := ""
-	for {
+	s.loop(r, changes).run(ctx, out, func() (bool, error) {
+		if g == nil {
+			if g, err = s.Generations.Get(ctx, userID, id); err != nil {
+				return true, err
+			}
+		}
 		b, _ := json.Marshal(g)
 		if string(b) != last {
-			_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			if _, err := w.Write([]byte("data: " + string(b) + "\n\n")); err != nil {
-				return nil
-			}
-			if err := rc.Flush(); err != nil {
-				return nil
+			if err := out.send("", "", b); err != nil {
+				return true, err
 			}
 			last = string(b)
 		}
-		if model.Terminal(g.Status) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.shutdown:
-			return nil
-		case <-keepAlive.C:
-			_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil {
-				return nil
-			}
-			_ = rc.Flush()
-		case <-changes:
-		}
-		if g, err = s.Generations.Get(ctx, userID, id); err != nil {
-			return nil
-		}
-	}
+		done := model.Terminal(g.Status)
+		g = nil // read again at the next wake-up
+		return done, nil
+	})
+	return nil
 }

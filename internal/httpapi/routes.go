@@ -71,6 +71,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/s/{token}", s.adapt(s.publicShare))
 	mux.Handle("GET /s/{token}/media/{assetId}", s.adapt(s.publicShareMedia))
 
+	mux.Handle("GET /api/events", s.authed(s.userEvents))
+	mux.Handle("GET /api/presets", s.authed(s.listPresets))
+	mux.Handle("POST /api/presets", s.authed(s.createPreset))
+	mux.Handle("PATCH /api/presets/{id}", s.authed(s.updatePreset))
+	mux.Handle("DELETE /api/presets/{id}", s.authed(s.deletePreset))
+
 	// Unknown API paths answer JSON, not the SPA.
 	// A known path asked with another method answers 405 (JSON) instead of the catch-alls.
 	mux.Handle("/api/", methodNotAllowed(mux, s.adapt(func(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
@@ -16,6 +17,7 @@ import (
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/preset"
 )
 
 // Deps are what the handlers need.
@@ -43,6 +45,12 @@ type Deps struct {
 	AssetVersions *library.Versions
 	// Shutdown is closed when the server begins to shut down (event streams end).
 	Shutdown <-chan struct{}
+
+	Presets *preset.Service
+	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
+	// every stream after that long (0: 30 minutes), the browser then reconnects.
+	StreamsPerUser int
+	StreamLifetime time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -52,6 +60,7 @@ type Server struct {
 	log      *slog.Logger
 	shutdown <-chan struct{}
 	pages    *pageCache // encoded gallery pages by ETag (thumbs.go)
+	streams  *streamLimiter
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
@@ -72,7 +81,7 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache()}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache(), streams: newStreamLimiter(d.StreamsPerUser)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 

@@ -134,6 +134,19 @@ type Generation struct {
 	LeaseUntil   time.Time
 	ResultJSON   json.RawMessage // fal's result, kept so saving can resume after a crash
 	CancelAsked  bool
+	// GroupID joins the variations of one submit ("" when on its own).
+	GroupID string
+}
+
+// Preset is a saved model and its settings, under a name unique to its owner.
+type Preset struct {
+	ID        string
+	UserID    int64
+	Name      string
+	Model     string
+	Params    json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Asset is one stored output file.
@@ -233,9 +246,10 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed"
 	// CodeNotReady: /readyz found the database or the media store not answering (503).
 	CodeNotReady  = "not_ready"
-	CodeNameTaken = "name_taken" // a collection name already used by this person
+	CodeNameTaken = "name_taken" // a collection or preset name already used by this person
 	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
 	CodeBudgetExceeded = "budget_exceeded"
+	CodeTooManyStreams = "too_many_streams" // too many open event streams for this person
 )
 
 // Error codes of SPEC §6 (teams).

@@ -121,8 +121,9 @@ func (s *Store) InsertGenerationWithinBudget(ctx context.Context, g *model.Gener
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
-			cost_usd, cost_source, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, source, now)
+			cost_usd, cost_source, created_at, updated_at, group_id)
+			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, source, now,
+			g.GroupID) // power: group_id
 		if err != nil {
 			return fmt.Errorf("store: insert generation: %w", err)
 		}

@@ -15,7 +15,8 @@ import (
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
 	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
-	created_at, updated_at, completed_at`
+	created_at, updated_at, completed_at,
+	group_id` // power: variations
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
 	var g model.Generation
@@ -26,7 +27,8 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var completed sql.NullInt64
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
 		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
-		&created, &updated, &completed)
+		&created, &updated, &completed,
+		&g.GroupID) // power: variations
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -63,8 +65,8 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 		params = "{}"
 	}
 	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(now+lease.Milliseconds())
-	_, err := s.w.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $8)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, now+lease.Milliseconds(), now)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until, created_at, updated_at, group_id)
+		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $8, $9)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, now+lease.Milliseconds(), now, g.GroupID) // power: group_id
 	if err != nil {
 		return fmt.Errorf("store: insert generation: %w", err)
 	}

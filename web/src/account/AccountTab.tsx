@@ -3,43 +3,34 @@ import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
 import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
+import { UserError, useAction } from '../lib/useAction';
 
 export function FalKeyForm({ user, onUser }: { user: User; onUser: (u: User) => void }) {
   const [key, setKey] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [success, setSuccess] = useState<string | null>(null);
+  const action = useAction(async (fn: () => Promise<string>) => fn(), { fallback: 'The key could not be saved.', success: (msg) => msg });
+  const { busy, error, success } = action;
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    setSuccess(null);
-    if (!key.trim()) return setError('Paste your fal API key first.');
-    setBusy(true);
-    try {
+    if (!key.trim()) return action.fail('Paste your fal API key first.');
+    await action.run(async () => {
       const r = await api.saveFalKey(key.trim());
       setKey('');
       onUser(r.user);
-      setSuccess('Key saved. It is stored encrypted and never shown again.');
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The key could not be saved.');
-    } finally {
-      setBusy(false);
-    }
+      return 'Key saved. It is stored encrypted and never shown again.';
+    });
   };
   const remove = async () => {
     if (!window.confirm('Remove your saved fal API key? You will not be able to generate until you save one again.')) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api.removeFalKey();
-      onUser(r.user);
-      setSuccess('Key removed.');
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The key could not be removed.');
-    } finally {
-      setBusy(false);
-    }
+    await action.run(async () => {
+      try {
+        const r = await api.removeFalKey();
+        onUser(r.user);
+      } catch (err) {
+        throw err instanceof ApiError ? err : new UserError('The key could not be removed.');
+      }
+      return 'Key removed.';
+    });
   };
 
   return (
@@ -134,27 +125,21 @@ function PasswordCard() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [success, setSuccess] = useState<string | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    setSuccess(null);
-    if (next.length < 8) return setError('The new password must be at least 8 characters long.');
-    if (next !== confirm) return setError('The new passwords do not match.');
-    setBusy(true);
-    try {
+  const action = useAction(
+    async () => {
       await api.changePassword(current, next);
       setCurrent('');
       setNext('');
       setConfirm('');
-      setSuccess('Password changed. Your other sessions were logged out.');
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The password could not be changed.');
-    } finally {
-      setBusy(false);
-    }
+    },
+    { fallback: 'The password could not be changed.', success: 'Password changed. Your other sessions were logged out.' },
+  );
+  const { busy, error, success } = action;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (next.length < 8) return action.fail('The new password must be at least 8 characters long.');
+    if (next !== confirm) return action.fail('The new passwords do not match.');
+    await action.run();
   };
   return (
     <form className="card" onSubmit={submit} aria-busy={busy}>

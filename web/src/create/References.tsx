@@ -1,5 +1,6 @@
 import { useImperativeHandle, useRef, useState, type ClipboardEvent, type DragEvent, type RefObject } from 'react';
 import { api, ApiError } from '../lib/api';
+import { ASSET_DRAG_TYPE } from './JobsPanel';
 
 export interface Ref {
   url: string; // the fal storage URL the model receives
@@ -9,20 +10,29 @@ export interface Ref {
 /** Lets the Create form hand over images pasted elsewhere (e.g. into the prompt). */
 export interface ReferencesHandle {
   add: (files: File[]) => Promise<void>;
+  /** Adds a drop: files, or one of the person's outputs dragged from the jobs panel. */
+  drop: (data: DataTransfer) => Promise<void>;
 }
 
 const MAX_BYTES = 20 * 1024 * 1024;
 
+/**
+ * Reference images: choose, drop or paste files (several at once when the model takes a list),
+ * or drop an output from the jobs panel. The model's count is enforced here; a model that takes
+ * one image swaps it for the new one.
+ */
 export function References({
   refs,
   min,
   max,
+  multiple,
   onChange,
   handle,
 }: {
   refs: Ref[];
   min: number;
   max: number;
+  multiple: boolean;
   onChange: (r: Ref[]) => void;
   handle?: RefObject<ReferencesHandle | null>;
 }) {
@@ -35,7 +45,9 @@ export function References({
 
   const add = async (files: File[]) => {
     setError(null);
-    const room = max - latest.current.length - busy;
+    // A model that takes one image: a new one replaces it once uploaded.
+    const single = !multiple && max === 1;
+    const room = single ? 1 - busy : max - latest.current.length - busy;
     if (room <= 0) return setError(`This model takes at most ${max} reference image${max > 1 ? 's' : ''}. Remove one first.`);
     const images = files.filter((f) => f.type.startsWith('image/'));
     if (images.length === 0) return setError('Drop, paste or choose an image file.');
@@ -48,7 +60,9 @@ export function References({
       setBusy((b) => b + 1);
       try {
         const r = await api.uploadFile(f);
-        const next = [...latest.current, { url: r.url, preview: URL.createObjectURL(f) }];
+        const ref = { url: r.url, preview: URL.createObjectURL(f) };
+        if (single) latest.current.forEach((old) => old.preview?.startsWith('blob:') && URL.revokeObjectURL(old.preview));
+        const next = single ? [ref] : [...latest.current, ref];
         latest.current = next;
         onChange(next);
       } catch (err) {
@@ -58,7 +72,36 @@ export function References({
       }
     }
   };
-  useImperativeHandle(handle, () => ({ add }));
+  const addAsset = async (id: string, preview: string) => {
+    setError(null);
+    const single = !multiple && max === 1;
+    if (!single && latest.current.length + busy >= max) return setError(`This model takes at most ${max} reference image${max > 1 ? 's' : ''}. Remove one first.`);
+    setBusy((b) => b + 1);
+    try {
+      const r = await api.uploadAsset(id);
+      const next = single ? [{ url: r.url, preview }] : [...latest.current, { url: r.url, preview }];
+      latest.current = next;
+      onChange(next);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The image could not be used as a reference.');
+    } finally {
+      setBusy((b) => b - 1);
+    }
+  };
+  const drop = async (data: DataTransfer) => {
+    const own = data.getData(ASSET_DRAG_TYPE);
+    if (own) {
+      try {
+        const a = JSON.parse(own) as { id: string; url: string; kind: string };
+        if (a.kind !== 'image') return setError('Only images can be used as references.');
+        return addAsset(a.id, a.url);
+      } catch {
+        return setError('Drop an image file or one of your images.');
+      }
+    }
+    return add(Array.from(data.files));
+  };
+  useImperativeHandle(handle, () => ({ add, drop }));
 
   const remove = (r: Ref) => {
     if (r.preview?.startsWith('blob:')) URL.revokeObjectURL(r.preview);
@@ -67,8 +110,9 @@ export function References({
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
+    e.stopPropagation(); // handled here, not again by the Create form
     setOver(false);
-    void add(Array.from(e.dataTransfer.files));
+    void drop(e.dataTransfer);
   };
   const onPaste = (e: ClipboardEvent) => {
     const files = Array.from(e.clipboardData.files);
@@ -79,7 +123,7 @@ export function References({
     }
   };
 
-  const label = max > 1 ? `Reference images (${min > 1 ? `${min} to ${max}` : `up to ${max}`})` : 'Reference image';
+  const label = multiple && max > 1 ? `Reference images (${min > 1 ? `${min} to ${max}` : `up to ${max}`})` : 'Reference image';
   return (
     <div className="field">
       <span id="refs-label">{label}</span>
@@ -119,13 +163,13 @@ export function References({
           </button>
         )}
         <span className="hint" id="refs-hint">
-          {refs.length + busy < max ? 'or drop / paste an image here' : `${max} of ${max} added`}
+          {refs.length + busy < max ? `or drop / paste ${multiple && max > 1 ? 'images' : 'an image'} here` : max === 1 ? 'drop another to replace it' : `${max} of ${max} added`}
         </span>
         <input
           ref={input}
           type="file"
           accept="image/*"
-          multiple={max > 1}
+          multiple={multiple && max > 1}
           hidden
           data-testid="reference-input"
           onChange={(e) => {

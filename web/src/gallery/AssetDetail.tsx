@@ -12,6 +12,7 @@ export function AssetDetail({
   onClose,
   onReuse,
   onUseAsReference,
+  onAnimate,
   onDelete,
   collections = [],
   shareCount = 0,
@@ -27,6 +28,8 @@ export function AssetDetail({
   onClose: () => void;
   onReuse: (a: Asset) => void;
   onUseAsReference: (a: Asset, url: string) => void;
+  /** Opens Create with an image-to-video model and this image as its reference. */
+  onAnimate?: (a: Asset, url: string) => void;
   onDelete: (a: Asset) => Promise<void>;
   collections?: Collection[];
   shareCount?: number;
@@ -112,12 +115,12 @@ export function AssetDetail({
       setMsg('Copy is not available here; select the prompt text instead.');
     }
   };
-  const useRef_ = async () => {
+  const useRef_ = async (then: (a: Asset, url: string) => void = onUseAsReference) => {
     setBusy(true);
     setError(null);
     try {
       const r = await api.uploadAsset(asset.id);
-      onUseAsReference(asset, r.url);
+      then(asset, r.url);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not prepare the reference.');
     } finally {
@@ -240,8 +243,13 @@ export function AssetDetail({
               Reuse settings
             </button>
             {asset.kind === 'image' && (
-              <button type="button" className="btn" onClick={useRef_} disabled={busy}>
+              <button type="button" className="btn" onClick={() => void useRef_()} disabled={busy}>
                 Use as reference
+              </button>
+            )}
+            {asset.kind === 'image' && onAnimate && (
+              <button type="button" className="btn" onClick={() => void useRef_(onAnimate)} disabled={busy}>
+                Animate
               </button>
             )}
             {!confirming ? (

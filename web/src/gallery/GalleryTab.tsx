@@ -22,10 +22,12 @@ const views: [View, string][] = [
 export function GalleryTab({
   onReuse,
   onUseAsReference,
+  onAnimate,
   onGoCreate,
 }: {
   onReuse: (a: Asset) => void;
   onUseAsReference: (a: Asset, url: string) => void;
+  onAnimate?: (a: Asset, url: string) => void;
   onGoCreate: () => void;
 }) {
   const [view, setView] = useState<View>('assets');
@@ -318,6 +320,7 @@ export function GalleryTab({
           onClose={() => setOpen(null)}
           onReuse={onReuse}
           onUseAsReference={onUseAsReference}
+          onAnimate={onAnimate}
           onDelete={remove}
           collections={collections}
           shareCount={shareCount(items[open].id)}

@@ -91,6 +91,27 @@ export interface Generation {
   /** The estimate recorded at submit; 0 once failed or canceled; null when fal had no price. */
   costUsd?: number | null;
   costSource?: 'estimate' | 'billed' | 'not_billed' | null;
+  group?: string | null; // the variations of one submit share it
+}
+
+/** Saved model settings (SPEC §10). */
+export interface Preset {
+  id: string;
+  name: string;
+  model: string;
+  params: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SeedMode = 'increment' | 'random';
+
+/** Which input takes reference images and how many; multiple: a list of URLs, else one URL. */
+export interface ModelReference {
+  field: string;
+  min: number;
+  max: number;
+  multiple: boolean;
 }
 
 export interface Param {
@@ -112,7 +133,7 @@ export interface Model {
   output: Kind;
   description: string;
   promptRequired: boolean;
-  reference: { field: string; min: number; max: number } | null;
+  reference: ModelReference | null;
   params: Param[];
 }
 
@@ -331,6 +352,19 @@ export const api = {
   generate: (model: string, prompt: string, params: Record<string, unknown>, collectionId?: string) =>
     request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params, ...(collectionId ? { collectionId } : {}) }),
   generation: (id: string) => request<{ generation: Generation }>('GET', `/api/generations/${encodeURIComponent(id)}`),
+  generateVariations: (model: string, prompt: string, params: Record<string, unknown>, count: number, seeds: SeedMode, collectionId?: string) =>
+    request<{ generation: Generation; generations: Generation[]; group: string; error: { code: string; message: string } | null }>(
+      'POST',
+      '/api/generations',
+      { model, prompt, params, variations: { count, seeds }, ...(collectionId ? { collectionId } : {}) },
+    ),
+  generations: () => request<{ generations: Generation[] }>('GET', '/api/generations'),
+  presets: () => request<{ presets: Preset[] }>('GET', '/api/presets'),
+  createPreset: (name: string, model: string, params: Record<string, unknown>) =>
+    request<{ preset: Preset }>('POST', '/api/presets', { name, model, params }),
+  updatePreset: (id: string, patch: { name?: string; model?: string; params?: Record<string, unknown> }) =>
+    request<{ preset: Preset }>('PATCH', `/api/presets/${encodeURIComponent(id)}`, patch),
+  deletePreset: (id: string) => request<void>('DELETE', `/api/presets/${encodeURIComponent(id)}`),
   activeGenerations: () => request<{ generations: Generation[] }>('GET', '/api/generations?active=1'),
   cancel: (id: string) =>
     request<{ generation: Generation; cancel?: { outcome: string; message: string } }>(
