@@ -129,7 +129,7 @@ func TestReplicasShareTheWorkAndSurviveAKill(t *testing.T) {
 
 	// fal slows down, so each status poll holds its job's lease for a while; once replica 2 holds
 	// some, it dies. Its leases are left behind until they expire.
-	sim.SetOptions(falsim.Options{QueuePolls: 1 << 20, Latency: 1500 * time.Millisecond})
+	sim.SetOptions(falsim.Options{QueuePolls: 1 << 20, Latency: 3 * time.Second})
 	sqldb := openSQL(t, db)
 	victim := instanceID(t, dirs[2])
 	waitFor(t, 20*time.Second, "replica 2 holding leases", func() bool {
