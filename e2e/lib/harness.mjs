@@ -85,3 +85,18 @@ export async function screenshot(page, name) {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: false });
 }
+
+// startAll starts the simulator, a studio pointed at it (with extraEnv) and the browser, the
+// set-up every browser test file shares; stop() ends all three, in reverse order.
+export async function startAll(extraEnv = {}) {
+  const env = {};
+  env.stop = async () => {
+    await env.browser?.close();
+    await env.studio?.stop();
+    await env.sim?.stop();
+  };
+  env.sim = await startFalsim();
+  env.studio = await startStudio(env.sim.env, extraEnv);
+  env.browser = await launchBrowser();
+  return env;
+}

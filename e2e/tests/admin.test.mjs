@@ -5,23 +5,21 @@
 // password once; the audit log shows it all; the Admin tab works on a phone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFalsim, startStudio, launchBrowser, screenshot } from '../lib/harness.mjs';
+import { startAll, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 let sim, studio, browser;
 
+let env;
 before(async () => {
-  sim = await startFalsim();
-  studio = await startStudio(sim.env, { SIGNUP_MODE: 'invite' });
-  browser = await launchBrowser();
+  env = await startAll({ SIGNUP_MODE: 'invite' });
+  ({ sim, studio, browser } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  await studio?.stop();
-  await sim?.stop();
+  await env?.stop();
 });
 
 async function newPage(viewport = DESKTOP) {

@@ -3,21 +3,19 @@
 // budget is refused with a clear banner (that it never reaches fal is proven in internal/httpapi/costs_test.go).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFalsim, startStudio, launchBrowser, screenshot } from '../lib/harness.mjs';
+import { startAll, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 let sim, studio, browser;
 
+let env;
 before(async () => {
-  sim = await startFalsim();
-  studio = await startStudio(sim.env);
-  browser = await launchBrowser();
+  env = await startAll();
+  ({ sim, studio, browser } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  await studio?.stop();
-  await sim?.stop();
+  await env?.stop();
 });
 
 test('the Generate button shows the price and a budget refusal shows a clear banner', async () => {

@@ -3,22 +3,20 @@
 // animate from the result and from the gallery, and a file dropped onto the references.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFalsim, startStudio, launchBrowser, screenshot } from '../lib/harness.mjs';
+import { startAll, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 900 };
 let sim, studio, browser;
 
+let env;
 before(async () => {
-  sim = await startFalsim();
-  studio = await startStudio(sim.env);
-  browser = await launchBrowser();
+  env = await startAll();
+  ({ sim, studio, browser } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  await studio?.stop();
-  await sim?.stop();
+  await env?.stop();
 });
 
 async function newPage(viewport = DESKTOP) {

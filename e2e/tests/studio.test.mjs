@@ -3,23 +3,21 @@
 // settings, delete it, log out; a moderation error; a video generated and playable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFalsim, startStudio, launchBrowser, screenshot } from '../lib/harness.mjs';
+import { startAll, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 let sim, studio, browser;
 
+let env;
 before(async () => {
-  sim = await startFalsim();
-  studio = await startStudio(sim.env);
-  browser = await launchBrowser();
+  env = await startAll();
+  ({ sim, studio, browser } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  await studio?.stop();
-  await sim?.stop();
+  await env?.stop();
 });
 
 async function newPage(viewport = DESKTOP) {

@@ -3,21 +3,19 @@
 // view loads an original.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFalsim, startStudio, launchBrowser } from '../lib/harness.mjs';
+import { startAll } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 let sim, studio, browser;
 
+let env;
 before(async () => {
-  sim = await startFalsim();
-  studio = await startStudio(sim.env);
-  browser = await launchBrowser();
+  env = await startAll();
+  ({ sim, studio, browser } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  await studio?.stop();
-  await sim?.stop();
+  await env?.stop();
 });
 
 // waitAssets polls until no job is active (a job ends after its previews are made) and returns
