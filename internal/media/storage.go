@@ -107,6 +107,16 @@ func (s *Storage) Save(ctx context.Context, key string, r io.Reader, size int64,
 	if readErr == nil && upErr == nil {
 		return Saved{Storage: "s3", Bytes: n}, nil // the deferred discard drops the unsynced spool
 	}
+	if readErr == nil && localErr == nil && errors.Is(upErr, errSizeMismatch) {
+		// S3 accepted every byte, yet holds another size: a write of the same key landed after
+		// ours (a server finishing an earlier, cut request for it — versitygw does). The spool
+		// holds the whole file, so send it once more, now as the last writer.
+		err := s.resend(ctx, sp, key, n, contentType)
+		if err == nil {
+			return Saved{Storage: "s3", Bytes: n}, nil
+		}
+		upErr = errors.Join(upErr, err)
+	}
 	// A cut upload may still leave an object behind (some servers keep a truncated body): the
 	// row will not point at it, so remove it rather than leave a short file in the bucket.
 	if derr := s.s3.Delete(context.WithoutCancel(ctx), key); derr != nil {
@@ -170,9 +180,25 @@ func (s *Storage) verify(ctx context.Context, key string, size int64) error {
 		return err
 	}
 	if obj.Size != size {
-		return fmt.Errorf("media: s3 holds %d bytes, want %d", obj.Size, size)
+		return fmt.Errorf("%w: s3 holds %d bytes, want %d", errSizeMismatch, obj.Size, size)
 	}
 	return nil
+}
+
+// errSizeMismatch is a stored object whose size is not what was sent.
+var errSizeMismatch = errors.New("media: stored size differs")
+
+// resend uploads the spool's bytes (all n of them already written) and verifies them.
+func (s *Storage) resend(ctx context.Context, sp *spool, key string, n int64, contentType string) error {
+	f, err := sp.l.root.Open(sp.tmp)
+	if err != nil {
+		return fmt.Errorf("media: reopen spool: %w", err)
+	}
+	defer f.Close()
+	if _, err := s.s3.Put(ctx, key, f, n, contentType); err != nil {
+		return err
+	}
+	return s.verify(ctx, key, n)
 }
 
 // upload copies a local file to S3 and verifies the stored size.
