@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/falstudio/falstudio/internal/model"
@@ -17,8 +18,19 @@ import (
 // maxJSONBody bounds every JSON request body.
 const maxJSONBody = 1 << 20
 
+// jsonAppender is a value that encodes itself exactly as encoding/json would, without
+// reflection (the gallery page, library.AssetPage).
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if a, ok := v.(jsonAppender); ok {
+		body := append(a.AppendJSON(make([]byte, 0, 32<<10)), '\n') // Encode's trailing newline
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -67,19 +68,24 @@ func BenchmarkListLoad(b *testing.B) {
 		name, path  string
 		mode        loadMode
 		conditional bool
+		conns       int
 	}{
-		{"page", "/api/assets?limit=50", repeat, false},
-		{"search", "/api/assets?limit=50&q=lighthouse", repeat, false},
-		{"kind", "/api/assets?limit=50&kind=image", repeat, false},
-		{"page-uncached", "/api/assets?limit=50", distinct, false},
-		{"search-uncached", "/api/assets?limit=50&q=lighthouse", distinct, false},
-		{"kind-uncached", "/api/assets?limit=50&kind=image", distinct, false},
-		{"page-304", "/api/assets?limit=50", revalidate, false},
+		{"page", "/api/assets?limit=50", repeat, false, 0},
+		{"search", "/api/assets?limit=50&q=lighthouse", repeat, false, 0},
+		{"kind", "/api/assets?limit=50&kind=image", repeat, false, 0},
+		{"page-uncached", "/api/assets?limit=50", distinct, false, 0},
+		{"search-uncached", "/api/assets?limit=50&q=lighthouse", distinct, false, 0},
+		{"kind-uncached", "/api/assets?limit=50&kind=image", distinct, false, 0},
+		{"page-304", "/api/assets?limit=50", revalidate, false, 0},
+		// One connection: the cost of one request, with no queueing behind the others.
+		{"page-uncached-1conn", "/api/assets?limit=50", distinct, false, 1},
+		{"search-uncached-1conn", "/api/assets?limit=50&q=lighthouse", distinct, false, 1},
 	}
 	for _, cs := range cases {
 		b.Run(cs.name, func(b *testing.B) {
 			for b.Loop() {
-				rps, p50, p99 := loadLoop(b, st.URL+cs.path, cookie, 16, loadSeconds(), cs.mode)
+				conns := cmp.Or(cs.conns, 16)
+				rps, p50, p99 := loadLoop(b, st.URL+cs.path, cookie, conns, loadSeconds(), cs.mode)
 				b.ReportMetric(rps, "req/s")
 				b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/jsonappend"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
@@ -84,6 +85,30 @@ type Filter struct {
 type AssetPage struct {
 	Assets     []generation.AssetView `json:"assets"`
 	NextCursor *string                `json:"nextCursor"`
+}
+
+// AppendJSON appends the page as encoding/json would encode it, without reflection: the
+// gallery's list is the studio's hottest answer (see generation.AssetView.AppendJSON).
+func (p *AssetPage) AppendJSON(b []byte) []byte {
+	if p.Assets == nil {
+		b = append(b, `{"assets":null`...)
+	} else {
+		b = append(b, `{"assets":[`...)
+		for i := range p.Assets {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = p.Assets[i].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"nextCursor":`...)
+	if p.NextCursor == nil {
+		b = append(b, "null"...)
+	} else {
+		b = jsonappend.String(b, *p.NextCursor)
+	}
+	return append(b, '}')
 }
 
 const day = 24 * time.Hour

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,18 +142,21 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		f.where = append(f.where, fmt.Sprintf("(%s, %s) < ($%d, $%d)", f.created, f.id, n-1, n))
 	}
 	f.args = append(f.args, q.Limit+1)
-	rows, err := s.query(ctx, `SELECT `+assetCols+` FROM `+f.from+` WHERE `+strings.Join(f.where, " AND ")+
+	// The page's collection ids come with its rows (one correlated index lookup each) rather
+	// than from a second query whose text changes with the page's length.
+	rows, err := s.query(ctx, `SELECT `+pageCols+`, `+s.d.collectionIDs+` FROM `+f.from+` WHERE `+strings.Join(f.where, " AND ")+
 		` ORDER BY `+f.created+` DESC, `+f.id+` DESC LIMIT $`+strconv.Itoa(len(f.args)), f.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: assets: %w", err)
 	}
 	defer rows.Close()
-	var out []*model.Asset
+	out := make([]*model.Asset, 0, q.Limit+1)
 	for rows.Next() {
-		a, err := scanAsset(rows)
+		a, err := scanPageAsset(rows)
 		if err != nil {
 			return nil, "", fmt.Errorf("store: assets: %w", err)
 		}
+		a.UserID = q.UserID
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
@@ -164,10 +168,42 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		last := out[len(out)-1]
 		next = encodeCursor(last.CreatedAt.UnixMilli(), last.ID)
 	}
-	if err := s.fillCollections(ctx, out...); err != nil {
-		return nil, "", err
-	}
 	return out, next, nil
+}
+
+// pageCols are the columns a gallery page shows (SPEC Asset): every column read costs the
+// SQLite driver a locked call or two, so a page of 51 rows leaves out those it never shows
+// (user_id is the caller's, storage_url and local_holder are for serving and re-sync).
+const pageCols = `id, generation_id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height,
+	params_json, created_at, favorite, thumb_bytes`
+
+// scanPageAsset reads a row of pageCols and its collection ids. The asset's StorageURL and
+// LocalHolder are left empty: serving one asset reads it whole (Asset).
+func scanPageAsset(row *sql.Rows) (*model.Asset, error) {
+	var a model.Asset
+	var params string
+	var created, fav int64
+	var collections sql.NullString
+	if err := row.Scan(&a.ID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.Storage, &a.ContentType,
+		&a.Bytes, &a.Width, &a.Height, &params, &created, &fav, &a.ThumbBytes, &collections); err != nil {
+		return nil, err
+	}
+	a.Params = json.RawMessage(params)
+	a.CreatedAt = msToTime(created)
+	a.Favorite = fav != 0
+	a.CollectionIDs = splitIDs(collections.String)
+	return &a, nil
+}
+
+// splitIDs splits the comma-joined collection ids of a page row (ids are hex, never a comma)
+// into the order fillCollections gives: by id.
+func splitIDs(joined string) []string {
+	if joined == "" {
+		return []string{}
+	}
+	ids := strings.Split(joined, ",")
+	slices.Sort(ids)
+	return ids
 }
 
 func encodeCursor(ts int64, id string) string {

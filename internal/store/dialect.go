@@ -26,6 +26,13 @@ type dialect struct {
 	// search returns the WHERE fragment that matches assets by prompt words, and its argument;
 	// ok is false when the text has no word at all (nothing can match).
 	search func(text string, arg int) (fragment string, value string, ok bool)
+	// collectionIDs is a page row's collection ids, comma-joined (NULL for none); the caller
+	// sorts them. No ORDER BY inside the aggregate: SQLite would open a sorter for every row.
+	collectionIDs string
+}
+
+func collectionIDsOf(agg string) string {
+	return `(SELECT ` + agg + `(ca.collection_id, ',') FROM collection_assets ca WHERE ca.asset_id = assets.id)`
 }
 
 var sqliteDialect = dialect{
@@ -38,6 +45,7 @@ var sqliteDialect = dialect{
 		m := FTSQuery(text)
 		return "seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH $" + strconv.Itoa(arg) + ")", m, m != ""
 	},
+	collectionIDs: collectionIDsOf("group_concat"),
 }
 
 var postgresDialect = dialect{
@@ -50,6 +58,7 @@ var postgresDialect = dialect{
 		m := TSQuery(text)
 		return "search @@ to_tsquery('simple', $" + strconv.Itoa(arg) + ")", m, m != ""
 	},
+	collectionIDs: collectionIDsOf("string_agg"),
 }
 
 // isUnique reports whether err is a unique-constraint violation, in either dialect.

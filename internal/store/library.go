@@ -109,7 +109,7 @@ func (s *Store) fillCollections(ctx context.Context, assets ...*model.Asset) err
 		byID[a.ID] = a
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT asset_id, collection_id FROM collection_assets WHERE asset_id IN (`+
-		placeholders(1, len(ids))+`) ORDER BY added_at, collection_id`, stringArgs(ids)...)
+		placeholders(1, len(ids))+`) ORDER BY collection_id`, stringArgs(ids)...)
 	if err != nil {
 		return fmt.Errorf("store: asset collections: %w", err)
 	}

@@ -126,7 +126,12 @@ func openSQLite(ctx context.Context, p string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	// Readers stay open: a closed connection loses its page cache and prepared statements, and
+	// database/sql keeps only two idle ones unless told otherwise.
+	readers := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	r.SetConnMaxIdleTime(0)
 	s := &Store{w: w, r: r, d: sqliteDialect, url: abs, now: time.Now}
 	if err := w.PingContext(ctx); err != nil {
 		s.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -247,5 +248,56 @@ func TestPostgresPlansEachQuery(t *testing.T) {
 	}
 	if got := withCustomPlans("postgres://u@h/db?plan_cache_mode=auto"); !strings.Contains(got, "plan_cache_mode=auto") {
 		t.Fatalf("an explicit choice was overridden: %s", got)
+	}
+}
+
+// TestPageCarriesCollectionIDs: a gallery page reads each asset's collection ids with its rows
+// (sorted by id, [] for none), on a plain page and on a page driven by a collection, and an
+// asset's ids never include another person's collections.
+func TestPageCarriesCollectionIDs(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	a, _ := s.InsertUser(ctx, "a@example.com", "h")
+	b, _ := s.InsertUser(ctx, "b@example.com", "h")
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, id := range []string{"x1", "x2", "x3"} {
+		if _, err := s.InsertAsset(ctx, &model.Asset{ID: id, UserID: a.ID, Model: "m", Prompt: "p", Kind: model.KindImage, StorageKey: id,
+			Storage: "local", ContentType: "image/png", Bytes: 1, Params: []byte(`{"seed":1}`), CreatedAt: base.Add(time.Duration(i) * time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []string{"czz", "caa"} {
+		if _, err := s.InsertCollection(ctx, a.ID, c, "name "+c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.InsertCollection(ctx, b.ID, "cb", "theirs"); err != nil {
+		t.Fatal(err)
+	}
+	for c, ids := range map[string][]string{"czz": {"x1", "x2"}, "caa": {"x1"}} {
+		if _, err := s.AddToCollection(ctx, a.ID, c, ids); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.AddToCollection(ctx, b.ID, "cb", []string{"x1"}); err != nil || n != 0 {
+		t.Fatalf("another person's collection took my asset: %d %v", n, err)
+	}
+	want := map[string][]string{"x1": {"caa", "czz"}, "x2": {"czz"}, "x3": {}}
+	for _, q := range []AssetQuery{{UserID: a.ID, Limit: 10}, {UserID: a.ID, Limit: 10, LibraryFilter: LibraryFilter{Collection: "czz"}}} {
+		list, _, err := s.Assets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Collection == "" && len(list) != 3 || q.Collection != "" && len(list) != 2 {
+			t.Fatalf("%+v: %d assets", q, len(list))
+		}
+		for _, got := range list {
+			if !slices.Equal(got.CollectionIDs, want[got.ID]) || got.CollectionIDs == nil {
+				t.Errorf("%+v: %s is in %#v, want %#v", q.LibraryFilter, got.ID, got.CollectionIDs, want[got.ID])
+			}
+			if got.UserID != a.ID || string(got.Params) != `{"seed":1}` || got.StorageKey != got.ID {
+				t.Errorf("page row %+v", got)
+			}
+		}
 	}
 }

@@ -1,0 +1,64 @@
+package generation
+
+import "github.com/falstudio/falstudio/internal/jsonappend"
+
+// AppendJSON appends the asset as encoding/json would encode it (the field order and
+// spelling of AssetView's tags; view_test.go checks the two agree). A gallery page encodes 50
+// of these per request: without reflection that is about a fifth of the time.
+func (v *AssetView) AppendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonappend.String(b, v.ID)
+	b = append(b, `,"generationId":`...)
+	b = jsonappend.String(b, v.GenerationID)
+	b = append(b, `,"model":`...)
+	b = jsonappend.String(b, v.Model)
+	b = append(b, `,"prompt":`...)
+	b = jsonappend.String(b, v.Prompt)
+	b = append(b, `,"kind":`...)
+	b = jsonappend.String(b, v.Kind)
+	b = append(b, `,"url":`...)
+	b = jsonappend.String(b, v.URL)
+	b = append(b, `,"contentType":`...)
+	b = jsonappend.String(b, v.ContentType)
+	b = append(b, `,"bytes":`...)
+	b = jsonappend.Int(b, v.Bytes)
+	b = append(b, `,"width":`...)
+	b = appendIntPtr(b, v.Width)
+	b = append(b, `,"height":`...)
+	b = appendIntPtr(b, v.Height)
+	b = append(b, `,"storage":`...)
+	b = jsonappend.String(b, v.Storage)
+	b = append(b, `,"params":`...)
+	b = jsonappend.Raw(b, v.Params)
+	b = append(b, `,"createdAt":`...)
+	b = jsonappend.String(b, v.CreatedAt)
+	b = append(b, `,"favorite":`...)
+	b = jsonappend.Bool(b, v.Favorite)
+	b = append(b, `,"collectionIds":`...)
+	if v.CollectionIDs == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, id := range v.CollectionIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonappend.String(b, id)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"thumbUrl":`...)
+	if v.ThumbURL == nil {
+		b = append(b, "null"...)
+	} else {
+		b = jsonappend.String(b, *v.ThumbURL)
+	}
+	return append(b, '}')
+}
+
+func appendIntPtr(b []byte, n *int) []byte {
+	if n == nil {
+		return append(b, "null"...)
+	}
+	return jsonappend.Int(b, int64(*n))
+}
