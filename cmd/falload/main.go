@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,6 +62,7 @@ type options struct {
 	duration            time.Duration
 	requests            int
 	q, kind, model      string
+	uncached            bool
 	assets              int
 	streams, perUser    int
 	users, jobs, light  int
@@ -95,6 +97,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.q, "q", "", "gallery: search text")
 	fs.StringVar(&o.kind, "kind", "", "gallery: image | video")
 	fs.StringVar(&o.model, "model", "", "gallery: model filter")
+	fs.BoolVar(&o.uncached, "uncached", false, "gallery: a unique ignored parameter on every request, so no cached page can answer")
 	fs.IntVar(&o.assets, "assets", 5000, "gallery: assets seeded in the studio it starts")
 	fs.IntVar(&o.streams, "streams", 256, "sse: streams opened at once (max 1024)")
 	fs.IntVar(&o.perUser, "per-user", 16, "sse: streams per person (the studio caps them)")
@@ -403,14 +406,18 @@ func gallery(ctx context.Context, o options) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for rctx.Err() == nil {
+			for n := 0; rctx.Err() == nil; n++ {
 				if o.requests > 0 && sent.Add(1) > int64(o.requests) {
 					return
 				} else if o.requests == 0 {
 					sent.Add(1)
 				}
+				p := path
+				if o.uncached { // the studio ignores unknown parameters, but its page cache keys on them
+					p += "&n=" + strconv.Itoa(i) + "." + strconv.Itoa(n)
+				}
 				t := time.Now()
-				code, _, err := u.do(rctx, "GET", path, nil)
+				code, _, err := u.do(rctx, "GET", p, nil)
 				if rctx.Err() != nil {
 					return
 				}
@@ -429,6 +436,9 @@ func gallery(ctx context.Context, o options) error {
 		all = append(all, l...)
 	}
 	s := summarise(all)
+	if o.uncached {
+		path += " (uncached)"
+	}
 	fmt.Fprintf(o.out, "gallery: %d connections, %s (page of %d of %d assets), %d requests in %.1fs = %.0f req/s, p50 %s, p99 %s, max %s, %d failed\n",
 		o.conns, path, len(first.Assets), o.assets, s.n, took.Seconds(), float64(s.n)/took.Seconds(), ms(s.p50), ms(s.p99), ms(s.max), failed.Load())
 	return nil

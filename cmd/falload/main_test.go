@@ -28,6 +28,7 @@ func TestRefusesNonLoopbackTargets(t *testing.T) {
 func TestScenariosSmoke(t *testing.T) {
 	for _, args := range [][]string{
 		{"-scenario", "gallery", "-conns", "2", "-duration", "1s", "-assets", "20", "-q", "fox"},
+		{"-scenario", "gallery", "-conns", "2", "-duration", "1s", "-assets", "20", "-uncached"},
 		{"-scenario", "sse", "-streams", "4", "-per-user", "2"},
 		{"-scenario", "jobs", "-users", "3", "-jobs", "6", "-light-jobs", "1", "-job-time", "0s"},
 	} {

@@ -126,15 +126,3 @@ func TestSessionLifetimes(t *testing.T) {
 		t.Fatal("idle session still valid")
 	}
 }
-
-func TestLimiterMemoryIsBounded(t *testing.T) {
-	l := newLimiter(Limit{Every: time.Millisecond, Burst: 2}, 1000)
-	now := time.Now()
-	for i := range 100_000 {
-		l.take(fmt.Sprintf("10.%d", i), now)
-		now = now.Add(time.Microsecond)
-	}
-	if n := l.size(); n > 1000 {
-		t.Fatalf("limiter holds %d keys", n)
-	}
-}

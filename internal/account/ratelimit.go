@@ -1,29 +1,23 @@
 package account
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"net/netip"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
 // Limit is a token bucket: Burst attempts at once, refilled at one per Every.
-type Limit struct {
-	Every time.Duration
-	Burst int
-}
+type Limit = ratelimit.Limit
 
 // window is the fixed window the shared (store-backed) counter uses for l: the time the bucket
 // takes to refill completely, allowing Burst hits — the same long-run rate as the bucket.
-func (l Limit) window() time.Duration { return l.Every * time.Duration(l.Burst) }
+func window(l Limit) time.Duration { return l.Every * time.Duration(l.Burst) }
 
 // Login and sign-up throttling uses three keys:
 //
@@ -39,7 +33,7 @@ func (l Limit) window() time.Duration { return l.Every * time.Duration(l.Burst) 
 // and then in the store, so the limits hold across replicas sharing one database instead of
 // being multiplied by their number.
 type throttler struct {
-	ip, pair, email *limiter
+	ip, pair, email *ratelimit.Keyed
 	lim             [3]Limit
 	st              *store.Store
 	now             func() time.Time
@@ -50,7 +44,7 @@ type throttler struct {
 
 func newThrottler(st *store.Store, now func() time.Time, perIP, perPair, perEmail Limit) *throttler {
 	const maxKeys = 100_000 // a few MB at most, whatever the traffic
-	return &throttler{ip: newLimiter(perIP, maxKeys), pair: newLimiter(perPair, maxKeys), email: newLimiter(perEmail, maxKeys),
+	return &throttler{ip: ratelimit.New(perIP, maxKeys), pair: ratelimit.New(perPair, maxKeys), email: ratelimit.New(perEmail, maxKeys),
 		lim: [3]Limit{perIP, perPair, perEmail}, st: st, now: now}
 }
 
@@ -63,36 +57,19 @@ func (s *Service) throttle(ip, email string) error {
 	return s.limits.check(ctx, ip, email)
 }
 
-// clientKey is the unit an IP is counted in: an IPv4 address, or an IPv6 /64.
-func clientKey(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip // not an address (tests, unix sockets): counted as given
-	}
-	a = a.Unmap()
-	if a.Is4() {
-		return a.String()
-	}
-	p, err := a.Prefix(64)
-	if err != nil {
-		return a.String()
-	}
-	return p.String()
-}
-
 // check spends one attempt for ip (and, when email is not empty, for the pair and the email).
 func (t *throttler) check(ctx context.Context, ip, email string) error {
 	now := t.now()
-	client := clientKey(ip)
+	client := ratelimit.ClientKey(ip)
 	keys := []string{"ip:" + client}
-	lims := []*limiter{t.ip}
+	lims := []*ratelimit.Keyed{t.ip}
 	if email != "" {
 		keys = append(keys, "pair:"+email+"|"+client, "email:"+email)
 		lims = append(lims, t.pair, t.email)
 	}
 	var wait time.Duration
 	for i, l := range lims {
-		if ok, d := l.take(keys[i], now); !ok {
+		if ok, d := l.Take(keys[i], now); !ok {
 			wait = max(wait, d)
 		}
 	}
@@ -105,7 +82,7 @@ func (t *throttler) check(ctx context.Context, ip, email string) error {
 	hits := make([]store.RateHit, len(keys))
 	for i, k := range keys {
 		h := sha256.Sum256([]byte("falstudio/ratelimit/" + k)) // emails and IPs never stored as they are
-		hits[i] = store.RateHit{KeyHash: h[:], Window: t.lim[i].window()}
+		hits[i] = store.RateHit{KeyHash: h[:], Window: window(t.lim[i])}
 	}
 	counts, err := t.st.HitRateLimits(ctx, hits)
 	if err != nil {
@@ -139,54 +116,4 @@ func (t *throttler) sweep(ctx context.Context, now time.Time) {
 func rateLimited(wait time.Duration) error {
 	secs := int((wait + time.Second - 1) / time.Second)
 	return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many attempts. Try again in %d seconds.", max(secs, 1)), RetryAfter: max(secs, 1)}
-}
-
-// limiter keeps one token bucket per key with bounded memory: past max keys the least recently
-// used key is evicted. Dropping the oldest forgets the least active client, where clearing all
-// (the old behaviour) would hand every limited attacker a fresh budget at once.
-type limiter struct {
-	mu    sync.Mutex
-	limit Limit
-	max   int
-	keys  map[string]*list.Element // of *entry
-	lru   *list.List               // front: most recently used
-}
-
-type entry struct {
-	key string
-	b   *rate.Limiter
-}
-
-func newLimiter(l Limit, maxKeys int) *limiter {
-	return &limiter{limit: l, max: maxKeys, keys: map[string]*list.Element{}, lru: list.New()}
-}
-
-// take spends one token for key; when none is left it reports how long until one is.
-func (l *limiter) take(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	el := l.keys[key]
-	if el == nil {
-		for l.lru.Len() >= l.max {
-			old := l.lru.Back()
-			l.lru.Remove(old)
-			delete(l.keys, old.Value.(*entry).key)
-		}
-		el = l.lru.PushFront(&entry{key: key, b: rate.NewLimiter(rate.Every(l.limit.Every), l.limit.Burst)})
-		l.keys[key] = el
-	} else {
-		l.lru.MoveToFront(el)
-	}
-	r := el.Value.(*entry).b.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
-	}
-	return true, 0
-}
-
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.keys)
 }

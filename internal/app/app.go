@@ -27,6 +27,7 @@ import (
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/preset"
+	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -40,6 +41,8 @@ type Options struct {
 	BcryptCost int
 	// Limits override the login/sign-up rate limits in tests (PerEmail is per email and IP).
 	PerIP, PerEmail, PerEmailAnyIP account.Limit
+	// ShareLimit overrides the public share routes' limit per client address (tests).
+	ShareLimit ratelimit.Limit
 	// Generation tunes the job runner (tests poll faster); zero values take defaults.
 	Generation generation.Options
 	// S3Timeout bounds each S3 call (tests make outages fail fast); 0 is the default.
@@ -215,7 +218,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
-		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime,
+		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
 	})
 	if cfg.MetricsAddr != "" {
 		// Bound now, so a taken or bad address stops start-up with one line; served by Serve.

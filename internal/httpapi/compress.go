@@ -2,12 +2,13 @@ package httpapi
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // gzipMinSize is the smallest JSON body worth compressing: below about a kilobyte gzip's own

@@ -68,8 +68,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/shares", s.authed(s.createShare))
 	mux.Handle("DELETE /api/shares/{id}", s.authed(s.deleteShare))
 	// Public share links: no session; /s/{token} itself is the SPA's read-only page.
-	mux.Handle("GET /api/s/{token}", s.adapt(s.publicShare))
-	mux.Handle("GET /s/{token}/media/{assetId}", s.adapt(s.publicShareMedia))
+	mux.Handle("GET /api/s/{token}", s.adapt(s.limitShares(s.publicShare)))
+	mux.Handle("GET /s/{token}/media/{assetId}", s.adapt(s.limitShares(s.publicShareMedia)))
 
 	mux.Handle("GET /api/events", s.authed(s.userEvents))
 	mux.Handle("GET /api/presets", s.authed(s.listPresets))

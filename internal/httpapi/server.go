@@ -18,6 +18,7 @@ import (
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
+	"github.com/falstudio/falstudio/internal/ratelimit"
 )
 
 // Deps are what the handlers need.
@@ -51,7 +52,14 @@ type Deps struct {
 	// every stream after that long (0: 30 minutes), the browser then reconnects.
 	StreamsPerUser int
 	StreamLifetime time.Duration
+	// ShareLimit bounds the public share routes per client address (IPv6 per /64); zero is
+	// DefaultShareLimit. Tokens are unguessable; this keeps one client from flooding them.
+	ShareLimit ratelimit.Limit
 }
+
+// DefaultShareLimit lets a shared collection's page load hundreds of previews at once, then
+// ten requests a second.
+var DefaultShareLimit = ratelimit.Limit{Every: 100 * time.Millisecond, Burst: 300}
 
 // Server holds the handlers' dependencies.
 type Server struct {
@@ -61,6 +69,7 @@ type Server struct {
 	shutdown <-chan struct{}
 	pages    *pageCache // encoded gallery pages by ETag (thumbs.go)
 	streams  *streamLimiter
+	shares   *ratelimit.Keyed // public share requests per client address
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
@@ -82,6 +91,10 @@ func New(d Deps) http.Handler {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache(), streams: newStreamLimiter(d.StreamsPerUser)}
+	if d.ShareLimit.Burst <= 0 || d.ShareLimit.Every <= 0 {
+		d.ShareLimit = DefaultShareLimit
+	}
+	s.shares = ratelimit.New(d.ShareLimit, 100_000)
 	mux := http.NewServeMux()
 	s.routes(mux)
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/ratelimit"
 )
 
 func (s *Server) createShare(w http.ResponseWriter, r *http.Request) error {
@@ -50,6 +52,18 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// limitShares spends one of the client's public share requests (unknown tokens included: they
+// are what a guesser sends) and answers rate_limited with the wait once they run out.
+func (s *Server) limitShares(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if ok, wait := s.shares.Take(ratelimit.ClientKey(s.clientIP(r)), time.Now()); !ok {
+			secs := max(int((wait+time.Second-1)/time.Second), 1)
+			return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many requests for shared links. Try again in %d seconds.", secs), RetryAfter: secs}
+		}
+		return h(w, r)
+	}
 }
 
 // publicShare is the JSON behind a share link: no session, nothing of the owner but the media.

@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/app"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/ratelimit"
+	"github.com/falstudio/falstudio/internal/testutil"
 )
 
 // TestExportZip checks a streamed export: only the caller's files, each byte-equal to its
@@ -275,5 +279,36 @@ func TestShareLinks(t *testing.T) {
 	}
 	if !strings.Contains(logs, "/s/[token]") {
 		t.Fatalf("share requests are not logged with a redacted path")
+	}
+}
+
+// TestPublicShareRoutesAreRateLimited: share links need no session, so each client address has
+// a budget on them (unknown tokens count: they are what a guesser sends); past it the answer is
+// 429 rate_limited with Retry-After, and signed-in routes are not affected.
+func TestPublicShareRoutesAreRateLimited(t *testing.T) {
+	st := testutil.NewStudio(t, testutil.StudioOptions{App: app.Options{ShareLimit: ratelimit.Limit{Every: time.Hour, Burst: 3}}})
+	owner := st.NewClient(t)
+	owner.SignUp("sharer@example.com", goodPassword)
+	anon := st.NewClient(t)
+	for i := range 2 {
+		if r := anon.Do("GET", "/api/s/"+strings.Repeat("A", 43), nil); r.Status != 404 {
+			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if r := anon.Do("GET", "/s/"+strings.Repeat("B", 43)+"/media/x", nil); r.Status != 404 {
+		t.Fatalf("media request within the budget: %d", r.Status)
+	}
+	for _, path := range []string{"/api/s/" + strings.Repeat("C", 43), "/s/" + strings.Repeat("C", 43) + "/media/x"} {
+		r := anon.Do("GET", path, nil)
+		var body struct{ Error struct{ Code string } }
+		if err := json.Unmarshal(r.Body, &body); err != nil || r.Status != 429 || body.Error.Code != "rate_limited" {
+			t.Fatalf("%s past the budget: %d %s", path, r.Status, r.Body)
+		}
+		if secs, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || secs < 1 || secs > 3600 {
+			t.Fatalf("%s: Retry-After %q", path, r.Header.Get("Retry-After"))
+		}
+	}
+	if r := owner.Do("GET", "/api/me", nil); r.Status != 200 {
+		t.Fatalf("a signed-in route after the share budget ran out: %d", r.Status)
 	}
 }
