@@ -81,7 +81,7 @@ func copyFile(t *testing.T, from, to string) {
 // old accounts and files. The database and its -wal/-shm are private even with umask 000.
 func TestBackupAndRestore(t *testing.T) {
 	if dbtest.Postgres() {
-		// PostgreSQL is backed up with pg_dump; TestBackupOfPostgresPointsAtPgDump covers it.
+		// PostgreSQL is backed up with pg_dump: TestPostgresDumpAndRestore.
 		return
 	}
 	old := syscall.Umask(0) // inherited by the studio: files must be private regardless
@@ -94,40 +94,7 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := start(t, dir, env...)
-	c := newClient(t, p.url)
-	const signup = `{"email":"backup@example.com","password":"backed up and restored"}`
-	if code, b := c.do("POST", "/api/auth/signup", signup); code != 201 {
-		t.Fatalf("signup: %d %s", code, b)
-	}
-	if code, b := c.do("PUT", "/api/me/fal-key", `{"falKey":"sim-key"}`); code != 200 {
-		t.Fatalf("fal key: %d %s", code, b)
-	}
-	code, b := c.do("POST", "/api/generations", `{"model":"fal-ai/flux/schnell","prompt":"kept in a backup"}`)
-	var g struct {
-		Generation struct {
-			ID, Status string
-			Assets     []struct{ ID, URL string }
-		}
-	}
-	if err := json.Unmarshal(b, &g); err != nil || code != 202 {
-		t.Fatalf("submit: %d %s %v", code, b, err)
-	}
-	// The event stream closes after the final state: no polling.
-	if code, _ := c.do("GET", "/api/generations/"+g.Generation.ID+"/events", ""); code != 200 {
-		t.Fatalf("events: %d", code)
-	}
-	_, b = c.do("GET", "/api/generations/"+g.Generation.ID, "")
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	if g.Generation.Status != "succeeded" || len(g.Generation.Assets) != 1 {
-		t.Fatalf("assets: %+v", g)
-	}
-	asset := g.Generation.Assets[0]
-	code, media := c.do("GET", asset.URL, "")
-	if code != 200 || len(media) == 0 {
-		t.Fatalf("media: %d", code)
-	}
+	asset, media := generateOne(t, newClient(t, p.url))
 	data := filepath.Join(dir, "data")
 	for _, f := range []string{"falstudio.db", "falstudio.db-wal", "falstudio.db-shm"} {
 		if m := perm(t, filepath.Join(data, f)); m != 0o600 {
@@ -169,33 +136,68 @@ func TestBackupAndRestore(t *testing.T) {
 	for _, f := range []string{"encryption_key", "session_secret"} {
 		copyFile(t, filepath.Join(data, f), filepath.Join(data2, f))
 	}
-	err = filepath.WalkDir(filepath.Join(data, "media"), func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	copyDir(t, filepath.Join(data, "media"), filepath.Join(data2, "media"))
+	p = start(t, dir2, env...)
+	checkRestored(t, p, asset, media)
+}
+
+type savedAsset struct{ ID, URL string }
+
+// generateOne signs up, saves a fal key and runs one generation to its saved asset, returning
+// the asset and its bytes.
+func generateOne(t *testing.T, c *client) (savedAsset, []byte) {
+	t.Helper()
+	const signup = `{"email":"backup@example.com","password":"backed up and restored"}`
+	if code, b := c.do("POST", "/api/auth/signup", signup); code != 201 {
+		t.Fatalf("signup: %d %s", code, b)
+	}
+	if code, b := c.do("PUT", "/api/me/fal-key", `{"falKey":"sim-key"}`); code != 200 {
+		t.Fatalf("fal key: %d %s", code, b)
+	}
+	code, b := c.do("POST", "/api/generations", `{"model":"fal-ai/flux/schnell","prompt":"kept in a backup"}`)
+	var g struct {
+		Generation struct {
+			ID, Status string
+			Assets     []savedAsset
 		}
-		rel, err := filepath.Rel(data, path)
-		if err != nil {
-			return err
-		}
-		copyFile(t, path, filepath.Join(data2, rel))
-		return nil
-	})
-	if err != nil {
+	}
+	if err := json.Unmarshal(b, &g); err != nil || code != 202 {
+		t.Fatalf("submit: %d %s %v", code, b, err)
+	}
+	// The event stream closes after the final state: no polling.
+	if code, _ := c.do("GET", "/api/generations/"+g.Generation.ID+"/events", ""); code != 200 {
+		t.Fatalf("events: %d", code)
+	}
+	_, b = c.do("GET", "/api/generations/"+g.Generation.ID, "")
+	if err := json.Unmarshal(b, &g); err != nil {
 		t.Fatal(err)
 	}
-	p = start(t, dir2, env...)
+	if g.Generation.Status != "succeeded" || len(g.Generation.Assets) != 1 {
+		t.Fatalf("assets: %+v", g)
+	}
+	asset := g.Generation.Assets[0]
+	code, media := c.do("GET", asset.URL, "")
+	if code != 200 || len(media) == 0 {
+		t.Fatalf("media: %d", code)
+	}
+	return asset, media
+}
+
+// checkRestored logs in to a restored studio, finds the asset with the same bytes, runs a new
+// job (the saved fal key still decrypts) and stops the studio.
+func checkRestored(t *testing.T, p *proc, asset savedAsset, media []byte) {
+	t.Helper()
 	c2 := newClient(t, p.url)
 	if code, b := c2.do("POST", "/api/auth/login", `{"email":"backup@example.com","password":"backed up and restored"}`); code != 200 {
 		t.Fatalf("login on the restored studio: %d %s", code, b)
 	}
-	code, b = c2.do("GET", "/api/assets", "")
+	code, b := c2.do("GET", "/api/assets", "")
 	if code != 200 || !strings.Contains(string(b), asset.ID) {
 		t.Fatalf("restored assets: %d %s", code, b)
 	}
 	if code, got := c2.do("GET", asset.URL, ""); code != 200 || !bytes.Equal(got, media) {
 		t.Fatalf("restored media: %d, %d bytes (want %d)", code, len(got), len(media))
 	}
-	// The saved fal key still decrypts (the encryption key came along): a new job runs.
 	if code, b := c2.do("POST", "/api/generations", `{"model":"fal-ai/flux/schnell","prompt":"after the restore"}`); code != 202 {
 		t.Fatalf("submit after restore: %d %s", code, b)
 	}
@@ -203,6 +205,72 @@ func TestBackupAndRestore(t *testing.T) {
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
+}
+
+// copyDir copies the files under from (the media folder) to the same paths under to.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		copyFile(t, path, filepath.Join(to, rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPostgresDumpAndRestore follows docs/deploy.md for PostgreSQL: pg_dump (custom format)
+// while the studio serves, pg_restore into a new database, the secrets and media into a new
+// DATA_DIR; the restored studio logs the person in, serves the same bytes and runs a new job.
+// (With SQLite, TestBackupAndRestore covers `falstudio backup`.)
+func TestPostgresDumpAndRestore(t *testing.T) {
+	if !dbtest.Postgres() {
+		return
+	}
+	pgDump, err := exec.LookPath("pg_dump")
+	if err != nil {
+		t.Fatalf("pg_dump is not installed beside the test server (scripts/pg.sh installs both): %v", err)
+	}
+	pgRestore, err := exec.LookPath("pg_restore")
+	if err != nil {
+		t.Fatalf("pg_restore: %v", err)
+	}
+	sim := falsim.NewTest(t, falsim.Options{})
+	var env []string
+	for k, v := range sim.URLs().Env() {
+		env = append(env, k+"="+v)
+	}
+	source, target := dbtest.URL(t), dbtest.URL(t)
+	dir := t.TempDir()
+	p := start(t, dir, append(env, "DATABASE_URL="+source)...)
+	asset, media := generateOne(t, newClient(t, p.url))
+
+	dump := filepath.Join(t.TempDir(), "falstudio.dump")
+	if out, err := exec.Command(pgDump, "--format=custom", "--file="+dump, source).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump while serving: %v\n%s", err, out)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if out, err := exec.Command(pgRestore, "--no-owner", "--exit-on-error", "--dbname="+target, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	dir2 := t.TempDir()
+	data, data2 := filepath.Join(dir, "data"), filepath.Join(dir2, "data")
+	for _, f := range []string{"encryption_key", "session_secret"} {
+		copyFile(t, filepath.Join(data, f), filepath.Join(data2, f))
+	}
+	copyDir(t, filepath.Join(data, "media"), filepath.Join(data2, "media"))
+	p = start(t, dir2, append(env, "DATABASE_URL="+target)...)
+	checkRestored(t, p, asset, media)
 }
 
 func TestBackupOfPostgresPointsAtPgDump(t *testing.T) {
