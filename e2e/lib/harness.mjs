@@ -100,3 +100,17 @@ export async function startAll(extraEnv = {}) {
   env.browser = await launchBrowser();
   return env;
 }
+
+// settledValue waits (at most timeout ms) until a form control holds want and returns the value
+// it holds then. React applies a hand-over (a reuse, a preset, a reload's defaults) in an effect
+// just after the first paint, and a read at once can land between the two; a control that never
+// gets there returns what it holds, so the caller's assert shows the real difference.
+export async function settledValue(locator, want, timeout = 10_000) {
+  const el = await locator.elementHandle();
+  try {
+    await locator.page().waitForFunction(([node, v]) => node.value === v, [el, want], { timeout, polling: 'raf' });
+  } catch {
+    // fall through: report the value it ended with
+  }
+  return locator.inputValue();
+}

@@ -3,7 +3,7 @@
 // animate from the result and from the gallery, and a file dropped onto the references.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll, screenshot } from '../lib/harness.mjs';
+import { startAll, screenshot, settledValue } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 900 };
@@ -131,10 +131,10 @@ test('variations run as one group with consecutive seeds, and presets keep setti
   await page.getByText('Saved “Square lanterns”.').waitFor();
   await page.reload();
   await page.getByLabel('Model').waitFor();
-  assert.equal(await page.getByLabel(/^Size/).inputValue(), 'landscape_4_3');
+  assert.equal(await settledValue(page.getByLabel(/^Size/), 'landscape_4_3'), 'landscape_4_3');
   await page.getByLabel('Preset').selectOption({ label: 'Square lanterns' });
-  assert.equal(await page.getByLabel(/^Size/).inputValue(), 'square_hd');
-  assert.equal(await page.getByLabel('Seed', { exact: true }).inputValue(), '100');
+  assert.equal(await settledValue(page.getByLabel(/^Size/), 'square_hd'), 'square_hd');
+  assert.equal(await settledValue(page.getByLabel('Seed', { exact: true }), '100'), '100');
   await page.getByRole('button', { name: 'Save as preset' }).click();
   await page.getByLabel('New preset name').fill('square LANTERNS');
   await page.getByRole('button', { name: 'Save', exact: true }).click();

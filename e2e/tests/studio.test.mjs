@@ -3,7 +3,7 @@
 // settings, delete it, log out; a moderation error; a video generated and playable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll, screenshot } from '../lib/harness.mjs';
+import { startAll, screenshot, settledValue } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 860 };
@@ -149,8 +149,8 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   await page.getByTestId('asset-card').first().click();
   await page.getByRole('button', { name: 'Reuse settings' }).click();
-  assert.equal(await page.getByLabel('Prompt', { exact: true }).inputValue(), 'a lighthouse at dusk, oil painting');
-  assert.equal(await page.getByLabel('Model').inputValue(), 'fal-ai/flux/schnell');
+  assert.equal(await settledValue(page.getByLabel('Prompt', { exact: true }), 'a lighthouse at dusk, oil painting'), 'a lighthouse at dusk, oil painting');
+  assert.equal(await settledValue(page.getByLabel('Model'), 'fal-ai/flux/schnell'), 'fal-ai/flux/schnell');
 
   // Delete with confirmation; the gallery is empty again and leads to Create.
   await page.getByRole('tab', { name: 'Gallery' }).click();
@@ -236,7 +236,7 @@ test('an image is used as a reference for an edit, and a custom model runs', asy
   await page.getByRole('button', { name: 'Use as reference' }).click();
   // Back in Create with an edit model and the image as a removable reference.
   await page.getByRole('button', { name: 'Remove reference 1' }).waitFor();
-  assert.equal(await page.getByLabel('Model').inputValue(), 'fal-ai/flux-pro/kontext');
+  assert.equal(await settledValue(page.getByLabel('Model'), 'fal-ai/flux-pro/kontext'), 'fal-ai/flux-pro/kontext');
   await page.getByLabel('Prompt', { exact: true }).fill('make it blue');
   let previous = await currentGeneration(page);
   await page.getByRole('button', { name: 'Generate' }).click();
