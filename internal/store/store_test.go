@@ -249,6 +249,11 @@ func TestPostgresPlansEachQuery(t *testing.T) {
 	if got := withCustomPlans("postgres://u@h/db?plan_cache_mode=auto"); !strings.Contains(got, "plan_cache_mode=auto") {
 		t.Fatalf("an explicit choice was overridden: %s", got)
 	}
+	// The prompt index has no pending list (migration 0009): searches never scan queued entries.
+	var opts string
+	if err := s.r.QueryRow(`SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class WHERE relname = 'assets_search'`).Scan(&opts); err != nil || !strings.Contains(opts, "fastupdate=off") {
+		t.Fatalf("assets_search options %q (%v), want fastupdate=off", opts, err)
+	}
 }
 
 // TestPageCarriesCollectionIDs: a gallery page reads each asset's collection ids with its rows
