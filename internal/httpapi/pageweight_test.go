@@ -1,16 +1,12 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"image"
 	"image/png"
 	"math/rand/v2"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,23 +32,6 @@ func realSizePNG(tb testing.TB, seed uint64) []byte {
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// peakRSS is the process's peak resident set (VmHWM) in bytes.
-func peakRSS() uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			n, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n * 1024
-		}
-	}
-	return 0
 }
 
 // BenchmarkGridPageWeight stores 50 real-size images (1024×1024 noisy PNGs), makes their
@@ -107,5 +86,5 @@ func BenchmarkGridPageWeight(b *testing.B) {
 		b.ReportMetric(float64(after)/1e6, "grid-MB-thumbnails")
 	}
 	b.ReportMetric(float64(made.Milliseconds())/50, "ms/preview")
-	b.ReportMetric(float64(peakRSS())/(1<<20), "process-peak-RSS-MiB")
+	b.ReportMetric(float64(testutil.PeakRSS())/(1<<20), "process-peak-RSS-MiB")
 }

@@ -11,8 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,38 +18,6 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
-
-// peakHeap records the highest HeapInuse+StackInuse while it runs (sampled every 5 ms).
-type peakHeap struct {
-	peak atomic.Uint64
-	stop chan struct{}
-	wg   sync.WaitGroup
-}
-
-func samplePeak() *peakHeap {
-	p := &peakHeap{stop: make(chan struct{})}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if v := ms.HeapInuse + ms.StackInuse; v > p.peak.Load() {
-				p.peak.Store(v)
-			}
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return p
-}
-
-func (p *peakHeap) Stop() uint64 { close(p.stop); p.wg.Wait(); return p.peak.Load() }
 
 // BenchmarkExportZip downloads GET /api/export.zip from a real studio (in this process, so the
 // heap sampled covers server and client) for 8 files totalling FALSTUDIO_BENCH_EXPORT_MIB
@@ -112,7 +78,7 @@ func benchExport(b *testing.B, total int64) {
 	start := time.Now()
 	for b.Loop() {
 		runtime.GC()
-		sampler := samplePeak()
+		sampler := testutil.SamplePeakHeap()
 		req, _ := http.NewRequest("GET", st.URL+url, nil)
 		client := *c.HTTP
 		client.Timeout = 30 * time.Minute

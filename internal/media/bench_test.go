@@ -1,7 +1,6 @@
 package media_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -13,8 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,55 +58,6 @@ func provider(size int64) *httptest.Server {
 	}))
 }
 
-// peakSampler records the highest heap in use while it runs.
-type peakSampler struct {
-	peak atomic.Uint64
-	stop chan struct{}
-	wg   sync.WaitGroup
-}
-
-func samplePeak() *peakSampler {
-	p := &peakSampler{stop: make(chan struct{})}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if v := ms.HeapInuse + ms.StackInuse; v > p.peak.Load() {
-				p.peak.Store(v)
-			}
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return p
-}
-
-func (p *peakSampler) Stop() uint64 { close(p.stop); p.wg.Wait(); return p.peak.Load() }
-
-// vmHWM is the process's peak resident set (kB → bytes) from /proc.
-func vmHWM() uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			n, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n * 1024
-		}
-	}
-	return 0
-}
-
 // BenchmarkRelayToS3 streams a provider file through the SSRF-safe fetcher into S3 (via the
 // local-first save) and reports throughput and peak memory; it compares with curl uploading the
 // same bytes to a presigned URL of the same server.
@@ -133,7 +81,7 @@ func BenchmarkRelayToS3(b *testing.B) {
 			defer prov.Close()
 			f := media.NewFetcher(media.FetchConfig{AllowedHosts: []string{strings.TrimPrefix(prov.URL, "http://")}, MaxBytes: 4 << 30, Timeout: time.Hour})
 			runtime.GC()
-			sampler := samplePeak()
+			sampler := testutil.SamplePeakHeap()
 			b.SetBytes(size)
 			i := 0
 			start := time.Now()
@@ -154,7 +102,7 @@ func BenchmarkRelayToS3(b *testing.B) {
 			b.ReportMetric(relay, "relay-MiB/s")
 			peak := sampler.Stop()
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-			b.ReportMetric(float64(vmHWM())/(1<<20), "process-peak-RSS-MiB")
+			b.ReportMetric(float64(testutil.PeakRSS())/(1<<20), "process-peak-RSS-MiB")
 			if peak > 64<<20 {
 				b.Errorf("peak heap %d MiB is over 64 MiB", peak>>20)
 			}
