@@ -114,6 +114,6 @@ func (t *throttler) sweep(ctx context.Context, now time.Time) {
 }
 
 func rateLimited(wait time.Duration) error {
-	secs := int((wait + time.Second - 1) / time.Second)
-	return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many attempts. Try again in %d seconds.", max(secs, 1)), RetryAfter: max(secs, 1)}
+	secs := ratelimit.RetryAfter(wait)
+	return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many attempts. Try again in %d seconds.", secs), RetryAfter: secs}
 }

@@ -59,7 +59,7 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) limitShares(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if ok, wait := s.shares.Take(ratelimit.ClientKey(s.clientIP(r)), time.Now()); !ok {
-			secs := max(int((wait+time.Second-1)/time.Second), 1)
+			secs := ratelimit.RetryAfter(wait)
 			return &model.Error{Code: model.CodeRateLimited, Message: fmt.Sprintf("Too many requests for shared links. Try again in %d seconds.", secs), RetryAfter: secs}
 		}
 		return h(w, r)

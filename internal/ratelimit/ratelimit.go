@@ -86,3 +86,8 @@ func ClientKey(ip string) string {
 	}
 	return p.String()
 }
+
+// RetryAfter is a wait as a Retry-After value: whole seconds, rounded up, at least one.
+func RetryAfter(wait time.Duration) int {
+	return max(int((wait+time.Second-1)/time.Second), 1)
+}

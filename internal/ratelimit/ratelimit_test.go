@@ -75,3 +75,11 @@ func TestClientKey(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryAfter(t *testing.T) {
+	for wait, want := range map[time.Duration]int{0: 1, time.Millisecond: 1, time.Second: 1, time.Second + 1: 2, 90 * time.Second: 90} {
+		if got := RetryAfter(wait); got != want {
+			t.Errorf("RetryAfter(%v) = %d, want %d", wait, got, want)
+		}
+	}
+}
