@@ -195,10 +195,15 @@ func (s *Storage) resend(ctx context.Context, sp *spool, key string, n int64, co
 		return fmt.Errorf("media: reopen spool: %w", err)
 	}
 	defer f.Close()
-	if _, err := s.s3.Put(ctx, key, f, n, contentType); err != nil {
+	return s.putVerified(ctx, key, f, n, contentType)
+}
+
+// putVerified uploads a file's bytes to S3 and checks the stored size.
+func (s *Storage) putVerified(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+	if _, err := s.s3.Put(ctx, key, r, size, contentType); err != nil {
 		return err
 	}
-	return s.verify(ctx, key, n)
+	return s.verify(ctx, key, size)
 }
 
 // upload copies a local file to S3 and verifies the stored size.
@@ -208,10 +213,7 @@ func (s *Storage) upload(ctx context.Context, key, contentType string, size int6
 		return err
 	}
 	defer f.Close()
-	if _, err := s.s3.Put(ctx, key, f, size, contentType); err != nil {
-		return err
-	}
-	return s.verify(ctx, key, size)
+	return s.putVerified(ctx, key, f, size, contentType)
 }
 
 // MoveToS3 re-syncs a local file and its preview (when there is one): upload, verify the size,
