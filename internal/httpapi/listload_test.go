@@ -65,21 +65,20 @@ func BenchmarkListLoad(b *testing.B) {
 	// Repeated reads of one page (what a gallery does), the same with every request a distinct
 	// URL (nothing can be reused: session, version, SQL and JSON every time), and revalidations.
 	cases := []struct {
-		name, path  string
-		mode        loadMode
-		conditional bool
-		conns       int
+		name, path string
+		mode       loadMode
+		conns      int
 	}{
-		{"page", "/api/assets?limit=50", repeat, false, 0},
-		{"search", "/api/assets?limit=50&q=lighthouse", repeat, false, 0},
-		{"kind", "/api/assets?limit=50&kind=image", repeat, false, 0},
-		{"page-uncached", "/api/assets?limit=50", distinct, false, 0},
-		{"search-uncached", "/api/assets?limit=50&q=lighthouse", distinct, false, 0},
-		{"kind-uncached", "/api/assets?limit=50&kind=image", distinct, false, 0},
-		{"page-304", "/api/assets?limit=50", revalidate, false, 0},
+		{"page", "/api/assets?limit=50", repeat, 0},
+		{"search", "/api/assets?limit=50&q=lighthouse", repeat, 0},
+		{"kind", "/api/assets?limit=50&kind=image", repeat, 0},
+		{"page-uncached", "/api/assets?limit=50", distinct, 0},
+		{"search-uncached", "/api/assets?limit=50&q=lighthouse", distinct, 0},
+		{"kind-uncached", "/api/assets?limit=50&kind=image", distinct, 0},
+		{"page-304", "/api/assets?limit=50", revalidate, 0},
 		// One connection: the cost of one request, with no queueing behind the others.
-		{"page-uncached-1conn", "/api/assets?limit=50", distinct, false, 1},
-		{"search-uncached-1conn", "/api/assets?limit=50&q=lighthouse", distinct, false, 1},
+		{"page-uncached-1conn", "/api/assets?limit=50", distinct, 1},
+		{"search-uncached-1conn", "/api/assets?limit=50&q=lighthouse", distinct, 1},
 	}
 	for _, cs := range cases {
 		b.Run(cs.name, func(b *testing.B) {
@@ -89,7 +88,7 @@ func BenchmarkListLoad(b *testing.B) {
 				b.ReportMetric(rps, "req/s")
 				b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
-				b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+				b.ReportMetric(float64(testutil.PeakRSS())/(1<<20), "peak-RSS-MiB")
 				if wrk, err := exec.LookPath("wrk"); err == nil && cs.mode == repeat {
 					out, err := exec.Command(wrk, "-t2", "-c16", "-d"+strconv.Itoa(int(loadSeconds().Seconds()))+"s", "--latency",
 						"-H", "Cookie: "+cookie, st.URL+cs.path).CombinedOutput()

@@ -71,7 +71,7 @@ func (s *Server) conditionalList(h handlerFunc) handlerFunc {
 			return err
 		}
 		if rec.status == http.StatusOK && !rec.overflow {
-			s.pages.put(etag, rec.buf.Bytes())
+			s.pages.put(etag, rec.buf.Bytes()) // the recorder ends here: the cache keeps its buffer
 		}
 		return nil
 	}
@@ -133,6 +133,7 @@ func (c *pageCache) get(etag string) ([]byte, bool) {
 	return b, ok
 }
 
+// put keeps body itself (no copy): the caller hands it over and never writes to it again.
 func (c *pageCache) put(etag string, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,7 +146,7 @@ func (c *pageCache) put(etag string, body []byte) {
 		c.bytes -= len(c.pages[old])
 		delete(c.pages, old)
 	}
-	c.pages[etag] = bytes.Clone(body)
+	c.pages[etag] = body
 	c.order = append(c.order, etag)
 	c.bytes += len(body)
 }
