@@ -17,15 +17,19 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/cleaner"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/httpapi"
+	"github.com/falstudio/falstudio/internal/journal"
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
+	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/secret"
@@ -66,6 +70,9 @@ type App struct {
 	store    *store.Store
 	accounts *account.Service
 	gen      *generation.Service
+	runner   *generation.Runner
+	journal  *journal.Journal
+	cleaner  *cleaner.Cleaner
 	thumbs   *library.Thumbs
 	// backfillEvery paces the thumbnail backfill (negative: off).
 	backfillEvery time.Duration
@@ -165,6 +172,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.metrics = metrics.New(metrics.Options{Models: ids})
 	a.storage = media.NewStorage(local, s3, a.metrics)
 	a.accounts.UseStorage(a.storage)
+	keys := falkey.New(box, log)
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
@@ -172,12 +180,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	// thumbs: previews at save time and a backfill for older assets; ffmpeg is looked up once.
 	ffmpeg := library.DetectFFmpeg()
 	log.Info("video posters", "enabled", ffmpeg != "", "ffmpeg", ffmpeg)
-	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log})
+	a.journal = journal.New(st, a.events, log, o.Generation.Now)
+	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log,
+		Made: func(as *model.Asset) { a.journal.Changed(as.UserID, as.GenerationID) }})
 	gopts := o.Generation
 	gopts.Logger = log
 	gopts.Metrics = a.metrics
-	gopts.AfterAssetSaved = a.thumbs.Make
-	gopts.PublicBaseURL = cfg.S3.PublicBaseURL
+	gopts.AfterAssetSaved = a.thumbs.Enqueue
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
 	}
@@ -194,15 +203,16 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		gopts.Lease = cfg.JobLease
 	}
 	gopts.Instance = cfg.InstanceID
-	gopts.Events = a.events
-	a.costs = cost.New(st, a.accounts, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
+	a.costs = cost.New(st, keys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	a.accounts.UseBudgets(a.costs)
-	gopts.Budget = a.costs
-	a.gen = generation.New(st, a.accounts, falClient, a.storage, fetcher, gopts)
-	if err := a.gen.Recover(ctx); err != nil {
+	gopts.Budgets = a.costs
+	a.runner = generation.NewRunner(st, keys, falClient, a.storage, fetcher, a.journal, gopts)
+	if err := a.runner.Recover(ctx); err != nil {
 		return nil, err
 	}
-	a.lib = library.New(st, a.storage, a.gen, library.Options{Logger: log, Now: gopts.Now, DeleteRetry: gopts.PollMax, Audit: auditLog})
+	a.gen = generation.New(st, keys, falClient, a.storage, a.journal, a.runner, gopts)
+	a.cleaner = cleaner.New(st, a.storage, cleaner.Options{Instance: cfg.InstanceID, RetryAfter: gopts.PollMax, Now: gopts.Now, Logger: log})
+	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog})
 
 	version := o.Version
 	if version == "" {
@@ -215,7 +225,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
 		Metrics:     a.metrics,
-		Generations: a.gen, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
+		Generations: a.gen, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
@@ -245,8 +255,17 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Store is the database (tests inspect it).
 func (a *App) Store() *store.Store { return a.store }
 
-// Generations is the generation service.
+// Generations is the submission service.
 func (a *App) Generations() *generation.Service { return a.gen }
+
+// Runner is the job runner.
+func (a *App) Runner() *generation.Runner { return a.runner }
+
+// Cleaner is the stored-object housekeeping.
+func (a *App) Cleaner() *cleaner.Cleaner { return a.cleaner }
+
+// Storage is the media storage.
+func (a *App) Storage() *media.Storage { return a.storage }
 
 // Library is the library service.
 func (a *App) Library() *library.Service { return a.lib }
@@ -260,44 +279,48 @@ func (a *App) Accounts() *account.Service { return a.accounts }
 // Thumbs is the preview service.
 func (a *App) Thumbs() *library.Thumbs { return a.thumbs }
 
-// Start runs the background work until ctx ends.
+// Start runs the background work until ctx ends: the journal writer, the runner, the preview
+// worker and the PostgreSQL relay, and every periodic pass from this one place.
 func (a *App) Start(ctx context.Context) {
-	if a.backfillEvery > 0 {
-		a.bg.Add(1)
-		go func() {
-			defer a.bg.Done()
-			a.thumbs.RunBackfill(ctx, a.backfillEvery)
-		}()
-	}
+	a.spawn(func() { a.journal.Run(ctx) })
+	a.spawn(func() { a.runner.Run(ctx) })
+	a.spawn(func() { a.thumbs.Run(ctx) })
 	if a.relay != nil {
-		a.bg.Add(1)
-		go func() {
-			defer a.bg.Done()
-			a.relay.Run(ctx)
-		}()
+		a.spawn(func() { a.relay.Run(ctx) })
 	}
-	a.bg.Add(2)
-	go func() {
-		defer a.bg.Done()
-		a.gen.Run(ctx)
-	}()
-	go func() {
-		defer a.bg.Done()
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if n, err := a.accounts.SweepSessions(ctx); err != nil {
-					a.log.Warn("session sweep failed", "err", err)
-				} else if n > 0 {
-					a.log.Info("expired sessions removed", "count", n)
-				}
+	if a.backfillEvery > 0 {
+		a.spawn(func() { a.thumbs.RunBackfill(ctx, a.backfillEvery) })
+	}
+	// Housekeeping may upload large files (the local-to-S3 re-sync): it runs beside the jobs.
+	a.spawn(func() { every(ctx, time.Minute, a.cleaner.Tidy) })
+	a.spawn(func() {
+		every(ctx, time.Hour, func(ctx context.Context) {
+			if n, err := a.accounts.SweepSessions(ctx); err != nil {
+				a.log.Warn("session sweep failed", "err", err)
+			} else if n > 0 {
+				a.log.Info("expired sessions removed", "count", n)
 			}
+		})
+	})
+}
+
+func (a *App) spawn(f func()) {
+	a.bg.Add(1)
+	go func() { defer a.bg.Done(); f() }()
+}
+
+// every runs f each period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func(context.Context)) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f(ctx)
 		}
-	}()
+	}
 }
 
 // Serve listens on ln until ctx ends, then shuts down gracefully: in-flight requests finish

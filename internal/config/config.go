@@ -1,5 +1,6 @@
 // Package config loads the studio's configuration from the environment and an optional .env file.
-// Load is pure (it reads through a getenv function); EnsureSecrets is the one step that touches disk.
+// Load reads through a getenv function (and the files *_FILE variables name); EnsureSecrets is the
+// one step that writes to disk.
 package config
 
 import (

@@ -3,7 +3,6 @@ package cost
 import (
 	"context"
 	"math"
-	"time"
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
@@ -53,22 +52,21 @@ func (s *Service) Budget(ctx context.Context, userID int64) (Budget, error) {
 	return budgetOf(sp), nil
 }
 
-// InsertWithinBudget prices the generation with the user's key and inserts it (status
-// submitting) only if the user's budget allows it: this month's spending plus the unfinished
-// jobs' estimates plus this estimate must not exceed the budget. The check and the insert are
-// one transaction, so two submits at once cannot both take the last dollars. A model without a
-// price cannot run under a budget. It is called by generation.Service.Submit before anything is
-// sent to fal.
-func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *model.Generation, params map[string]any, holder string, lease time.Duration) error {
+// Guard prices the generation with the person's key (setting g.CostUSD and g.CostSource) and
+// returns the guard its insert runs inside the transaction: this month's spending plus the
+// unfinished jobs' estimates plus this estimate must not exceed the budget, so two submits at
+// once cannot both take the last dollars. A model without a price cannot run under a budget.
+// The submission pipeline (generation.Service.Submit) calls it before anything is sent to fal.
+func (s *Service) Guard(ctx context.Context, falKey string, g *model.Generation, params map[string]any) (*store.BudgetGuard, error) {
 	q := s.quote(ctx, falKey, g.Model, g.Prompt, params)
-	var cost *float64
-	source := ""
+	g.CostUSD, g.CostSource = nil, ""
 	if q.Estimate != nil {
 		v := q.Estimate.USD
-		cost, source = &v, SourceEstimate
+		g.CostUSD, g.CostSource = &v, SourceEstimate
 	}
+	cost := g.CostUSD
 	from, to := MonthBounds(s.now())
-	return s.st.InsertGenerationWithinBudget(ctx, g, holder, lease, cost, source, from, to, func(sp store.Spend) error {
+	return &store.BudgetGuard{MonthStart: from, MonthEnd: to, Allow: func(sp store.Spend) error {
 		b := budgetOf(sp)
 		if b.MonthlyUSD == nil {
 			return nil
@@ -78,7 +76,7 @@ func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *mode
 			return model.Errf(model.CodeBudgetExceeded, "%s cannot run under your monthly budget of %s without a price: %s You have spent %s this month.",
 				g.Model, usd(limit), q.Reason, usd(b.SpentUSD))
 		}
-		if sp.SpentUSD+sp.ReservedUSD+*cost > limit+epsilon {
+		if !Fits(sp.SpentUSD+sp.ReservedUSD, *cost, limit) {
 			msg := "This would exceed your monthly budget of %s: you have spent %s this month"
 			args := []any{usd(limit), usd(b.SpentUSD)}
 			if b.ReservedUSD > 0 {
@@ -90,8 +88,12 @@ func (s *Service) InsertWithinBudget(ctx context.Context, falKey string, g *mode
 			return model.Errf(model.CodeBudgetExceeded, msg, args...)
 		}
 		return nil
-	})
+	}}, nil
 }
+
+// Fits is the budget rule, in one place: what is spent and held plus cost stays within limit
+// (epsilon absorbs float rounding, so spending exactly up to the budget passes).
+func Fits(spentAndHeld, cost, limit float64) bool { return spentAndHeld+cost <= limit+epsilon }
 
 // validBudget checks a budget amount (nil means none).
 func validBudget(v *float64) error {

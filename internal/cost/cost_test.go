@@ -253,8 +253,13 @@ var genSeq atomic.Int64
 
 // submit prices and inserts a generation of model as the runner would see it (submitting).
 func (e *env) submit(uid int64, modelID string, p string) (string, error) {
-	g := &model.Generation{ID: fmt.Sprintf("g%d", genSeq.Add(1)), UserID: uid, Model: modelID, Prompt: "p", Params: json.RawMessage(p), Status: model.StatusSubmitting}
-	return g.ID, e.svc.InsertWithinBudget(context.Background(), "sim-key", g, params(p), holder, time.Minute)
+	ctx := context.Background()
+	g := &model.Generation{ID: fmt.Sprintf("g%d", genSeq.Add(1)), UserID: uid, Model: modelID, Prompt: "p", Params: json.RawMessage(p)}
+	guard, err := e.svc.Guard(ctx, "sim-key", g, params(p))
+	if err != nil {
+		return "", err
+	}
+	return g.ID, e.st.InsertGeneration(ctx, g, holder, time.Minute, guard)
 }
 
 // holder is the test's stand-in for a replica working the jobs.
@@ -264,10 +269,10 @@ const holder = "test-replica"
 func (e *env) set(t *testing.T, id, status string) {
 	t.Helper()
 	ctx := context.Background()
-	must := func(ok bool, err error) {
+	must := func(err error) {
 		t.Helper()
-		if err != nil || !ok {
-			t.Fatalf("%s → %s: %v %v", id, status, ok, err)
+		if err != nil {
+			t.Fatalf("%s → %s: %v", id, status, err)
 		}
 	}
 	switch status {
@@ -406,20 +411,19 @@ func TestUnpricedModelCannotRunUnderABudget(t *testing.T) {
 	e := newEnv(t)
 	free := e.user(t, "free@example.com", nil)
 	capped := e.user(t, "capped@example.com", usdp(100))
-	if _, err := e.submit(free, "acme/custom-app", `{}`); err != nil {
+	id, err := e.submit(free, "acme/custom-app", `{}`)
+	if err != nil {
 		t.Fatalf("no budget: %v", err)
 	}
 	if _, err := e.submit(capped, "acme/custom-app", `{}`); !isBudgetExceeded(err) {
 		t.Fatalf("under a budget: %v, want budget_exceeded", err)
 	}
-	costs, err := e.st.GenerationCosts(context.Background(), free, "g"+fmt.Sprint(genSeq.Load()-1))
+	g, err := e.st.GenerationByID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range costs {
-		if c.USD != nil {
-			t.Fatalf("an unpriced generation recorded %v, want null", *c.USD)
-		}
+	if g.CostUSD != nil || g.CostSource != "" {
+		t.Fatalf("an unpriced generation recorded %v %q, want null", *g.CostUSD, g.CostSource)
 	}
 }
 

@@ -178,3 +178,19 @@ func ValidModelID(id string) bool {
 	}
 	return true
 }
+
+// ParamDefaults are a curated model's parameter defaults (nil for other models): the price of
+// a request that leaves a parameter out is the price of its default.
+func ParamDefaults(modelID string) map[string]any {
+	m := modelByID(modelID)
+	if m == nil {
+		return nil
+	}
+	out := map[string]any{}
+	for _, p := range m.Params {
+		if p.Default != nil {
+			out[p.Name] = p.Default
+		}
+	}
+	return out
+}

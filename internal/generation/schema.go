@@ -14,18 +14,14 @@ const maxSchemaParams = 24
 
 // ModelFromSchema fetches a fal model's OpenAPI document and turns its input schema into the
 // same Model shape the curated catalogue uses, so the UI can render a form for any model.
-func (s *Service) ModelFromSchema(ctx context.Context, userID int64, id string) (*Model, error) {
+func (s *Service) ModelFromSchema(ctx context.Context, caller *model.User, id string) (*Model, error) {
 	if !ValidModelID(id) {
 		return nil, model.Errf(model.CodeInvalidInput, "Enter a fal model id like fal-ai/flux/dev.")
 	}
 	if m := modelByID(id); m != nil {
 		return m, nil
 	}
-	key := ""
-	if k, err := s.accounts.FalKey(ctx, userID); err == nil {
-		key = k.Reveal()
-	}
-	doc, err := s.fal.Schema(ctx, key, id)
+	doc, err := s.fal.Schema(ctx, s.optionalKey(caller), id)
 	if err != nil {
 		return nil, err
 	}

@@ -27,14 +27,14 @@ type Variations struct {
 // run after the first generation (the earlier ones keep running).
 type VariationsResult struct {
 	Group       string
-	Generations []*GenerationView
+	Generations []*model.Generation
 	Err         error
 }
 
 // SubmitVariations submits in.Count generations with the same settings, each its own job under
 // one group id. When the model takes a seed, each gets an explicit one (so every result can be
 // made again): s, s+1, … or random. A refusal of the first submit is returned as the error.
-func (s *Service) SubmitVariations(ctx context.Context, userID int64, in SubmitInput, v Variations) (*VariationsResult, error) {
+func (s *Service) SubmitVariations(ctx context.Context, caller *model.User, in SubmitInput, v Variations) (*VariationsResult, error) {
 	if v.Count < 1 || v.Count > MaxVariations {
 		return nil, model.Errf(model.CodeInvalidInput, "Variations must be between 1 and %d.", MaxVariations)
 	}
@@ -69,7 +69,7 @@ func (s *Service) SubmitVariations(ctx context.Context, userID int64, in SubmitI
 			}
 			one.Params["seed"] = seed
 		}
-		g, err := s.Submit(ctx, userID, one)
+		g, err := s.Submit(ctx, caller, one)
 		if err != nil {
 			if i == 0 {
 				return nil, err
@@ -102,6 +102,3 @@ func randomSeed() int64 {
 	_, _ = rand.Read(b[:])
 	return int64(binary.BigEndian.Uint64(b[:]) % (maxSeed + 1))
 }
-
-// Describe gives the SPEC code and message of a refusal (for a partial variations run).
-func Describe(err error) (code, message string) { return classify(err) }

@@ -146,23 +146,10 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// cancelActiveJobs asks fal to stop an account's unfinished jobs before the account (and its
-// key) is deleted: their results would be thrown away, and fal bills only what runs. Best effort,
-// bounded: whatever cannot be canceled is still deleted with the account.
+// cancelActiveJobs asks fal to stop an account's unfinished jobs before it is deleted.
 func (s *Server) cancelActiveJobs(ctx context.Context, userID int64) {
-	if s.Generations == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	active, err := s.Generations.List(ctx, userID, true)
-	if err != nil {
-		return
-	}
-	for _, g := range active {
-		if _, err := s.Generations.Cancel(ctx, userID, g.ID); err != nil {
-			s.log.Info("job not canceled before the account delete", "generation_id", g.ID, "err", err)
-		}
+	if s.Generations != nil {
+		s.Generations.CancelActive(ctx, userID)
 	}
 }
 

@@ -564,7 +564,7 @@ func TestDeleteUserRemovesEveryObject(t *testing.T) {
 				t.Fatalf("%d deletes queued during the outage, want 3", n)
 			}
 			srv.Restart(t)
-			if n := g.studio.App.Generations().RetryDeletes(context.Background()); n != 3 {
+			if n := g.studio.App.Cleaner().RetryDeletes(context.Background()); n != 3 {
 				t.Fatalf("retries removed %d objects, want 3", n)
 			}
 			if left := objectFiles(t, root, keeperID); len(left) != 0 {

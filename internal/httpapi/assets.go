@@ -27,16 +27,20 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
+	out := &AssetPage{Assets: assetViews(s.urls, page.Assets)}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
-	_, v, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	a, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"asset": v})
+	writeJSON(w, http.StatusOK, map[string]any{"asset": assetView(s.urls, a)})
 	return nil
 }
 
@@ -50,7 +54,7 @@ func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) error {
 
 // serveMedia streams an asset to its owner only; anyone else gets the same 404 as a missing one.
 func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
-	a, _, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	a, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -71,9 +75,29 @@ func (s *Server) onThisReplica(r *http.Request, a *model.Asset) error {
 	if a.Storage != model.StorageLocal || a.LocalHolder == "" || a.LocalHolder == s.Instance {
 		return nil
 	}
-	if _, err := s.Generations.Storage().Stat(r.Context(), model.StorageLocal, a.StorageKey); err == nil {
+	if _, err := s.Library.Storage().Stat(r.Context(), model.StorageLocal, a.StorageKey); err == nil {
 		return nil
 	}
 	return &model.Error{Code: model.CodeMediaUnavailable, RetryAfter: 30,
 		Message: "This file is still on another studio server's disk and is being copied to shared storage. Try again in a minute."}
+}
+
+// serveThumb streams an asset's preview to its owner only, like serveMedia; an asset without
+// one (yet) answers 404 and the UI falls back as it does for a null thumbUrl.
+func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if a.ThumbBytes <= 0 {
+		return model.Errf(model.CodeNotFound, "This asset has no preview.")
+	}
+	if err := s.onThisReplica(r, a); err != nil { // the preview sits beside its original
+		return err
+	}
+	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
+		Key: media.ThumbKey(a.StorageKey), Storage: a.Storage, ContentType: media.ThumbContentType, Size: a.ThumbBytes,
+		ModTime: a.CreatedAt, FileName: a.ID + "-preview",
+	}, media.ServeOptions{})
+	return nil
 }

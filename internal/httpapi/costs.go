@@ -25,12 +25,12 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if len(in.Params) > generation.MaxParams || len(in.Prompt) > 4*generation.MaxPromptChars {
 		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
 	}
-	uid := currentUser(r.Context()).ID
-	q, err := s.Costs.Estimate(r.Context(), uid, in.Model, in.Prompt, in.Params)
+	caller := currentUser(r.Context())
+	q, err := s.Costs.Estimate(r.Context(), caller, in.Model, in.Prompt, in.Params)
 	if err != nil {
 		return err
 	}
-	b, err := s.Costs.Budget(r.Context(), uid)
+	b, err := s.Costs.Budget(r.Context(), caller.ID)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		body["reason"] = q.Reason
 	}
 	if b.MonthlyUSD != nil {
-		body["withinBudget"] = q.Estimate != nil && b.SpentUSD+b.ReservedUSD+q.Estimate.USD <= *b.MonthlyUSD+1e-9
+		body["withinBudget"] = q.Estimate != nil && cost.Fits(b.SpentUSD+b.ReservedUSD, q.Estimate.USD, *b.MonthlyUSD)
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil

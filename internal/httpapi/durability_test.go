@@ -63,7 +63,7 @@ func TestS3StorageOutageAndResync(t *testing.T) {
 
 	// S3 is back: the re-sync moves the file and the row, then removes the local copy.
 	srv.Restart(t)
-	if n := g.studio.App.Generations().ResyncLocal(context.Background()); n != 1 {
+	if n := g.studio.App.Cleaner().ResyncLocal(context.Background()); n != 1 {
 		t.Fatalf("re-synced %d files", n)
 	}
 	a := c.Do("GET", "/api/assets/"+last.Assets[0].ID, nil).JSON()["asset"].(map[string]any)
@@ -94,13 +94,13 @@ func TestS3StorageOutageAndResync(t *testing.T) {
 	if r := c.Do("GET", "/api/assets/"+remaining, nil); r.Status != 404 {
 		t.Fatal("the row outlived the delete")
 	}
-	if n := g.studio.App.Generations().RetryDeletes(context.Background()); n != 0 {
+	if n := g.studio.App.Cleaner().RetryDeletes(context.Background()); n != 0 {
 		t.Fatalf("retried %d deletes while S3 is still down", n)
 	}
 	srv.Restart(t)
 	// Make the queued retry due now instead of waiting out its back-off.
 	mustExec(t, openDB(t, g.studio.DataDir), `UPDATE pending_deletes SET next_at = 0`)
-	if n := g.studio.App.Generations().RetryDeletes(context.Background()); n > 1 {
+	if n := g.studio.App.Cleaner().RetryDeletes(context.Background()); n > 1 {
 		t.Fatalf("%d deletes done for one queued object", n)
 	}
 	if n := countFiles(t, filepath.Join(srv.Dir, "studio")); n != 0 {
@@ -259,7 +259,7 @@ func TestOrphanSweepAndFailedInsert(t *testing.T) {
 	mustExec(t, db, `DELETE FROM assets WHERE id = $1`, gen.Assets[0].ID)
 	mustExec(t, db, `UPDATE generations SET completed_at = 0 WHERE id = $1`, gen.ID)
 	before := countFiles(t, filepath.Join(g.studio.DataDir, "media"))
-	if n := g.studio.App.Generations().SweepOrphans(context.Background(), time.Now()); n != 1 {
+	if n := g.studio.App.Cleaner().SweepOrphans(context.Background(), time.Now()); n != 1 {
 		t.Fatalf("swept %d", n)
 	}
 	if after := countFiles(t, filepath.Join(g.studio.DataDir, "media")); after != before-1 {

@@ -198,13 +198,13 @@ func (s *Server) userEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	// Subscribe before the first read, so a change between the two is not missed.
-	changes, unsubscribe := s.Generations.Events().SubscribeUser(userID)
+	changes, unsubscribe := s.Events.SubscribeUser(userID)
 	defer unsubscribe()
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // a client that reconnects by hand
 	}
-	cursor, resumed, err := s.Generations.Resume(ctx, last)
+	cursor, resumed, err := s.Journal.Resume(ctx, last)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,10 @@ func (s *Server) userEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		var b strings.Builder
 		for i := len(active) - 1; i >= 0; i-- { // oldest first, like the changes that follow
-			data, _ := json.Marshal(active[i])
+			data, err := json.Marshal(generationView(s.urls, active[i]))
+			if err != nil {
+				return err
+			}
 			b.WriteString("event: generation\ndata: " + string(data) + "\n\n")
 		}
 		b.WriteString("id: " + strconv.FormatInt(cursor, 10) + "\n\n")
@@ -233,7 +236,10 @@ func (s *Server) userEvents(w http.ResponseWriter, r *http.Request) error {
 				return true, err // the browser reconnects and resumes from its last id
 			}
 			for _, c := range list {
-				data, _ := json.Marshal(c.Generation)
+				data, err := json.Marshal(generationView(s.urls, c.Generation))
+				if err != nil {
+					return true, err
+				}
 				if err := out.send(strconv.FormatInt(c.Seq, 10), "generation", data); err != nil {
 					return true, err
 				}

@@ -17,7 +17,7 @@ func (s *Server) getModels(w http.ResponseWriter, r *http.Request) error {
 // searchModels searches fal's live catalogue (any result can be used as a custom model id).
 func (s *Server) searchModels(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	list, err := s.Generations.SearchModels(r.Context(), currentUser(r.Context()).ID, q.Get("q"), q.Get("category"))
+	list, err := s.Generations.SearchModels(r.Context(), currentUser(r.Context()), q.Get("q"), q.Get("category"))
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (s *Server) searchModels(w http.ResponseWriter, r *http.Request) error {
 
 // modelSchema turns any fal model's input schema into a renderable Model (custom models).
 func (s *Server) modelSchema(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.Generations.ModelFromSchema(r.Context(), currentUser(r.Context()).ID, r.URL.Query().Get("id"))
+	m, err := s.Generations.ModelFromSchema(r.Context(), currentUser(r.Context()), r.URL.Query().Get("id"))
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		Model        string         `json:"model" required:"true"`
 		Prompt       string         `json:"prompt"`
 		Params       map[string]any `json:"params"`
-		CollectionID string         `json:"collectionId"` // library: the outputs land in it
+		CollectionID string         `json:"collectionId"` // the outputs land in this collection
 		// Variations runs the same settings several times as one group (SPEC §10).
 		Variations *struct {
 			Count int    `json:"count"`
@@ -54,12 +54,12 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID},
 			generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}
-	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()).ID, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
+	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
 		CollectionID: in.CollectionID})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"generation": g})
+	writeJSON(w, http.StatusAccepted, map[string]any{"generation": generationView(s.urls, g)})
 	return nil
 }
 
@@ -72,7 +72,7 @@ func (s *Server) listGenerations(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"generations": list, "nextCursor": nil})
+		writeJSON(w, http.StatusOK, map[string]any{"generations": generationViews(s.urls, list), "nextCursor": nil})
 		return nil
 	}
 	limit := 0
@@ -87,7 +87,11 @@ func (s *Server) listGenerations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
+	var next *string
+	if page.NextCursor != "" {
+		next = &page.NextCursor
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generations": generationViews(s.urls, page.Generations), "nextCursor": next})
 	return nil
 }
 
@@ -96,16 +100,16 @@ func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"generation": g})
+	writeJSON(w, http.StatusOK, map[string]any{"generation": generationView(s.urls, g)})
 	return nil
 }
 
 func (s *Server) cancelGeneration(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.Generations.Cancel(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	res, err := s.Generations.Cancel(r.Context(), currentUser(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"generation": res.Generation, "cancel": map[string]string{"outcome": res.Outcome, "message": res.Message}})
+	writeJSON(w, http.StatusOK, map[string]any{"generation": generationView(s.urls, res.Generation), "cancel": map[string]string{"outcome": res.Outcome, "message": res.Message}})
 	return nil
 }
 
@@ -121,7 +125,7 @@ func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error 
 	}
 	defer release()
 	// Subscribe before the first read, so a change between the two is not missed.
-	changes, unsubscribe := s.Generations.Events().SubscribeGeneration(id)
+	changes, unsubscribe := s.Events.SubscribeGeneration(id)
 	defer unsubscribe()
 	g, err := s.Generations.Get(ctx, userID, id)
 	if err != nil {
@@ -135,7 +139,10 @@ func (s *Server) generationEvents(w http.ResponseWriter, r *http.Request) error 
 				return true, err
 			}
 		}
-		b, _ := json.Marshal(g)
+		b, err := json.Marshal(generationView(s.urls, g))
+		if err != nil {
+			return true, err
+		}
 		if string(b) != last {
 			if err := out.send("", "", b); err != nil {
 				return true, err

@@ -71,10 +71,10 @@ func TestFileOnAnotherReplicaIsUnavailable(t *testing.T) {
 	}
 	// Only the holder re-syncs it; afterwards every replica serves it from S3.
 	srv.Restart(t)
-	if n := b.App.Generations().ResyncLocal(context.Background()); n != 0 {
+	if n := b.App.Cleaner().ResyncLocal(context.Background()); n != 0 {
 		t.Fatalf("replica b re-synced %d files it does not have", n)
 	}
-	if n := a.App.Generations().ResyncLocal(context.Background()); n != 1 {
+	if n := a.App.Cleaner().ResyncLocal(context.Background()); n != 1 {
 		t.Fatalf("replica a re-synced %d files", n)
 	}
 	if r := cb.Do("GET", url, nil); r.Status != 200 {

@@ -6,11 +6,11 @@ import (
 
 // favoriteAsset (PUT) and unfavoriteAsset (DELETE) mark one asset.
 func (s *Server) favoriteAsset(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.Library.SetFavorite(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"), r.Method == http.MethodPut)
+	a, err := s.Library.SetFavorite(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"), r.Method == http.MethodPut)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"asset": v})
+	writeJSON(w, http.StatusOK, map[string]any{"asset": assetView(s.urls, a)})
 	return nil
 }
 

@@ -48,7 +48,7 @@ func BenchmarkGridPageWeight(b *testing.B) {
 	if err := json.Unmarshal(c.Do("GET", "/api/me", nil).Body, &me); err != nil {
 		b.Fatal(err)
 	}
-	thumbs := library.NewThumbs(st.App.Store(), st.App.Generations().Storage(), library.ThumbOptions{})
+	thumbs := library.NewThumbs(st.App.Store(), st.App.Storage(), library.ThumbOptions{})
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var made time.Duration
 	for i := range 50 {

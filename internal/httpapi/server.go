@@ -12,9 +12,12 @@ import (
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/cost"
+	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/journal"
 	"github.com/falstudio/falstudio/internal/library"
+	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
@@ -39,9 +42,12 @@ type Deps struct {
 	Metrics *metrics.Metrics
 
 	Generations *generation.Service
-	Library     *library.Service
-	Costs       *cost.Service
-	Fal         *fal.Client
+	// Events wakes the event streams; Journal resumes them after a reconnect.
+	Events  *events.Hub
+	Journal *journal.Journal
+	Library *library.Service
+	Costs   *cost.Service
+	Fal     *fal.Client
 	// AssetVersions answers the gallery's conditional requests (thumbs).
 	AssetVersions *library.Versions
 	// Shutdown is closed when the server begins to shut down (event streams end).
@@ -67,7 +73,8 @@ type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	shutdown <-chan struct{}
-	pages    *pageCache // encoded gallery pages by ETag (thumbs.go)
+	pages    *pageCache // encoded gallery pages by ETag (pagecache.go)
+	urls     media.URLs // where a browser loads stored objects from
 	streams  *streamLimiter
 	shares   *ratelimit.Keyed // public share requests per client address
 }
@@ -90,7 +97,7 @@ func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache(), streams: newStreamLimiter(d.StreamsPerUser)}
+	s := &Server{Deps: d, cfg: d.Config, log: d.Logger, shutdown: d.Shutdown, pages: newPageCache(), urls: media.NewURLs(d.Config.S3.PublicBaseURL), streams: newStreamLimiter(d.StreamsPerUser)}
 	if d.ShareLimit.Burst <= 0 || d.ShareLimit.Every <= 0 {
 		d.ShareLimit = DefaultShareLimit
 	}

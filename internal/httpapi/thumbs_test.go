@@ -197,7 +197,7 @@ func TestThumbnailsS3ResyncAndDelete(t *testing.T) {
 
 	// S3 back: the re-sync moves both, and the preview is served from S3.
 	srv.Restart(t)
-	if n := g.studio.App.Generations().ResyncLocal(context.Background()); n != 1 {
+	if n := g.studio.App.Cleaner().ResyncLocal(context.Background()); n != 1 {
 		t.Fatalf("re-synced %d", n)
 	}
 	if n := filesNamed(t, mediaDir, ""); len(n) != 0 {
@@ -271,7 +271,7 @@ func seedImage(t testing.TB, st *testutil.Studio, userID int64, i int, data []by
 	ctx := context.Background()
 	id := fmt.Sprintf("%032x", 0xbac0000+i)
 	key := media.ObjectKey(userID, model.KindImage, "old", id, "image/png", at)
-	if _, err := st.App.Generations().Storage().Save(ctx, key, bytes.NewReader(data), int64(len(data)), "image/png"); err != nil {
+	if _, err := st.App.Storage().Save(ctx, key, bytes.NewReader(data), int64(len(data)), "image/png"); err != nil {
 		t.Fatal(err)
 	}
 	a := &model.Asset{ID: id, UserID: userID, Model: "fal-ai/flux/dev", Prompt: "old", Kind: model.KindImage, StorageKey: key,
@@ -290,7 +290,7 @@ func TestThumbnailBackfillResumesAndRefusesBombs(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := g.studio.App.Store()
-	storage := g.studio.App.Generations().Storage()
+	storage := g.studio.App.Storage()
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var seeded []*model.Asset
 	for i := range 5 {

@@ -13,7 +13,7 @@ import (
 // createUpload sends a reference image to fal storage with the user's key: either a multipart
 // file (≤ 20 MB, an image by its bytes) or one of the user's own assets ({"assetId"}).
 func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
-	userID := currentUser(r.Context()).ID
+	caller := currentUser(r.Context())
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var url string
 	switch mt {
@@ -27,7 +27,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 		if in.AssetID == "" {
 			return model.Errf(model.CodeInvalidInput, "Send an image file or an assetId.")
 		}
-		u, err := s.Generations.UploadAssetReference(r.Context(), userID, in.AssetID)
+		u, err := s.Generations.UploadAssetReference(r.Context(), caller, in.AssetID)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 				part.Close()
 				continue
 			}
-			u, err := s.Generations.UploadReference(r.Context(), userID, part.FileName(), media.LimitReader(part, generation.MaxUploadBytes))
+			u, err := s.Generations.UploadReference(r.Context(), caller, part.FileName(), media.LimitReader(part, generation.MaxUploadBytes))
 			part.Close()
 			if errors.Is(err, media.ErrTooLarge) {
 				return model.Errf(model.CodeTooLarge, "The image is larger than 20 MB.")

@@ -58,7 +58,7 @@ func (s *Service) collectionViews(ctx context.Context, userID int64, list []*mod
 	}
 	urls := map[string]string{}
 	for _, a := range covers {
-		urls[a.ID] = s.views.AssetView(a).URL
+		urls[a.ID] = s.urls.Asset(a)
 	}
 	out := make([]CollectionView, 0, len(list))
 	for _, c := range list {

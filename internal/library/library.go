@@ -1,6 +1,7 @@
 // Package library treats the stored assets as a library (SPEC §8): gallery pages with filters,
 // favourites, collections, bulk actions, ZIP export and public share links. It owns every read
-// of the gallery and every delete of an asset; package generation only creates assets.
+// of the gallery and every delete of an asset (package cleaner removes the objects); package
+// generation only creates assets.
 package library
 
 import (
@@ -13,8 +14,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/audit"
-	"github.com/falstudio/falstudio/internal/generation"
-	"github.com/falstudio/falstudio/internal/jsonappend"
+	"github.com/falstudio/falstudio/internal/cleaner"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
@@ -35,8 +35,6 @@ const (
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
-	// DeleteRetry is when a failed object delete is first retried (the runner's RetryDeletes).
-	DeleteRetry time.Duration
 	// Audit records share links created and revoked (SPEC §6); nil records nothing.
 	Audit *audit.Log
 }
@@ -45,25 +43,22 @@ type Options struct {
 type Service struct {
 	st      *store.Store
 	storage *media.Storage
-	views   *generation.Service // renders SPEC Asset objects the same way generations do
+	urls    media.URLs // collection covers' URLs
+	cleaner *cleaner.Cleaner
 	log     *slog.Logger
 	now     func() time.Time
-	retry   time.Duration
 	audit   *audit.Log
 }
 
 // New builds the service.
-func New(st *store.Store, storage *media.Storage, views *generation.Service, o Options) *Service {
+func New(st *store.Store, storage *media.Storage, cl *cleaner.Cleaner, urls media.URLs, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.DeleteRetry <= 0 {
-		o.DeleteRetry = 5 * time.Second
-	}
-	return &Service{st: st, storage: storage, views: views, log: o.Logger, now: o.Now, retry: o.DeleteRetry, audit: o.Audit}
+	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit}
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).
@@ -83,32 +78,8 @@ type Filter struct {
 
 // AssetPage is one page of the gallery.
 type AssetPage struct {
-	Assets     []generation.AssetView `json:"assets"`
-	NextCursor *string                `json:"nextCursor"`
-}
-
-// AppendJSON appends the page as encoding/json would encode it, without reflection: the
-// gallery's list is the studio's hottest answer (see generation.AssetView.AppendJSON).
-func (p *AssetPage) AppendJSON(b []byte) []byte {
-	if p.Assets == nil {
-		b = append(b, `{"assets":null`...)
-	} else {
-		b = append(b, `{"assets":[`...)
-		for i := range p.Assets {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = p.Assets[i].AppendJSON(b)
-		}
-		b = append(b, ']')
-	}
-	b = append(b, `,"nextCursor":`...)
-	if p.NextCursor == nil {
-		b = append(b, "null"...)
-	} else {
-		b = jsonappend.String(b, *p.NextCursor)
-	}
-	return append(b, '}')
+	Assets     []*model.Asset
+	NextCursor string // "" on the last page
 }
 
 const day = 24 * time.Hour
@@ -169,41 +140,25 @@ func (s *Service) Assets(ctx context.Context, userID int64, f Filter) (*AssetPag
 	if err != nil {
 		return nil, err
 	}
-	page := &AssetPage{Assets: s.viewsOf(list)}
-	if next != "" {
-		page.NextCursor = &next
-	}
+	page := &AssetPage{Assets: list, NextCursor: next}
 	return page, nil
 }
 
-func (s *Service) viewsOf(list []*model.Asset) []generation.AssetView {
-	out := make([]generation.AssetView, 0, len(list))
-	for _, a := range list {
-		out = append(out, s.views.AssetView(a))
-	}
-	return out
-}
-
 // Asset returns one of the user's assets.
-func (s *Service) Asset(ctx context.Context, userID int64, id string) (*model.Asset, generation.AssetView, error) {
-	a, err := s.st.Asset(ctx, userID, id)
-	if err != nil {
-		return nil, generation.AssetView{}, err
-	}
-	return a, s.views.AssetView(a), nil
+func (s *Service) Asset(ctx context.Context, userID int64, id string) (*model.Asset, error) {
+	return s.st.Asset(ctx, userID, id)
 }
 
 // SetFavorite marks or unmarks one of the user's assets.
-func (s *Service) SetFavorite(ctx context.Context, userID int64, id string, fav bool) (generation.AssetView, error) {
+func (s *Service) SetFavorite(ctx context.Context, userID int64, id string, fav bool) (*model.Asset, error) {
 	n, err := s.st.SetFavorite(ctx, userID, []string{id}, fav)
 	if err != nil {
-		return generation.AssetView{}, err
+		return nil, err
 	}
 	if n == 0 {
-		return generation.AssetView{}, store.ErrNotFound
+		return nil, store.ErrNotFound
 	}
-	_, v, err := s.Asset(ctx, userID, id)
-	return v, err
+	return s.Asset(ctx, userID, id)
 }
 
 // DeleteAsset removes the row, then the object; a failed object delete is queued for a retry.
@@ -219,16 +174,10 @@ func (s *Service) DeleteAsset(ctx context.Context, userID int64, id string) erro
 	return nil
 }
 
-// deleteObject deletes a removed asset's object, queueing a retry (pending_deletes) when the
-// store fails: the row is already gone, so the object must not be left behind.
+// deleteObject deletes a removed asset's object, or queues the delete for a retry: the row is
+// already gone, so the object must not be left behind.
 func (s *Service) deleteObject(ctx context.Context, a *model.Asset) error {
-	if err := s.storage.Delete(ctx, a.Storage, a.StorageKey); err != nil {
-		s.log.Warn("object delete failed; will retry", "asset_id", a.ID, "err", err)
-		if qerr := s.st.AddPendingDelete(context.WithoutCancel(ctx), a.Storage, a.StorageKey, s.now().Add(s.retry)); qerr != nil {
-			return qerr
-		}
-	}
-	return nil
+	return s.cleaner.Remove(ctx, a.Storage, a.StorageKey)
 }
 
 // cleanIDs validates a list of ids from a request: 1..MaxBulk, each plausible; duplicates go.

@@ -1,6 +1,7 @@
-// Package library holds the gallery's services beyond generation: here, the previews (image
-// thumbnails and video posters) and the per-user asset version behind the gallery's ETag.
 package library
+
+// Previews: image thumbnails and video posters, made by a worker after each save and by a
+// resumable backfill for older assets.
 
 import (
 	"bytes"
@@ -31,7 +32,13 @@ type ThumbOptions struct {
 	// Batch is how many assets one backfill step handles (default 20).
 	Batch  int
 	Logger *slog.Logger
+	// Made runs after the worker stored a new asset's preview (the generation's event stream
+	// then shows it); nil does nothing.
+	Made func(*model.Asset)
 }
+
+// queueLen bounds the previews waiting for the worker; past it the backfill makes them later.
+const queueLen = 256
 
 // Thumbs makes, records and backfills previews. One preview is made at a time: decoding a large
 // image holds up to MaxPixels×4 bytes, and two at once would double that on a small machine.
@@ -41,6 +48,7 @@ type Thumbs struct {
 	o       ThumbOptions
 	log     *slog.Logger
 	sem     chan struct{}
+	queue   chan *model.Asset
 }
 
 // NewThumbs builds the service.
@@ -63,7 +71,35 @@ func NewThumbs(st *store.Store, storage *media.Storage, o ThumbOptions) *Thumbs 
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Thumbs{st: st, storage: storage, o: o, log: o.Logger, sem: make(chan struct{}, 1)}
+	return &Thumbs{st: st, storage: storage, o: o, log: o.Logger, sem: make(chan struct{}, 1), queue: make(chan *model.Asset, queueLen)}
+}
+
+// Enqueue hands a freshly saved asset to the preview worker without waiting, so a job's success
+// never waits behind another image's preview. When the queue is full the backfill makes it.
+func (t *Thumbs) Enqueue(a *model.Asset) {
+	if !t.wants(a.Kind) {
+		return
+	}
+	select {
+	case t.queue <- a:
+	default:
+		t.log.Info("preview queue full; the backfill will make this one", "asset_id", a.ID)
+	}
+}
+
+// Run makes the queued previews until ctx ends.
+func (t *Thumbs) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-t.queue:
+			t.Make(ctx, a)
+			if a.ThumbBytes > 0 && t.o.Made != nil {
+				t.o.Made(a)
+			}
+		}
+	}
 }
 
 // DetectFFmpeg finds ffmpeg once at start-up: its path, or "" when it is not installed (video
@@ -76,14 +112,11 @@ func DetectFFmpeg() string {
 	return p
 }
 
-// Posters reports whether video posters are made.
-func (t *Thumbs) Posters() bool { return t.o.FFmpeg != "" }
-
 // errPermanent marks an asset no preview can be made of; it is recorded, never retried.
 var errPermanent = errors.New("library: no preview possible")
 
-// Make creates and records the preview of one asset, if it has none. It is called right after
-// an asset is saved and by the backfill; a failure is logged and never reaches the caller's
+// Make creates and records the preview of one asset, if it has none. The worker calls it for
+// each saved asset, and the backfill for older ones; a failure is logged and never reaches the caller's
 // work (a generation succeeds without its thumbnail; the backfill tries again later).
 func (t *Thumbs) Make(ctx context.Context, a *model.Asset) {
 	if a.ThumbBytes != 0 || !t.wants(a.Kind) {

@@ -7,7 +7,7 @@ import (
 )
 
 // Versions reads the per-user asset version: it changes with every insert, change or delete of
-// one of the user's assets (store triggers and store.BumpAssetVersion), so the gallery can
+// one of the user's assets (store triggers, collection membership included), so the gallery can
 // answer a conditional request without building the page.
 type Versions struct{ st *store.Store }
 

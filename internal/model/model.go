@@ -38,7 +38,8 @@ const (
 	RoleMember = "member"
 )
 
-// Session is a server-side login. Only the SHA-256 of the cookie secret is stored.
+// Session is a server-side login. Only an HMAC of the cookie secret (keyed by SESSION_SECRET)
+// is stored.
 type Session struct {
 	ID         string
 	UserID     int64
@@ -136,6 +137,14 @@ type Generation struct {
 	CancelAsked  bool
 	// GroupID joins the variations of one submit ("" when on its own).
 	GroupID string
+	// CollectionID is the person's collection the outputs join ("" for none).
+	CollectionID string
+	// CostUSD is the estimate recorded at submit (or fal's billed amount); nil when fal had no
+	// price. CostSource says which ("estimate" | "billed" | "" when unknown).
+	CostUSD    *float64
+	CostSource string
+	// Assets are the stored outputs, filled by the reads that show a generation (not the runner).
+	Assets []*Asset
 }
 
 // Preset is a saved model and its settings, under a name unique to its owner.
@@ -158,7 +167,6 @@ type Asset struct {
 	Prompt       string
 	Kind         string
 	StorageKey   string
-	StorageURL   string
 	Storage      string
 	LocalHolder  string // with Storage local: the instance whose disk has the file
 	ContentType  string

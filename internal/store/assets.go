@@ -15,14 +15,14 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 )
 
-const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage_url, storage,
+const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage,
 	content_type, bytes, width, height, params_json, created_at, local_holder, favorite, thumb_bytes`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
 	var params string
 	var created, fav int64
-	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.StorageURL,
+	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey,
 		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav, &a.ThumbBytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -47,8 +47,8 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 		a.CreatedAt = s.now()
 	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (id) DO NOTHING`,
-		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.StorageURL, a.Storage,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (id) DO NOTHING`,
+		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.Storage,
 		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite), a.ThumbBytes)
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
@@ -108,7 +108,7 @@ func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generation
 type AssetQuery struct {
 	UserID int64
 	Kind   string // "" for all
-	Search string // prompt words; each must match (as a prefix)
+	Search string // prompt words; each must match, the last one as a prefix
 	Limit  int
 	Cursor string // from the previous page's NextCursor
 	LibraryFilter
@@ -173,12 +173,12 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 
 // pageCols are the columns a gallery page shows (SPEC Asset): every column read costs the
 // SQLite driver a locked call or two, so a page of 51 rows leaves out those it never shows
-// (user_id is the caller's, storage_url and local_holder are for serving and re-sync).
+// (user_id is the caller's, local_holder is for serving and re-sync).
 const pageCols = `id, generation_id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height,
 	params_json, created_at, favorite, thumb_bytes`
 
-// scanPageAsset reads a row of pageCols and its collection ids. The asset's StorageURL and
-// LocalHolder are left empty: serving one asset reads it whole (Asset).
+// scanPageAsset reads a row of pageCols and its collection ids. The asset's LocalHolder is
+// left empty: serving one asset reads it whole (Asset).
 func scanPageAsset(row *sql.Rows) (*model.Asset, error) {
 	var a model.Asset
 	var params string
@@ -256,8 +256,8 @@ func (s *Store) LocalAssets(ctx context.Context, holder string, limit int) ([]*m
 }
 
 // MoveAsset records that an asset's object now lives in another backend.
-func (s *Store) MoveAsset(ctx context.Context, id, storage, url string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE assets SET storage = $1, storage_url = $2, local_holder = '' WHERE id = $3`, storage, url, id)
+func (s *Store) MoveAsset(ctx context.Context, id, storage string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE assets SET storage = $1, local_holder = '' WHERE id = $2`, storage, id)
 	if err != nil {
 		return fmt.Errorf("store: move asset: %w", err)
 	}

@@ -94,7 +94,7 @@ func BenchmarkClaimUnderContention(b *testing.B) {
 	const jobs = 2000
 	for i := range jobs {
 		g := &model.Generation{ID: fmt.Sprintf("job%05d", i), UserID: users[i%len(users)], Model: "m"}
-		if err := s.InsertGeneration(ctx, g, "", 0); err != nil {
+		if err := s.InsertGeneration(ctx, g, "", 0, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -120,7 +120,7 @@ func BenchmarkClaimUnderContention(b *testing.B) {
 				return
 			}
 			for _, g := range got { // poll it and put it back at the end of the queue
-				if _, err := st.MarkPolled(ctx, g.ID, holder, model.StatusQueued, nil, nil, 1, time.UnixMilli(0)); err != nil {
+				if err := st.MarkPolled(ctx, g.ID, holder, model.StatusQueued, nil, nil, 1, time.UnixMilli(0)); err != nil {
 					b.Error(err)
 					return
 				}

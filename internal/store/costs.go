@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/falstudio/falstudio/internal/model"
 )
 
 // Spend is a person's budgets and what this month has cost them.
@@ -87,56 +85,6 @@ func (s *Store) SpendByUser(ctx context.Context, monthStart, monthEnd time.Time)
 	return out, rows.Err()
 }
 
-// InsertGenerationWithinBudget inserts a new generation as InsertGeneration does (submitting,
-// leased to holder) with its estimated cost, but only when allow accepts the user's Spend read
-// in the same transaction. The user's
-// row is written first: on PostgreSQL that row lock makes a second submit of the same person
-// wait until this one commits, and SQLite's single writer serialises it anyway, so two submits
-// can never both fit under the same remaining budget. allow's error is returned as is.
-func (s *Store) InsertGenerationWithinBudget(ctx context.Context, g *model.Generation, holder string, lease time.Duration,
-	costUSD *float64, source string, monthStart, monthEnd time.Time, allow func(Spend) error) error {
-	now := s.nowMs()
-	until := now + lease.Milliseconds()
-	params := string(g.Params)
-	if params == "" {
-		params = "{}"
-	}
-	var cost sql.NullFloat64
-	if costUSD != nil {
-		cost = sql.NullFloat64{Float64: *costUSD, Valid: true}
-	}
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, g.UserID)
-		if err != nil {
-			return fmt.Errorf("store: lock user: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, g.UserID, monthStart.UnixMilli(), monthEnd.UnixMilli()))
-		if err != nil {
-			return fmt.Errorf("store: spend: %w", err)
-		}
-		if err := allow(sp); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
-			cost_usd, cost_source, created_at, updated_at, group_id)
-			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, source, now,
-			g.GroupID) // power: group_id
-		if err != nil {
-			return fmt.Errorf("store: insert generation: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
-	g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
-	return nil
-}
-
 // SetMonthlyBudget sets the budget an admin gives a user (nil: none).
 func (s *Store) SetMonthlyBudget(ctx context.Context, userID int64, usd *float64) error {
 	return s.setBudget(ctx, `UPDATE users SET monthly_budget_usd = $1, updated_at = $2 WHERE id = $3`, userID, usd)
@@ -160,48 +108,6 @@ func (s *Store) setBudget(ctx context.Context, q string, userID int64, usd *floa
 		return ErrNotFound
 	}
 	return nil
-}
-
-// GenerationCost is the recorded cost of one generation.
-type GenerationCost struct {
-	USD    *float64 // nil: unknown
-	Source string
-}
-
-// GenerationCosts returns the recorded costs of some of a user's generations.
-func (s *Store) GenerationCosts(ctx context.Context, userID int64, ids ...string) (map[string]GenerationCost, error) {
-	out := make(map[string]GenerationCost, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := []any{userID}
-	in := ""
-	for i, id := range ids {
-		if i > 0 {
-			in += ", "
-		}
-		args = append(args, id)
-		in += fmt.Sprintf("$%d", len(args))
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, cost_usd, cost_source FROM generations WHERE user_id = $1 AND id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: generation costs: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var c sql.NullFloat64
-		var gc GenerationCost
-		if err := rows.Scan(&id, &c, &gc.Source); err != nil {
-			return nil, fmt.Errorf("store: generation costs: %w", err)
-		}
-		if c.Valid {
-			v := c.Float64
-			gc.USD = &v
-		}
-		out[id] = gc
-	}
-	return out, rows.Err()
 }
 
 // UsageQuery selects succeeded generations completed in [From, To), of one user (UserID > 0)

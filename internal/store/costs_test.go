@@ -22,8 +22,8 @@ func TestCostsSQLOnEitherDatabase(t *testing.T) {
 	allowAll := func(Spend) error { return nil }
 	insert := func(uid int64, id string, cost *float64) {
 		t.Helper()
-		g := &model.Generation{ID: id, UserID: uid, Model: "m/" + id[:1], Params: []byte(`{}`)}
-		if err := s.InsertGenerationWithinBudget(ctx, g, "h", time.Minute, cost, "estimate", from, to, allowAll); err != nil {
+		g := &model.Generation{ID: id, UserID: uid, Model: "m/" + id[:1], Params: []byte(`{}`), CostUSD: cost, CostSource: "estimate"}
+		if err := s.InsertGeneration(ctx, g, "h", time.Minute, &BudgetGuard{MonthStart: from, MonthEnd: to, Allow: allowAll}); err != nil {
 			t.Fatal(err)
 		}
 		if g.Status != model.StatusSubmitting || g.LeaseOwner != "h" {
@@ -32,17 +32,17 @@ func TestCostsSQLOnEitherDatabase(t *testing.T) {
 	}
 	succeed := func(id string) {
 		t.Helper()
-		if ok, err := s.MarkSubmitted(ctx, id, "h", model.StatusQueued, "r-"+id, nil); !ok || err != nil {
-			t.Fatalf("submitted %s: %v %v", id, ok, err)
+		if err := s.MarkSubmitted(ctx, id, "h", model.StatusQueued, "r-"+id, nil); err != nil {
+			t.Fatalf("submitted %s: %v", id, err)
 		}
 		if _, err := s.ClaimDue(ctx, "h", 100, 100, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.MarkSaving(ctx, id, "h", nil, []byte(`{}`)); !ok || err != nil {
-			t.Fatalf("saving %s: %v %v", id, ok, err)
+		if err := s.MarkSaving(ctx, id, "h", nil, []byte(`{}`)); err != nil {
+			t.Fatalf("saving %s: %v", id, err)
 		}
-		if ok, err := s.MarkSucceeded(ctx, id, "h", ""); !ok || err != nil {
-			t.Fatalf("succeeded %s: %v %v", id, ok, err)
+		if err := s.MarkSucceeded(ctx, id, "h", ""); err != nil {
+			t.Fatalf("succeeded %s: %v", id, err)
 		}
 	}
 	insert(a.ID, "x1", usd(0.25))
@@ -51,8 +51,8 @@ func TestCostsSQLOnEitherDatabase(t *testing.T) {
 	insert(a.ID, "y3", nil)      // unpriced
 	succeed("y3")
 	insert(a.ID, "x4", usd(1)) // failed: costs nothing
-	if ok, err := s.MarkFailed(ctx, "x4", "h", "fal_unavailable", "down"); !ok || err != nil {
-		t.Fatal(ok, err)
+	if err := s.MarkFailed(ctx, "x4", "h", "fal_unavailable", "down"); err != nil {
+		t.Fatal(err)
 	}
 	insert(b.ID, "z5", usd(2))
 	succeed("z5")
@@ -79,17 +79,22 @@ func TestCostsSQLOnEitherDatabase(t *testing.T) {
 	}
 	// A refusal inserts nothing.
 	refuse := fmt.Errorf("no")
-	if err := s.InsertGenerationWithinBudget(ctx, &model.Generation{ID: "r6", UserID: a.ID, Model: "m"}, "h", time.Minute, usd(1), "estimate", from, to,
-		func(Spend) error { return refuse }); err != refuse {
+	if err := s.InsertGeneration(ctx, &model.Generation{ID: "r6", UserID: a.ID, Model: "m", CostUSD: usd(1), CostSource: "estimate"}, "h", time.Minute,
+		&BudgetGuard{MonthStart: from, MonthEnd: to, Allow: func(Spend) error { return refuse }}); err != refuse {
 		t.Fatalf("refusal: %v", err)
 	}
 	if _, err := s.GenerationByID(ctx, "r6"); err != ErrNotFound {
 		t.Fatalf("a refused generation was stored: %v", err)
 	}
-	// Costs are read only for the owner.
-	costs, err := s.GenerationCosts(ctx, a.ID, "x1", "y3", "z5")
-	if err != nil || len(costs) != 2 || *costs["x1"].USD != 0.25 || costs["y3"].USD != nil || costs["x1"].Source != "estimate" {
-		t.Fatalf("costs %+v %v", costs, err)
+	// Costs are read with the generation, and only for the owner.
+	gens, err := s.GenerationsByID(ctx, a.ID, []string{"x1", "y3", "z5"})
+	if err != nil || len(gens) != 2 {
+		t.Fatalf("generations by id: %d %v", len(gens), err)
+	}
+	for _, g := range gens {
+		if (g.ID == "x1") != (g.CostUSD != nil) || g.ID == "x1" && (*g.CostUSD != 0.25 || g.CostSource != "estimate") {
+			t.Fatalf("cost of %s: %v %q", g.ID, g.CostUSD, g.CostSource)
+		}
 	}
 	for group, want := range map[string]int{"day": 1, "model": 3, "user": 2} {
 		rows, err := s.Usage(ctx, UsageQuery{From: from, To: to, GroupBy: group})
@@ -108,21 +113,21 @@ func TestCostsSQLOnEitherDatabase(t *testing.T) {
 
 // BenchmarkInsertWithinBudget measures the submit's insert with its budget check (the user's row
 // locked, this month's spend and the reservations summed) for a user with 2,000 finished
-// generations this month and a few running, next to the plain insert it replaces. Each inserted
+// generations this month and a few running, next to the insert without a guard. Each inserted
 // job is then failed, so the reservations stay as few as a person really has.
 func BenchmarkInsertWithinBudget(b *testing.B) {
 	s := open(b)
 	ctx := context.Background()
 	u, _ := s.InsertUser(ctx, "bench@example.com", "h")
 	from, to := time.Now().AddDate(0, 0, -10), time.Now().AddDate(0, 0, 20)
-	allow := func(Spend) error { return nil }
+	guard := &BudgetGuard{MonthStart: from, MonthEnd: to, Allow: func(Spend) error { return nil }}
 	for i := range 2000 {
-		g := &model.Generation{ID: fmt.Sprintf("seed-%d", i), UserID: u.ID, Model: "fal-ai/flux/dev"}
-		if err := s.InsertGenerationWithinBudget(ctx, g, "h", time.Minute, usd(0.01), "estimate", from, to, allow); err != nil {
+		g := &model.Generation{ID: fmt.Sprintf("seed-%d", i), UserID: u.ID, Model: "fal-ai/flux/dev", CostUSD: usd(0.01), CostSource: "estimate"}
+		if err := s.InsertGeneration(ctx, g, "h", time.Minute, guard); err != nil {
 			b.Fatal(err)
 		}
 		if i >= 5 {
-			if _, err := s.MarkFailed(ctx, g.ID, "h", "x", "x"); err != nil {
+			if err := s.MarkFailed(ctx, g.ID, "h", "x", "x"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -135,17 +140,18 @@ func BenchmarkInsertWithinBudget(b *testing.B) {
 			if err := insert(g); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := s.MarkFailed(ctx, g.ID, "h", "x", "x"); err != nil {
+			if err := s.MarkFailed(ctx, g.ID, "h", "x", "x"); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
 	b.Run("plain", func(b *testing.B) {
-		run(b, "p", func(g *model.Generation) error { return s.InsertGeneration(ctx, g, "h", time.Minute) })
+		run(b, "p", func(g *model.Generation) error { return s.InsertGeneration(ctx, g, "h", time.Minute, nil) })
 	})
 	b.Run("within-budget", func(b *testing.B) {
 		run(b, "w", func(g *model.Generation) error {
-			return s.InsertGenerationWithinBudget(ctx, g, "h", time.Minute, usd(0.01), "estimate", from, to, allow)
+			g.CostUSD, g.CostSource = usd(0.01), "estimate"
+			return s.InsertGeneration(ctx, g, "h", time.Minute, guard)
 		})
 	})
 }

@@ -15,8 +15,7 @@ import (
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
 	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
-	created_at, updated_at, completed_at,
-	group_id` // power: variations
+	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source`
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
 	var g model.Generation
@@ -25,10 +24,11 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var cancel int
 	var nextPoll, lease, created, updated, failingSince int64
 	var completed sql.NullInt64
+	var collection sql.NullString
+	var cost sql.NullFloat64
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
 		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
-		&created, &updated, &completed,
-		&g.GroupID) // power: variations
+		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -36,6 +36,10 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 		return nil, err
 	}
 	g.Params = json.RawMessage(params)
+	g.CollectionID = collection.String
+	if cost.Valid {
+		g.CostUSD = &cost.Float64
+	}
 	if qp.Valid {
 		v := int(qp.Int64)
 		g.QueuePosition = &v
@@ -55,23 +59,82 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	return &g, nil
 }
 
-// InsertGeneration stores a new generation as submitting (about to be sent to fal), leased to
-// the submitting instance until the lease ends: only when that lease has expired may recovery
-// on another replica call it interrupted.
-func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holder string, lease time.Duration) error {
+// BudgetGuard is checked inside the insert's transaction (package cost builds it): the person's
+// Spend for [MonthStart, MonthEnd) is read there, and Allow's error refuses the insert as is.
+type BudgetGuard struct {
+	MonthStart, MonthEnd time.Time
+	Allow                func(Spend) error
+}
+
+// InsertGeneration is the one INSERT of every submit. It stores g as submitting (about to be sent
+// to fal), leased to the submitting instance — only once that lease expires may a sweep call it
+// interrupted — with its estimated cost and the collection its outputs join, which must be the
+// person's (another's, or none, is ErrNotFound). The person's row is written first: on
+// PostgreSQL that row lock makes a second submit of the same person wait until this one
+// commits, and SQLite's single writer serialises it anyway, so with a guard two submits can
+// never both fit under the same remaining budget.
+func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holder string, lease time.Duration, guard *BudgetGuard) error {
 	now := s.nowMs()
+	until := now + lease.Milliseconds()
 	params := string(g.Params)
 	if params == "" {
 		params = "{}"
 	}
-	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(now+lease.Milliseconds())
-	_, err := s.w.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until, created_at, updated_at, group_id)
-		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $8, $9)`, g.ID, g.UserID, g.Model, g.Prompt, params, holder, now+lease.Milliseconds(), now, g.GroupID) // power: group_id
-	if err != nil {
-		return fmt.Errorf("store: insert generation: %w", err)
+	var cost sql.NullFloat64
+	if g.CostUSD != nil {
+		cost = sql.NullFloat64{Float64: *g.CostUSD, Valid: true}
 	}
+	collection := sql.NullString{String: g.CollectionID, Valid: g.CollectionID != ""}
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, g.UserID)
+		if err != nil {
+			return fmt.Errorf("store: lock user: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmpErr(err, ErrNotFound)
+		}
+		if collection.Valid {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM collections WHERE id = $1 AND user_id = $2`, g.CollectionID, g.UserID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return fmt.Errorf("store: collection of a submit: %w", err)
+			}
+		}
+		if guard != nil {
+			sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, g.UserID, guard.MonthStart.UnixMilli(), guard.MonthEnd.UnixMilli()))
+			if err != nil {
+				return fmt.Errorf("store: spend: %w", err)
+			}
+			if err := guard.Allow(sp); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
+			cost_usd, cost_source, created_at, updated_at, group_id, collection_id)
+			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12)`,
+			g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection)
+		if err != nil {
+			return fmt.Errorf("store: insert generation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
 	g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
 	return nil
+}
+
+// cmpErr is err when there is one, else fallback.
+func cmpErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }
 
 // Generation returns a user's generation; another user's answers ErrNotFound.
@@ -83,7 +146,7 @@ func (s *Store) Generation(ctx context.Context, userID int64, id string) (*model
 	return g, err
 }
 
-// GenerationByID returns a generation whatever its owner (the runner).
+// GenerationByID returns a generation whatever its owner (tests inspect rows with it).
 func (s *Store) GenerationByID(ctx context.Context, id string) (*model.Generation, error) {
 	g, err := scanGeneration(s.r.QueryRowContext(ctx, `SELECT `+genCols+` FROM generations WHERE id = $1`, id))
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -118,22 +181,49 @@ func (s *Store) Generations(ctx context.Context, userID int64, activeOnly bool, 
 // The job transitions. Each is one fixed statement whose WHERE names the statuses it may move
 // from (model.CanTransition's table; TestTransitionsFollowTheModelTable holds them to it) and,
 // for the runner's steps, the lease holder: a worker whose lease expired and was taken over by
-// another replica changes nothing. Each reports whether the row moved.
+// another replica changes nothing. A transition that moves nothing returns a *StaleError
+// (errors.Is ErrStale) naming the row's actual state, so it can never pass for a success.
 
 // activeSQL is the status list of unfinished jobs, for WHERE clauses.
 const activeSQL = `('submitting', 'queued', 'running', 'saving')`
 
-func (s *Store) transition(ctx context.Context, name, q string, args ...any) (bool, error) {
+func (s *Store) transition(ctx context.Context, name, id, q string, args ...any) error {
 	res, err := s.w.ExecContext(ctx, q, args...)
 	if err != nil {
-		return false, fmt.Errorf("store: %s: %w", name, err)
+		return fmt.Errorf("store: %s: %w", name, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("store: %s: %w", name, err)
+		return fmt.Errorf("store: %s: %w", name, err)
 	}
-	return n > 0, nil
+	if n > 0 {
+		return nil
+	}
+	// The guard was not met: read what the row holds now, so the caller can say why.
+	e := &StaleError{Transition: name, ID: id, Status: "gone"}
+	err = s.w.QueryRowContext(ctx, `SELECT status, lease_owner FROM generations WHERE id = $1`, id).Scan(&e.Status, &e.LeaseOwner)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s: read state after a missed guard: %w", name, err)
+	}
+	return e
 }
+
+// ErrStale is a transition whose guard was not met: the row is in another state (canceled or
+// finished meanwhile), or another worker holds its lease. Nothing was written.
+var ErrStale = errors.New("store: transition guard not met")
+
+// StaleError is ErrStale with the row's actual state, for the log line of the conflict.
+type StaleError struct {
+	Transition, ID string
+	Status         string // "gone" when the row no longer exists
+	LeaseOwner     string
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("store: %s of generation %s not applied: it is %s (lease holder %q)", e.Transition, e.ID, e.Status, e.LeaseOwner)
+}
+
+func (e *StaleError) Is(target error) bool { return target == ErrStale }
 
 func nullPos(p *int) any {
 	if p == nil {
@@ -154,23 +244,23 @@ func logsJSON(logs []model.LogLine) string {
 }
 
 // MarkSubmitted records fal's request id: submitting → queued or running, lease released, due now.
-func (s *Store) MarkSubmitted(ctx context.Context, id, holder, status, requestID string, queuePos *int) (bool, error) {
+func (s *Store) MarkSubmitted(ctx context.Context, id, holder, status, requestID string, queuePos *int) error {
 	if status != model.StatusQueued && status != model.StatusRunning {
-		return false, fmt.Errorf("store: submitted: bad status %q", status)
+		return fmt.Errorf("store: submitted: bad status %q", status)
 	}
 	now := s.nowMs()
-	return s.transition(ctx, "submitted", `UPDATE generations SET status = $1, fal_request_id = $2, queue_position = $3,
+	return s.transition(ctx, "submitted", id, `UPDATE generations SET status = $1, fal_request_id = $2, queue_position = $3,
 		next_poll_at = $4, lease_owner = '', lease_until = 0, updated_at = $4
 		WHERE id = $5 AND lease_owner = $6 AND status = 'submitting'`, status, requestID, nullPos(queuePos), now, id, holder)
 }
 
 // MarkPolled records a status poll: queued/running → queued/running with the queue position and
 // logs, the next poll time, the poll count; the run of failures ends and the lease is released.
-func (s *Store) MarkPolled(ctx context.Context, id, holder, status string, queuePos *int, logs []model.LogLine, attempts int, next time.Time) (bool, error) {
+func (s *Store) MarkPolled(ctx context.Context, id, holder, status string, queuePos *int, logs []model.LogLine, attempts int, next time.Time) error {
 	if status != model.StatusQueued && status != model.StatusRunning {
-		return false, fmt.Errorf("store: polled: bad status %q", status)
+		return fmt.Errorf("store: polled: bad status %q", status)
 	}
-	return s.transition(ctx, "polled", `UPDATE generations SET status = $1, queue_position = $2, logs_json = $3, attempts = $4,
+	return s.transition(ctx, "polled", id, `UPDATE generations SET status = $1, queue_position = $2, logs_json = $3, attempts = $4,
 		next_poll_at = $5, failures = 0, failing_since = 0, lease_owner = '', lease_until = 0, updated_at = $6
 		WHERE id = $7 AND lease_owner = $8 AND status IN ('queued', 'running')`,
 		status, nullPos(queuePos), logsJSON(logs), attempts, next.UnixMilli(), s.nowMs(), id, holder)
@@ -178,83 +268,95 @@ func (s *Store) MarkPolled(ctx context.Context, id, holder, status string, queue
 
 // MarkSaving records fal's result: queued/running → saving. The holder keeps its lease and goes
 // on to save the outputs (already planned by PlanOutputs).
-func (s *Store) MarkSaving(ctx context.Context, id, holder string, logs []model.LogLine, result json.RawMessage) (bool, error) {
-	return s.transition(ctx, "saving", `UPDATE generations SET status = 'saving', queue_position = NULL, logs_json = $1,
+func (s *Store) MarkSaving(ctx context.Context, id, holder string, logs []model.LogLine, result json.RawMessage) error {
+	return s.transition(ctx, "saving", id, `UPDATE generations SET status = 'saving', queue_position = NULL, logs_json = $1,
 		result_json = $2, failures = 0, failing_since = 0, updated_at = $3
 		WHERE id = $4 AND lease_owner = $5 AND status IN ('queued', 'running')`, logsJSON(logs), string(result), s.nowMs(), id, holder)
 }
 
 // MarkSucceeded ends a saved job: saving → succeeded, with an optional notice.
-func (s *Store) MarkSucceeded(ctx context.Context, id, holder, notice string) (bool, error) {
+func (s *Store) MarkSucceeded(ctx context.Context, id, holder, notice string) error {
 	now := s.nowMs()
-	return s.transition(ctx, "succeeded", `UPDATE generations SET status = 'succeeded', notice = $1, failures = 0, failing_since = 0,
+	return s.transition(ctx, "succeeded", id, `UPDATE generations SET status = 'succeeded', notice = $1, failures = 0, failing_since = 0,
 		lease_owner = '', lease_until = 0, updated_at = $2, completed_at = $2
 		WHERE id = $3 AND lease_owner = $4 AND status = 'saving'`, notice, now, id, holder)
 }
 
 // MarkFailed ends a job the holder works: any unfinished status → failed, with the error.
-func (s *Store) MarkFailed(ctx context.Context, id, holder, code, message string) (bool, error) {
+func (s *Store) MarkFailed(ctx context.Context, id, holder, code, message string) error {
 	now := s.nowMs()
-	return s.transition(ctx, "failed", `UPDATE generations SET status = 'failed', error_code = $1, error_message = $2,
+	return s.transition(ctx, "failed", id, `UPDATE generations SET status = 'failed', error_code = $1, error_message = $2,
 		queue_position = NULL, lease_owner = '', lease_until = 0, updated_at = $3, completed_at = $3
 		WHERE id = $4 AND lease_owner = $5 AND status IN `+activeSQL, code, message, now, id, holder)
 }
 
 // MarkCanceled ends a job fal stopped after a cancel request: queued/running → canceled.
-func (s *Store) MarkCanceled(ctx context.Context, id, holder string) (bool, error) {
+func (s *Store) MarkCanceled(ctx context.Context, id, holder string) error {
 	now := s.nowMs()
-	return s.transition(ctx, "canceled", `UPDATE generations SET status = 'canceled', queue_position = NULL,
+	return s.transition(ctx, "canceled", id, `UPDATE generations SET status = 'canceled', queue_position = NULL,
 		lease_owner = '', lease_until = 0, updated_at = $1, completed_at = $1
 		WHERE id = $2 AND lease_owner = $3 AND status IN ('queued', 'running')`, now, id, holder)
 }
 
 // CancelQueued ends a user's job that fal removed from its queue (it never ran): queued/running
 // → canceled, whoever holds it — a worker still polling it then finds its guard unmet.
-func (s *Store) CancelQueued(ctx context.Context, userID int64, id string) (bool, error) {
+func (s *Store) CancelQueued(ctx context.Context, userID int64, id string) error {
 	now := s.nowMs()
-	return s.transition(ctx, "cancel", `UPDATE generations SET status = 'canceled', cancel_requested = 1, queue_position = NULL,
+	return s.transition(ctx, "cancel", id, `UPDATE generations SET status = 'canceled', cancel_requested = 1, queue_position = NULL,
 		lease_owner = '', lease_until = 0, updated_at = $1, completed_at = $1
 		WHERE id = $2 AND user_id = $3 AND status IN ('queued', 'running')`, now, id, userID)
 }
 
 // RequestCancel notes that fal was asked to stop a running job; the runner follows it to its end.
-func (s *Store) RequestCancel(ctx context.Context, userID int64, id string) (bool, error) {
-	return s.transition(ctx, "request cancel", `UPDATE generations SET cancel_requested = 1, updated_at = $1
+func (s *Store) RequestCancel(ctx context.Context, userID int64, id string) error {
+	return s.transition(ctx, "request cancel", id, `UPDATE generations SET cancel_requested = 1, updated_at = $1
 		WHERE id = $2 AND user_id = $3 AND status IN ('queued', 'running')`, s.nowMs(), id, userID)
 }
 
 // BackOff records a transient failure: the status stays, the next try waits until next, and the
 // lease is released.
-func (s *Store) BackOff(ctx context.Context, id, holder string, failures int, since, next time.Time) (bool, error) {
-	return s.transition(ctx, "back off", `UPDATE generations SET failures = $1, failing_since = $2, next_poll_at = $3,
+func (s *Store) BackOff(ctx context.Context, id, holder string, failures int, since, next time.Time) error {
+	return s.transition(ctx, "back off", id, `UPDATE generations SET failures = $1, failing_since = $2, next_poll_at = $3,
 		lease_owner = '', lease_until = 0, updated_at = $4
 		WHERE id = $5 AND lease_owner = $6 AND status IN `+activeSQL, failures, since.UnixMilli(), next.UnixMilli(), s.nowMs(), id, holder)
 }
 
 // ReleaseLease gives a job back untouched (shutdown): another worker or the next start resumes it.
-func (s *Store) ReleaseLease(ctx context.Context, id, holder string) (bool, error) {
-	return s.transition(ctx, "release", `UPDATE generations SET lease_owner = '', lease_until = 0
+func (s *Store) ReleaseLease(ctx context.Context, id, holder string) error {
+	return s.transition(ctx, "release", id, `UPDATE generations SET lease_owner = '', lease_until = 0
 		WHERE id = $1 AND lease_owner = $2 AND status IN ('queued', 'running', 'saving')`, id, holder)
 }
 
-// RenewLease extends the holder's lease while it works (a long download or upload); false means
-// the lease was lost and the work must stop.
-func (s *Store) RenewLease(ctx context.Context, id, holder string, until time.Time) (bool, error) {
-	return s.transition(ctx, "renew lease", `UPDATE generations SET lease_until = $1
+// RenewLease extends the holder's lease while it works (a long download or upload); ErrStale
+// means the lease was lost and the work must stop.
+func (s *Store) RenewLease(ctx context.Context, id, holder string, until time.Time) error {
+	return s.transition(ctx, "renew lease", id, `UPDATE generations SET lease_until = $1
 		WHERE id = $2 AND lease_owner = $3 AND status IN `+activeSQL, until.UnixMilli(), id, holder)
 }
 
-// FailInterrupted ends every generation caught mid-submit whose submitter is gone — its lease
-// expired, or it is this instance's own from before a restart: it may have reached fal (and been
-// billed), and fal has no idempotency key, so it is never sent again. A live replica's submit
-// holds an unexpired lease and is never touched.
-func (s *Store) FailInterrupted(ctx context.Context, self, message string) (int64, error) {
-	now := s.nowMs()
+// A job caught mid-submit may have reached fal (and been billed), and fal has no idempotency
+// key, so it is never sent again: it ends as failed, interrupted. Two rules, never mixed: at
+// start-up, the submits this instance held before it restarted (no live request can hold them
+// any more); while running, only submits whose lease expired — a live submit renews its lease
+// while fal answers, so it is never taken for a dead one.
+
+// FailOwnSubmits ends the submits a previous run of this same instance left (start-up only).
+func (s *Store) FailOwnSubmits(ctx context.Context, self, message string) (int64, error) {
+	return s.failSubmits(ctx, "fail own submits", `AND lease_owner = $4`, message, self)
+}
+
+// FailExpiredSubmits ends the submits whose submitter's lease expired (a dead replica's).
+func (s *Store) FailExpiredSubmits(ctx context.Context, message string) (int64, error) {
+	return s.failSubmits(ctx, "fail expired submits", `AND lease_until < $3`, message)
+}
+
+func (s *Store) failSubmits(ctx context.Context, name, cond, message string, extra ...any) (int64, error) {
+	args := append([]any{model.CodeInterrupted, message, s.nowMs()}, extra...)
 	res, err := s.w.ExecContext(ctx, `UPDATE generations SET status = 'failed', error_code = $1, error_message = $2,
 		lease_owner = '', lease_until = 0, updated_at = $3, completed_at = $3
-		WHERE status = 'submitting' AND (lease_until < $3 OR lease_owner = $4)`, model.CodeInterrupted, message, now, self)
+		WHERE status = 'submitting' `+cond, args...)
 	if err != nil {
-		return 0, fmt.Errorf("store: fail interrupted: %w", err)
+		return 0, fmt.Errorf("store: %s: %w", name, err)
 	}
 	return res.RowsAffected()
 }
@@ -495,4 +597,30 @@ func (s *Store) ClearOutputKey(ctx context.Context, generationID string, idx int
 		return fmt.Errorf("store: clear output key: %w", err)
 	}
 	return nil
+}
+
+// GenerationsByID returns those of ids that are the user's generations (others are left out),
+// in one query: a reconnecting event stream reads every changed job at once.
+func (s *Store) GenerationsByID(ctx context.Context, userID int64, ids []string) ([]*model.Generation, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{userID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+genCols+` FROM generations WHERE user_id = $1 AND id IN (`+placeholders(2, len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: generations by id: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Generation
+	for rows.Next() {
+		g, err := scanGeneration(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: generations by id: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }

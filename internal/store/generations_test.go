@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -19,7 +20,7 @@ var allStatuses = []string{model.StatusSubmitting, model.StatusQueued, model.Sta
 func newJob(t *testing.T, s *Store, userID int64, id, status, holder string, leaseUntil time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	if err := s.InsertGeneration(ctx, &model.Generation{ID: id, UserID: userID, Model: "fal-ai/flux/dev"}, holder, time.Minute); err != nil {
+	if err := s.InsertGeneration(ctx, &model.Generation{ID: id, UserID: userID, Model: "fal-ai/flux/dev"}, holder, time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET status = $1, lease_owner = $2, lease_until = $3 WHERE id = $4`,
@@ -35,6 +36,19 @@ func mustUser(t testing.TB, s *Store, email string) *model.User {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// moved reads a transition's answer: nil moved the row, ErrStale did not (with the row's
+// actual state), anything else is a failure of the statement.
+func moved(err error) (bool, error) {
+	var se *StaleError
+	if errors.As(err, &se) {
+		if !errors.Is(err, ErrStale) || se.Status == "" {
+			return false, fmt.Errorf("a stale answer without ErrStale or the row's state: %v", err)
+		}
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func status(t *testing.T, s *Store, id string) *model.Generation {
@@ -62,21 +76,23 @@ func TestTransitionsFollowTheModelTable(t *testing.T) {
 	sub, live, active := []string{model.StatusSubmitting}, []string{model.StatusQueued, model.StatusRunning}, model.Active
 	pos := 3
 	trs := []tr{
-		{"submitted", sub, model.StatusQueued, func(id, h string) (bool, error) { return s.MarkSubmitted(ctx, id, h, model.StatusQueued, "req", &pos) }},
+		{"submitted", sub, model.StatusQueued, func(id, h string) (bool, error) {
+			return moved(s.MarkSubmitted(ctx, id, h, model.StatusQueued, "req", &pos))
+		}},
 		{"submitted running", sub, model.StatusRunning, func(id, h string) (bool, error) {
-			return s.MarkSubmitted(ctx, id, h, model.StatusRunning, "req", nil)
+			return moved(s.MarkSubmitted(ctx, id, h, model.StatusRunning, "req", nil))
 		}},
 		{"polled queued", live, model.StatusQueued, func(id, h string) (bool, error) {
-			return s.MarkPolled(ctx, id, h, model.StatusQueued, &pos, nil, 1, time.Now())
+			return moved(s.MarkPolled(ctx, id, h, model.StatusQueued, &pos, nil, 1, time.Now()))
 		}},
 		{"polled running", live, model.StatusRunning, func(id, h string) (bool, error) {
-			return s.MarkPolled(ctx, id, h, model.StatusRunning, nil, []model.LogLine{{Message: "step"}}, 2, time.Now())
+			return moved(s.MarkPolled(ctx, id, h, model.StatusRunning, nil, []model.LogLine{{Message: "step"}}, 2, time.Now()))
 		}},
-		{"saving", live, model.StatusSaving, func(id, h string) (bool, error) { return s.MarkSaving(ctx, id, h, nil, []byte(`{}`)) }},
-		{"succeeded", []string{model.StatusSaving}, model.StatusSucceeded, func(id, h string) (bool, error) { return s.MarkSucceeded(ctx, id, h, "") }},
-		{"failed", active, model.StatusFailed, func(id, h string) (bool, error) { return s.MarkFailed(ctx, id, h, "x", "y") }},
-		{"canceled", live, model.StatusCanceled, func(id, h string) (bool, error) { return s.MarkCanceled(ctx, id, h) }},
-		{"user cancel", live, model.StatusCanceled, func(id, _ string) (bool, error) { return s.CancelQueued(ctx, u.ID, id) }},
+		{"saving", live, model.StatusSaving, func(id, h string) (bool, error) { return moved(s.MarkSaving(ctx, id, h, nil, []byte(`{}`))) }},
+		{"succeeded", []string{model.StatusSaving}, model.StatusSucceeded, func(id, h string) (bool, error) { return moved(s.MarkSucceeded(ctx, id, h, "")) }},
+		{"failed", active, model.StatusFailed, func(id, h string) (bool, error) { return moved(s.MarkFailed(ctx, id, h, "x", "y")) }},
+		{"canceled", live, model.StatusCanceled, func(id, h string) (bool, error) { return moved(s.MarkCanceled(ctx, id, h)) }},
+		{"user cancel", live, model.StatusCanceled, func(id, _ string) (bool, error) { return moved(s.CancelQueued(ctx, u.ID, id)) }},
 	}
 	n := 0
 	for _, tc := range trs {
@@ -116,18 +132,18 @@ func TestLeaseRenewBackOffAndRelease(t *testing.T) {
 	u := mustUser(t, s, "l@example.com")
 	newJob(t, s, u.ID, "g", model.StatusRunning, "w1", time.Now().Add(time.Minute))
 	later := time.Now().Add(5 * time.Minute).Truncate(time.Millisecond)
-	if ok, err := s.RenewLease(ctx, "g", "w2", later); ok || err != nil {
-		t.Fatalf("another holder renewed the lease: %v %v", ok, err)
+	if err := s.RenewLease(ctx, "g", "w2", later); !errors.Is(err, ErrStale) {
+		t.Fatalf("another holder renewed the lease: %v", err)
 	}
-	if ok, err := s.RenewLease(ctx, "g", "w1", later); !ok || err != nil {
-		t.Fatalf("renew: %v %v", ok, err)
+	if err := s.RenewLease(ctx, "g", "w1", later); err != nil {
+		t.Fatalf("renew: %v", err)
 	}
 	if g := status(t, s, "g"); !g.LeaseUntil.Equal(later.UTC()) {
 		t.Fatalf("lease until %v, want %v", g.LeaseUntil, later)
 	}
 	since, next := time.Now().Add(-time.Minute).Truncate(time.Millisecond), time.Now().Add(time.Hour).Truncate(time.Millisecond)
-	if ok, err := s.BackOff(ctx, "g", "w1", 3, since, next); !ok || err != nil {
-		t.Fatalf("back off: %v %v", ok, err)
+	if err := s.BackOff(ctx, "g", "w1", 3, since, next); err != nil {
+		t.Fatalf("back off: %v", err)
 	}
 	g := status(t, s, "g")
 	if g.Failures != 3 || !g.FailingSince.Equal(since.UTC()) || !g.NextPollAt.Equal(next.UTC()) || g.LeaseOwner != "" || g.Status != model.StatusRunning {
@@ -135,25 +151,28 @@ func TestLeaseRenewBackOffAndRelease(t *testing.T) {
 	}
 	// The next poll ends the run of failures.
 	newJob(t, s, u.ID, "h", model.StatusQueued, "w1", time.Now().Add(time.Minute))
-	if _, err := s.BackOff(ctx, "h", "w1", 2, since, time.Now()); err != nil {
+	if err := s.BackOff(ctx, "h", "w1", 2, since, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET lease_owner = 'w1' WHERE id = 'h'`); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.MarkPolled(ctx, "h", "w1", model.StatusRunning, nil, nil, 1, time.Now()); !ok || err != nil {
-		t.Fatal(ok, err)
+	if err := s.MarkPolled(ctx, "h", "w1", model.StatusRunning, nil, nil, 1, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	if h := status(t, s, "h"); h.Failures != 0 || !h.FailingSince.IsZero() {
 		t.Fatalf("failures not reset by a poll: %+v", h)
 	}
-	if ok, _ := s.ReleaseLease(ctx, "h", "w2"); ok {
-		t.Fatal("another holder released the lease")
+	err := s.ReleaseLease(ctx, "h", "w2")
+	var se *StaleError
+	if !errors.As(err, &se) || se.Status != model.StatusRunning || se.LeaseOwner != "" {
+		t.Fatalf("another holder released the lease, or the conflict does not name the row's state: %v", err)
 	}
 }
 
-// Start-up recovery fails only submits whose submitter is gone, never a live replica's.
-func TestFailInterruptedOnlyExpiredOrOwn(t *testing.T) {
+// The two interrupted-submit rules: at start-up this instance's own leftovers, while running only
+// expired leases. A live submit — this instance's own included — is never touched while running.
+func TestInterruptedSubmitRules(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	u := mustUser(t, s, "i@example.com")
@@ -161,19 +180,30 @@ func TestFailInterruptedOnlyExpiredOrOwn(t *testing.T) {
 	newJob(t, s, u.ID, "dead", model.StatusSubmitting, "other", time.Now().Add(-time.Second))
 	newJob(t, s, u.ID, "mine", model.StatusSubmitting, "me", time.Now().Add(time.Minute))
 	newJob(t, s, u.ID, "queued", model.StatusQueued, "other", time.Now().Add(-time.Second))
-	n, err := s.FailInterrupted(ctx, "me", "interrupted")
-	if err != nil || n != 2 {
-		t.Fatalf("interrupted %d (%v), want 2", n, err)
-	}
-	for id, want := range map[string]string{"live": model.StatusSubmitting, "dead": model.StatusFailed, "mine": model.StatusFailed, "queued": model.StatusQueued} {
-		g := status(t, s, id)
-		if g.Status != want {
-			t.Fatalf("%s: %s, want %s", id, g.Status, want)
+	check := func(when string, want map[string]string) {
+		t.Helper()
+		for id, st := range want {
+			g := status(t, s, id)
+			if g.Status != st {
+				t.Fatalf("%s: %s is %s, want %s", when, id, g.Status, st)
+			}
+			if st == model.StatusFailed && (g.ErrorCode != model.CodeInterrupted || g.CompletedAt == nil) {
+				t.Fatalf("%s: %s: %+v", when, id, g)
+			}
 		}
-		if want == model.StatusFailed && (g.ErrorCode != model.CodeInterrupted || g.CompletedAt == nil) {
-			t.Fatalf("%s: %+v", id, g)
-		}
 	}
+	// The sweep while running: only the expired lease.
+	n, err := s.FailExpiredSubmits(ctx, "interrupted")
+	if err != nil || n != 1 {
+		t.Fatalf("sweep failed %d (%v), want 1", n, err)
+	}
+	check("after the sweep", map[string]string{"live": model.StatusSubmitting, "dead": model.StatusFailed, "mine": model.StatusSubmitting, "queued": model.StatusQueued})
+	// Start-up: this instance's own submits from before the restart.
+	n, err = s.FailOwnSubmits(ctx, "me", "interrupted")
+	if err != nil || n != 1 {
+		t.Fatalf("start-up failed %d (%v), want 1", n, err)
+	}
+	check("after start-up", map[string]string{"live": model.StatusSubmitting, "mine": model.StatusFailed, "queued": model.StatusQueued})
 	newJob(t, s, u.ID, "held", model.StatusRunning, "me", time.Now().Add(time.Minute))
 	newJob(t, s, u.ID, "theirs", model.StatusRunning, "other", time.Now().Add(time.Minute))
 	if err := s.ReleaseOwnLeases(ctx, "me"); err != nil {

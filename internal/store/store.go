@@ -1,7 +1,8 @@
 // Package store owns every SQL statement, for SQLite and PostgreSQL alike. The SQL is one text
-// for both dialects ($n placeholders, integer epoch-millisecond times); what differs — pools and
-// pragmas, full-text search, claims with SKIP LOCKED, unique violations — is named in dialect.go,
-// and each dialect has its own migrations folder with the same versions.
+// for both dialects ($n placeholders, integer epoch-millisecond times); what differs — full-text
+// search, claims with SKIP LOCKED, unique violations — is named in dialect.go, the pools and
+// pragmas are opened in store.go, and each dialect has its own migrations folder with the same
+// versions.
 package store
 
 import (

@@ -1,9 +1,9 @@
-package generation
+package httpapi
 
 import "github.com/falstudio/falstudio/internal/jsonappend"
 
 // AppendJSON appends the asset as encoding/json would encode it (the field order and
-// spelling of AssetView's tags; view_test.go checks the two agree). A gallery page encodes 50
+// spelling of AssetView's tags; TestPageJSONMatchesEncodingJSON checks the two agree). A gallery page encodes 50
 // of these per request: without reflection that is about a fifth of the time.
 func (v *AssetView) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
@@ -61,4 +61,34 @@ func appendIntPtr(b []byte, n *int) []byte {
 		return append(b, "null"...)
 	}
 	return jsonappend.Int(b, int64(*n))
+}
+
+// AssetPage is one page of the gallery as the SPEC shows it.
+type AssetPage struct {
+	Assets     []AssetView `json:"assets"`
+	NextCursor *string     `json:"nextCursor"`
+}
+
+// AppendJSON appends the page as encoding/json would encode it, without reflection: the
+// gallery's list is the studio's hottest answer (see AssetView.AppendJSON).
+func (p *AssetPage) AppendJSON(b []byte) []byte {
+	if p.Assets == nil {
+		b = append(b, `{"assets":null`...)
+	} else {
+		b = append(b, `{"assets":[`...)
+		for i := range p.Assets {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = p.Assets[i].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"nextCursor":`...)
+	if p.NextCursor == nil {
+		b = append(b, "null"...)
+	} else {
+		b = jsonappend.String(b, *p.NextCursor)
+	}
+	return append(b, '}')
 }

@@ -1,12 +1,10 @@
-package library
+package httpapi
 
 import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/falstudio/falstudio/internal/generation"
 )
 
 // TestPageJSONMatchesEncodingJSON: the hand-written page encoding is byte-for-byte what
@@ -35,10 +33,10 @@ func TestPageJSONMatchesEncodingJSON(t *testing.T) {
 	for round := range 300 {
 		page := &AssetPage{}
 		if round%17 != 0 { // now and then a page with no assets at all (null, as encoding/json)
-			page.Assets = []generation.AssetView{}
+			page.Assets = []AssetView{}
 		}
 		for range rng.IntN(6) {
-			v := generation.AssetView{ID: pick(), GenerationID: pick(), Model: pick(), Prompt: pick(), Kind: pick(), URL: pick(),
+			v := AssetView{ID: pick(), GenerationID: pick(), Model: pick(), Prompt: pick(), Kind: pick(), URL: pick(),
 				ContentType: pick(), Bytes: rng.Int64N(1 << 40), Width: intPtr(), Height: intPtr(), Storage: pick(),
 				Params: json.RawMessage(params[rng.IntN(len(params))]), CreatedAt: pick(), Favorite: rng.IntN(2) == 0, ThumbURL: strPtr()}
 			if n := rng.IntN(4); n > 0 {

@@ -8,30 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/falstudio/falstudio/internal/media"
-	"github.com/falstudio/falstudio/internal/model"
 )
-
-// serveThumb streams an asset's preview to its owner only, like serveMedia; an asset without
-// one (yet) answers 404 and the UI falls back as it does for a null thumbUrl.
-func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
-	a, _, err := s.Library.Asset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if a.ThumbBytes <= 0 {
-		return model.Errf(model.CodeNotFound, "This asset has no preview.")
-	}
-	if err := s.onThisReplica(r, a); err != nil { // the preview sits beside its original
-		return err
-	}
-	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
-		Key: media.ThumbKey(a.StorageKey), Storage: a.Storage, ContentType: media.ThumbContentType, Size: a.ThumbBytes,
-		ModTime: a.CreatedAt, FileName: a.ID + "-preview",
-	}, media.ServeOptions{})
-	return nil
-}
 
 // conditionalList wraps GET /api/assets with the caller's asset version: every page gets an
 // ETag; a browser that holds the current one gets 304 (no query, no encoding), and a page

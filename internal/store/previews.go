@@ -101,15 +101,3 @@ func (s *Store) AssetVersion(ctx context.Context, userID int64) (int64, error) {
 	}
 	return v, nil
 }
-
-// BumpAssetVersion changes the user's asset version inside tx. Writes to the assets table bump
-// it by themselves (triggers); call this in the same transaction as any other change that shows
-// in the Asset JSON (e.g. collection membership), so no cached gallery page outlives it.
-func (s *Store) BumpAssetVersion(ctx context.Context, tx *sql.Tx, userID int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO asset_versions (user_id, version) VALUES ($1, $2)
-		ON CONFLICT (user_id) DO UPDATE SET version = asset_versions.version + 1`, userID, s.nowMs())
-	if err != nil {
-		return fmt.Errorf("store: bump asset version: %w", err)
-	}
-	return nil
-}

@@ -1,14 +1,16 @@
-package generation
+package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
-	"strings"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 )
+
+// The SPEC's JSON shapes of generations and assets, built from the services' model types in
+// one place (the gallery's page encoder is in viewjson.go).
 
 // GenerationView is the SPEC Generation object; every field is always present.
 type GenerationView struct {
@@ -61,28 +63,12 @@ type AssetView struct {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// assetURL is always loadable by the owner's browser: the public S3 URL when configured for an
-// object in S3, otherwise the studio's own /media route.
-func (s *Service) assetURL(a *model.Asset) string {
-	if a.Storage == model.StorageS3 && s.publicBase != "" {
-		return s.publicBase + "/" + escapeKey(a.StorageKey)
-	}
-	return "/media/" + url.PathEscape(a.ID)
-}
+// Cost sources of GenerationView.CostSource beside cost's own.
+const costSourceNone = "not_billed" // failed or canceled: fal bills successful outputs only
 
-func escapeKey(k string) string {
-	parts := strings.Split(k, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
-}
-
-// AssetView is the SPEC Asset of a stored asset (the library renders its pages with it).
-func (s *Service) AssetView(a *model.Asset) AssetView { return s.assetView(a) }
-
-func (s *Service) assetView(a *model.Asset) AssetView {
-	v := AssetView{ID: a.ID, GenerationID: a.GenerationID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: s.assetURL(a),
+// assetView is the SPEC Asset of a stored asset.
+func assetView(urls media.URLs, a *model.Asset) AssetView {
+	v := AssetView{ID: a.ID, GenerationID: a.GenerationID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: urls.Asset(a),
 		ContentType: a.ContentType, Bytes: a.Bytes, Storage: a.Storage, Params: a.Params, CreatedAt: rfc3339(a.CreatedAt),
 		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs}
 	if v.CollectionIDs == nil {
@@ -96,28 +82,30 @@ func (s *Service) assetView(a *model.Asset) AssetView {
 		v.Params = json.RawMessage("{}")
 	}
 	if a.ThumbBytes > 0 {
-		u := s.thumbURL(a)
+		u := urls.Thumb(a)
 		v.ThumbURL = &u
 	}
 	return v
 }
 
-// thumbURL follows url: the public S3 URL of the preview's key when url is public, otherwise the
-// studio's own route, with the same access rules as /media.
-func (s *Service) thumbURL(a *model.Asset) string {
-	if a.Storage == model.StorageS3 && s.publicBase != "" {
-		return s.publicBase + "/" + escapeKey(media.ThumbKey(a.StorageKey))
+func assetViews(urls media.URLs, list []*model.Asset) []AssetView {
+	out := make([]AssetView, 0, len(list))
+	for _, a := range list {
+		out = append(out, assetView(urls, a))
 	}
-	return "/media/" + url.PathEscape(a.ID) + "/thumb"
+	return out
 }
 
-func (s *Service) generationView(g *model.Generation, assets []*model.Asset) GenerationView {
+// generationView is the SPEC Generation: the internal submitting state shows as queued; costUsd
+// is the recorded estimate (or fal's billed amount), 0 once failed or canceled, null when fal
+// had no price.
+func generationView(urls media.URLs, g *model.Generation) GenerationView {
 	status := g.Status
 	if status == model.StatusSubmitting {
 		status = model.StatusQueued // internal state; the contract knows it as queued
 	}
 	v := GenerationView{ID: g.ID, Model: g.Model, Prompt: g.Prompt, Params: g.Params, Status: status, QueuePosition: g.QueuePosition,
-		Logs: g.Logs, Assets: []AssetView{}, CreatedAt: rfc3339(g.CreatedAt), UpdatedAt: rfc3339(g.UpdatedAt)}
+		Logs: g.Logs, Assets: assetViews(urls, g.Assets), CreatedAt: rfc3339(g.CreatedAt), UpdatedAt: rfc3339(g.UpdatedAt)}
 	if v.Logs == nil {
 		v.Logs = []model.LogLine{}
 	}
@@ -139,8 +127,24 @@ func (s *Service) generationView(g *model.Generation, assets []*model.Asset) Gen
 		c := rfc3339(*g.CompletedAt)
 		v.CompletedAt = &c
 	}
-	for _, a := range assets {
-		v.Assets = append(v.Assets, s.assetView(a))
+	switch {
+	case g.Status == model.StatusFailed || g.Status == model.StatusCanceled:
+		zero, src := 0.0, costSourceNone
+		v.CostUSD, v.CostSource = &zero, &src
+	case g.CostUSD != nil:
+		usd, src := *g.CostUSD, g.CostSource
+		if src == "" {
+			src = cost.SourceEstimate
+		}
+		v.CostUSD, v.CostSource = &usd, &src
 	}
 	return v
+}
+
+func generationViews(urls media.URLs, gens []*model.Generation) []GenerationView {
+	out := make([]GenerationView, 0, len(gens))
+	for _, g := range gens {
+		out = append(out, generationView(urls, g))
+	}
+	return out
 }

@@ -1,0 +1,259 @@
+package generation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
+)
+
+// SubmitInput is a request to generate.
+type SubmitInput struct {
+	Model  string
+	Prompt string
+	Params map[string]any
+	Group  string // the variation group ("" for a single generation)
+	// CollectionID names one of the caller's collections the outputs land in ("" for none).
+	CollectionID string
+}
+
+// submitTimeout bounds fal's answer to a submit.
+const submitTimeout = 60 * time.Second
+
+// Submit is the one submission pipeline; every way to start a job calls it. In order:
+//
+//  1. validate the request (model id, prompt, parameters);
+//  2. the storage quota;
+//  3. price it and insert it — the one INSERT, with the monthly budget checked and the
+//     collection's owner checked in the same transaction;
+//  4. send it to fal with the caller's key, once, renewing its lease while fal answers;
+//  5. record fal's answer, journal the change and wake the runner.
+//
+// caller is the person as the auth layer loaded them, sealed fal key included (read once per
+// request). A fal refusal is returned as the error and the generation stays listed as failed.
+// The answer is the row as written, not read back.
+func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput) (*model.Generation, error) {
+	g, params, err := validate(caller.ID, in)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.keys.Of(caller)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkQuota(ctx, caller.ID); err != nil {
+		return nil, err
+	}
+	var guard *store.BudgetGuard
+	if s.opts.Budgets != nil {
+		if guard, err = s.opts.Budgets.Guard(ctx, key.Reveal(), g, params); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.st.InsertGeneration(ctx, g, s.opts.Instance, s.opts.Lease, guard); err != nil {
+		return nil, err
+	}
+
+	input := maps.Clone(params)
+	if g.Prompt != "" {
+		input["prompt"] = g.Prompt
+	}
+	// The submit is sent once: fal has no idempotency key, so a retry could bill twice. It runs
+	// detached from the request so a client hanging up cannot leave it half-recorded, and the
+	// lease is renewed while fal answers, so no sweep calls a slow submit interrupted.
+	sctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), submitTimeout, errors.New("fal did not answer the submit in time"))
+	defer cancel()
+	sub, subErr := s.runner.whileLeased(sctx, g.ID, func(ctx context.Context) (*fal.Submitted, error) {
+		return s.fal.Submit(ctx, key.Reveal(), g.Model, input)
+	})
+	if subErr != nil {
+		code, msg := Describe(subErr)
+		s.runner.fail(sctx, g, code, msg)
+		s.log.Info("submit refused by fal", "generation_id", g.ID, "user_id", caller.ID, "code", code)
+		return nil, subErr
+	}
+	status := model.StatusQueued
+	if sub.Status == fal.StateInProgress {
+		status = model.StatusRunning
+	}
+	if err := s.st.MarkSubmitted(sctx, g.ID, s.opts.Instance, status, sub.RequestID, sub.QueuePosition); err != nil {
+		// fal accepted (and may bill) a job the studio no longer tracks: say so loudly.
+		s.log.Error("fal accepted a job whose row could not record it", "generation_id", g.ID, "fal_request_id", sub.RequestID, "err", err)
+		return nil, err
+	}
+	now := s.now()
+	g.Status, g.FalRequestID, g.QueuePosition, g.LeaseOwner, g.LeaseUntil, g.UpdatedAt, g.NextPollAt = status, sub.RequestID, sub.QueuePosition, "", time.Time{}, now, now
+	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", caller.ID, "model", g.Model)
+	s.journal.Changed(g.UserID, g.ID)
+	s.runner.Wake()
+	return g, nil
+}
+
+// validate checks a request and returns the generation to insert and its parameters (the
+// prompt apart, as it is stored).
+func validate(userID int64, in SubmitInput) (*model.Generation, map[string]any, error) {
+	in.Model = strings.TrimSpace(in.Model)
+	in.Prompt = strings.TrimSpace(in.Prompt)
+	if !ValidModelID(in.Model) {
+		return nil, nil, model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
+	}
+	if utf8.RuneCountInString(in.Prompt) > MaxPromptChars {
+		return nil, nil, model.Errf(model.CodeInvalidInput, "The prompt is too long (at most %d characters).", MaxPromptChars)
+	}
+	m := modelByID(in.Model)
+	if m != nil && m.PromptRequired && in.Prompt == "" {
+		return nil, nil, model.Errf(model.CodeInvalidInput, "Write a prompt first.")
+	}
+	if len(in.Params) > MaxParams {
+		return nil, nil, model.Errf(model.CodeInvalidInput, "Too many parameters (at most %d).", MaxParams)
+	}
+	params := maps.Clone(in.Params)
+	if params == nil {
+		params = map[string]any{}
+	}
+	delete(params, "prompt")
+	if err := validateParams(m, params); err != nil {
+		return nil, nil, err
+	}
+	stored, err := json.Marshal(params)
+	if err != nil || len(stored) > MaxParamsBytes {
+		return nil, nil, model.Errf(model.CodeInvalidInput, "The parameters are too large.")
+	}
+	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: stored, GroupID: in.Group,
+		CollectionID: strings.TrimSpace(in.CollectionID)}
+	return g, params, nil
+}
+
+// checkQuota refuses a submit once the person's storage quota is full.
+func (s *Service) checkQuota(ctx context.Context, userID int64) error {
+	if s.opts.StorageQuotaBytes <= 0 {
+		return nil
+	}
+	used, err := s.st.UserBytes(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if used >= s.opts.StorageQuotaBytes {
+		return model.Errf(model.CodeQuotaExceeded, "Your storage quota (%d MB) is full. Delete some files from the gallery before generating more.", s.opts.StorageQuotaBytes>>20)
+	}
+	return nil
+}
+
+// validateParams checks the curated models' known parameters; fal validates the rest.
+func validateParams(m *Model, p map[string]any) error {
+	for k := range p {
+		if k == "" || len(k) > 64 {
+			return model.Errf(model.CodeInvalidInput, "A parameter name is empty or too long.")
+		}
+	}
+	if m == nil {
+		return nil
+	}
+	for _, d := range m.Params {
+		v, ok := p[d.Name]
+		if !ok || v == nil {
+			continue
+		}
+		bad := func() error {
+			return model.Errf(model.CodeInvalidInput, "%s: not a valid value for %s.", d.Name, m.Name)
+		}
+		switch d.Type {
+		case "enum":
+			if d.Name == "image_size" {
+				if obj, ok := v.(map[string]any); ok { // fal also takes a custom {width, height}
+					w, okW := number(obj["width"])
+					h, okH := number(obj["height"])
+					if !okW || !okH || len(obj) != 2 || w < 16 || h < 16 || w > 14142 || h > 14142 || w != float64(int64(w)) || h != float64(int64(h)) {
+						return model.Errf(model.CodeInvalidInput, "image_size must be a preset or {width, height} in pixels.")
+					}
+					continue
+				}
+			}
+			sv, ok := v.(string)
+			if !ok {
+				return bad()
+			}
+			found := false
+			for _, o := range d.Options {
+				found = found || o == sv
+			}
+			if !found {
+				return bad()
+			}
+		case "integer", "number", "seed":
+			n, ok := number(v)
+			if !ok || (d.Type != "number" && n != float64(int64(n))) {
+				return bad()
+			}
+			if (d.Min != nil && n < *d.Min) || (d.Max != nil && n > *d.Max) {
+				return model.Errf(model.CodeInvalidInput, "%s must be between %g and %g.", d.Name, *d.Min, *d.Max)
+			}
+		case "boolean":
+			if _, ok := v.(bool); !ok {
+				return bad()
+			}
+		case "string":
+			if sv, ok := v.(string); !ok || len(sv) > 4000 {
+				return bad()
+			}
+		}
+	}
+	if r := m.Reference; r != nil {
+		var urls []string
+		switch v := p[r.Field].(type) {
+		case nil:
+		case string:
+			if r.Multiple {
+				return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
+			}
+			urls = []string{v}
+		case []any:
+			if !r.Multiple {
+				return model.Errf(model.CodeInvalidInput, "%s takes one image URL, not a list.", r.Field)
+			}
+			for _, x := range v {
+				sv, ok := x.(string)
+				if !ok {
+					return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
+				}
+				urls = append(urls, sv)
+			}
+		default:
+			return model.Errf(model.CodeInvalidInput, "%s must be an image URL.", r.Field)
+		}
+		if len(urls) < r.Min {
+			return model.Errf(model.CodeInvalidInput, "%s needs a reference image.", m.Name)
+		}
+		if len(urls) > r.Max {
+			return model.Errf(model.CodeInvalidInput, "%s takes at most %d reference images.", m.Name, r.Max)
+		}
+		for _, u := range urls {
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "data:image/") {
+				return model.Errf(model.CodeInvalidInput, "Reference images must be uploaded first.")
+			}
+		}
+	}
+	return nil
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
