@@ -26,9 +26,6 @@ func New(v string) Secret { return Secret{v: v} }
 // Reveal returns the plaintext.
 func (s Secret) Reveal() string { return s.v }
 
-// Empty reports whether there is no secret.
-func (s Secret) Empty() bool { return s.v == "" }
-
 const redacted = "[redacted]"
 
 func (s Secret) String() string                { return redacted }
