@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -47,7 +47,7 @@ type Options struct {
 // Service prices generations and holds budgets.
 type Service struct {
 	st       *store.Store
-	accounts *account.Service
+	keys     *falkey.Keys
 	prices   *pricer
 	defaults func(string) map[string]any
 	now      func() time.Time
@@ -56,7 +56,7 @@ type Service struct {
 }
 
 // New builds the service.
-func New(st *store.Store, accounts *account.Service, fc *fal.Client, o Options) *Service {
+func New(st *store.Store, keys *falkey.Keys, fc *fal.Client, o Options) *Service {
 	if o.PriceTTL <= 0 || o.PriceTTL > time.Hour {
 		o.PriceTTL = time.Hour
 	}
@@ -72,7 +72,7 @@ func New(st *store.Store, accounts *account.Service, fc *fal.Client, o Options) 
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, accounts: accounts, prices: newPricer(fc, o.Now, o.PriceTTL, o.MaxCachedPrices),
+	return &Service{st: st, keys: keys, prices: newPricer(fc, o.Now, o.PriceTTL, o.MaxCachedPrices),
 		defaults: o.Defaults, now: o.Now, log: o.Logger, audit: o.Audit}
 }
 
@@ -101,7 +101,11 @@ func roundUSD(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 // model fal has no price for, or fal being unreachable is a Quote without an estimate and with
 // the reason: a price is never guessed.
 func (s *Service) Estimate(ctx context.Context, userID int64, modelID, prompt string, params map[string]any) (*Quote, error) {
-	key, err := s.accounts.FalKey(ctx, userID)
+	u, err := s.st.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.keys.Of(u)
 	if err != nil {
 		var me *model.Error
 		if errors.As(err, &me) && me.Code == model.CodeFalKeyMissing {

@@ -278,7 +278,7 @@ func (s *Service) falKey(userID int64, sealed string) (secret.Secret, error) {
 		return k.key, nil
 	}
 	s.keysMu.Unlock()
-	k, err := s.accounts.OpenFalKey(userID, sealed)
+	k, err := s.falKeys.Open(userID, sealed)
 	if err != nil {
 		return secret.Secret{}, err
 	}

@@ -22,7 +22,7 @@ func (s *Service) ModelFromSchema(ctx context.Context, userID int64, id string) 
 		return m, nil
 	}
 	key := ""
-	if k, err := s.accounts.FalKey(ctx, userID); err == nil {
+	if k, err := s.userFalKey(ctx, userID); err == nil {
 		key = k.Reveal()
 	}
 	doc, err := s.fal.Schema(ctx, key, id)

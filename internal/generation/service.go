@@ -18,12 +18,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
@@ -75,7 +76,7 @@ type Options struct {
 // Service is the generation service.
 type Service struct {
 	st         *store.Store
-	accounts   *account.Service
+	falKeys    *falkey.Keys
 	fal        *fal.Client
 	storage    *media.Storage
 	fetcher    *media.Fetcher
@@ -95,7 +96,7 @@ type Service struct {
 }
 
 // New builds the service.
-func New(st *store.Store, accounts *account.Service, fc *fal.Client, storage *media.Storage, fetcher *media.Fetcher, o Options) *Service {
+func New(st *store.Store, falKeys *falkey.Keys, fc *fal.Client, storage *media.Storage, fetcher *media.Fetcher, o Options) *Service {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
@@ -129,9 +130,18 @@ func New(st *store.Store, accounts *account.Service, fc *fal.Client, storage *me
 	if o.Events == nil {
 		o.Events = events.NewHub()
 	}
-	return &Service{st: st, accounts: accounts, fal: fc, storage: storage, fetcher: fetcher, events: o.Events,
+	return &Service{st: st, falKeys: falKeys, fal: fc, storage: storage, fetcher: fetcher, events: o.Events,
 		log: o.Logger, now: o.Now, publicBase: strings.TrimRight(o.PublicBaseURL, "/"), opts: o, wake: make(chan struct{}, 1),
 		instance: o.Instance, keys: map[int64]cachedKey{}}
+}
+
+// userFalKey reads userID's row and opens the fal key saved on it.
+func (s *Service) userFalKey(ctx context.Context, userID int64) (secret.Secret, error) {
+	u, err := s.st.UserByID(ctx, userID)
+	if err != nil {
+		return secret.Secret{}, err
+	}
+	return s.falKeys.Of(u)
 }
 
 // Events is the change hub the event streams subscribe to.
@@ -184,7 +194,7 @@ func (s *Service) Submit(ctx context.Context, userID int64, in SubmitInput) (*Ge
 			return nil, err
 		}
 	}
-	key, err := s.accounts.FalKey(ctx, userID)
+	key, err := s.userFalKey(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -445,7 +455,7 @@ func (s *Service) Cancel(ctx context.Context, userID int64, id string) (*CancelR
 	case g.Status == model.StatusSaving:
 		res.Outcome, res.Message = "too_late", "The job had already finished at fal; its result is being saved."
 	default:
-		key, err := s.accounts.FalKey(ctx, userID)
+		key, err := s.userFalKey(ctx, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -486,7 +496,7 @@ func (s *Service) Storage() *media.Storage { return s.storage }
 // UploadReference sends an image to fal storage with the user's key and returns its CDN URL.
 // The type is taken from the bytes: only images pass.
 func (s *Service) UploadReference(ctx context.Context, userID int64, fileName string, body io.Reader) (string, error) {
-	key, err := s.accounts.FalKey(ctx, userID)
+	key, err := s.userFalKey(ctx, userID)
 	if err != nil {
 		return "", err
 	}
@@ -512,7 +522,7 @@ func (s *Service) UploadAssetReference(ctx context.Context, userID int64, assetI
 	if a.Kind != model.KindImage {
 		return "", model.Errf(model.CodeInvalidInput, "Only images can be used as references.")
 	}
-	key, err := s.accounts.FalKey(ctx, userID)
+	key, err := s.userFalKey(ctx, userID)
 	if err != nil {
 		return "", err
 	}
@@ -552,7 +562,7 @@ func (s *Service) SearchModels(ctx context.Context, userID int64, q, category st
 		return nil, model.Errf(model.CodeInvalidInput, "The search text is too long.")
 	}
 	key := ""
-	if k, err := s.accounts.FalKey(ctx, userID); err == nil {
+	if k, err := s.userFalKey(ctx, userID); err == nil {
 		key = k.Reveal()
 	}
 	page, err := s.fal.Models(ctx, key, fal.ModelQuery{Q: q, Category: category, Limit: 20})
