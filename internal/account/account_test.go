@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/secret"
@@ -22,7 +22,7 @@ func newService(t *testing.T, o Options) (*Service, *store.Store) {
 }
 
 func newServiceWithKeys(t *testing.T, o Options) (*Service, *store.Store, *falkey.Keys) {
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	st, err := store.Open(context.Background(), dbtest.URL(t)) // SQLite, or PostgreSQL when the suite runs on it
 	if err != nil {
 		t.Fatal(err)
 	}
