@@ -18,7 +18,6 @@ import (
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/httpapi"
 	"github.com/falstudio/falstudio/internal/model"
-	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
@@ -59,14 +58,8 @@ func usersCommand(ctx context.Context, cfg *config.Config, args []string, out, e
 		return fmt.Errorf("config: DATABASE_URL: cannot open the database: %w", err)
 	}
 	defer st.Close()
-	box, err := secret.NewBox(cfg.EncryptionKey)
-	if err != nil {
-		return &config.Error{Var: "ENCRYPTION_KEY", Msg: err.Error()}
-	}
-	accts, err := account.New(st, box, cfg.SessionSecret, account.Options{SignupMode: cfg.SignupMode, Audit: audit.New(st, log), Logger: log})
-	if err != nil {
-		return err
-	}
+	// Only the admin side of accounts: this command never seals or opens a fal key.
+	admin := account.NewAdmin(st, account.AdminOptions{Audit: audit.New(st, log), Logger: log})
 	// Events recorded from here say where they came from.
 	ctx = audit.WithIP(ctx, "command line")
 
@@ -91,7 +84,7 @@ func usersCommand(ctx context.Context, cfg *config.Config, args []string, out, e
 		}
 		return tw.Flush()
 	case "promote":
-		u, err := findUser(ctx, accts, rest[0])
+		u, err := findUser(ctx, admin, rest[0])
 		if err != nil {
 			return err
 		}
@@ -99,7 +92,7 @@ func usersCommand(ctx context.Context, cfg *config.Config, args []string, out, e
 			fmt.Fprintf(out, "%s is already an admin.\n", u.Email)
 			return nil
 		}
-		if err := accts.SetRole(ctx, nil, u.ID, model.RoleAdmin); err != nil {
+		if err := admin.SetRole(ctx, nil, u.ID, model.RoleAdmin); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s is now an admin.\n", u.Email)
@@ -108,11 +101,11 @@ func usersCommand(ctx context.Context, cfg *config.Config, args []string, out, e
 		}
 		return nil
 	default: // reset-password
-		u, err := findUser(ctx, accts, rest[0])
+		u, err := findUser(ctx, admin, rest[0])
 		if err != nil {
 			return err
 		}
-		tok, exp, err := accts.CreateResetLink(ctx, nil, u.ID)
+		tok, exp, err := admin.CreateResetLink(ctx, nil, u.ID)
 		if err != nil {
 			return err
 		}
@@ -128,8 +121,8 @@ func usersCommand(ctx context.Context, cfg *config.Config, args []string, out, e
 	}
 }
 
-func findUser(ctx context.Context, accts *account.Service, email string) (*model.User, error) {
-	u, err := accts.UserByEmail(ctx, email)
+func findUser(ctx context.Context, admin *account.Admin, email string) (*model.User, error) {
+	u, err := admin.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("no account with the email %s (falstudio users list shows them)", strings.TrimSpace(email))
 	}

@@ -4,30 +4,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
+	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
 func newService(t *testing.T, o Options) (*Service, *store.Store) {
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	s, st, _ := newServiceWithKeys(t, o)
+	return s, st
+}
+
+func newServiceWithKeys(t *testing.T, o Options) (*Service, *store.Store, *falkey.Keys) {
+	st, err := store.Open(context.Background(), dbtest.URL(t)) // SQLite, or PostgreSQL when the suite runs on it
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	box, _ := secret.NewBox(make([]byte, 32))
-	o.AllowSignup = true
-	s, err := New(st, box, []byte("0123456789abcdef0123456789abcdef"), o)
+	box, err := secret.NewBox(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, st
+	keys := falkey.New(box, nil)
+	o.AllowSignup = true
+	s, err := New(st, keys, []byte("0123456789abcdef0123456789abcdef"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, st, keys
 }
 
 func TestProductionBcryptCost(t *testing.T) {
@@ -71,24 +81,40 @@ func TestEmails(t *testing.T) {
 }
 
 func TestCopiedKeyDoesNotOpenForAnotherUser(t *testing.T) {
-	s, st := newService(t, Options{BcryptCost: 4})
+	s, st, keys := newServiceWithKeys(t, Options{BcryptCost: 4})
 	ctx := context.Background()
-	a, _, _ := s.SignUp(ctx, "1", "a@example.com", "a fine passphrase")
-	b, _, _ := s.SignUp(ctx, "1", "b@example.com", "a fine passphrase")
-	if _, err := s.SetFalKey(ctx, a.ID, "key-of-a"); err != nil {
+	signUp := func(email string) *model.User {
+		u, _, err := s.SignUp(ctx, "1", email, "a fine passphrase")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	a, b := signUp("a@example.com"), signUp("b@example.com")
+	a, err := s.SetFalKey(ctx, a.ID, "key-of-a")
+	if err != nil {
 		t.Fatal(err)
 	}
-	keys, _ := st.SealedFalKeys(ctx)
-	if err := st.SetFalKey(ctx, b.ID, keys[a.ID]); err != nil {
+	if !a.HasFalKey() {
+		t.Fatal("the saved key is not on the returned user")
+	}
+	if err := st.SetFalKey(ctx, b.ID, a.FalKey); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.FalKey(ctx, b.ID)
+	b, err = st.UserByID(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = keys.Of(b)
 	var me *model.Error
 	if !errors.As(err, &me) || me.Code != model.CodeFalKeyMissing {
 		t.Fatalf("B used A's key: %v", err)
 	}
-	if k, err := s.FalKey(ctx, a.ID); err != nil || k.Reveal() != "key-of-a" {
+	if k, err := keys.Of(a); err != nil || k.Reveal() != "key-of-a" {
 		t.Fatalf("A's key: %v", err)
+	}
+	if a, err = s.RemoveFalKey(ctx, a.ID); err != nil || a.HasFalKey() {
+		t.Fatalf("remove key: %v, still has one: %v", err, a != nil && a.HasFalKey())
 	}
 }
 

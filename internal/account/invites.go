@@ -13,43 +13,6 @@ import (
 	"github.com/falstudio/falstudio/internal/store"
 )
 
-// Sign-up modes, as config spells them.
-const (
-	signupOpen   = "open"
-	signupInvite = "invite"
-	signupClosed = "closed"
-)
-
-// SignupMode is the configured sign-up mode: "open", "invite" or "closed".
-func (s *Service) SignupMode() string { return s.signupMode }
-
-// EffectiveSignupMode is the mode a visitor without an invite meets: "open" while the instance
-// has no account yet (its first one becomes the admin), else the configured mode.
-func (s *Service) EffectiveSignupMode(ctx context.Context) (string, error) {
-	if s.signupMode == signupOpen {
-		return signupOpen, nil
-	}
-	has, err := s.st.HasUsers(ctx)
-	if err != nil {
-		return "", err
-	}
-	if !has {
-		return signupOpen, nil
-	}
-	return s.signupMode, nil
-}
-
-// signupRefusal is the error for signing up without an invite in mode (nil when open).
-func signupRefusal(mode string) error {
-	switch mode {
-	case signupInvite:
-		return model.Errf(model.CodeInviteRequired, "Sign-up on this studio needs an invite. Ask its owner for an invite link.")
-	case signupClosed:
-		return model.Errf(model.CodeSignupClosed, "Sign-up is closed on this studio. Ask its owner for an account.")
-	}
-	return nil
-}
-
 // Invite lifetimes.
 const (
 	DefaultInviteTTL = 7 * 24 * time.Hour
@@ -115,7 +78,7 @@ func (s *Service) CheckInvite(ctx context.Context, ip, token string) (*store.Inv
 
 // CreateInvite makes an invite, optionally bound to one email, valid for ttl (0: 7 days).
 // The token is returned only here; the store keeps its hash.
-func (s *Service) CreateInvite(ctx context.Context, admin *model.User, rawEmail string, ttl time.Duration) (*store.Invite, string, error) {
+func (a *Admin) CreateInvite(ctx context.Context, admin *model.User, rawEmail string, ttl time.Duration) (*store.Invite, string, error) {
 	email := ""
 	if rawEmail != "" {
 		e, err := NormalizeEmail(rawEmail)
@@ -131,7 +94,7 @@ func (s *Service) CreateInvite(ctx context.Context, admin *model.User, rawEmail 
 		return nil, "", model.Errf(model.CodeInvalidInput, "An invite expires after 1 hour to 90 days (expiresInHours from 1 to 2160).")
 	}
 	tok := newToken()
-	in, err := s.st.InsertInvite(ctx, tokenHash(tok), email, admin.ID, s.now().Add(ttl))
+	in, err := a.st.InsertInvite(ctx, tokenHash(tok), email, admin.ID, a.now().Add(ttl))
 	if err != nil {
 		return nil, "", err
 	}
@@ -139,18 +102,18 @@ func (s *Service) CreateInvite(ctx context.Context, admin *model.User, rawEmail 
 	if email != "" {
 		detail["email"] = email
 	}
-	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(admin), Action: audit.ActionInviteCreate, Target: inviteTarget(in.ID), Detail: detail})
+	a.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(admin), Action: audit.ActionInviteCreate, Target: inviteTarget(in.ID), Detail: detail})
 	return in, tok, nil
 }
 
 // Invites lists invites, newest first (never their tokens: only hashes are stored).
-func (s *Service) Invites(ctx context.Context) ([]*store.Invite, error) {
-	return s.st.Invites(ctx, maxInvitesListed)
+func (a *Admin) Invites(ctx context.Context) ([]*store.Invite, error) {
+	return a.st.Invites(ctx, maxInvitesListed)
 }
 
 // RevokeInvite revokes an unused invite at once; revoking twice is fine, a used one is refused.
-func (s *Service) RevokeInvite(ctx context.Context, admin *model.User, id int64) error {
-	revoked, err := s.st.RevokeInvite(ctx, id)
+func (a *Admin) RevokeInvite(ctx context.Context, admin *model.User, id int64) error {
+	revoked, err := a.st.RevokeInvite(ctx, id)
 	if errors.Is(err, store.ErrConflict) {
 		return model.Errf(model.CodeConflict, "This invite was already used. To remove that account's access, disable or delete the account.")
 	}
@@ -158,7 +121,7 @@ func (s *Service) RevokeInvite(ctx context.Context, admin *model.User, id int64)
 		return err
 	}
 	if revoked {
-		s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(admin), Action: audit.ActionInviteRevoke, Target: inviteTarget(id)})
+		a.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(admin), Action: audit.ActionInviteRevoke, Target: inviteTarget(id)})
 	}
 	return nil
 }

@@ -1,11 +1,13 @@
 package account
 
 import (
+	"context"
 	_ "embed"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -70,6 +72,51 @@ func CheckNewPassword(p string) error {
 	}
 	if _, common := commonPasswords[strings.ToLower(p)]; common {
 		return model.Errf(model.CodeWeakPassword, "This password is one of the most common passwords. Choose another one.")
+	}
+	return nil
+}
+
+// ChangePassword checks the current password, stores the new one, ends every other session and
+// replaces the current one; it returns the new session token.
+func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, current, next string) (string, error) {
+	ok, err := s.compare(ctx, []byte(u.PasswordHash), current)
+	if err != nil {
+		return "", err
+	}
+	if !ok || checkPasswordShape(current) != nil {
+		return "", model.Errf(model.CodeInvalidCredentials, "The current password is incorrect.")
+	}
+	if err := CheckNewPassword(next); err != nil {
+		return "", err
+	}
+	h, err := s.hash(ctx, next)
+	if err != nil {
+		return "", err
+	}
+	// Ends all other sessions; then this one is rotated too.
+	if err := s.st.UpdatePassword(ctx, u.ID, h, sessionID); err != nil {
+		return "", err
+	}
+	tok, err := s.newSession(ctx, u.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := s.st.DeleteSession(ctx, sessionID); err != nil {
+		return "", err
+	}
+	s.log.Info("password changed", "user_id", u.ID)
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionPasswordChange, Target: audit.User(u.ID)})
+	return tok, nil
+}
+
+// CheckPassword checks the user's own password (before deleting the account).
+func (s *Service) CheckPassword(ctx context.Context, u *model.User, password string) error {
+	ok, err := s.compare(ctx, []byte(u.PasswordHash), password)
+	if err != nil {
+		return err
+	}
+	if !ok || checkPasswordShape(password) != nil {
+		return model.Errf(model.CodeInvalidCredentials, "The password is incorrect.")
 	}
 	return nil
 }

@@ -18,20 +18,20 @@ var errResetInvalid = model.Errf(model.CodeResetInvalid, "This reset link is not
 // CreateResetLink makes a one-time password-reset token for an account (an admin, or the
 // command line with a nil actor), replacing any earlier unused one. The token is returned only
 // here; the store keeps its hash.
-func (s *Service) CreateResetLink(ctx context.Context, actor *audit.Actor, userID int64) (string, time.Time, error) {
-	if _, err := s.st.UserByID(ctx, userID); err != nil {
+func (a *Admin) CreateResetLink(ctx context.Context, actor *audit.Actor, userID int64) (string, time.Time, error) {
+	if _, err := a.st.UserByID(ctx, userID); err != nil {
 		return "", time.Time{}, err
 	}
 	tok := newToken()
-	exp := s.now().Add(ResetTTL)
+	exp := a.now().Add(ResetTTL)
 	var by int64
 	if actor != nil {
 		by = actor.ID
 	}
-	if err := s.st.InsertPasswordReset(ctx, userID, by, tokenHash(tok), exp); err != nil {
+	if err := a.st.InsertPasswordReset(ctx, userID, by, tokenHash(tok), exp); err != nil {
 		return "", time.Time{}, err
 	}
-	s.audit.Record(ctx, audit.Entry{Actor: actor, Action: audit.ActionPasswordResetLink, Target: audit.User(userID)})
+	a.audit.Record(ctx, audit.Entry{Actor: actor, Action: audit.ActionPasswordResetLink, Target: audit.User(userID)})
 	return tok, exp, nil
 }
 

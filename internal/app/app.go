@@ -69,6 +69,8 @@ type App struct {
 	log      *slog.Logger
 	store    *store.Store
 	accounts *account.Service
+	admin    *account.Admin
+	falKeys  *falkey.Keys
 	gen      *generation.Service
 	runner   *generation.Runner
 	journal  *journal.Journal
@@ -136,14 +138,15 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, &config.Error{Var: "ENCRYPTION_KEY", Msg: err.Error()}
 	}
+	a.falKeys = falkey.New(box, log)
+	if err := a.falKeys.CheckEncryptionKey(ctx, st); err != nil {
+		return nil, err
+	}
 	auditLog := audit.New(st, log)
-	a.accounts, err = account.New(st, box, cfg.SessionSecret, account.Options{
+	a.accounts, err = account.New(st, a.falKeys, cfg.SessionSecret, account.Options{
 		AllowSignup: cfg.AllowSignup, SignupMode: cfg.SignupMode, Audit: auditLog, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, PerEmailAnyIP: o.PerEmailAnyIP, Logger: log,
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := a.accounts.CheckEncryptionKey(ctx); err != nil {
 		return nil, err
 	}
 
@@ -171,8 +174,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.metrics = metrics.New(metrics.Options{Models: ids})
 	a.storage = media.NewStorage(local, s3, a.metrics)
-	a.accounts.UseStorage(a.storage)
-	keys := falkey.New(box, log)
+	a.admin = account.NewAdmin(st, account.AdminOptions{Audit: auditLog, Storage: a.storage, Logger: log})
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
@@ -203,14 +205,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		gopts.Lease = cfg.JobLease
 	}
 	gopts.Instance = cfg.InstanceID
-	a.costs = cost.New(st, keys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
-	a.accounts.UseBudgets(a.costs)
+	a.costs = cost.New(st, a.falKeys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	gopts.Budgets = a.costs
-	a.runner = generation.NewRunner(st, keys, falClient, a.storage, fetcher, a.journal, gopts)
+	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.journal, gopts)
 	if err := a.runner.Recover(ctx); err != nil {
 		return nil, err
 	}
-	a.gen = generation.New(st, keys, falClient, a.storage, a.journal, a.runner, gopts)
+	a.gen = generation.New(st, a.falKeys, falClient, a.storage, a.journal, a.runner, gopts)
 	a.cleaner = cleaner.New(st, a.storage, cleaner.Options{Instance: cfg.InstanceID, RetryAfter: gopts.PollMax, Now: gopts.Now, Logger: log})
 	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog})
 
@@ -220,7 +221,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.shutdown = make(chan struct{})
 	a.handler = httpapi.New(httpapi.Deps{
-		Config: cfg, Accounts: a.accounts, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
+		Config: cfg, Accounts: a.accounts, Admin: a.admin, FalKeys: a.falKeys, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
@@ -275,6 +276,9 @@ func (a *App) Costs() *cost.Service { return a.costs }
 
 // Accounts is the account service.
 func (a *App) Accounts() *account.Service { return a.accounts }
+
+// FalKeys opens the fal keys people saved (tests check what rotation re-sealed).
+func (a *App) FalKeys() *falkey.Keys { return a.falKeys }
 
 // Thumbs is the preview service.
 func (a *App) Thumbs() *library.Thumbs { return a.thumbs }

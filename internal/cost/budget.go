@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 
-	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
@@ -134,8 +133,8 @@ func (s *Service) SetSelfBudget(ctx context.Context, user *model.User, v *float6
 }
 
 // SetAdminBudget sets the budget an admin gives a person (nil removes it). The caller checks
-// that the actor is an admin.
-func (s *Service) SetAdminBudget(ctx context.Context, userID int64, v *float64) error {
+// that admin is one.
+func (s *Service) SetAdminBudget(ctx context.Context, admin *model.User, userID int64, v *float64) error {
 	if err := validBudget(v); err != nil {
 		return err
 	}
@@ -143,20 +142,35 @@ func (s *Service) SetAdminBudget(ctx context.Context, userID int64, v *float64) 
 		r := roundUSD(*v)
 		v = &r
 	}
-	return s.st.SetMonthlyBudget(ctx, userID, v)
+	if err := s.st.SetMonthlyBudget(ctx, userID, v); err != nil {
+		return err
+	}
+	detail := map[string]any{"monthlyBudgetUsd": nil, "by": "admin"}
+	if v != nil {
+		detail["monthlyBudgetUsd"] = *v
+	}
+	s.log.Info("budget changed", "user_id", userID, "by", "admin")
+	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(admin), Action: audit.ActionBudgetChange, Target: audit.User(userID), Detail: detail})
+	return nil
+}
+
+// Spend is an account's spending this month and its admin-set budget.
+type Spend struct {
+	SpentThisMonthUSD float64
+	MonthlyBudgetUSD  *float64 // nil: no budget
 }
 
 // AdminSpend is every account's spending this month and its admin-set budget (the admin's list
-// of users; account.Budgets).
-func (s *Service) AdminSpend(ctx context.Context) (map[int64]account.Spend, error) {
+// of users joins it to each account's usage).
+func (s *Service) AdminSpend(ctx context.Context) (map[int64]Spend, error) {
 	ms, me := MonthBounds(s.now())
 	all, err := s.st.SpendByUser(ctx, ms, me)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]account.Spend, len(all))
+	out := make(map[int64]Spend, len(all))
 	for id, sp := range all {
-		out[id] = account.Spend{SpentThisMonthUSD: roundUSD(sp.SpentUSD), MonthlyBudgetUSD: sp.AdminBudgetUSD}
+		out[id] = Spend{SpentThisMonthUSD: roundUSD(sp.SpentUSD), MonthlyBudgetUSD: sp.AdminBudgetUSD}
 	}
 	return out, nil
 }

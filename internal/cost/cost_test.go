@@ -240,7 +240,7 @@ func (e *env) user(t *testing.T, email string, admin *float64) int64 {
 		t.Fatal(err)
 	}
 	if admin != nil {
-		if err := e.svc.SetAdminBudget(context.Background(), u.ID, admin); err != nil {
+		if err := e.svc.SetAdminBudget(context.Background(), nil, u.ID, admin); err != nil {
 			t.Fatal(err)
 		}
 	}

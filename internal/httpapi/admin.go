@@ -12,6 +12,7 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/model"
 )
 
@@ -41,10 +42,11 @@ type adminUserJSON struct {
 	MonthlyBudgetUSD  *float64   `json:"monthlyBudgetUsd"`
 }
 
-func toAdminUserJSON(a *account.AdminUser) adminUserJSON {
+// toAdminUserJSON joins an account's usage (account) with its spending this month (cost).
+func toAdminUserJSON(a *account.AdminUser, sp cost.Spend) adminUserJSON {
 	return adminUserJSON{ID: a.User.ID, Email: a.User.Email, Role: a.User.Role, Disabled: a.User.Disabled(), HasFalKey: a.User.HasFalKey(),
 		CreatedAt: a.User.CreatedAt, LastSeenAt: a.LastSeenAt, Generations: a.Generations, Assets: a.Assets, Bytes: a.Bytes,
-		SpentThisMonthUSD: a.SpentThisMonthUSD, MonthlyBudgetUSD: a.MonthlyBudgetUSD}
+		SpentThisMonthUSD: sp.SpentThisMonthUSD, MonthlyBudgetUSD: sp.MonthlyBudgetUSD}
 }
 
 // pathID is the {id} of the route; anything that is not one of our ids is simply not found.
@@ -69,13 +71,17 @@ func (s *Server) publicBase(r *http.Request) string {
 }
 
 func (s *Server) listAdminUsers(w http.ResponseWriter, r *http.Request) error {
-	us, err := s.Accounts.Users(r.Context())
+	us, err := s.Admin.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	spend, err := s.Costs.AdminSpend(r.Context())
 	if err != nil {
 		return err
 	}
 	out := make([]adminUserJSON, len(us))
 	for i := range us {
-		out[i] = toAdminUserJSON(&us[i])
+		out[i] = toAdminUserJSON(&us[i], spend[us[i].User.ID])
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 	return nil
@@ -120,33 +126,50 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r.Context())
 	actor := audit.ActorOf(me)
 	ctx := r.Context()
-	if _, err := s.Accounts.AdminUser(ctx, id); err != nil {
+	if _, err := s.Admin.User(ctx, id); err != nil {
 		return err
 	}
 	if in.MonthlyBudgetUSD.Set {
-		if err := s.Accounts.SetMonthlyBudget(ctx, me, id, in.MonthlyBudgetUSD.Value); err != nil {
+		if err := s.Costs.SetAdminBudget(ctx, me, id, in.MonthlyBudgetUSD.Value); err != nil {
 			return err
 		}
 	}
 	if in.Role != nil {
-		if err := s.Accounts.SetRole(ctx, actor, id, *in.Role); err != nil {
+		if err := s.Admin.SetRole(ctx, actor, id, *in.Role); err != nil {
 			return err
 		}
 	}
 	if in.Disabled != nil {
-		if err := s.Accounts.SetDisabled(ctx, actor, id, *in.Disabled); err != nil {
+		if err := s.Admin.SetDisabled(ctx, actor, id, *in.Disabled); err != nil {
 			return err
 		}
 	}
-	u, err := s.Accounts.AdminUser(ctx, id)
+	u, err := s.Admin.User(ctx, id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": toAdminUserJSON(u)})
+	spend, err := s.Costs.AdminSpend(ctx)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toAdminUserJSON(u, spend[id])})
 	return nil
 }
 
-// cancelActiveJobs asks fal to stop an account's unfinished jobs before it is deleted.
+// deleteAccount is the one way an account is deleted, by its owner (DELETE /api/me) or by an
+// admin: a delete that would be refused (the last admin) is refused before anything is done;
+// then the account's unfinished jobs are canceled at fal (their results would be thrown away, and
+// fal bills only what runs); then the account, its rows and its stored objects go.
+func (s *Server) deleteAccount(ctx context.Context, actor *audit.Actor, userID int64) error {
+	if err := s.Admin.CheckDeletable(ctx, userID); err != nil {
+		return err
+	}
+	s.cancelActiveJobs(ctx, userID)
+	return s.Admin.DeleteUser(ctx, actor, userID)
+}
+
+// cancelActiveJobs asks fal to stop an account's unfinished jobs (generation.CancelActive: best
+// effort and bounded; whatever cannot be canceled is still deleted with the account).
 func (s *Server) cancelActiveJobs(ctx context.Context, userID int64) {
 	if s.Generations != nil {
 		s.Generations.CancelActive(ctx, userID)
@@ -158,14 +181,8 @@ func (s *Server) deleteAdminUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Accounts.AdminUser(r.Context(), id); err != nil {
-		return err
-	}
-	if err := s.Accounts.CheckDeletable(r.Context(), id); err != nil {
-		return err
-	}
-	s.cancelActiveJobs(r.Context(), id)
-	if err := s.Accounts.DeleteUser(r.Context(), audit.ActorOf(currentUser(r.Context())), id); err != nil {
+	// An unknown id is not found by the delete itself (after canceling nothing).
+	if err := s.deleteAccount(r.Context(), audit.ActorOf(currentUser(r.Context())), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -177,7 +194,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	tok, exp, err := s.Accounts.CreateResetLink(r.Context(), audit.ActorOf(currentUser(r.Context())), id)
+	tok, exp, err := s.Admin.CreateResetLink(r.Context(), audit.ActorOf(currentUser(r.Context())), id)
 	if err != nil {
 		return err
 	}
@@ -222,11 +239,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Accounts.CheckPassword(r.Context(), me, in.Password); err != nil {
 		return err
 	}
-	if err := s.Accounts.CheckDeletable(r.Context(), me.ID); err != nil {
-		return err
-	}
-	s.cancelActiveJobs(r.Context(), me.ID)
-	if err := s.Accounts.DeleteUser(r.Context(), audit.ActorOf(me), me.ID); err != nil {
+	if err := s.deleteAccount(r.Context(), audit.ActorOf(me), me.ID); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w)

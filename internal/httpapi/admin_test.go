@@ -637,4 +637,22 @@ func TestDeletingAnAccountCancelsItsJobs(t *testing.T) {
 	if r := admin.Do("GET", "/api/generations/"+mine.ID, nil); decodeGen(t, r).Status != "queued" {
 		t.Fatalf("the admin's job: %s", r.Body)
 	}
+
+	// An admin deleting another account goes the same way: that account's jobs are canceled too.
+	fired := g.user(t, "fired@example.com", "sim-key-fired")
+	firedID := userID(t, fired.Do("GET", "/api/me", nil))
+	theirs = submit(t, fired, "fal-ai/flux/schnell", "never needed either", nil)
+	waitStatus(t, fired, theirs.ID, "queued", nil)
+	if jobs = g.sim.Jobs(); len(jobs) != 3 {
+		t.Fatalf("fal has %d jobs, want 3", len(jobs))
+	}
+	if r := admin.Do("DELETE", fmt.Sprintf("/api/admin/users/%d", firedID), nil); r.Status != 204 {
+		t.Fatalf("admin deletes an account: %d %s", r.Status, r.Body)
+	}
+	if g.sim.Cancelled(jobs[0]) || !g.sim.Cancelled(jobs[2]) {
+		t.Fatalf("fal cancels: admin's %v, the deleted account's %v; want only the deleted account's", g.sim.Cancelled(jobs[0]), g.sim.Cancelled(jobs[2]))
+	}
+	if r := admin.Do("DELETE", fmt.Sprintf("/api/admin/users/%d", firedID), nil); r.Status != 404 {
+		t.Fatalf("deleting it again: %d %s", r.Status, r.Body)
+	}
 }

@@ -4,7 +4,8 @@ import "net/http"
 
 // getFalCredits reads the balance with the user's own key.
 func (s *Server) getFalCredits(w http.ResponseWriter, r *http.Request) error {
-	key, err := s.Accounts.FalKey(r.Context(), currentUser(r.Context()).ID)
+	// The session's read of the user already holds the sealed key: no second read.
+	key, err := s.FalKeys.Of(currentUser(r.Context()))
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func TestWrongEncryptionKeyStopsStartup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.App.Accounts().FalKey(context.Background(), u.ID); err != nil {
+	if _, err := s.App.FalKeys().Of(u); err != nil {
 		t.Fatalf("key sealed under the rotated key does not open: %v", err)
 	}
 }

@@ -35,11 +35,11 @@ func toInviteJSON(in *model.Invite, now time.Time) inviteJSON {
 }
 
 func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) error {
-	ins, err := s.Accounts.Invites(r.Context())
+	ins, err := s.Admin.Invites(r.Context())
 	if err != nil {
 		return err
 	}
-	now := s.Accounts.Now()
+	now := s.Admin.Now()
 	out := make([]inviteJSON, len(ins))
 	for i, in := range ins {
 		out[i] = toInviteJSON(in, now)
@@ -64,11 +64,11 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) error {
 		}
 		ttl = time.Duration(h * float64(time.Hour))
 	}
-	inv, tok, err := s.Accounts.CreateInvite(r.Context(), currentUser(r.Context()), strings.TrimSpace(in.Email), ttl)
+	inv, tok, err := s.Admin.CreateInvite(r.Context(), currentUser(r.Context()), strings.TrimSpace(in.Email), ttl)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"invite": toInviteJSON(inv, s.Accounts.Now()), "url": InviteURL(s.publicBase(r), tok)})
+	writeJSON(w, http.StatusCreated, map[string]any{"invite": toInviteJSON(inv, s.Admin.Now()), "url": InviteURL(s.publicBase(r), tok)})
 	return nil
 }
 
@@ -77,7 +77,7 @@ func (s *Server) revokeInvite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Accounts.RevokeInvite(r.Context(), currentUser(r.Context()), id); err != nil {
+	if err := s.Admin.RevokeInvite(r.Context(), currentUser(r.Context()), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -14,6 +14,7 @@ import (
 	"github.com/falstudio/falstudio/internal/cost"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
+	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/journal"
 	"github.com/falstudio/falstudio/internal/library"
@@ -28,6 +29,10 @@ import (
 type Deps struct {
 	Config   *config.Config
 	Accounts *account.Service
+	// Admin is the admin's side of accounts (the users list, roles, deletes, invites).
+	Admin *account.Admin
+	// FalKeys opens the caller's saved fal key (the balance at fal).
+	FalKeys  *falkey.Keys
 	Audit    *audit.Log
 	Logger   *slog.Logger
 	Version  string
