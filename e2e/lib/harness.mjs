@@ -101,6 +101,29 @@ export async function startAll(extraEnv = {}) {
   return env;
 }
 
+// newPage opens a page in a fresh browser context on env ({ browser, studio }, e.g. startAll's);
+// options are the context's (viewport, storageState, colorScheme…), clipboard grants clipboard
+// access. problems collects what must fail the test, which asserts it empty: an uncaught page
+// error, or a request to any origin but the studio's own (the UI loads only the studio's
+// persisted URLs, never the provider's). streams lists the event streams the page opened.
+export async function newPage(env, { clipboard = false, ...options } = {}) {
+  const origin = new URL(env.studio.url).origin;
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const problems = [];
+  const streams = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol === 'blob:' || u.protocol === 'data:') return;
+    if (u.origin !== origin) problems.push(`request to another origin: ${r.url()}`);
+    if (u.pathname.endsWith('/events')) streams.push(u.pathname);
+  });
+  return { context, page, problems, streams };
+}
+
 // settledValue waits (at most timeout ms) until a form control holds want and returns the value
 // it holds then. React applies a hand-over (a reuse, a preset, a reload's defaults) in an effect
 // just after the first paint, and a read at once can land between the two; a control that never

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startFalsim, startStudio, launchBrowser, screenshot } from '../lib/harness.mjs';
+import { startFalsim, startStudio, launchBrowser, newPage, screenshot } from '../lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -65,9 +65,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       const tag = `${size}-${scheme}`;
 
       // Sign-in and sign-up, with a validation error showing.
-      const anon = await browser.newContext({ viewport, colorScheme: scheme });
-      const a = await anon.newPage();
-      a.setDefaultTimeout(20_000);
+      const { context: anon, page: a, problems: anonErrors } = await newPage({ browser, studio }, { viewport, colorScheme: scheme });
       await a.goto(studio.url);
       await a.getByRole('button', { name: 'Log in' }).waitFor();
       found.push(...(await audit(a, `auth ${tag}`)));
@@ -76,13 +74,10 @@ for (const [size, viewport] of Object.entries(SIZES)) {
       await a.getByRole('button', { name: 'Create account' }).click();
       await a.getByRole('alert').first().waitFor();
       found.push(...(await audit(a, `sign-up with an error ${tag}`)));
+      assert.deepEqual(anonErrors, []);
       await anon.close();
 
-      const context = await browser.newContext({ viewport, colorScheme: scheme, storageState });
-      const page = await context.newPage();
-      page.setDefaultTimeout(20_000);
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+      const { context, page, problems: errors } = await newPage({ browser, studio }, { viewport, colorScheme: scheme, storageState });
 
       // Create, empty and then with a finished result.
       await page.goto(studio.url + '/');
@@ -142,8 +137,7 @@ for (const [size, viewport] of Object.entries(SIZES)) {
 }
 
 test('every screen has one <h1> and a <main> landmark, and phone tab labels are at least 12 px', async () => {
-  const context = await browser.newContext({ viewport: SIZES.phone, storageState });
-  const page = await context.newPage();
+  const { context, page, problems } = await newPage({ browser, studio }, { viewport: SIZES.phone, storageState });
   for (const [path, ready] of [
     ['/', () => page.getByLabel('Model', { exact: true }).waitFor()],
     ['/gallery', () => page.getByTestId('asset-card').first().waitFor()],
@@ -166,5 +160,6 @@ test('every screen has one <h1> and a <main> landmark, and phone tab labels are 
   await page.getByRole('tab', { name: 'Account' }).focus();
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.notEqual(outline, 'none', 'focus is visible');
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -5,32 +5,23 @@
 // password once; the audit log shows it all; the Admin tab works on a phone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll, screenshot } from '../lib/harness.mjs';
+import { startAll, newPage, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
-let sim, studio, browser;
+let sim, studio;
 
 let env;
 before(async () => {
   env = await startAll({ SIGNUP_MODE: 'invite' });
-  ({ sim, studio, browser } = env);
+  ({ sim, studio } = env);
 });
 
 after(async () => {
   await env?.stop();
 });
 
-async function newPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: studio.url });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  return { context, page, problems };
-}
 
 async function fillPasswords(page, password = PASSWORD) {
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -38,7 +29,7 @@ async function fillPasswords(page, password = PASSWORD) {
 }
 
 test('invite, sign up from the link, administer, disable, reset', async () => {
-  const admin = await newPage();
+  const admin = await newPage(env, { clipboard: true });
   const { page } = admin;
   // The first account signs up although sign-up needs an invite: it becomes the admin.
   await page.goto(studio.url);
@@ -66,7 +57,7 @@ test('invite, sign up from the link, administer, disable, reset', async () => {
   await screenshot(page, 'admin-invites-desktop');
 
   // A second browser opens the link: sign-up, with the invite filled in and the email fixed.
-  const member = await newPage();
+  const member = await newPage(env, { clipboard: true });
   const m = member.page;
   await m.goto(link);
   await m.getByText('You are invited to this studio as member@example.com').waitFor();
@@ -162,7 +153,7 @@ test('invite, sign up from the link, administer, disable, reset', async () => {
 });
 
 test('the Admin tab on a phone', async () => {
-  const { context, page, problems } = await newPage(PHONE);
+  const { context, page, problems } = await newPage(env, { viewport: PHONE, clipboard: true });
   await page.goto(studio.url);
   await page.getByLabel('Email').fill('owner@example.com');
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);

@@ -3,15 +3,15 @@
 // budget is refused with a clear banner (that it never reaches fal is proven in internal/httpapi/costs_test.go).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll, screenshot } from '../lib/harness.mjs';
+import { startAll, newPage, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
-let sim, studio, browser;
+let sim, studio;
 
 let env;
 before(async () => {
   env = await startAll();
-  ({ sim, studio, browser } = env);
+  ({ sim, studio } = env);
 });
 
 after(async () => {
@@ -19,11 +19,7 @@ after(async () => {
 });
 
 test('the Generate button shows the price and a budget refusal shows a clear banner', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  const { context, page, problems } = await newPage(env);
   const estimates = [];
   page.on('request', (r) => {
     if (r.url().endsWith('/api/generations/estimate')) estimates.push(r.postData());

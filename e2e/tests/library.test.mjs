@@ -3,30 +3,21 @@
 // (and revoked), the history, and the phone layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll, screenshot } from '../lib/harness.mjs';
+import { startAll, newPage, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const EMAIL = 'library-e2e@example.com';
-let sim, studio, browser;
+let sim, studio;
 
 let env;
 before(async () => {
   env = await startAll();
-  ({ sim, studio, browser } = env);
+  ({ sim, studio } = env);
 });
 
 after(async () => {
   await env?.stop();
 });
-
-async function newPage(viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  return { context, page, problems };
-}
 
 // seed signs up in the UI, saves a key and generates n images through the API (same session).
 async function seed(page, n) {
@@ -61,7 +52,7 @@ async function seed(page, n) {
 const selectedFlags = (page) => page.getByTestId('asset-card').evaluateAll((els) => els.map((e) => e.dataset.selected === 'true'));
 
 test('favourites, shift-click selection, a collection, a share link without a session, history', async () => {
-  const { page, problems } = await newPage();
+  const { page, problems } = await newPage(env);
   await seed(page, 4);
   await page.getByRole('tab', { name: 'Gallery' }).click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="asset-card"]').length === 4);
@@ -130,9 +121,7 @@ test('favourites, shift-click selection, a collection, a share link without a se
   const link = await dialog.getByTestId('share-link').inputValue();
   assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]{43}$/);
 
-  const guest = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const gp = await guest.newPage();
-  gp.setDefaultTimeout(20_000);
+  const { context: guest, page: gp, problems: guestProblems } = await newPage(env, { viewport: { width: 390, height: 844 } });
   const guestRequests = [];
   gp.on('request', (r) => guestRequests.push(new URL(r.url()).pathname));
   await gp.goto(link);
@@ -150,6 +139,7 @@ test('favourites, shift-click selection, a collection, a share link without a se
   await dialog.getByText('Link revoked').waitFor();
   await gp.reload();
   await gp.getByText('This link has expired, was revoked, or never existed.').waitFor();
+  assert.deepEqual(guestProblems, []);
   await guest.close();
   await page.keyboard.press('Escape');
 
@@ -171,7 +161,7 @@ test('favourites, shift-click selection, a collection, a share link without a se
 });
 
 test('the gallery with a selection fits a phone', async () => {
-  const { context, page } = await newPage({ width: 390, height: 844 });
+  const { context, page, problems } = await newPage(env, { viewport: { width: 390, height: 844 } });
   const login = await page.request.post(studio.url + '/api/auth/login', { data: { email: EMAIL, password: PASSWORD } });
   assert.equal(login.status(), 200);
   await page.goto(studio.url + '/#gallery');
@@ -191,5 +181,6 @@ test('the gallery with a selection fits a phone', async () => {
     assert.ok(sideways <= 0, `${view} scrolls sideways by ${sideways}px`);
     await screenshot(page, `library-${view.toLowerCase()}-phone`);
   }
+  assert.deepEqual(problems, []);
   await context.close();
 });

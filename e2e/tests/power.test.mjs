@@ -3,38 +3,22 @@
 // animate from the result and from the gallery, and a file dropped onto the references.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll, screenshot, settledValue } from '../lib/harness.mjs';
+import { startAll, newPage, screenshot, settledValue } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 900 };
-let sim, studio, browser;
+let sim, studio;
 
 let env;
 before(async () => {
   env = await startAll();
-  ({ sim, studio, browser } = env);
+  ({ sim, studio } = env);
 });
 
 after(async () => {
   await env?.stop();
 });
 
-async function newPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const problems = [];
-  const streams = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (u.origin !== new URL(studio.url).origin && !u.protocol.startsWith('blob') && !u.protocol.startsWith('data')) {
-      problems.push(`request to another origin: ${r.url()}`);
-    }
-    if (u.pathname.endsWith('/events')) streams.push(u.pathname);
-  });
-  return { context, page, problems, streams };
-}
 
 async function signUpWithKey(page, email) {
   await page.goto(studio.url);
@@ -64,7 +48,7 @@ async function allDone(page, n) {
 }
 
 test('three jobs at once in the jobs panel, on one event stream, surviving a reload', async () => {
-  const { context, page, problems, streams } = await newPage();
+  const { context, page, problems, streams } = await newPage(env);
   await signUpWithKey(page, 'jobs@example.com');
   await page.getByLabel('Model').selectOption('fal-ai/flux/schnell');
   for (const prompt of ['a red fox', 'a blue whale', 'a green parrot']) {
@@ -108,7 +92,7 @@ test('three jobs at once in the jobs panel, on one event stream, surviving a rel
 });
 
 test('variations run as one group with consecutive seeds, and presets keep settings', async () => {
-  const { context, page, problems } = await newPage();
+  const { context, page, problems } = await newPage(env);
   await signUpWithKey(page, 'vary@example.com');
   await page.getByLabel('Model').selectOption('fal-ai/flux/schnell');
   await page.getByLabel('Prompt', { exact: true }).fill('a paper lantern');
@@ -152,7 +136,7 @@ test('variations run as one group with consecutive seeds, and presets keep setti
 });
 
 test('animate an image from the result and from the gallery', async () => {
-  const { context, page, problems } = await newPage();
+  const { context, page, problems } = await newPage(env);
   await signUpWithKey(page, 'animate@example.com');
   await page.getByLabel('Model').selectOption('fal-ai/flux/schnell');
   await page.getByLabel('Prompt', { exact: true }).fill('a sailing boat');
@@ -182,7 +166,7 @@ test('animate an image from the result and from the gallery', async () => {
 });
 
 test('a file dropped onto the references uploads it, several where the model takes a list', async () => {
-  const { context, page, problems } = await newPage();
+  const { context, page, problems } = await newPage(env);
   await signUpWithKey(page, 'drop@example.com');
   await page.getByLabel('Model').selectOption('fal-ai/flux/schnell');
   await page.getByLabel('Prompt', { exact: true }).fill('a teapot');

@@ -3,7 +3,7 @@
 // settings, delete it, log out; a moderation error; a video generated and playable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll, screenshot, settledValue } from '../lib/harness.mjs';
+import { startAll, newPage, screenshot, settledValue } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const DESKTOP = { width: 1280, height: 860 };
@@ -20,21 +20,6 @@ after(async () => {
   await env?.stop();
 });
 
-async function newPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  // The UI must only ever load the studio's own persisted URLs, never the provider's.
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (u.origin !== new URL(studio.url).origin && !u.protocol.startsWith('blob') && !u.protocol.startsWith('data')) {
-      problems.push(`request to another origin: ${r.url()}`);
-    }
-  });
-  return { context, page, problems };
-}
 
 async function signUp(page, email) {
   await page.goto(studio.url);
@@ -83,7 +68,7 @@ async function generate(page, model, prompt) {
 }
 
 test('a new user signs up, generates, browses, reuses, deletes and logs out', async () => {
-  const { context, page, problems } = await newPage();
+  const { context, page, problems } = await newPage(env);
   // The auth screen refuses a short password before asking the server.
   await page.goto(studio.url);
   await page.getByRole('button', { name: 'Log in' }).waitFor();
@@ -187,7 +172,7 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
 });
 
 test('moderation errors show the provider message', async () => {
-  const { context, page, problems } = await newPage();
+  const { context, page, problems } = await newPage(env);
   await signUp(page, 'moderation@example.com');
   await saveKey(page, 'sim-mod-key');
   await finished(page, await generate(page, 'fal-ai/flux/dev', 'something blocked by the checker'), 'Failed');
@@ -197,7 +182,7 @@ test('moderation errors show the provider message', async () => {
 });
 
 test('a video is generated and plays', async () => {
-  const { context, page, problems } = await newPage();
+  const { context, page, problems } = await newPage(env);
   await signUp(page, 'video@example.com');
   await saveKey(page, 'sim-video-key');
   await finished(page, await generate(page, 'fal-ai/veo3', 'waves rolling onto a beach'), 'Done');
@@ -218,7 +203,7 @@ test('a video is generated and plays', async () => {
 });
 
 test('an image is used as a reference for an edit, and a custom model runs', async () => {
-  const { context, page, problems } = await newPage();
+  const { context, page, problems } = await newPage(env);
   await signUp(page, 'reference@example.com');
   await saveKey(page, 'sim-ref-key');
   await finished(page, await generate(page, 'fal-ai/flux/schnell', 'a red bicycle'), 'Done');
@@ -266,7 +251,7 @@ test('an image is used as a reference for an edit, and a custom model runs', asy
 });
 
 test('every tab at phone width', async () => {
-  const { context, page } = await newPage(PHONE);
+  const { context, page, problems } = await newPage(env, { viewport: PHONE });
   await page.goto(studio.url);
   await screenshot(page, 'auth-phone');
   await signUp(page, 'phone@example.com');
@@ -280,5 +265,6 @@ test('every tab at phone width', async () => {
   // The tab bar sits at the bottom on a phone.
   const box = await page.getByRole('tablist', { name: 'Sections' }).boundingBox();
   assert.ok(box.y > PHONE.height - 120, `tab bar at y=${box.y}`);
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -3,15 +3,15 @@
 // view loads an original.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAll } from '../lib/harness.mjs';
+import { startAll, newPage } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
-let sim, studio, browser;
+let sim, studio;
 
 let env;
 before(async () => {
   env = await startAll();
-  ({ sim, studio, browser } = env);
+  ({ sim, studio } = env);
 });
 
 after(async () => {
@@ -32,11 +32,7 @@ async function waitAssets(request, n) {
 }
 
 test('the gallery grid requests thumbnails, never originals', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { context, page, problems: errors } = await newPage(env);
 
   // A user with a key and four real-size outputs (three images, one video), made through the API.
   const req = context.request;

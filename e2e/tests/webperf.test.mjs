@@ -4,7 +4,7 @@
 // Create form does not jump when the models arrive on a phone (CLS).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFalsim, startStudio, launchBrowser } from '../lib/harness.mjs';
+import { startFalsim, startStudio, launchBrowser, newPage } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
 const PHONE = { width: 390, height: 844 };
@@ -38,9 +38,7 @@ after(async () => {
 const selectedTab = (page) => page.locator('[role="tab"][aria-selected="true"]').textContent();
 
 test('each tab has its own path; back and forward move between tabs; old #links and unknown paths are redirected', async () => {
-  const context = await browser.newContext({ storageState });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  const { context, page, problems } = await newPage({ browser, studio }, { storageState });
   await page.goto(studio.url + '/gallery');
   await page.getByTestId('asset-card').first().waitFor();
   assert.match(await selectedTab(page), /Gallery/);
@@ -77,13 +75,12 @@ test('each tab has its own path; back and forward move between tabs; old #links 
 
   // A tab is a link: its address can be opened on its own.
   assert.equal(await page.getByRole('tab', { name: 'Gallery' }).getAttribute('href'), '/gallery');
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('the UI arrives brotli-compressed and JSON gzipped; the first screen loads only its own tab', async () => {
-  const context = await browser.newContext({ storageState });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  const { context, page, problems } = await newPage({ browser, studio }, { storageState });
   const responses = [];
   page.on('response', (r) => responses.push(r));
   await page.goto(studio.url + '/account');
@@ -128,13 +125,12 @@ test('the UI arrives brotli-compressed and JSON gzipped; the first screen loads 
     const u = new URL(r.url());
     if (u.pathname.startsWith('/media/')) assert.equal((await r.allHeaders())['content-encoding'], undefined, `${u.pathname} is sent as stored`);
   }
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('on a phone the Create form keeps its place while the models load (CLS < 0.1)', async () => {
-  const context = await browser.newContext({ viewport: PHONE, storageState, isMobile: true, hasTouch: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  const { context, page, problems } = await newPage({ browser, studio }, { viewport: PHONE, storageState, isMobile: true, hasTouch: true });
   // The models arrive late, as on a slow phone network: the skeleton is painted first.
   await page.route('**/api/models', async (route) => {
     await new Promise((r) => setTimeout(r, 700));
@@ -154,5 +150,6 @@ test('on a phone the Create form keeps its place while the models load (CLS < 0.
   const cls = await page.evaluate(() => window.__cls);
   console.log(`Create on a phone, models 700 ms late: CLS ${cls.toFixed(4)}`);
   assert.ok(cls < 0.1, `cumulative layout shift ${cls}`);
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -7,6 +7,7 @@ import { AuthScreen } from './auth/AuthScreen';
 import { ResetScreen } from './auth/ResetScreen';
 import type { CreatePreset } from './create/CreateTab';
 import { CreateSkeleton } from './create/CreateSkeleton';
+import { JobsProvider } from './lib/jobs';
 
 // Shell is what the app frame offers every tab.
 export interface Shell {
@@ -255,20 +256,23 @@ export function App() {
           {user.email}
         </div>
       </header>
-      <main className="content">
-        {visibleTabs.map((t) =>
-          t.id === tab.id || (t.keep && visited.has(t.id)) ? (
-            <section key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`} hidden={t.id !== tab.id}>
-              <h1 className="sr-only">{t.label}</h1>
-              <TabBoundary>
-                <Suspense fallback={t.fallback ?? <TabLoading />}>
-                  <t.View shell={shell} />
-                </Suspense>
-              </TabBoundary>
-            </section>
-          ) : null,
-        )}
-      </main>
+      {/* One person's jobs, shared by Create and the gallery's History (one event stream). */}
+      <JobsProvider key={user.id}>
+        <main className="content">
+          {visibleTabs.map((t) =>
+            t.id === tab.id || (t.keep && visited.has(t.id)) ? (
+              <section key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`} hidden={t.id !== tab.id}>
+                <h1 className="sr-only">{t.label}</h1>
+                <TabBoundary>
+                  <Suspense fallback={t.fallback ?? <TabLoading />}>
+                    <t.View shell={shell} />
+                  </Suspense>
+                </TabBoundary>
+              </section>
+            ) : null,
+          )}
+        </main>
+      </JobsProvider>
     </div>
   );
 }

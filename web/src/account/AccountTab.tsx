@@ -3,7 +3,8 @@ import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
 import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
-import { UserError, useAction } from '../lib/useAction';
+import { UserError, useAction, messageOf } from '../lib/useAction';
+import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 
 export function FalKeyForm({ user, onUser }: { user: User; onUser: (u: User) => void }) {
   const [key, setKey] = useState('');
@@ -27,7 +28,7 @@ export function FalKeyForm({ user, onUser }: { user: User; onUser: (u: User) => 
         const r = await api.removeFalKey();
         onUser(r.user);
       } catch (err) {
-        throw err instanceof ApiError ? err : new UserError('The key could not be removed.');
+        throw new UserError(messageOf(err, 'The key could not be removed.'));
       }
       return 'Key removed.';
     });
@@ -137,7 +138,7 @@ function PasswordCard() {
   const { busy, error, success } = action;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (next.length < 8) return action.fail('The new password must be at least 8 characters long.');
+    if (passwordTooShort(next)) return action.fail(`The new password must be at least ${MIN_PASSWORD} characters long.`);
     if (next !== confirm) return action.fail('The new passwords do not match.');
     await action.run();
   };
@@ -153,7 +154,7 @@ function PasswordCard() {
       <div className="field">
         <label htmlFor="new-password">New password</label>
         <input id="new-password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="new-password-hint" />
-        <small id="new-password-hint" className="hint">At least 8 characters.</small>
+        <small id="new-password-hint" className="hint">At least {MIN_PASSWORD} characters.</small>
       </div>
       <div className="field">
         <label htmlFor="confirm-new-password">Confirm new password</label>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError, type Usage } from '../lib/api';
+import { api, type Usage } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { formatUsd } from '../lib/money';
 
@@ -11,7 +12,7 @@ export function AdminSpend() {
     api
       .adminUsage({ groupBy: 'user' })
       .then(setUsage)
-      .catch((err) => setError(err instanceof ApiError ? err.message : 'Spending could not be loaded.'));
+      .catch((err) => setError(messageOf(err, 'Spending could not be loaded.')));
   }, []);
   const max = Math.max(0, ...(usage?.buckets.map((b) => b.usd) ?? []));
   return (

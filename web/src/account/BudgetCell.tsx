@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import { api, ApiError, type AdminUser } from '../lib/api';
+import { api, type AdminUser } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { formatUsd } from '../lib/money';
 
 /**
@@ -34,7 +35,7 @@ export function BudgetCell({ u, disabled, onSaved }: { u: AdminUser; disabled: b
       onSaved(r.user);
       setEditing(false);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The budget could not be saved.');
+      setError(messageOf(err, 'The budget could not be saved.'));
     } finally {
       setBusy(false);
     }

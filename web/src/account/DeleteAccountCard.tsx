@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../lib/api';
+import { api } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 
 /** Deleting one's own account: everything it stored goes too, after the password is given. */
@@ -17,7 +18,7 @@ export function DeleteAccountCard({ onDeleted }: { onDeleted: () => void }) {
       await api.deleteMe(password);
       onDeleted();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The account could not be deleted.');
+      setError(messageOf(err, 'The account could not be deleted.'));
       setBusy(false);
     }
   };

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type Usage } from '../lib/api';
+import { api, type Usage } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { formatUsd } from '../lib/money';
 import { SpendChart } from './SpendChart';
@@ -38,7 +39,7 @@ export function UsageCard() {
       setSuccess(value === null ? 'Your own budget is removed.' : `Your own budget is ${formatUsd(value)} a month.`);
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The budget could not be saved.');
+      setError(messageOf(err, 'The budget could not be saved.'));
     } finally {
       setBusy(false);
     }

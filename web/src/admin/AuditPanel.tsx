@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, type AuditEvent } from '../lib/api';
+import { useCallback, useEffect, useState } from 'react';
+import { api, type AuditEvent } from '../lib/api';
+import { usePagedList } from '../lib/usePagedList';
 import { Banner } from '../components/Banner';
 import { dateTime, relativeTime } from './format';
 
@@ -40,14 +41,9 @@ function describeDetail(e: AuditEvent): string {
 }
 
 export function AuditPanel() {
-  const [events, setEvents] = useState<AuditEvent[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [emails, setEmails] = useState<Record<string, string>>({});
-  const sentinel = useRef<HTMLDivElement>(null);
-  const inFlight = useRef(false);
+  const page = useCallback((cursor: string | null) => api.admin.audit(cursor, PAGE).then((r) => ({ items: r.events, nextCursor: r.nextCursor })), []);
+  const { items: events, cursor, loading, error, reload, more, sentinel } = usePagedList(page, 'The audit log could not be loaded.');
 
   // Targets are ids: name the accounts that still exist (a deleted one keeps its email in the detail).
   useEffect(() => {
@@ -57,44 +53,11 @@ export function AuditPanel() {
       .catch(() => {});
   }, []);
 
-  const more = useCallback(async (from: string | null) => {
-    if (inFlight.current) return;
-    inFlight.current = true;
-    setLoading(true);
-    setError(null);
-    try {
-      const r = await api.admin.audit(from, PAGE);
-      setEvents((cur) => (from ? [...cur, ...r.events] : r.events));
-      setCursor(r.nextCursor);
-      setDone(r.nextCursor === null);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The audit log could not be loaded.');
-    } finally {
-      inFlight.current = false;
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    void more(null);
-  }, [more]);
-
-  // Infinite scroll: the next page loads as the end of the list comes into view.
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el || !cursor || typeof IntersectionObserver === 'undefined') return;
-    const io = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) void more(cursor);
-    });
-    io.observe(el);
-    return () => io.disconnect();
-  }, [cursor, more]);
-
   return (
     <div className="card admin-card">
       <div className="row spread">
         <h2>Audit log</h2>
-        <button type="button" className="btn small" onClick={() => void more(null)} disabled={loading}>
+        <button type="button" className="btn small" onClick={reload} disabled={loading}>
           Refresh
         </button>
       </div>
@@ -122,10 +85,10 @@ export function AuditPanel() {
         ))}
       </ol>
       {loading && <div className="skeleton line" />}
-      {!done && cursor && (
+      {cursor && (
         <>
           <div ref={sentinel} className="sentinel" />
-          <button type="button" className="btn small" onClick={() => void more(cursor)} disabled={loading}>
+          <button type="button" className="btn small" onClick={more} disabled={loading}>
             Load older events
           </button>
         </>

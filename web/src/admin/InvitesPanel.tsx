@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type Invite } from '../lib/api';
+import { api, type Invite } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { CopyField } from './CopyField';
 import { dateTime, relativeTime } from './format';
@@ -26,7 +27,7 @@ export function InvitesPanel({ signupMode }: { signupMode: string | null }) {
     try {
       setInvites((await api.admin.invites()).invites);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The invites could not be loaded.');
+      setError(messageOf(err, 'The invites could not be loaded.'));
     }
   }, []);
   useEffect(() => {
@@ -45,7 +46,7 @@ export function InvitesPanel({ signupMode }: { signupMode: string | null }) {
       setEmail('');
       setInvites((cur) => [r.invite, ...(cur ?? [])]);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The invite could not be created.');
+      setError(messageOf(err, 'The invite could not be created.'));
     } finally {
       setBusy(false);
     }
@@ -58,7 +59,7 @@ export function InvitesPanel({ signupMode }: { signupMode: string | null }) {
       setInvites((cur) => (cur ?? []).map((x) => (x.id === inv.id ? { ...x, revoked: true, state: 'revoked' } : x)));
       if (created?.invite.id === inv.id) setCreated(null);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The invite could not be revoked.');
+      setError(messageOf(err, 'The invite could not be revoked.'));
     }
   };
 

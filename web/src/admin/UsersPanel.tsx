@@ -1,15 +1,12 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, type AdminUser, type Role, type User } from '../lib/api';
+import { api, type AdminUser, type Role, type User } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { CopyField } from './CopyField';
 import { BudgetCell } from '../account/BudgetCell';
 import { dateTime, formatBytes, relativeTime } from './format';
 
 type Open = { kind: 'reset'; id: number; url: string; expiresAt: string } | { kind: 'delete'; id: number } | null;
-
-function message(err: unknown, fallback: string) {
-  return err instanceof ApiError ? err.message : fallback;
-}
 
 export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => void }) {
   const [users, setUsers] = useState<AdminUser[] | null>(null);
@@ -24,7 +21,7 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
       const r = await api.admin.users();
       setUsers(r.users);
     } catch (err) {
-      setError(message(err, 'The accounts could not be loaded.'));
+      setError(messageOf(err, 'The accounts could not be loaded.'));
     }
   }, []);
   useEffect(() => {
@@ -46,7 +43,7 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
       await what();
       setNotice(done);
     } catch (err) {
-      setError(message(err, 'That did not work. Try again.'));
+      setError(messageOf(err, 'That did not work. Try again.'));
     } finally {
       setBusy(null);
     }

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, type SignupMode, type User } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
-
-export const MIN_PASSWORD = 8;
+import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 
 /** An invite code as typed or pasted: the bare token, or the whole invite link. */
 export function inviteFromInput(v: string): string {
@@ -62,7 +62,7 @@ export function AuthScreen({
     setSuccess(null);
     if (!email.trim()) return setError('Enter your email address.');
     if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) return setError('Enter a valid email address, like name@example.com.');
-    if (password.length < MIN_PASSWORD) return setError(`The password must be at least ${MIN_PASSWORD} characters long.`);
+    if (passwordTooShort(password)) return setError(`The password must be at least ${MIN_PASSWORD} characters long.`);
     if (new TextEncoder().encode(password).length > 72) return setError('The password must be at most 72 bytes long.');
     if (mode === 'signup' && password !== confirm) return setError('The passwords do not match.');
     setBusy(true);
@@ -72,7 +72,7 @@ export function AuthScreen({
       setSuccess(mode === 'signup' ? 'Account created. Welcome!' : 'Logged in.');
       onAuthenticated(r.user);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Something went wrong. Try again.');
+      setError(messageOf(err, 'Something went wrong. Try again.'));
       if (err instanceof ApiError && (err.code === 'signup_closed' || err.code === 'invite_required')) setClosed(true);
     } finally {
       setBusy(false);

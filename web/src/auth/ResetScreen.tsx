@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../lib/api';
+import { api } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
-import { MIN_PASSWORD } from './AuthScreen';
+import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 
 /** /reset#token=…: set a new password with a one-time link an admin made. */
 export function ResetScreen({ token, onDone }: { token: string; onDone: () => void }) {
@@ -14,7 +15,7 @@ export function ResetScreen({ token, onDone }: { token: string; onDone: () => vo
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    if (password.length < MIN_PASSWORD) return setError(`The password must be at least ${MIN_PASSWORD} characters long.`);
+    if (passwordTooShort(password)) return setError(`The password must be at least ${MIN_PASSWORD} characters long.`);
     if (new TextEncoder().encode(password).length > 72) return setError('The password must be at most 72 bytes long.');
     if (password !== confirm) return setError('The passwords do not match.');
     setBusy(true);
@@ -22,7 +23,7 @@ export function ResetScreen({ token, onDone }: { token: string; onDone: () => vo
       await api.resetPassword(token, password);
       setDone(true);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The password could not be set. Try again.');
+      setError(messageOf(err, 'The password could not be set. Try again.'));
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, configure, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, configure, fireEvent, render as rtlRender, screen, waitFor } from '@testing-library/react';
+import type { ReactElement } from 'react';
+import { JobsProvider } from '../lib/jobs';
 import { CreateTab } from './CreateTab';
 import type { Generation, Model } from '../lib/api';
+
+// Create and History read the person's jobs from the provider the app puts around the tabs.
+const render = (ui: ReactElement) => rtlRender(ui, { wrapper: JobsProvider });
 
 const schnell: Model = {
   id: 'fal-ai/flux/schnell',

@@ -10,13 +10,13 @@ import { PresetsBar } from './PresetsBar';
 import { FormActions } from './FormActions';
 import { JobsPanel } from './JobsPanel';
 import { Result } from './Result';
-import { useJobs } from './useJobs';
 import { useModels } from './useModels';
 import { useCustomModel } from './useCustomModel';
 import { useEstimate } from './useEstimate';
 import { EstimateNote } from './EstimateNote';
 import { CreateSkeleton } from './CreateSkeleton';
 import { SaveToCollection } from '../gallery/SaveToCollection';
+import { useJobs } from '../lib/jobs';
 import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, presetParams, useDraft, type Draft } from './useDraft';
 
 /** Settings handed over from elsewhere (the gallery's reuse, use as reference, animate). */

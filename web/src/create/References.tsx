@@ -1,5 +1,6 @@
 import { useImperativeHandle, useRef, useState, type ClipboardEvent, type DragEvent, type RefObject } from 'react';
-import { api, ApiError } from '../lib/api';
+import { api } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { ASSET_DRAG_TYPE } from './JobsPanel';
 
 export interface Ref {
@@ -66,7 +67,7 @@ export function References({
         latest.current = next;
         onChange(next);
       } catch (err) {
-        setError(err instanceof ApiError ? err.message : 'The upload failed.');
+        setError(messageOf(err, 'The upload failed.'));
       } finally {
         setBusy((b) => b - 1);
       }
@@ -83,7 +84,7 @@ export function References({
       latest.current = next;
       onChange(next);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The image could not be used as a reference.');
+      setError(messageOf(err, 'The image could not be used as a reference.'));
     } finally {
       setBusy((b) => b - 1);
     }

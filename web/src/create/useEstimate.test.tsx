@@ -1,9 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
+import { act, configure, fireEvent, render as rtlRender, renderHook, screen, waitFor } from '@testing-library/react';
+import type { ReactElement } from 'react';
+import { JobsProvider } from '../lib/jobs';
 import { useEstimate, ESTIMATE_DEBOUNCE_MS } from './useEstimate';
 import { CreateTab } from './CreateTab';
 import type { EstimateResult, Model } from '../lib/api';
 import { formatUsd } from '../lib/money';
+
+// Create and History read the person's jobs from the provider the app puts around the tabs.
+const render = (ui: ReactElement) => rtlRender(ui, { wrapper: JobsProvider });
+
+// The machine running the tests may be busy: allow slower renders than the default second.
+configure({ asyncUtilTimeout: 5000 });
 
 function reply(status: number, body: unknown) {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });

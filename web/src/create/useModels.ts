@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError, type Model } from '../lib/api';
+import { api, type Model } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 
 /** The curated catalogue (GET /api/models), loaded once. */
 export function useModels() {
@@ -8,7 +9,7 @@ export function useModels() {
     api
       .models()
       .then((r) => setState({ models: r.models, error: null }))
-      .catch((e) => setState({ models: null, error: e instanceof ApiError ? e.message : 'Models could not be loaded.' }));
+      .catch((e) => setState({ models: null, error: messageOf(e, 'Models could not be loaded.') }));
   }, []);
   return state;
 }

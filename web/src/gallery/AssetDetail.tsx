@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, type Asset, type Collection } from '../lib/api';
+import { api, type Asset, type Collection } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { formatBytes, getAssetUrl, getDownloadUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
+import { Dialog } from './Dialog';
 
 export function AssetDetail({
   asset,
@@ -44,16 +46,6 @@ export function AssetDetail({
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    const prev = document.activeElement as HTMLElement | null;
-    dialog.current?.focus();
-    const overflow = document.body.style.overflow;
-    document.body.style.overflow = 'hidden'; // the page behind does not scroll
-    return () => {
-      document.body.style.overflow = overflow;
-      prev?.focus();
-    };
-  }, []);
-  useEffect(() => {
     setMsg(null);
     setError(null);
     setConfirming(false);
@@ -69,14 +61,12 @@ export function AssetDetail({
     if (!dialog.current?.contains(document.activeElement) || document.activeElement === document.body) dialog.current?.focus();
   }, [confirming]);
 
+  // Escape and Tab are the dialog's; these keys are the detail's own.
   const onKey = (e: React.KeyboardEvent) => {
     // Arrow keys belong to a focused player or field (seeking, caret), not to navigation.
     const t = e.target as HTMLElement;
     const own = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLMediaElement;
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      onClose();
-    } else if (e.key === 'ArrowLeft' && !own) {
+    if (e.key === 'ArrowLeft' && !own) {
       e.preventDefault();
       onPrev();
     } else if (e.key === 'ArrowRight' && !own) {
@@ -88,22 +78,6 @@ export function AssetDetail({
     } else if (e.key === 'Delete' && !own) {
       e.preventDefault();
       setConfirming(true); // never deletes without the second step
-    } else if (e.key === 'Tab') {
-      // Keep focus inside the dialog.
-      const f = Array.from(
-        dialog.current?.querySelectorAll<HTMLElement>('button, a[href], video[controls], audio[controls], [tabindex]:not([tabindex="-1"])') ?? [],
-      ).filter((el) => !(el as HTMLButtonElement).disabled);
-      if (f.length === 0) return;
-      const first = f[0];
-      const last = f[f.length - 1];
-      const inside = f.includes(document.activeElement as HTMLElement);
-      if (e.shiftKey && (document.activeElement === first || !inside)) {
-        e.preventDefault();
-        last.focus();
-      } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
-        e.preventDefault();
-        first.focus();
-      }
     }
   };
 
@@ -122,7 +96,7 @@ export function AssetDetail({
       const r = await api.uploadAsset(asset.id);
       then(asset, r.url);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not prepare the reference.');
+      setError(messageOf(err, 'Could not prepare the reference.'));
     } finally {
       setBusy(false);
     }
@@ -133,7 +107,7 @@ export function AssetDetail({
     try {
       await onDelete(asset);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Delete failed.');
+      setError(messageOf(err, 'Delete failed.'));
       setBusy(false);
     }
   };
@@ -141,135 +115,124 @@ export function AssetDetail({
   const memberOf = collections.filter((c) => asset.collectionIds?.includes(c.id));
   const params = Object.entries(asset.params ?? {}).filter(([k]) => !k.endsWith('_url') && !k.endsWith('_urls'));
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="detail-title"
-        tabIndex={-1}
-        ref={dialog}
-        onKeyDown={onKey}
-        onClick={(e) => e.stopPropagation()}
-      >
-        <div className="modal-media">
-          {asset.kind === 'video' ? (
-            <video key={asset.id} src={getAssetUrl(asset)} controls autoPlay muted playsInline loop data-testid="detail-media" />
-          ) : asset.kind === 'audio' ? (
-            <audio key={asset.id} src={getAssetUrl(asset)} controls data-testid="detail-media" />
-          ) : (
-            <img src={getAssetUrl(asset)} alt={asset.prompt || 'Generated image'} data-testid="detail-media" />
-          )}
-          <button type="button" className="nav prev" onClick={onPrev} disabled={!hasPrev} aria-label="Previous">
-            ←
-          </button>
-          <button type="button" className="nav next" onClick={onNext} disabled={!hasNext} aria-label="Next">
-            →
+    <Dialog className="modal" labelledBy="detail-title" onClose={onClose} onKey={onKey} dialogRef={dialog}>
+      <div className="modal-media">
+        {asset.kind === 'video' ? (
+          <video key={asset.id} src={getAssetUrl(asset)} controls autoPlay muted playsInline loop data-testid="detail-media" />
+        ) : asset.kind === 'audio' ? (
+          <audio key={asset.id} src={getAssetUrl(asset)} controls data-testid="detail-media" />
+        ) : (
+          <img src={getAssetUrl(asset)} alt={asset.prompt || 'Generated image'} data-testid="detail-media" />
+        )}
+        <button type="button" className="nav prev" onClick={onPrev} disabled={!hasPrev} aria-label="Previous">
+          ←
+        </button>
+        <button type="button" className="nav next" onClick={onNext} disabled={!hasNext} aria-label="Next">
+          →
+        </button>
+      </div>
+      <aside className="modal-info">
+        <div className="row spread">
+          <h2 id="detail-title">Details</h2>
+          <button type="button" className="btn small" onClick={onClose} aria-label="Close">
+            ✕
           </button>
         </div>
-        <aside className="modal-info">
-          <div className="row spread">
-            <h2 id="detail-title">Details</h2>
-            <button type="button" className="btn small" onClick={onClose} aria-label="Close">
-              ✕
+        <p className="prompt">{asset.prompt || <em className="muted">No prompt</em>}</p>
+        <dl>
+          <dt>Model</dt>
+          <dd data-testid="detail-model">{asset.model}</dd>
+          <dt>Created</dt>
+          <dd>
+            <time dateTime={asset.createdAt}>{new Date(asset.createdAt).toLocaleString()}</time>
+          </dd>
+          <dt>Size</dt>
+          <dd>
+            <span data-testid="detail-size">
+              {asset.width && asset.height ? `${asset.width}×${asset.height} · ` : ''}
+              {formatBytes(asset.bytes)}
+              {asset.bytes >= 1024 ? ` (${asset.bytes.toLocaleString()} bytes)` : ''} · {asset.contentType}
+            </span>
+          </dd>
+          <dt>Collections</dt>
+          <dd data-testid="detail-collections">{memberOf.length ? memberOf.map((c) => c.name).join(', ') : <span className="muted">none</span>}</dd>
+          <dt>Sharing</dt>
+          <dd data-testid="detail-shares">{shareCount === 0 ? <span className="muted">not shared</span> : shareCount === 1 ? 'shared by 1 link' : `shared by ${shareCount} links`}</dd>
+          {params.map(([k, v]) => (
+            <div key={k} className="param-row">
+              <dt>{k.replace(/_/g, ' ')}</dt>
+              <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+            </div>
+          ))}
+        </dl>
+        <Banner kind="success">{msg}</Banner>
+        <Banner kind="error">{error}</Banner>
+        <div className="actions">
+          {onToggleFavorite && (
+            <button
+              type="button"
+              className={asset.favorite ? 'btn fav-on' : 'btn'}
+              aria-pressed={!!asset.favorite}
+              onClick={() => onToggleFavorite(asset)}
+              title="Favourite (f)"
+            >
+              {asset.favorite ? '★ Favourite' : '☆ Favourite'}
             </button>
-          </div>
-          <p className="prompt">{asset.prompt || <em className="muted">No prompt</em>}</p>
-          <dl>
-            <dt>Model</dt>
-            <dd data-testid="detail-model">{asset.model}</dd>
-            <dt>Created</dt>
-            <dd>
-              <time dateTime={asset.createdAt}>{new Date(asset.createdAt).toLocaleString()}</time>
-            </dd>
-            <dt>Size</dt>
-            <dd>
-              <span data-testid="detail-size">
-                {asset.width && asset.height ? `${asset.width}×${asset.height} · ` : ''}
-                {formatBytes(asset.bytes)}
-                {asset.bytes >= 1024 ? ` (${asset.bytes.toLocaleString()} bytes)` : ''} · {asset.contentType}
-              </span>
-            </dd>
-            <dt>Collections</dt>
-            <dd data-testid="detail-collections">{memberOf.length ? memberOf.map((c) => c.name).join(', ') : <span className="muted">none</span>}</dd>
-            <dt>Sharing</dt>
-            <dd data-testid="detail-shares">{shareCount === 0 ? <span className="muted">not shared</span> : shareCount === 1 ? 'shared by 1 link' : `shared by ${shareCount} links`}</dd>
-            {params.map(([k, v]) => (
-              <div key={k} className="param-row">
-                <dt>{k.replace(/_/g, ' ')}</dt>
-                <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
-              </div>
-            ))}
-          </dl>
-          <Banner kind="success">{msg}</Banner>
-          <Banner kind="error">{error}</Banner>
-          <div className="actions">
-            {onToggleFavorite && (
-              <button
-                type="button"
-                className={asset.favorite ? 'btn fav-on' : 'btn'}
-                aria-pressed={!!asset.favorite}
-                onClick={() => onToggleFavorite(asset)}
-                title="Favourite (f)"
-              >
-                {asset.favorite ? '★ Favourite' : '☆ Favourite'}
-              </button>
-            )}
-            {onShare && (
-              <button type="button" className="btn" onClick={() => onShare(asset)}>
-                Share…
-              </button>
-            )}
-            {onSetCover && (
-              <button
-                type="button"
-                className="btn"
-                onClick={() =>
-                  void onSetCover(asset)
-                    .then(() => setMsg('This is now the collection’s cover.'))
-                    .catch((err) => setError(err instanceof ApiError ? err.message : 'The cover could not be set.'))
-                }
-              >
-                Use as cover
-              </button>
-            )}
-            <a className="btn" href={getDownloadUrl(asset)} download>
-              Download
-            </a>
-            <button type="button" className="btn" onClick={copy} disabled={!asset.prompt}>
-              Copy prompt
+          )}
+          {onShare && (
+            <button type="button" className="btn" onClick={() => onShare(asset)}>
+              Share…
             </button>
-            <button type="button" className="btn" onClick={() => onReuse(asset)}>
-              Reuse settings
+          )}
+          {onSetCover && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() =>
+                void onSetCover(asset)
+                  .then(() => setMsg('This is now the collection’s cover.'))
+                  .catch((err) => setError(messageOf(err, 'The cover could not be set.')))
+              }
+            >
+              Use as cover
             </button>
-            {asset.kind === 'image' && (
-              <button type="button" className="btn" onClick={() => void useRef_()} disabled={busy}>
-                Use as reference
+          )}
+          <a className="btn" href={getDownloadUrl(asset)} download>
+            Download
+          </a>
+          <button type="button" className="btn" onClick={copy} disabled={!asset.prompt}>
+            Copy prompt
+          </button>
+          <button type="button" className="btn" onClick={() => onReuse(asset)}>
+            Reuse settings
+          </button>
+          {asset.kind === 'image' && (
+            <button type="button" className="btn" onClick={() => void useRef_()} disabled={busy}>
+              Use as reference
+            </button>
+          )}
+          {asset.kind === 'image' && onAnimate && (
+            <button type="button" className="btn" onClick={() => void useRef_(onAnimate)} disabled={busy}>
+              Animate
+            </button>
+          )}
+          {!confirming ? (
+            <button type="button" className="btn danger-ghost" onClick={() => setConfirming(true)}>
+              Delete
+            </button>
+          ) : (
+            <div className="confirm" role="group" aria-label="Confirm delete">
+              <span>Delete forever?</span>
+              <button type="button" className="btn danger" onClick={del} disabled={busy}>
+                Yes, delete
               </button>
-            )}
-            {asset.kind === 'image' && onAnimate && (
-              <button type="button" className="btn" onClick={() => void useRef_(onAnimate)} disabled={busy}>
-                Animate
+              <button type="button" autoFocus className="btn" onClick={() => setConfirming(false)}>
+                Keep
               </button>
-            )}
-            {!confirming ? (
-              <button type="button" className="btn danger-ghost" onClick={() => setConfirming(true)}>
-                Delete
-              </button>
-            ) : (
-              <div className="confirm" role="group" aria-label="Confirm delete">
-                <span>Delete forever?</span>
-                <button type="button" className="btn danger" onClick={del} disabled={busy}>
-                  Yes, delete
-                </button>
-                <button type="button" autoFocus className="btn" onClick={() => setConfirming(false)}>
-                  Keep
-                </button>
-              </div>
-            )}
-          </div>
-        </aside>
-      </div>
-    </div>
+            </div>
+          )}
+        </div>
+      </aside>
+    </Dialog>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, ApiError, exportUrl, type Collection } from '../lib/api';
+import { api, exportUrl, type Collection } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 
 /** Actions on the selected assets: favourite, add to a collection, download a zip, delete. */
 export function BulkBar({
@@ -37,7 +38,7 @@ export function BulkBar({
     try {
       await fn();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'That did not work. Try again.');
+      setError(messageOf(err, 'That did not work. Try again.'));
     } finally {
       setBusy(false);
     }

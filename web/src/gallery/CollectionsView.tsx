@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, ApiError, exportUrl, type Collection } from '../lib/api';
+import { api, exportUrl, type Collection } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 
 /** The boards: create, open, rename, share, download and delete collections. */
@@ -27,7 +28,7 @@ export function CollectionsView({
       await onChanged();
       return true;
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'That did not work. Try again.');
+      setError(messageOf(err, 'That did not work. Try again.'));
       return false;
     }
   };

@@ -1,5 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, terminal, type Generation } from '../lib/api';
+import { useCallback, useMemo, useState } from 'react';
+import { api, terminal, type Generation } from '../lib/api';
+import { messageOf } from '../lib/useAction';
+import { newer, useJobs } from '../lib/jobs';
+import { usePagedList } from '../lib/usePagedList';
 import { getAssetUrl, getThumbUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 
@@ -14,64 +17,33 @@ const statuses: [string, string][] = [
 
 const label: Record<string, string> = { queued: 'Queued', running: 'Running', saving: 'Saving', succeeded: 'Done', failed: 'Failed', canceled: 'Canceled' };
 
-/** Every generation, newest first, by status; failed ones can run again with the same settings. */
+/**
+ * Every generation, newest first, by status; failed ones can run again with the same settings.
+ * Unfinished ones show their progress from the person's one event stream (the jobs Create shows
+ * too), never by asking for each job.
+ */
 export function HistoryView() {
   const [status, setStatus] = useState('');
-  const [items, setItems] = useState<Generation[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
-  const gen = useRef(0);
-
-  const load = useCallback(
-    async (reset: boolean, from: string | null) => {
-      const my = reset ? ++gen.current : gen.current;
-      setLoading(true);
-      setError(null);
-      try {
-        const r = await api.history({ status, cursor: reset ? null : from });
-        if (my !== gen.current) return;
-        setItems((cur) => (reset ? (r.generations ?? []) : [...cur, ...(r.generations ?? [])]));
-        setCursor(r.nextCursor ?? null);
-      } catch (err) {
-        if (my === gen.current) setError(err instanceof ApiError ? err.message : 'The history could not be loaded.');
-      } finally {
-        if (my === gen.current) setLoading(false);
-      }
-    },
+  const page = useCallback(
+    (cursor: string | null) => api.history({ status, cursor }).then((r) => ({ items: r.generations ?? [], nextCursor: r.nextCursor ?? null })),
     [status],
   );
-  useEffect(() => {
-    void load(true, null);
-  }, [load]);
-
-  // Active jobs show their progress: refresh them while any is unfinished.
-  const activeIds = items.filter((g) => !terminal(g.status)).map((g) => g.id).join(',');
-  useEffect(() => {
-    if (!activeIds) return;
-    const t = window.setInterval(async () => {
-      for (const id of activeIds.split(',')) {
-        try {
-          const r = await api.generation(id);
-          setItems((cur) => cur.map((g) => (g.id === id ? r.generation : g)));
-        } catch {
-          /* the next tick tries again */
-        }
-      }
-    }, 1500);
-    return () => window.clearInterval(t);
-  }, [activeIds]);
+  const { items: listed, setItems, cursor, loading, error, setError, more } = usePagedList(page, 'The history could not be loaded.');
+  const { byId, upsert } = useJobs();
+  // A job the stream (or a newer answer) knows better replaces the page's copy of it.
+  const items = useMemo(() => listed.map((g) => (byId[g.id] && newer(g, byId[g.id]) ? byId[g.id] : g)), [listed, byId]);
 
   const again = async (g: Generation) => {
     setError(null);
     setMsg(null);
     try {
       const r = await api.runAgain(g);
+      upsert(r.generation);
       setItems((cur) => (status === '' || status === 'queued' ? [r.generation, ...cur] : cur));
       setMsg('Submitted again with the same settings.');
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'It could not be submitted.');
+      setError(messageOf(err, 'It could not be submitted.'));
     }
   };
 
@@ -130,7 +102,7 @@ export function HistoryView() {
       </ul>
       {cursor && !loading && (
         <div className="center">
-          <button className="btn" type="button" onClick={() => void load(false, cursor)}>
+          <button className="btn" type="button" onClick={more}>
             Load more
           </button>
         </div>

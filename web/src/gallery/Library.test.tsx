@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render as rtlRender, screen, waitFor } from '@testing-library/react';
+import type { ReactElement } from 'react';
+import { JobsProvider } from '../lib/jobs';
 import { GalleryTab } from './GalleryTab';
 import { HistoryView } from './HistoryView';
 import { SharePage, shareTokenFromPath } from './SharePage';
 import type { Asset, Generation } from '../lib/api';
+
+// Create and History read the person's jobs from the provider the app puts around the tabs.
+const render = (ui: ReactElement) => rtlRender(ui, { wrapper: JobsProvider });
 
 const asset = (id: string, over: Partial<Asset> = {}): Asset => ({
   id,

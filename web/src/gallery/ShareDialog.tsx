@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, type Share } from '../lib/api';
+import { api, type Share } from '../lib/api';
+import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { Dialog } from './Dialog';
 
@@ -38,7 +39,7 @@ export function ShareDialog({
       setShares(all.filter((s) => s.targetId === targetId));
       onChanged?.(all);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The links could not be loaded.');
+      setError(messageOf(err, 'The links could not be loaded.'));
     }
   };
   useEffect(() => {
@@ -57,7 +58,7 @@ export function ShareDialog({
       setLink(new URL(r.share.url ?? '', window.location.origin).toString());
       await reload();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The link could not be created.');
+      setError(messageOf(err, 'The link could not be created.'));
     } finally {
       setBusy(false);
     }
@@ -81,7 +82,7 @@ export function ShareDialog({
       createBtn.current?.focus(); // the revoked row (and its button) is gone
 
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The link could not be revoked.');
+      setError(messageOf(err, 'The link could not be revoked.'));
     }
   };
 
