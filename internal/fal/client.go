@@ -313,13 +313,9 @@ func AppID(endpointID string) string {
 	return strings.Join(parts[:n], "/")
 }
 
-func escapePath(id string) string {
-	parts := strings.Split(id, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
-}
+// escapePath escapes an endpoint id for a URL path, keeping its "/" separators. Valid ids
+// (letters, digits, ".", "_", "-") need none; anything else cannot end the path early.
+func escapePath(id string) string { return (&url.URL{Path: id}).EscapedPath() }
 
 func (c *Client) requestURL(endpointID, requestID, suffix string) string {
 	return c.cfg.QueueURL + "/" + escapePath(AppID(endpointID)) + "/requests/" + url.PathEscape(requestID) + suffix

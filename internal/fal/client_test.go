@@ -358,3 +358,25 @@ func TestKeyNeverFollowsARedirect(t *testing.T) {
 		t.Fatal("the client followed a redirect to another host")
 	}
 }
+
+// An endpoint or request id cannot end the path early or add a query: each is escaped.
+func TestIDsAreEscapedInPaths(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.EscapedPath()+"?"+r.URL.RawQuery)
+		w.Write([]byte(`{"status":"IN_QUEUE","request_id":"r"}`))
+	}))
+	defer srv.Close()
+	c := fal.New(fal.Config{QueueURL: srv.URL, MaxRetries: 1, Sleep: func(context.Context, time.Duration) error { return nil }})
+	ctx := context.Background()
+	if _, err := c.Submit(ctx, "k:s", "own er/app?x=1#f", map[string]any{"prompt": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Status(ctx, "k:s", "fal-ai/flux/dev", "id/../../x?y"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"POST /own%20er/app%3Fx=1%23f?", "GET /fal-ai/flux/requests/id%2F..%2F..%2Fx%3Fy/status?logs=1"}
+	if strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Fatalf("paths %q, want %q", got, want)
+	}
+}

@@ -541,7 +541,7 @@ func (s *Service) saveOutput(ctx context.Context, g *model.Generation, o store.O
 		a.LocalHolder = s.instance // with several replicas, only this one has the file
 	}
 	if res.Storage == model.StorageS3 && s.publicBase != "" {
-		a.StorageURL = s.publicBase + "/" + escapeKey(key)
+		a.StorageURL = s.publicBase + "/" + media.EscapeKey(key)
 	}
 	if _, err := s.st.InsertAsset(ctx, a); err != nil {
 		// The row did not land: remove the object so nothing is left that no asset owns.
@@ -636,7 +636,7 @@ func (s *Service) ResyncLocal(ctx context.Context) int {
 		url := ""
 		err := s.storage.MoveToS3(ctx, a.StorageKey, a.ContentType, a.Bytes, func() error {
 			if s.publicBase != "" {
-				url = s.publicBase + "/" + escapeKey(a.StorageKey)
+				url = s.publicBase + "/" + media.EscapeKey(a.StorageKey)
 			}
 			return s.st.MoveAsset(ctx, a.ID, model.StorageS3, url)
 		})

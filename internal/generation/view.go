@@ -3,7 +3,6 @@ package generation
 import (
 	"encoding/json"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/falstudio/falstudio/internal/media"
@@ -65,17 +64,9 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // object in S3, otherwise the studio's own /media route.
 func (s *Service) assetURL(a *model.Asset) string {
 	if a.Storage == model.StorageS3 && s.publicBase != "" {
-		return s.publicBase + "/" + escapeKey(a.StorageKey)
+		return s.publicBase + "/" + media.EscapeKey(a.StorageKey)
 	}
 	return "/media/" + url.PathEscape(a.ID)
-}
-
-func escapeKey(k string) string {
-	parts := strings.Split(k, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
 }
 
 // AssetView is the SPEC Asset of a stored asset (the library renders its pages with it).
@@ -106,7 +97,7 @@ func (s *Service) assetView(a *model.Asset) AssetView {
 // studio's own route, with the same access rules as /media.
 func (s *Service) thumbURL(a *model.Asset) string {
 	if a.Storage == model.StorageS3 && s.publicBase != "" {
-		return s.publicBase + "/" + escapeKey(media.ThumbKey(a.StorageKey))
+		return s.publicBase + "/" + media.EscapeKey(media.ThumbKey(a.StorageKey))
 	}
 	return "/media/" + url.PathEscape(a.ID) + "/thumb"
 }

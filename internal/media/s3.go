@@ -265,11 +265,7 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 // URL is the public URL when S3_PUBLIC_BASE_URL is set, else a presigned GET.
 func (s *S3) URL(ctx context.Context, key string, expiry time.Duration) (string, error) {
 	if s.cfg.PublicBaseURL != "" {
-		parts := strings.Split(key, "/")
-		for i, p := range parts {
-			parts[i] = url.PathEscape(p)
-		}
-		return strings.TrimRight(s.cfg.PublicBaseURL, "/") + "/" + strings.Join(parts, "/"), nil
+		return strings.TrimRight(s.cfg.PublicBaseURL, "/") + "/" + EscapeKey(key), nil
 	}
 	req, err := s.pre.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: &key}, s3.WithPresignExpires(expiry))
 	if err != nil {
