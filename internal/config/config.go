@@ -29,8 +29,9 @@ const (
 	DefaultFalCDNURL   = "https://v3.fal.media"
 )
 
-// DefaultFalMediaHosts are the hosts fal serves outputs from.
-var DefaultFalMediaHosts = []string{"fal.media", "*.fal.media", "storage.googleapis.com"}
+// DefaultFalMediaHosts are the hosts fal documents outputs on: its CDN, Google Cloud Storage, and
+// the S3 bucket some audio models (fal-ai/playai/tts/v3) answer with.
+var DefaultFalMediaHosts = []string{"fal.media", "*.fal.media", "storage.googleapis.com", "fal-api-audio-uploads.s3.amazonaws.com"}
 
 // Config is the whole configuration. Secrets are raw bytes and must never be logged.
 type Config struct {

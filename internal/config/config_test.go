@@ -25,6 +25,19 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// The default allow-list holds every output host fal documents, so a model answering on one
+// of them is not refused after fal has billed the job.
+func TestDefaultMediaHostsAreFalsDocumentedHosts(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"fal.media", "*.fal.media", "storage.googleapis.com", "fal-api-audio-uploads.s3.amazonaws.com"}
+	if strings.Join(c.FalMediaHosts, ",") != strings.Join(want, ",") {
+		t.Fatalf("FAL_MEDIA_HOSTS default %v, want %v", c.FalMediaHosts, want)
+	}
+}
+
 func TestBadValuesNameTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
 		"SESSION_SECRET":       {"SESSION_SECRET": "short"},

@@ -118,6 +118,9 @@ func (s *Service) quote(ctx context.Context, falKey, modelID, prompt string, par
 		s.log.Info("price lookup failed", "model", modelID, "err", err)
 		var fe *fal.Error
 		if errors.As(err, &fe) && fe.Code == fal.CodeKeyInvalid {
+			if fe.Status == 403 { // a valid key without pricing access: fal's message says so
+				return &Quote{Reason: fe.Message}
+			}
 			return &Quote{Reason: "fal rejected your API key, so there is no price. Check the key saved in Account."}
 		}
 		return &Quote{Reason: "fal's pricing could not be reached, so there is no price right now."}

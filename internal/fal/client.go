@@ -15,8 +15,12 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -117,11 +121,21 @@ type call struct {
 	ctype    string
 	retry    bool // idempotent: retried on network errors, 429 and 502/503/504
 	retry500 bool // also retry 500 (status polls, as fal's own clients do)
+	// unqueued: not idempotent (a submit), so resent only where fal cannot have queued it —
+	// see resendable.
+	unqueued bool
 	billing  bool
 	out      any // decoded on 2xx when not nil
 }
 
-// do runs the call with retries (only when c.retry) and returns the 2xx body.
+// submitAttempts bounds a submit: fal's own clients resend it at most a few times too.
+const submitAttempts = 3
+
+// maxRetryAfter caps how long a Retry-After may hold a call.
+const maxRetryAfter = 60 * time.Second
+
+// do runs the call with retries (idempotent calls, or a submit fal cannot have queued) and
+// returns the 2xx body.
 func (c *Client) do(ctx context.Context, cl call) (int, http.Header, []byte, error) {
 	var payload []byte
 	if cl.body != nil {
@@ -134,25 +148,34 @@ func (c *Client) do(ctx context.Context, cl call) (int, http.Header, []byte, err
 		payload = cl.raw
 	}
 	attempts := 1
-	if cl.retry {
+	switch {
+	case cl.retry:
 		attempts += c.cfg.MaxRetries
+	case cl.unqueued:
+		attempts = min(submitAttempts, 1+c.cfg.MaxRetries)
 	}
 	var lastErr error
+	var wait time.Duration // a Retry-After the last answer asked for
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			if err := c.cfg.Sleep(ctx, c.backoff(i)); err != nil {
+			if err := c.cfg.Sleep(ctx, max(c.backoff(i), wait)); err != nil {
 				return 0, nil, nil, networkError(cl.op, err)
 			}
 		}
-		status, h, body, err := c.once(ctx, cl, payload)
+		status, h, body, sent, err := c.once(ctx, cl, payload)
 		if err != nil {
 			lastErr = networkError(cl.op, err)
 			if ctx.Err() != nil {
 				return 0, nil, nil, lastErr
 			}
-			if cl.retry {
+			// A submit whose bytes may have reached fal is never resent: it could be queued.
+			if cl.unqueued && sent {
+				return 0, nil, nil, lastErr
+			}
+			if cl.retry || cl.unqueued {
 				c.log.Debug("fal: retrying after a network error", "op", cl.op, "attempt", i+1)
 			}
+			wait = 0
 			continue
 		}
 		if status >= 200 && status < 300 {
@@ -166,9 +189,12 @@ func (c *Client) do(ctx context.Context, cl call) (int, http.Header, []byte, err
 		fe := parseError(cl.op, status, h, body, cl.billing)
 		fe.redact(cl.key)
 		lastErr = fe
-		if !cl.retry || !(retryable(status, fe) || cl.retry500 && status == http.StatusInternalServerError) {
+		again := cl.retry && (retryable(status, fe) || cl.retry500 && status == http.StatusInternalServerError) ||
+			cl.unqueued && resendable(status, h, fe)
+		if !again {
 			return status, h, body, fe
 		}
+		wait = retryAfter(h, time.Now())
 		c.log.Debug("fal: retrying", "op", cl.op, "status", status, "error_type", fe.Type, "attempt", i+1)
 	}
 	return 0, nil, nil, lastErr
@@ -182,16 +208,54 @@ func retryable(status int, e *Error) bool {
 		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
 }
 
-func (c *Client) once(ctx context.Context, cl call, payload []byte) (int, http.Header, []byte, error) {
+// resendable reports whether a submit's answer shows fal never queued it, so sending it again
+// cannot run (and bill) the job twice — the rule of fal's Python client: 408, 409 and 429 are
+// refusals before the queue; a 502/503/504 without x-fal-request-id came from fal's edge (the
+// load balancer), not from the queue, which stamps every request it saw with an id.
+func resendable(status int, h http.Header, e *Error) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests:
+		return true
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return h.Get("X-Fal-Request-Id") == "" && !e.UserTimeout
+	}
+	return false
+}
+
+// retryAfter reads a Retry-After (seconds or an HTTP date), capped at maxRetryAfter; 0 when
+// absent or unreadable.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		d = time.Duration(min(max(n, 0), int64(maxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
+
+// once is one exchange. sent reports whether any byte of the request may have left: after a
+// failure with sent false (a refused dial, a failed TLS handshake) fal cannot have seen it.
+func (c *Client) once(ctx context.Context, cl call, payload []byte) (status int, h http.Header, b []byte, sent bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteHeaderField: func(string, []string) { wrote.Store(true) },
+		WroteHeaders:     func() { wrote.Store(true) },
+		WroteRequest:     func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	})
 	req, err := http.NewRequestWithContext(actx, cl.method, cl.url, body)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, false, err
 	}
 	if cl.key != "" {
 		req.Header.Set("Authorization", "Key "+cl.key)
@@ -203,14 +267,14 @@ func (c *Client) once(ctx context.Context, cl call, payload []byte) (int, http.H
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, redactURLError(err)
+		return 0, nil, nil, wrote.Load(), redactURLError(err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	b, err = io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, true, err
 	}
-	return resp.StatusCode, resp.Header, b, nil
+	return resp.StatusCode, resp.Header, b, true, nil
 }
 
 // redactURLError drops query strings (signed upload URLs) from transport errors.
@@ -249,13 +313,9 @@ func AppID(endpointID string) string {
 	return strings.Join(parts[:n], "/")
 }
 
-func escapePath(id string) string {
-	parts := strings.Split(id, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
-}
+// escapePath escapes an endpoint id for a URL path, keeping its "/" separators. Valid ids
+// (letters, digits, ".", "_", "-") need none; anything else cannot end the path early.
+func escapePath(id string) string { return (&url.URL{Path: id}).EscapedPath() }
 
 func (c *Client) requestURL(endpointID, requestID, suffix string) string {
 	return c.cfg.QueueURL + "/" + escapePath(AppID(endpointID)) + "/requests/" + url.PathEscape(requestID) + suffix
@@ -268,30 +328,30 @@ const (
 	StateCompleted  = "COMPLETED"
 )
 
-// Submitted is fal's answer to a submit.
+// Submitted is fal's answer to a submit. Its status_url, response_url and cancel_url are not
+// kept: status, result and cancel URLs are built from the configured queue base (as fal's own
+// clients do), so an answer can never send the key to another host.
 type Submitted struct {
 	RequestID        string `json:"request_id"`
 	GatewayRequestID string `json:"gateway_request_id,omitempty"`
 	Status           string `json:"status"`
 	QueuePosition    *int   `json:"queue_position"`
-	StatusURL        string `json:"status_url"`
-	ResponseURL      string `json:"response_url"`
-	CancelURL        string `json:"cancel_url"`
-	EndpointID       string `json:"-"` // what was submitted; the fallback for building URLs
 }
 
-// Submit queues a job. It is sent exactly once — never retried — because fal has no idempotency
-// key and a repeated submit would run (and bill) the job twice.
+// Submit queues a job. fal has no idempotency key, so a submit fal may have queued is never sent
+// again (it would run, and bill, the job twice). It is resent, at most submitAttempts times in
+// all, only when fal cannot have queued it: a connection that failed before the request was
+// written, 408/409/429 (after the answer's Retry-After, at most a minute), or a 502/503/504 from
+// fal's edge, without an x-fal-request-id.
 func (c *Client) Submit(ctx context.Context, key, endpointID string, input any) (*Submitted, error) {
 	var out Submitted
-	_, _, _, err := c.do(ctx, call{op: "submit", method: http.MethodPost, url: c.cfg.QueueURL + "/" + escapePath(endpointID), key: key, body: input, out: &out})
+	_, _, _, err := c.do(ctx, call{op: "submit", method: http.MethodPost, url: c.cfg.QueueURL + "/" + escapePath(endpointID), key: key, body: input, unqueued: true, out: &out})
 	if err != nil {
 		return nil, err
 	}
 	if out.RequestID == "" {
 		return nil, &Error{Op: "submit", Code: CodeUnavailable, Message: "fal accepted the job but returned no request id."}
 	}
-	out.EndpointID = endpointID
 	return &out, nil
 }
 
@@ -321,24 +381,7 @@ type Status struct {
 // Status reads a job's state with its logs. Status, result and cancel live under the endpoint's
 // owner/app base ("fal-ai/flux/dev" → "fal-ai/flux").
 func (c *Client) Status(ctx context.Context, key, endpointID, requestID string) (*Status, error) {
-	return c.status(ctx, key, c.requestURL(endpointID, requestID, "/status?logs=1"))
-}
-
-// StatusOf is Status through the status_url fal returned at submit, when it is on the configured
-// queue host (anything else is ignored: following it would send the key elsewhere).
-func (c *Client) StatusOf(ctx context.Context, key string, sub *Submitted) (*Status, error) {
-	u := c.follow(sub.StatusURL, sub.EndpointID, sub.RequestID, "/status")
-	pu, err := url.Parse(u)
-	if err != nil {
-		return nil, &Error{Op: "status", Code: CodeUnavailable, Message: msgUnavailableFallback, cause: err}
-	}
-	q := pu.Query()
-	q.Set("logs", "1")
-	pu.RawQuery = q.Encode()
-	return c.status(ctx, key, pu.String())
-}
-
-func (c *Client) status(ctx context.Context, key, u string) (*Status, error) {
+	u := c.requestURL(endpointID, requestID, "/status?logs=1")
 	var out Status
 	if _, _, _, err := c.do(ctx, call{op: "status", method: http.MethodGet, url: u, key: key, retry: true, retry500: true, out: &out}); err != nil {
 		return nil, err
@@ -355,16 +398,7 @@ func (c *Client) status(ctx context.Context, key, u string) (*Status, error) {
 // answers here with its error. Call it only after Status said COMPLETED: a job still running
 // is an error (fal_unavailable, Status 202), never an empty result.
 func (c *Client) Result(ctx context.Context, key, endpointID, requestID string) (json.RawMessage, error) {
-	return c.result(ctx, key, c.requestURL(endpointID, requestID, ""))
-}
-
-// ResultOf is Result through the response_url fal returned, when it is on the queue host.
-func (c *Client) ResultOf(ctx context.Context, key string, sub *Submitted) (json.RawMessage, error) {
-	return c.result(ctx, key, c.follow(sub.ResponseURL, sub.EndpointID, sub.RequestID, ""))
-}
-
-func (c *Client) result(ctx context.Context, key, u string) (json.RawMessage, error) {
-	status, h, body, err := c.do(ctx, call{op: "result", method: http.MethodGet, url: u, key: key, retry: true})
+	status, h, body, err := c.do(ctx, call{op: "result", method: http.MethodGet, url: c.requestURL(endpointID, requestID, ""), key: key, retry: true})
 	if err != nil {
 		return nil, err
 	}
@@ -389,30 +423,26 @@ const (
 	CancelNotFound         CancelOutcome = "NOT_FOUND"
 )
 
-// Cancel asks fal to cancel a job.
+// Cancel asks fal to cancel a job. fal's answer to a job that completed meanwhile is not
+// documented — a 400 with {"status":"ALREADY_COMPLETED"}, or another 4xx with a {detail} body,
+// have both been seen — so any 4xx that is not about the request itself (404: unknown job) or
+// the caller (401: the key; 429: slow down) means the job is past cancelling.
 func (c *Client) Cancel(ctx context.Context, key, endpointID, requestID string) (CancelOutcome, error) {
-	return c.cancel(ctx, key, c.requestURL(endpointID, requestID, "/cancel"))
-}
-
-// CancelOf is Cancel through the cancel_url fal returned, when it is on the queue host.
-func (c *Client) CancelOf(ctx context.Context, key string, sub *Submitted) (CancelOutcome, error) {
-	return c.cancel(ctx, key, c.follow(sub.CancelURL, sub.EndpointID, sub.RequestID, "/cancel"))
-}
-
-func (c *Client) cancel(ctx context.Context, key, u string) (CancelOutcome, error) {
 	var body struct {
 		Status string `json:"status"`
 	}
-	status, _, raw, err := c.do(ctx, call{op: "cancel", method: http.MethodPut, url: u, key: key, retry: true, out: &body})
+	status, _, raw, err := c.do(ctx, call{op: "cancel", method: http.MethodPut, url: c.requestURL(endpointID, requestID, "/cancel"), key: key, retry: true, out: &body})
 	if err != nil {
 		var fe *Error
 		if errors.As(err, &fe) {
-			_ = json.Unmarshal(raw, &body)
 			switch {
-			case fe.Status == http.StatusBadRequest && (body.Status == "" || body.Status == string(CancelAlreadyCompleted)):
-				return CancelAlreadyCompleted, nil
 			case fe.Status == http.StatusNotFound:
 				return CancelNotFound, nil
+			case fe.Status >= 400 && fe.Status < 500 && fe.Status != http.StatusUnauthorized && fe.Status != http.StatusTooManyRequests:
+				if json.Unmarshal(raw, &body) == nil && CancelOutcome(body.Status) == CancelNotFound {
+					return CancelNotFound, nil
+				}
+				return CancelAlreadyCompleted, nil
 			}
 		}
 		return "", err
@@ -427,33 +457,31 @@ func (c *Client) cancel(ctx context.Context, key, u string) (CancelOutcome, erro
 	return CancelRemoved, nil
 }
 
-// follow returns a URL fal handed back when it is on the configured queue origin (same scheme,
-// host and base path, no userinfo), else the URL built from configuration. A submit answer is
-// untrusted input: following it blindly would send the user's key to whatever host it names.
-func (c *Client) follow(returned, endpointID, requestID, suffix string) string {
-	if c.OnQueueHost(returned) {
-		return returned
-	}
-	return c.requestURL(endpointID, requestID, suffix)
-}
+// MaxUpload is the largest file Upload takes: fal's own clients switch to a multipart upload
+// above it, which this client does not need (reference images are far smaller).
+const MaxUpload = 90 << 20
 
-// OnQueueHost reports whether u is an absolute URL under the configured queue base.
-func (c *Client) OnQueueHost(u string) bool {
-	if u == "" {
-		return false
-	}
-	pu, err := url.Parse(u)
-	base, berr := url.Parse(c.cfg.QueueURL)
-	if err != nil || berr != nil || pu.User != nil || pu.Opaque != "" {
-		return false
-	}
-	return strings.EqualFold(pu.Scheme, base.Scheme) && strings.EqualFold(pu.Host, base.Host) &&
-		strings.HasPrefix(pu.Path, strings.TrimRight(base.Path, "/")+"/") && !strings.Contains(pu.Path, "/../")
-}
+// spoolInMemory is how much of a body of unknown length is held in memory before the rest goes
+// to a temporary file.
+const spoolInMemory = 1 << 20
 
 // Upload stores a file in fal's CDN (initiate, then PUT to the signed URL) and returns its URL,
-// which models accept as input. size may be -1 when unknown.
+// which models accept as input. size may be -1 when unknown: the body is then read first (held
+// in memory, or in a temporary file above spoolInMemory), because the PUT always carries a
+// Content-Length — S3-style signed URLs answer a chunked body with 411 Length Required, and
+// fal's own clients always send the length.
 func (c *Client) Upload(ctx context.Context, key, contentType, fileName string, body io.Reader, size int64) (string, error) {
+	if size > MaxUpload {
+		return "", &Error{Op: "upload", Code: CodeInvalidInput, Message: "The file is too large to send to fal."}
+	}
+	if size < 0 {
+		sp, err := spool(body)
+		if err != nil {
+			return "", err
+		}
+		defer sp.Close()
+		body, size = sp, sp.size
+	}
 	var init struct {
 		UploadURL string `json:"upload_url"`
 		FileURL   string `json:"file_url"`
@@ -473,12 +501,15 @@ func (c *Client) Upload(ctx context.Context, key, contentType, fileName string, 
 	}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPut, init.UploadURL, body)
+	// NewRequest would take a length from a *bytes.Reader itself; any other reader would go out
+	// chunked unless told, so the length is set explicitly (and an empty file sent as one).
+	req, err := http.NewRequestWithContext(actx, http.MethodPut, init.UploadURL, io.LimitReader(body, size))
 	if err != nil {
 		return "", networkError("upload", err)
 	}
-	if size >= 0 {
-		req.ContentLength = size
+	req.ContentLength = size
+	if size == 0 {
+		req.Body = http.NoBody
 	}
 	req.Header.Set("Content-Type", contentType)
 	// The signed URL authorises the PUT; the fal key is not sent to the storage host.
@@ -494,40 +525,78 @@ func (c *Client) Upload(ctx context.Context, key, contentType, fileName string, 
 	return init.FileURL, nil
 }
 
+// spooled is a body of unknown length read to its end: in memory, or in a temporary file that
+// Close removes.
+type spooled struct {
+	io.Reader
+	size int64
+	file *os.File
+}
+
+func (s *spooled) Close() error {
+	if s.file == nil {
+		return nil
+	}
+	err := s.file.Close()
+	if rerr := os.Remove(s.file.Name()); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// spool reads body to its end, at most MaxUpload bytes, so its length is known before the PUT.
+func spool(body io.Reader) (*spooled, error) {
+	var head bytes.Buffer
+	n, err := io.Copy(&head, io.LimitReader(body, spoolInMemory+1))
+	if err != nil {
+		return nil, &Error{Op: "upload", Code: CodeUnavailable, Message: "The file could not be read.", cause: err}
+	}
+	if n <= spoolInMemory {
+		return &spooled{Reader: bytes.NewReader(head.Bytes()), size: n}, nil
+	}
+	f, err := os.CreateTemp("", "fal-upload-*")
+	if err != nil {
+		return nil, &Error{Op: "upload", Code: CodeUnavailable, Message: "The file could not be read.", cause: err}
+	}
+	sp := &spooled{file: f}
+	total, err := io.Copy(f, io.MultiReader(&head, io.LimitReader(body, MaxUpload+1-n)))
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		_ = sp.Close()
+		return nil, &Error{Op: "upload", Code: CodeUnavailable, Message: "The file could not be read.", cause: err}
+	}
+	if total > MaxUpload {
+		_ = sp.Close()
+		return nil, &Error{Op: "upload", Code: CodeInvalidInput, Message: "The file is too large to send to fal."}
+	}
+	sp.Reader, sp.size = f, total
+	return sp, nil
+}
+
 // Credits is an account balance.
 type Credits struct {
 	Balance  float64
 	Currency string
 }
 
-// Credits reads the balance: the documented billing route first, then fallbacks. Billing needs an
-// ADMIN key; a 404 on every route is endpoint drift (fal_unavailable), not a bad key.
+// Credits reads the balance from fal's documented billing route. Billing needs a key with
+// billing access; a 404 is endpoint drift (fal_unavailable), not a bad key. No other route is
+// tried: the undocumented ones only turned a clear answer into a confusing one.
 func (c *Client) Credits(ctx context.Context, key string) (*Credits, error) {
-	routes := []string{
-		c.cfg.APIURL + "/v1/account/billing?expand=credits",
-		c.cfg.APIURL + "/v1/account/billing",
-		c.cfg.APIURL + "/v1/account/credits",
-	}
-	var last error
-	for _, u := range routes {
-		_, _, body, err := c.do(ctx, call{op: "credits", method: http.MethodGet, url: u, key: key, retry: true, billing: true})
-		if err != nil {
-			var fe *Error
-			if errors.As(err, &fe) && fe.Status == http.StatusNotFound {
-				last = err
-				continue
-			}
-			return nil, err
+	_, _, body, err := c.do(ctx, call{op: "credits", method: http.MethodGet, url: c.cfg.APIURL + "/v1/account/billing?expand=credits", key: key, retry: true, billing: true})
+	if err != nil {
+		if fe := new(Error); errors.As(err, &fe) && fe.Status == http.StatusNotFound {
+			return nil, &Error{Op: "credits", Status: fe.Status, Code: CodeUnavailable, Message: "fal's billing API was not found (it may have moved). Generation still works."}
 		}
-		if cr, ok := parseCredits(body); ok {
-			return cr, nil
-		}
-		last = &Error{Op: "credits", Code: CodeUnavailable, Message: "fal's billing answer had no balance."}
+		return nil, err
 	}
-	if fe := new(Error); errors.As(last, &fe) && fe.Status == http.StatusNotFound {
-		return nil, &Error{Op: "credits", Status: fe.Status, Code: CodeUnavailable, Message: "fal's billing API was not found (it may have moved). Generation still works."}
+	cr, ok := parseCredits(body)
+	if !ok {
+		return nil, &Error{Op: "credits", Status: http.StatusOK, Code: CodeUnavailable, Message: "fal answered the billing request but did not return a balance for this key. Generation still works."}
 	}
-	return nil, last
+	return cr, nil
 }
 
 // parseCredits accepts credits at the top level or under billing, the amount as current_balance

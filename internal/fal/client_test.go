@@ -34,7 +34,7 @@ func TestQueueLifecycle(t *testing.T) {
 	c := client(t, sim.URLs(), nil)
 	ctx := context.Background()
 	sub, err := c.Submit(ctx, "sim-key", "fal-ai/flux/dev", map[string]any{"prompt": "a cat", "num_images": 2})
-	if err != nil || sub.RequestID == "" || !strings.Contains(sub.StatusURL, "/fal-ai/flux/requests/") {
+	if err != nil || sub.RequestID == "" || sub.Status != fal.StateQueued {
 		t.Fatalf("submit: %+v %v", sub, err)
 	}
 	var states []string
@@ -122,12 +122,20 @@ func TestRetries(t *testing.T) {
 	if err != nil || st.State != fal.StateCompleted || sleeps != 3 {
 		t.Fatalf("flaky status: %v %v after %d retries", st, err, sleeps)
 	}
-	// A submit hit by a 503 is never repeated: it may have been queued and billed.
+	// A submit the queue answered 503 (it carries an x-fal-request-id) is never repeated: it may
+	// have been queued and billed.
 	before := sim.Count("submit")
 	_, err = c.Submit(ctx, "sim-key", "fal-ai/flux/dev", map[string]any{"prompt": "submit5xx"})
 	var fe *fal.Error
 	if !errors.As(err, &fe) || fe.Code != fal.CodeUnavailable || sim.Count("submit") != before+1 {
 		t.Fatalf("submit 503: %v, %d submits", err, sim.Count("submit")-before)
+	}
+	// A 502 from fal's edge (no x-fal-request-id) never reached the queue: it is sent again, and
+	// the job exists once.
+	before, jobs := sim.Count("submit"), len(sim.Jobs())
+	sub2, err := c.Submit(ctx, "sim-key", "fal-ai/flux/dev", map[string]any{"prompt": "ingress5xx"})
+	if err != nil || sub2.RequestID == "" || sim.Count("submit") != before+2 || len(sim.Jobs()) != jobs+1 {
+		t.Fatalf("ingress 502: %v, %d submits, %d jobs", err, sim.Count("submit")-before, len(sim.Jobs())-jobs)
 	}
 	// A user start-timeout 504 is final; an infrastructure 504 is retried.
 	var calls int32
@@ -187,27 +195,29 @@ func TestCreditShapesAndDrift(t *testing.T) {
 			t.Errorf("%s: %+v %v", body, cr, err)
 		}
 	}
-	// The first route missing: the fallback answers.
+	// Only the documented route is asked: a 200 without a balance says so, and no undocumented
+	// route is tried after it (one of them 404s, which read as "the billing API has moved").
 	var paths []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		paths = append(paths, r.URL.Path)
-		if r.URL.Path == "/v1/account/credits" {
-			w.Write([]byte(`{"balance":9}`))
+		paths = append(paths, r.URL.Path+"?"+r.URL.RawQuery)
+		if r.URL.Path == "/v1/account/billing" {
+			w.Write([]byte(`{"username":"team"}`))
 			return
 		}
 		http.NotFound(w, r)
 	}))
-	c := fal.New(fal.Config{APIURL: srv.URL})
-	if cr, err := c.Credits(context.Background(), "k:s"); err != nil || cr.Balance != 9 || len(paths) != 3 {
-		t.Fatalf("fallback: %+v %v %v", cr, err, paths)
-	}
+	_, err := fal.New(fal.Config{APIURL: srv.URL}).Credits(context.Background(), "k:s")
 	srv.Close()
+	var fe *fal.Error
+	if !errors.As(err, &fe) || fe.Code != fal.CodeUnavailable || !strings.Contains(fe.Message, "did not return a balance") ||
+		strings.Join(paths, " ") != "/v1/account/billing?expand=credits" {
+		t.Fatalf("200 without a balance: %v, asked %v", err, paths)
+	}
 	// 404 everywhere is endpoint drift, not a bad key.
 	srv = httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	_, err := fal.New(fal.Config{APIURL: srv.URL}).Credits(context.Background(), "k:s")
-	var fe *fal.Error
-	if !errors.As(err, &fe) || fe.Code != fal.CodeUnavailable {
+	_, err = fal.New(fal.Config{APIURL: srv.URL}).Credits(context.Background(), "k:s")
+	if !errors.As(err, &fe) || fe.Code != fal.CodeUnavailable || !strings.Contains(fe.Message, "not found") {
 		t.Fatalf("drift: %v", err)
 	}
 }
@@ -226,7 +236,7 @@ func TestErrorClassification(t *testing.T) {
 		{"malformed key", 401, nil, `{"detail":"Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'."}`, fal.CodeKeyInvalid, ""},
 		{"locked balance", 403, nil, `{"detail":"User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."}`, fal.CodeAccountLocked, "Your fal account is locked: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."},
 		{"admin lock", 403, nil, `{"detail": "User is locked. Reason: Admin lock. Please contact support@fal.ai"}`, fal.CodeAccountLocked, ""},
-		{"platform admin", 403, nil, `{"error":{"type":"authorization_error","message":"Access denied: ADMIN key required"}}`, fal.CodeAdminKeyRequired, "fal credit checks require an ADMIN fal API key. Your current key can run models but cannot read billing balance."},
+		{"platform admin", 403, nil, `{"error":{"type":"authorization_error","message":"Access denied: ADMIN key required"}}`, fal.CodeAdminKeyRequired, "Reading the fal balance needs a key with billing access (ADMIN scope or a billing permission). Your current key can run models but cannot read the balance."},
 		{"content policy", 422, map[string]string{"X-Fal-Retryable": "false"}, `{"detail":[{"loc":["body","prompt"],"msg":"The content could not be processed because it contained material flagged by a content checker.","type":"content_policy_violation","url":"https://docs.fal.ai/errors#content_policy_violation"}]}`, fal.CodeContentBlocked, "Blocked by provider safety/content policy: The content could not be processed because it contained material flagged by a content checker."},
 		{"moderation words", 403, nil, `{"detail":"Request blocked by moderation: unsafe content"}`, fal.CodeContentBlocked, "Blocked by provider safety/content policy: Request blocked by moderation: unsafe content"},
 		{"validation", 422, nil, `{"detail":[{"loc":["body","prompt"],"msg":"field required","type":"value_error.missing"},{"loc":["body","num_images"],"msg":"ensure this value is less than or equal to 4","type":"value_error"}]}`, fal.CodeInvalidInput, "prompt: field required; num_images: ensure this value is less than or equal to 4"},
@@ -346,5 +356,27 @@ func TestKeyNeverFollowsARedirect(t *testing.T) {
 	}
 	if canaryHits != 0 {
 		t.Fatal("the client followed a redirect to another host")
+	}
+}
+
+// An endpoint or request id cannot end the path early or add a query: each is escaped.
+func TestIDsAreEscapedInPaths(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.EscapedPath()+"?"+r.URL.RawQuery)
+		w.Write([]byte(`{"status":"IN_QUEUE","request_id":"r"}`))
+	}))
+	defer srv.Close()
+	c := fal.New(fal.Config{QueueURL: srv.URL, MaxRetries: 1, Sleep: func(context.Context, time.Duration) error { return nil }})
+	ctx := context.Background()
+	if _, err := c.Submit(ctx, "k:s", "own er/app?x=1#f", map[string]any{"prompt": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Status(ctx, "k:s", "fal-ai/flux/dev", "id/../../x?y"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"POST /own%20er/app%3Fx=1%23f?", "GET /fal-ai/flux/requests/id%2F..%2F..%2Fx%3Fy/status?logs=1"}
+	if strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Fatalf("paths %q, want %q", got, want)
 	}
 }

@@ -16,7 +16,8 @@ const (
 	CodeInvalidInput       = "fal_invalid_input"
 	CodeUnavailable        = "fal_unavailable"
 	msgKeyInvalid          = "fal rejected your API key. Check the key saved in Account."
-	msgAdminKeyRequired    = "fal credit checks require an ADMIN fal API key. Your current key can run models but cannot read billing balance."
+	msgAdminKeyRequired    = "Reading the fal balance needs a key with billing access (ADMIN scope or a billing permission). Your current key can run models but cannot read the balance."
+	msgNoPricingAccess     = "Your fal key lacks pricing access (fal's pricing API refused it), so there is no price. Generation still works."
 	contentBlockedPrefix   = "Blocked by provider safety/content policy: "
 	msgUnavailableFallback = "fal could not be reached or answered with an error. Try again in a moment."
 )
@@ -73,7 +74,8 @@ func truncate(s string, n int) string {
 }
 
 // parseError reads a non-2xx answer into an *Error and classifies it. billing marks the billing
-// route, where any non-lock 403 means the key lacks the ADMIN scope.
+// route, where any non-lock 403 means the key lacks billing access (the ADMIN scope, or a
+// billing permission of fal's newer key presets).
 func parseError(op string, status int, h http.Header, body []byte, billing bool) *Error {
 	e := &Error{Op: op, Status: status, RequestID: h.Get("X-Fal-Request-Id"),
 		Retryable:   strings.EqualFold(h.Get("X-Fal-Retryable"), "true"),
@@ -151,6 +153,9 @@ func classify(e *Error, billing bool) {
 		e.Code, e.Message = CodeContentBlocked, contentBlockedPrefix+nonEmpty(e.Detail, "the request was refused.")
 	case e.Status == http.StatusForbidden && (billing || strings.Contains(lower, "admin")):
 		e.Code, e.Message = CodeAdminKeyRequired, msgAdminKeyRequired
+	case e.Status == http.StatusForbidden && strings.HasPrefix(e.Op, "pricing"):
+		// A valid key without the pricing permission, not a rejected key.
+		e.Code, e.Message = CodeKeyInvalid, msgNoPricingAccess
 	case e.Status == http.StatusUnprocessableEntity || e.Status == http.StatusBadRequest:
 		e.Code, e.Message = CodeInvalidInput, invalidInputMessage(e)
 	case e.Status == http.StatusForbidden:

@@ -22,6 +22,8 @@
 //	                                       submit, run and upload (status/result still answer)
 //	key starting "admin" (any case)        an ADMIN key: billing answers; other keys get the real
 //	                                       403 {"error":{"type":"authorization_error","message":"Access denied"}}
+//	key containing "nopricing"             a key without the pricing permission: pricing and
+//	                                       estimate answer that 403
 //
 // Prompts (a word anywhere in the input's "prompt"):
 //
@@ -30,7 +32,11 @@
 //	"fail5xx"             status COMPLETED with error/error_type runner_disconnected; result 503
 //	"start-timeout"       status COMPLETED with error request_timeout; result 504 with
 //	                      X-Fal-Request-Timeout-Type: user (never to be retried)
-//	"submit5xx"           submit answers 503 (the job may exist at fal: a client must not resend)
+//	"submit5xx"           submit answers 503 with an x-fal-request-id (the queue saw it: the job
+//	                      may exist at fal, a client must not resend)
+//	"ingress5xx"          fal's edge answers every other submit with this prompt 502 (nginx HTML,
+//	                      no x-fal-request-id: the queue never saw it): the first attempt fails,
+//	                      its resend is queued
 //	"slow"                stays IN_PROGRESS until cancelled (cancel → 202 CANCELLATION_REQUESTED)
 //	"queued"              stays IN_QUEUE until cancelled (cancel → 200 OK)
 //	"evil-url"            output URL http://169.254.169.254/latest/meta-data/… (SSRF)
@@ -67,6 +73,7 @@ const (
 	PromptFail5xx      = "fail5xx"
 	PromptStartTimeout = "start-timeout"
 	PromptSubmit5xx    = "submit5xx"
+	PromptIngress5xx   = "ingress5xx"
 	PromptSlow         = "slow"
 	PromptQueued       = "queued"
 	PromptEvilURL      = "evil-url"
@@ -79,9 +86,10 @@ const (
 
 // Key patterns that script authentication.
 const (
-	KeyBadPrefix   = "bad"    // 401
-	KeyLocked      = "locked" // 403 User is locked (anywhere in the key)
-	KeyAdminPrefix = "admin"  // ADMIN scope (case-insensitive)
+	KeyBadPrefix   = "bad"       // 401
+	KeyLocked      = "locked"    // 403 User is locked (anywhere in the key)
+	KeyAdminPrefix = "admin"     // ADMIN scope (case-insensitive)
+	KeyNoPricing   = "nopricing" // 403 on pricing and estimate (anywhere in the key)
 )
 
 // Trigger is one scripted rule, for documentation and tooling.
@@ -97,11 +105,13 @@ var Triggers = []Trigger{
 	{"key", "has no ':' and does not start with sim/admin", `401 "Invalid Key Authorization header format. Expected '<key_id>:<key_secret>'."`},
 	{"key", "contains " + KeyLocked, `403 "User is locked. Reason: Exhausted balance…" on submit, run and upload`},
 	{"key", "starts with " + KeyAdminPrefix + " (any case)", "ADMIN key: billing answers credits; other keys get 403 Access denied"},
+	{"key", "contains " + KeyNoPricing, "no pricing permission: pricing and estimate answer 403 Access denied"},
 	{"prompt", PromptBlocked + " / " + PromptNSFW, "result 422 detail[] content_policy_violation (status COMPLETED without error)"},
 	{"prompt", PromptInvalid, "result 422 detail[] validation error on prompt"},
 	{"prompt", PromptFail5xx, "status COMPLETED with error runner_disconnected; result 503"},
 	{"prompt", PromptStartTimeout, "status COMPLETED with error request_timeout; result 504 X-Fal-Request-Timeout-Type: user"},
-	{"prompt", PromptSubmit5xx, "submit answers 503 (a client must not resend it)"},
+	{"prompt", PromptSubmit5xx, "submit answers 503 with an x-fal-request-id (the queue saw it: a client must not resend it)"},
+	{"prompt", PromptIngress5xx, "every other submit answers 502 from the edge (nginx HTML, no x-fal-request-id): a resend is queued"},
 	{"prompt", PromptSlow, "stays IN_PROGRESS until cancelled (cancel → 202 CANCELLATION_REQUESTED)"},
 	{"prompt", PromptQueued, "stays IN_QUEUE until cancelled (cancel → 200 OK)"},
 	{"prompt", PromptEvilURL, "output URL on 169.254.169.254 (cloud metadata)"},
@@ -124,6 +134,10 @@ type Options struct {
 	// counted.
 	FailStatus, FailResult, FailSubmit int
 	FailCode                           int
+	// CancelDoneCode is what cancelling a completed job answers: 0 or 400 gives
+	// 400 {"status":"ALREADY_COMPLETED"}, another 4xx gives that code with a {"detail"} body
+	// (fal's answer to a completion race varies).
+	CancelDoneCode int
 
 	Balance      float64       // what billing reports for ADMIN keys (default 24.5)
 	MaxImageSide int           // outputs are scaled to this long side (0: 512, keeps tests fast; <0: exact size)
@@ -156,6 +170,7 @@ type job struct {
 	Webhook                   string
 	submitted                 time.Time
 	polls                     int
+	steps                     int // log lines the job has written so far
 	cancelled                 bool
 	cancelRequested           bool
 	completed                 bool
@@ -170,25 +185,27 @@ type file struct {
 
 // Server is a simulator. It is an http.Handler, so it can also sit behind httptest.
 type Server struct {
-	mu        sync.Mutex
-	opts      Options
-	jobs      map[string]*job
-	order     []string // job ids in submit order
-	files     map[string]file
-	uploads   map[string]string // pending signed PUTs: name → signature
-	tokens    map[string]bool   // v3 CDN upload tokens
-	base      string
-	host      string
-	counts    map[string]int
-	lastKey   string
-	lastInput map[string]any
-	srv       *http.Server
+	mu      sync.Mutex
+	opts    Options
+	jobs    map[string]*job
+	order   []string // job ids in submit order
+	files   map[string]file
+	uploads map[string]string // pending signed PUTs: name → signature
+	tokens  map[string]bool   // v3 CDN upload tokens
+	// ingressSeen holds ingress5xx prompts whose last submit the edge dropped.
+	ingressSeen map[string]bool
+	base        string
+	host        string
+	counts      map[string]int
+	lastKey     string
+	lastInput   map[string]any
+	srv         *http.Server
 }
 
 // New builds a simulator (not yet listening).
 func New(o Options) *Server {
 	return &Server{opts: defaults(o, Options{}), jobs: map[string]*job{}, files: map[string]file{}, uploads: map[string]string{},
-		tokens: map[string]bool{}, counts: map[string]int{}}
+		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}}
 }
 
 func defaults(o, prev Options) Options {
@@ -263,7 +280,7 @@ func NewTest(t testing.TB, o Options) *Server {
 }
 
 // Count returns how many calls of a kind arrived: "submit", "run", "status", "stream", "result",
-// "cancel", "upload" (initiate), "put", "token", "cdn", "billing", "models", "pricing", "estimate", "schema",
+// "cancel", "upload" (initiate), "put", "token", "cdn", "billing", "models", "pricing", "estimate", "schema", "meta",
 // and "key_in_url" (a request whose URL carried the caller's key: must stay 0).
 func (s *Server) Count(kind string) int {
 	s.mu.Lock()
@@ -389,6 +406,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.pricing(w, r)
 	case p == "/api/v1/models/pricing/estimate":
 		s.pricingEstimate(w, r)
+	case p == "/api/v1/meta":
+		s.meta(w, r)
 	case p == schemaPath:
 		s.schema(w, r)
 	case strings.HasPrefix(p, "/api/"):

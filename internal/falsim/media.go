@@ -300,6 +300,14 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, name string) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "unexpected Authorization header on a signed upload"})
 		return
 	}
+	// S3-style signed URLs refuse a body of unknown length (a chunked PUT); fal's own clients
+	// always send Content-Length, so the simulator holds every client to it.
+	if r.ContentLength < 0 {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusLengthRequired)
+		_, _ = io.WriteString(w, "<Error><Code>MissingContentLength</Code><Message>You must provide the Content-Length HTTP header.</Message></Error>")
+		return
+	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "read failed"})

@@ -51,6 +51,20 @@ func (s *Server) billing(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
+// MetaIPRanges is what GET /v1/meta lists as webhook source ranges: the simulator delivers
+// from loopback.
+var MetaIPRanges = []string{"127.0.0.1/32", "::1/128"}
+
+// meta is GET /v1/meta: the webhook source IP ranges, no key needed (fal-api.md §5.8).
+func (s *Server) meta(w http.ResponseWriter, r *http.Request) {
+	s.count("meta")
+	if r.Method != http.MethodGet {
+		writeJSON(w, http.StatusMethodNotAllowed, platformError("validation_error", "Method not allowed"))
+		return
+	}
+	writeJSON(w, http.StatusOK, obj{"webhook_ip_ranges": MetaIPRanges})
+}
+
 // simModel is one catalogue entry with what its schema needs.
 type simModel struct {
 	id, name, category, desc string

@@ -55,18 +55,39 @@ func unitsPerCall(unit string) float64 {
 	return 1
 }
 
+// pricingAuth admits a valid key with the pricing permission; false means the answer was written.
+func (s *Server) pricingAuth(w http.ResponseWriter, r *http.Request) bool {
+	key, ok := s.platformAuth(w, r, false)
+	if ok && strings.Contains(key, KeyNoPricing) {
+		writeJSON(w, http.StatusForbidden, platformError("authorization_error", "Access denied"))
+		return false
+	}
+	return ok
+}
+
 // pricing is GET /v1/models/pricing (an API key is required).
 func (s *Server) pricing(w http.ResponseWriter, r *http.Request) {
 	s.count("pricing")
-	if _, ok := s.platformAuth(w, r, false); !ok {
+	if !s.pricingAuth(w, r) {
+		return
+	}
+	var ids []string
+	for _, v := range r.URL.Query()["endpoint_id"] {
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	// endpoint_id is required, 1 to 50 of them (fal's reference).
+	if len(ids) == 0 || len(ids) > 50 {
+		writeJSON(w, http.StatusBadRequest, platformError("validation_error", "endpoint_id is required: between 1 and 50 endpoint ids"))
 		return
 	}
 	prices := []obj{}
-	for _, v := range r.URL.Query()["endpoint_id"] {
-		for _, id := range strings.Split(v, ",") {
-			if unit, price, ok := PriceOf(id); ok {
-				prices = append(prices, obj{"endpoint_id": id, "unit_price": price, "unit": unit, "currency": "USD"})
-			}
+	for _, id := range ids {
+		if unit, price, ok := PriceOf(id); ok {
+			prices = append(prices, obj{"endpoint_id": id, "unit_price": price, "unit": unit, "currency": "USD"})
 		}
 	}
 	writeJSON(w, http.StatusOK, obj{"prices": prices, "next_cursor": nil, "has_more": false})
@@ -76,7 +97,7 @@ func (s *Server) pricing(w http.ResponseWriter, r *http.Request) {
 // unit price; historical_api_price multiplies call_quantity by an average call's cost.
 func (s *Server) pricingEstimate(w http.ResponseWriter, r *http.Request) {
 	s.count("estimate")
-	if _, ok := s.platformAuth(w, r, false); !ok {
+	if !s.pricingAuth(w, r) {
 		return
 	}
 	if r.Method != http.MethodPost {

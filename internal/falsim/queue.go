@@ -125,6 +125,8 @@ func (s *Server) takeFailure(w http.ResponseWriter, n *int) bool {
 	*n--
 	code := s.opts.FailCode
 	s.mu.Unlock()
+	// The queue stamps every answer with the request id it gave the call.
+	w.Header().Set("X-Fal-Request-Id", newID())
 	if code == http.StatusTooManyRequests {
 		writeJSON(w, code, map[string]any{"detail": "Too many requests"})
 		return true
@@ -160,8 +162,15 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, endpoint string)
 	if s.takeFailure(w, &s.opts.FailSubmit) {
 		return
 	}
-	if p, _ := input["prompt"].(string); strings.Contains(p, PromptSubmit5xx) {
+	p, _ := input["prompt"].(string)
+	if strings.Contains(p, PromptSubmit5xx) {
+		// The queue saw it (it has an id): a client cannot know it was not queued.
+		w.Header().Set("X-Fal-Request-Id", newID())
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "Runner scheduling failure", "error_type": "runner_scheduling_failure"})
+		return
+	}
+	if strings.Contains(p, PromptIngress5xx) && s.ingressFails(p) {
+		ingressError(w)
 		return
 	}
 	j := s.newJob(endpoint, key, input)
@@ -180,6 +189,28 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, endpoint string)
 	}
 	w.Header().Set("X-Fal-Request-Id", j.ID)
 	writeJSON(w, http.StatusOK, body)
+}
+
+// ingressFails reports whether this submit of an ingress5xx prompt is the one fal's edge drops:
+// every other one, so each job's first attempt fails and its resend is queued.
+func (s *Server) ingressFails(prompt string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fail := !s.ingressSeen[prompt]
+	if fail {
+		s.ingressSeen[prompt] = true
+	} else {
+		delete(s.ingressSeen, prompt)
+	}
+	return fail
+}
+
+// ingressError is what fal's load balancer answers when the request never reached the queue:
+// an nginx HTML page and no x-fal-request-id.
+func ingressError(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusBadGateway)
+	_, _ = io.WriteString(w, "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 }
 
 // run is the synchronous route: the output (or the model's error) at once.
@@ -237,7 +268,7 @@ func (s *Server) advance(j *job, poll bool) progress {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if j.cancelled || j.completed {
-		return progress{state: "COMPLETED"}
+		return progress{state: "COMPLETED", steps: j.steps}
 	}
 	o := s.opts
 	forever := 1 << 30
@@ -254,8 +285,11 @@ func (s *Server) advance(j *job, poll bool) progress {
 		case el < qt:
 			return progress{state: "IN_QUEUE", pos: int(4 * float64(qt-el) / float64(qt))}
 		case el-qt < rt:
-			step := max(rt/8, time.Millisecond)
-			return progress{state: "IN_PROGRESS", steps: min(int((el-qt)/step)+1, 200)}
+			j.steps = max(j.steps, timedSteps(el-qt, rt))
+			return progress{state: "IN_PROGRESS", steps: j.steps}
+		}
+		if rt > 0 { // every line of the run, also when no poll saw it running
+			j.steps = max(j.steps, timedSteps(rt-1, rt))
 		}
 	} else {
 		if poll {
@@ -272,12 +306,21 @@ func (s *Server) advance(j *job, poll bool) progress {
 		case j.polls <= qp:
 			return progress{state: "IN_QUEUE", pos: qp - j.polls}
 		case j.polls <= qp+rp:
-			return progress{state: "IN_PROGRESS", steps: min(j.polls-qp, 200)}
+			j.steps = max(j.steps, min(j.polls-qp, 200))
+			return progress{state: "IN_PROGRESS", steps: j.steps}
 		}
+		j.steps = max(j.steps, min(rp, 200))
 	}
 	j.completed = true
 	j.completedAt = o.Now()
-	return progress{state: "COMPLETED"}
+	return progress{state: "COMPLETED", steps: j.steps}
+}
+
+// timedSteps is how many log lines a time-based job has written el into a run of rt: one per
+// eighth of the run, at most 200.
+func timedSteps(el, rt time.Duration) int {
+	step := max(rt/8, time.Millisecond)
+	return min(int(el/step)+1, 200)
 }
 
 // statusBody is the status document of §5.3.
@@ -294,8 +337,8 @@ func (s *Server) statusBody(j *job, pr progress, logs bool) map[string]any {
 	case "IN_QUEUE":
 		body["queue_position"] = pr.pos
 	case "COMPLETED":
+		// The logs stay: fal returns a finished job's logs when asked (logs=1).
 		body["metrics"] = map[string]any{"inference_time": 1.5}
-		lines = []map[string]any{}
 		switch {
 		case strings.Contains(j.Prompt, PromptFail5xx):
 			body["error"], body["error_type"] = "Runner disconnected", "runner_disconnected"
@@ -338,7 +381,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, prefix, id strin
 }
 
 // stream is the SSE variant (§5.4): one data event per change, keep-alive comments in
-// between, closed after COMPLETED. Each tick counts as one poll.
+// between, closed after COMPLETED. Each tick counts as one poll. An event carries only the log
+// lines no earlier event carried: fal's own client appends each event's logs to those it has.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, prefix, id string) {
 	s.count("stream")
 	if _, ok := s.auth(w, r, false); !ok {
@@ -357,13 +401,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, prefix, id strin
 	s.mu.Unlock()
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	last := ""
+	last, sent := progress{state: "-"}, 0
 	for {
 		pr := s.advance(j, true)
-		b, _ := json.Marshal(s.statusBody(j, pr, wantLogs(r)))
-		if string(b) != last {
+		if pr != last {
+			body := s.statusBody(j, pr, wantLogs(r))
+			if lines, ok := body["logs"].([]map[string]any); ok {
+				body["logs"] = lines[min(sent, len(lines)):]
+				sent = len(lines)
+			}
+			b, _ := json.Marshal(body)
 			fmt.Fprintf(w, "data: %s\n\n", b)
-			last = string(b)
+			last = pr
 		} else {
 			fmt.Fprint(w, ": keep-alive\n\n")
 		}
@@ -433,8 +482,9 @@ func (s *Server) answerResult(w http.ResponseWriter, j *job) {
 }
 
 // cancel follows §5.7: queued → 200 OK (never runs), running → 202 CANCELLATION_REQUESTED (the
-// simulated app honours it: the job ends on the next poll), done → 400 ALREADY_COMPLETED,
-// unknown → 404 NOT_FOUND.
+// simulated app honours it: the job ends on the next poll), done → 400 ALREADY_COMPLETED (or,
+// with Options.CancelDoneCode, that 4xx with a {detail} body: fal's answer varies), unknown →
+// 404 NOT_FOUND.
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, prefix, id string) {
 	s.count("cancel")
 	if _, ok := s.auth(w, r, false); !ok {
@@ -455,6 +505,10 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, prefix, id strin
 		j.cancelRequested, j.cancelled = true, true
 		writeJSON(w, http.StatusAccepted, map[string]any{"status": "CANCELLATION_REQUESTED"})
 	default:
+		if code := s.opts.CancelDoneCode; code != 0 && code != http.StatusBadRequest {
+			writeJSON(w, code, map[string]any{"detail": "Request is already completed."})
+			return
+		}
 		writeJSON(w, http.StatusBadRequest, map[string]any{"status": "ALREADY_COMPLETED"})
 	}
 }

@@ -509,7 +509,7 @@ func TestCredits(t *testing.T) {
 	api := g.user(t, "api@example.com", "sim-key")
 	r = api.Do("GET", "/api/me/fal-credits", nil)
 	if r.Status != 422 || r.ErrorCode() != "fal_admin_key_required" ||
-		r.JSON()["error"].(map[string]any)["message"] != "fal credit checks require an ADMIN fal API key. Your current key can run models but cannot read billing balance." {
+		r.JSON()["error"].(map[string]any)["message"] != "Reading the fal balance needs a key with billing access (ADMIN scope or a billing permission). Your current key can run models but cannot read the balance." {
 		t.Fatalf("api key credits: %d %s", r.Status, r.Body)
 	}
 	bad := g.user(t, "badc@example.com", "bad-key")

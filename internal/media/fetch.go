@@ -172,7 +172,9 @@ func checkURL(u *url.URL, rules []hostRule) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: host %s is not in FAL_MEDIA_HOSTS", ErrUnsafeOutput, u.Hostname())
+	// host:port as an allow-list entry is written, so an admin can add exactly that; never the
+	// path or query, which may carry a signature.
+	return fmt.Errorf("%w: from %s, a host not in FAL_MEDIA_HOSTS", ErrUnsafeOutput, net.JoinHostPort(strings.ToLower(u.Hostname()), portOf(u)))
 }
 
 // literalAllowed reports whether host:port (as dialed) is an IP-literal entry of the allow-list.

@@ -183,3 +183,28 @@ func TestFetcher(t *testing.T) {
 		t.Errorf("unlisted host: %v", err)
 	}
 }
+
+// A refused host is named as the allow-list entry that would admit it (host:port), so an admin
+// knows what to add to FAL_MEDIA_HOSTS; the path and query (a signature, say) are never repeated.
+func TestRefusalNamesTheHostToAdd(t *testing.T) {
+	f := NewFetcher(FetchConfig{AllowedHosts: []string{"fal.media", "*.fal.media"}})
+	for raw, want := range map[string]string{
+		"https://fal-api-audio-uploads.s3.amazonaws.com/out.mp3?X-Amz-Signature=SECRETSIG": "from fal-api-audio-uploads.s3.amazonaws.com:443, a host not in FAL_MEDIA_HOSTS",
+		"http://127.0.0.3:8091/cdn/files/x.png?token=SECRETSIG":                            "from 127.0.0.3:8091, a host not in FAL_MEDIA_HOSTS",
+		"https://CDN.Example.COM:8443/a/SECRETSIG.png":                                     "from cdn.example.com:8443, a host not in FAL_MEDIA_HOSTS",
+	} {
+		_, err := f.Fetch(context.Background(), raw)
+		if !errors.Is(err, ErrUnsafeOutput) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", raw, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "SECRETSIG") {
+			t.Errorf("%s: the refusal repeats the path or query: %v", raw, err)
+		}
+		// The name given is an entry that admits the URL.
+		host := strings.TrimSuffix(strings.TrimPrefix(want, "from "), ", a host not in FAL_MEDIA_HOSTS")
+		u, _ := url.Parse(raw)
+		if err := checkURL(u, parseRules([]string{host})); err != nil {
+			t.Errorf("%s: adding %q does not admit it: %v", raw, host, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package media
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -78,4 +79,14 @@ func ObjectKey(userID int64, kind, prompt, assetID, contentType string, now time
 	}
 	return "users/" + strconv.FormatInt(userID, 10) + "/" + kind + "/" + strconv.FormatInt(now.UnixMilli(), 10) + "-" +
 		Slug(prompt) + "-" + id + "." + ExtFor(contentType)
+}
+
+// EscapeKey escapes an object key for a URL path: each "/"-separated segment on its own, so
+// the separators stay and nothing else in a key can end or redirect the path.
+func EscapeKey(key string) string {
+	parts := strings.Split(key, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
 }

@@ -65,3 +65,16 @@ func FuzzObjectKey(f *testing.F) {
 		}
 	})
 }
+
+func TestEscapeKey(t *testing.T) {
+	for key, want := range map[string]string{
+		"u1/2026/03/a.png":  "u1/2026/03/a.png",
+		"u1/a b?c#d%e.png":  "u1/a%20b%3Fc%23d%25e.png",
+		"u1/x;y,z/../w.png": "u1/x%3By%2Cz/../w.png",
+		"":                  "",
+	} {
+		if got := EscapeKey(key); got != want {
+			t.Errorf("%q → %q, want %q", key, got, want)
+		}
+	}
+}

@@ -30,12 +30,3 @@ func (u URLs) Thumb(a *model.Asset) string {
 	}
 	return "/media/" + url.PathEscape(a.ID) + "/thumb"
 }
-
-// EscapeKey escapes each segment of an object key for a URL path, keeping the slashes.
-func EscapeKey(k string) string {
-	parts := strings.Split(k, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
-}
