@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/falstudio/falstudio/internal/model"
 )
@@ -56,6 +57,10 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return model.Errf(model.CodeInvalidInput, "The request body is empty; send a JSON object.")
 	}
+	// encoding/json would quietly replace invalid bytes with U+FFFD (see input.go).
+	if !utf8.Valid(body) {
+		return model.Errf(model.CodeInvalidInput, "The request body is not valid UTF-8.")
+	}
 	present, err := scanJSON(body)
 	if err != nil {
 		return err
@@ -80,8 +85,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 }
 
 // scanJSON walks the tokens of one JSON value: it refuses a duplicate key in any object (Go's
-// decoder silently keeps the last one, so two parsers could disagree on what was sent) and
-// returns the top-level keys whose value is not null.
+// decoder silently keeps the last one, so two parsers could disagree on what was sent) and a
+// NUL character in any key or string (no database column can hold it the same way, input.go),
+// and returns the top-level keys whose value is not null.
 func scanJSON(body []byte) (map[string]bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -115,6 +121,9 @@ func scanJSON(body []byte) (map[string]bool, error) {
 			if !ok {
 				return nil, invalid
 			}
+			if strings.IndexByte(k, 0) >= 0 {
+				return nil, model.Errf(model.CodeInvalidInput, "A key in the request body holds a NUL character (\\u0000).")
+			}
 			if top.keys[k] {
 				return nil, model.Errf(model.CodeInvalidInput, "The key %q appears twice in the request body.", k)
 			}
@@ -126,6 +135,12 @@ func scanJSON(body []byte) (map[string]bool, error) {
 			continue
 		}
 		// A value (or the end of an array).
+		if v, ok := tok.(string); ok && strings.IndexByte(v, 0) >= 0 {
+			if len(stack) == 0 {
+				return nil, model.Errf(model.CodeInvalidInput, "The request body holds a NUL character (\\u0000).")
+			}
+			return nil, model.Errf(model.CodeInvalidInput, "The field %q holds a NUL character (\\u0000), which text cannot contain.", lastTop)
+		}
 		if len(stack) == 1 && top.keys != nil && tok != nil {
 			present[lastTop] = true
 		}

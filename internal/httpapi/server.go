@@ -120,7 +120,7 @@ func New(d Deps) http.Handler {
 		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
 	}))
 
-	h := compressJSON(recordPattern(mux))
+	h := compressJSON(checkInput(recordPattern(mux)))
 	h = cop.Handler(h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)

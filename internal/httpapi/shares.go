@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -86,6 +87,25 @@ func (s *Server) publicShareMedia(w http.ResponseWriter, r *http.Request) error 
 		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt, FileName: a.ID,
 	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})
 	return nil
+}
+
+// sharePage checks the link behind a share page (/s/{token}) as its JSON would, spending one of
+// the client's share requests like the JSON and media routes do: the page answers a guess too.
+func (s *Server) sharePage(r *http.Request, token string) error {
+	return s.limitShares(func(_ http.ResponseWriter, r *http.Request) error {
+		return s.Library.CheckShare(r.Context(), token)
+	})(nil, r)
+}
+
+// shareError answers a share page whose check failed: a dead link is the UI with 404 (the app
+// loads and tells the visitor), a refused or failed check the SPEC error body.
+func (s *Server) shareError(w http.ResponseWriter, r *http.Request, index *uiFile, err error) {
+	if errors.Is(err, model.ErrNotFound) {
+		w.Header().Set("Content-Security-Policy", s.uiCSP())
+		serveUIStatus(w, r, index, http.StatusNotFound)
+		return
+	}
+	s.writeError(w, r, err)
 }
 
 // noStore replaces media's private caching: a link can be revoked at any moment, so no cache,

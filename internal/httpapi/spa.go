@@ -194,6 +194,13 @@ func (s *Server) spa() http.Handler {
 			return
 		}
 		p := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+		// A share page answers 404 exactly when its JSON does: a dead link is not a page.
+		if tok, ok := strings.CutPrefix(p, "s/"); ok && index != nil && !strings.Contains(tok, "/") {
+			if err := s.sharePage(r, tok); err != nil {
+				s.shareError(w, r, index, err)
+				return
+			}
+		}
 		f := files[p]
 		if f == nil {
 			if p == "assets" || strings.HasPrefix(p, "assets/") || path.Ext(p) != "" || index == nil {
@@ -224,6 +231,26 @@ func serveUIFile(w http.ResponseWriter, r *http.Request, f *uiFile) {
 	// ServeContent answers If-None-Match with 304, Range and HEAD, and sets Content-Length
 	// from the representation actually sent. No Last-Modified: the ETag is the validator.
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(rep.data))
+}
+
+// serveUIStatus sends a UI file with another status than 200 (a share page whose link is dead:
+// the app still loads and says so). No validator and no range: it is not cached.
+func serveUIStatus(w http.ResponseWriter, r *http.Request, f *uiFile, status int) {
+	h := w.Header()
+	if len(f.variants) > 0 {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	rep := f.choose(r.Header.Get("Accept-Encoding"))
+	h.Set("Content-Type", f.ctype)
+	h.Set("Cache-Control", "no-store")
+	if rep.coding != "" {
+		h.Set("Content-Encoding", rep.coding)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(rep.data)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(rep.data)
+	}
 }
 
 // codingWriter names the content coding of a precompressed body on the answers that carry it.

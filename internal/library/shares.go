@@ -161,6 +161,21 @@ func (s *Service) share(ctx context.Context, token string) (*model.Share, error)
 	return sh, nil
 }
 
+// CheckShare answers as Public would (not_found for a revoked, expired or unknown link, or one
+// whose asset or collection is gone) without reading the shared assets: the share page's status.
+func (s *Service) CheckShare(ctx context.Context, token string) error {
+	sh, err := s.share(ctx, token)
+	if err != nil {
+		return err
+	}
+	if sh.Kind == model.ShareAsset {
+		_, err = s.st.Asset(ctx, sh.UserID, sh.TargetID)
+	} else {
+		_, err = s.st.Collection(ctx, sh.UserID, sh.TargetID)
+	}
+	return err
+}
+
 // PublicAsset is what a share link shows of an asset: the media and its prompt, nothing else
 // of the owner.
 type PublicAsset struct {
