@@ -221,6 +221,21 @@ func TestUserEventsManyJobsOneConnection(t *testing.T) {
 			t.Fatalf("generation %s ended %+v", id, final[id])
 		}
 	}
+	// Previews are made by their own worker after the save; each one arrives as one more event
+	// of its generation (the stream's next() bounds the wait).
+	for id := range want {
+		for !strings.Contains(string(final[id].Raw), `"thumbUrl":"/media/`) {
+			m := st.next(t)
+			if m.Data == "" {
+				continue
+			}
+			e := decodeEvent(t, m)
+			if !want[e.ID] || e.Status != "succeeded" {
+				t.Fatalf("after success, an event for %s in %s", e.ID, e.Status)
+			}
+			final[e.ID] = e
+		}
+	}
 	// An event is the whole Generation, exactly as GET /api/generations/{id} answers.
 	for id, e := range final {
 		var direct struct {
