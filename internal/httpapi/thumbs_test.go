@@ -43,14 +43,23 @@ type assetWithThumb struct {
 	ThumbURL               *string `json:"thumbUrl"`
 }
 
+// getAsset reads an asset once its preview had time to land: previews are made by their own
+// worker right after the save, so a job can succeed a moment before its thumbUrl appears. It
+// waits (bounded) while thumbUrl is null; an asset that never gets one returns null after that.
 func getAsset(t *testing.T, c *testutil.Client, id string) assetWithThumb {
 	t.Helper()
-	var out struct{ Asset assetWithThumb }
-	r := c.Do("GET", "/api/assets/"+id, nil)
-	if r.Status != 200 || jsonInto(r.Body, &out) != nil {
-		t.Fatalf("asset %s: %d %s", id, r.Status, r.Body)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var out struct{ Asset assetWithThumb }
+		r := c.Do("GET", "/api/assets/"+id, nil)
+		if r.Status != 200 || jsonInto(r.Body, &out) != nil {
+			t.Fatalf("asset %s: %d %s", id, r.Status, r.Body)
+		}
+		if out.Asset.ThumbURL != nil || time.Now().After(deadline) {
+			return out.Asset
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return out.Asset
 }
 
 // filesNamed lists the files under dir whose name ends with suffix.
