@@ -124,7 +124,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if out, err := run("backup"); err == nil || !strings.Contains(out, "usage") {
 		t.Fatalf("no --out: %v %s", err, out)
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.signal(t, syscall.SIGTERM)
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -201,7 +201,7 @@ func checkRestored(t *testing.T, p *proc, asset savedAsset, media []byte) {
 	if code, b := c2.do("POST", "/api/generations", `{"model":"fal-ai/flux/schnell","prompt":"after the restore"}`); code != 202 {
 		t.Fatalf("submit after restore: %d %s", code, b)
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.signal(t, syscall.SIGTERM)
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -256,7 +256,7 @@ func TestPostgresDumpAndRestore(t *testing.T) {
 	if out, err := exec.Command(pgDump, "--format=custom", "--file="+dump, source).CombinedOutput(); err != nil {
 		t.Fatalf("pg_dump while serving: %v\n%s", err, out)
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.signal(t, syscall.SIGTERM)
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}

@@ -91,6 +91,14 @@ func start(t *testing.T, dir string, env ...string) *proc {
 	return p
 }
 
+// signal sends sig to the process; a failure means the test no longer controls it.
+func (p *proc) signal(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
 func (p *proc) wait(t *testing.T) int {
 	select {
 	case err := <-p.done:
@@ -115,8 +123,11 @@ func TestStartsWithNoConfigurationAndStopsGracefully(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st map[string]any
-	json.NewDecoder(resp.Body).Decode(&st)
+	err = json.NewDecoder(resp.Body).Decode(&st)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
 	if st["ok"] != true || st["storage"] != "local" || st["database"] != "sqlite" {
 		t.Fatalf("status %v", st)
 	}
@@ -138,8 +149,14 @@ func TestStartsWithNoConfigurationAndStopsGracefully(t *testing.T) {
 	if r, _ := http.Get(p.url + "/gallery/deep/link"); r == nil || r.StatusCode != 200 {
 		t.Fatal("history fallback")
 	}
-	idx, _ := http.Get(p.url + "/")
-	html, _ := io.ReadAll(idx.Body)
+	idx, err := http.Get(p.url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := io.ReadAll(idx.Body)
+	if err != nil {
+		t.Fatalf("reading idx.Body: %v", err)
+	}
 	idx.Body.Close()
 	asset := regexp.MustCompile(`/assets/[^"]+\.js`).FindString(string(html))
 	if r, _ := http.Get(p.url + asset); asset == "" || r == nil || r.StatusCode != 200 || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
@@ -153,7 +170,7 @@ func TestStartsWithNoConfigurationAndStopsGracefully(t *testing.T) {
 		t.Fatalf("signup: %v %v", r, err)
 	}
 	r.Body.Close()
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.signal(t, syscall.SIGTERM)
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit code %d\n%s", code, p.logs)
 	}
@@ -185,7 +202,9 @@ func TestBadConfigurationStopsWithOneLine(t *testing.T) {
 	}
 	// .env is read, and the real environment wins over it.
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, ".env"), []byte("ALLOW_SIGNUP=maybe\n"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("ALLOW_SIGNUP=maybe\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(binary)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "ADDR=127.0.0.1:0"}
@@ -193,7 +212,7 @@ func TestBadConfigurationStopsWithOneLine(t *testing.T) {
 		t.Errorf(".env not read: %q", out)
 	}
 	p := start(t, dir, "ALLOW_SIGNUP=false")
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.signal(t, syscall.SIGTERM)
 	p.wait(t)
 }
 
@@ -223,10 +242,10 @@ func TestKilledWhileQueuedResumesOnce(t *testing.T) {
 	var g struct {
 		Generation struct{ ID, Status string } `json:"generation"`
 	}
-	json.NewDecoder(r.Body).Decode(&g)
+	err := json.NewDecoder(r.Body).Decode(&g)
 	r.Body.Close()
-	if g.Generation.Status != "queued" {
-		t.Fatalf("submitted: %+v", g)
+	if err != nil || g.Generation.Status != "queued" {
+		t.Fatalf("submitted: %+v (%v)", g, err)
 	}
 
 	// SIGTERM with an event stream open: the stream (an in-flight request, proven by its first
@@ -239,7 +258,7 @@ func TestKilledWhileQueuedResumesOnce(t *testing.T) {
 	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "data: ") {
 		t.Fatalf("first event: %q %v", line, err)
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.signal(t, syscall.SIGTERM)
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		t.Fatalf("the event stream was cut instead of ended: %v", err)
 	}
@@ -249,37 +268,38 @@ func TestKilledWhileQueuedResumesOnce(t *testing.T) {
 	}
 
 	p = start(t, dir, env...)
-	p.cmd.Process.Kill() // SIGKILL while the job waits in fal's queue: no shutdown code runs
+	p.signal(t, os.Kill) // SIGKILL while the job waits in fal's queue: no shutdown code runs
 	p.wait(t)
 	sim.SetOptions(falsim.Options{})
 	p = start(t, dir, env...)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testutil.WaitFor(t, 20*time.Second, "the job to succeed after the restart", func() bool {
 		r, err := c.Get(p.url + "/api/generations/" + g.Generation.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		json.NewDecoder(r.Body).Decode(&g)
-		r.Body.Close()
-		if g.Generation.Status == "succeeded" {
-			break
+		defer r.Body.Close()
+		if err := json.NewDecoder(r.Body).Decode(&g); err != nil {
+			t.Fatalf("after restart: %d %v\n%s", r.StatusCode, err, p.logs)
 		}
-		if time.Now().After(deadline) {
+		if s := g.Generation.Status; s == "failed" || s == "canceled" {
 			t.Fatalf("after restart: %+v\n%s", g, p.logs)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return g.Generation.Status == "succeeded"
+	})
 	if sim.Count("submit") != 1 {
 		t.Fatalf("%d submits", sim.Count("submit"))
 	}
 	var list struct{ Assets []any }
-	r, _ = c.Get(p.url + "/api/assets")
-	json.NewDecoder(r.Body).Decode(&list)
-	r.Body.Close()
-	if len(list.Assets) != 1 {
-		t.Fatalf("%d assets", len(list.Assets))
+	r, err = c.Get(p.url + "/api/assets")
+	if err != nil {
+		t.Fatal(err)
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	err = json.NewDecoder(r.Body).Decode(&list)
+	r.Body.Close()
+	if err != nil || len(list.Assets) != 1 {
+		t.Fatalf("%d assets (%v)", len(list.Assets), err)
+	}
+	p.signal(t, syscall.SIGTERM)
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -309,8 +329,8 @@ func TestCheckS3Command(t *testing.T) {
 	if err != nil || !strings.Contains(out, "ok: small object") || !strings.Contains(out, "ok: multipart upload") {
 		t.Fatalf("check-s3: %v\n%s", err, out)
 	}
-	if entries, _ := os.ReadDir(filepath.Join(srv.Dir, "checked")); len(entries) > 1 {
-		t.Fatalf("probe objects left behind: %v", entries)
+	if entries, err := os.ReadDir(filepath.Join(srv.Dir, "checked")); err != nil || len(entries) > 1 {
+		t.Fatalf("probe objects left behind: %v (%v)", entries, err)
 	}
 	if strings.Contains(out, srv.SecretKey) {
 		t.Fatal("the S3 secret was printed")

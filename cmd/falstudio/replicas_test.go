@@ -132,14 +132,14 @@ func TestReplicasShareTheWorkAndSurviveAKill(t *testing.T) {
 	sim.SetOptions(falsim.Options{QueuePolls: 1 << 20, Latency: 3 * time.Second})
 	sqldb := openSQL(t, db)
 	victim := instanceID(t, dirs[2])
-	waitFor(t, 20*time.Second, "replica 2 holding leases", func() bool {
+	testutil.WaitFor(t, 20*time.Second, "replica 2 holding leases", func() bool {
 		var n int
 		if err := sqldb.QueryRow(`SELECT count(*) FROM generations WHERE lease_owner = $1`, victim).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n > 0
 	})
-	reps[2].cmd.Process.Kill()
+	reps[2].signal(t, os.Kill)
 	reps[2].wait(t)
 	var orphaned int
 	if err := sqldb.QueryRow(`SELECT count(*) FROM generations WHERE lease_owner = $1`, victim).Scan(&orphaned); err != nil || orphaned == 0 {
@@ -147,7 +147,7 @@ func TestReplicasShareTheWorkAndSurviveAKill(t *testing.T) {
 	}
 	sim.SetOptions(falsim.Options{})
 
-	waitFor(t, 120*time.Second, "all 30 jobs succeeded on the survivors", func() bool {
+	testutil.WaitFor(t, 120*time.Second, "all 30 jobs succeeded on the survivors", func() bool {
 		list := do(0, "GET", "/api/generations", "")["generations"].([]any)
 		done := 0
 		for _, g := range list {
@@ -214,16 +214,4 @@ func instanceID(t *testing.T, dir string) string {
 		t.Fatalf("instance id: %v", err)
 	}
 	return string(b[:16])
-}
-
-// waitFor polls cond until it holds, failing the test after limit.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -83,7 +83,9 @@ func TestKeysHexAndBase64(t *testing.T) {
 
 func TestDotEnvAndRealEnvWins(t *testing.T) {
 	p := filepath.Join(t.TempDir(), ".env")
-	os.WriteFile(p, []byte("# comment\nexport ADDR=127.0.0.1:9999\nS3_REGION=\"fsn1\"\nLOG_LEVEL=debug # trailing\n"), 0o600)
+	if err := os.WriteFile(p, []byte("# comment\nexport ADDR=127.0.0.1:9999\nS3_REGION=\"fsn1\"\nLOG_LEVEL=debug # trailing\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	m, err := ReadDotEnv(p)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +124,9 @@ func TestEnsureSecrets(t *testing.T) {
 	if string(first) != string(c2.EncryptionKey) || len(c2.SessionSecret) < 32 {
 		t.Fatal("secrets must be generated once and kept")
 	}
-	os.Chmod(filepath.Join(dir, EncryptionKeyFile), 0o644)
+	if err := os.Chmod(filepath.Join(dir, EncryptionKeyFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	c3, _ := Load(env(map[string]string{"DATA_DIR": dir}))
 	w, err := EnsureSecrets(c3)
 	if err != nil || len(w) != 1 || !strings.Contains(w[0], "chmod 600") {
@@ -130,12 +134,16 @@ func TestEnsureSecrets(t *testing.T) {
 	}
 	// An unwritable DATA_DIR names the variable.
 	ro := filepath.Join(t.TempDir(), "ro")
-	os.Mkdir(ro, 0o500)
+	if err := os.Mkdir(ro, 0o500); err != nil {
+		t.Fatal(err)
+	}
 	c4, _ := Load(env(map[string]string{"DATA_DIR": ro}))
 	if os.Geteuid() == 0 {
 		// root writes anywhere; use a path under a file instead.
 		f := filepath.Join(t.TempDir(), "file")
-		os.WriteFile(f, nil, 0o600)
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		c4, _ = Load(env(map[string]string{"DATA_DIR": filepath.Join(f, "sub")}))
 	}
 	if _, err := EnsureSecrets(c4); err == nil || !strings.Contains(err.Error(), "DATA_DIR") {

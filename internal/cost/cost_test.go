@@ -471,16 +471,20 @@ func TestUsageSumsRecordedCosts(t *testing.T) {
 		want += 0.05
 	}
 	e.clock.Set(time.Date(2026, 3, 3, 11, 0, 0, 0, time.UTC))
-	id, _ := e.submit(a, "fal-ai/veo3", `{}`)
-	e.set(t, id, model.StatusFailed) // costs 0
-	id, _ = e.submit(a, "fal-ai/veo3", `{}`)
-	e.set(t, id, model.StatusSucceeded) // $3.20
+	submit := func(uid int64, modelID string) string {
+		t.Helper()
+		id, err := e.submit(uid, modelID, `{}`)
+		if err != nil {
+			t.Fatalf("submit %s: %v", modelID, err)
+		}
+		return id
+	}
+	e.set(t, submit(a, "fal-ai/veo3"), model.StatusFailed)    // costs 0
+	e.set(t, submit(a, "fal-ai/veo3"), model.StatusSucceeded) // $3.20
 	want += 3.2
-	id, _ = e.submit(a, "acme/custom-app", `{}`)
-	e.set(t, id, model.StatusSucceeded) // unknown cost
-	id, _ = e.submit(b, "fal-ai/veo3", `{}`)
-	e.set(t, id, model.StatusSucceeded) // another user's spend
-	e.submit(a, "fal-ai/veo3", `{}`)    // unfinished: reserved, not spent
+	e.set(t, submit(a, "acme/custom-app"), model.StatusSucceeded) // unknown cost
+	e.set(t, submit(b, "fal-ai/veo3"), model.StatusSucceeded)     // another user's spend
+	submit(a, "fal-ai/veo3")                                      // unfinished: reserved, not spent
 
 	ctx := context.Background()
 	u, err := e.svc.MyUsage(ctx, a, UsageQuery{})

@@ -39,9 +39,14 @@ func TestCatalogueIsConsistent(t *testing.T) {
 			}
 		}
 		// Defaults must pass the catalogue's own validation (the UI sends them as they are).
-		raw, _ := json.Marshal(defaults)
+		raw, err := json.Marshal(defaults)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var decoded map[string]any
-		json.Unmarshal(raw, &decoded)
+		if err := json.Unmarshal(raw, &decoded); err != nil {
+			t.Fatal(err)
+		}
 		if m.Reference != nil {
 			if !m.Reference.Multiple {
 				decoded[m.Reference.Field] = "https://v3.fal.media/files/x.png"

@@ -589,20 +589,16 @@ func TestDisabledAccountsJobsStillFinish(t *testing.T) {
 	}
 	g.sim.SetOptions(falsim.Options{QueuePolls: 1, RunPolls: 1}) // fal finishes the job now
 	db := openDB(t, g.studio.DataDir)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testutil.WaitFor(t, 20*time.Second, "the disabled account's job to succeed", func() bool {
 		var status string
 		if err := db.QueryRow(`SELECT status FROM generations WHERE id = $1`, gen.ID).Scan(&status); err != nil {
 			t.Fatal(err)
 		}
-		if status == "succeeded" {
-			break
-		}
-		if status == "failed" || status == "canceled" || time.Now().After(deadline) {
+		if status == "failed" || status == "canceled" {
 			t.Fatalf("the disabled account's job ended %q", status)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return status == "succeeded"
+	})
 	if n := countRows(t, db, `SELECT count(*) FROM assets WHERE user_id = $1`, memberID); n != 1 {
 		t.Fatalf("%d assets stored for the disabled account, want 1", n)
 	}

@@ -29,13 +29,19 @@ func BenchmarkCompletedToListed(b *testing.B) {
 		var g struct {
 			Generation struct{ ID string } `json:"generation"`
 		}
-		json.Unmarshal(r.Body, &g)
+		if err := json.Unmarshal(r.Body, &g); err != nil {
+			b.Fatalf("submit: %s: %v", r.Body, err)
+		}
+		// A tight loop rather than testutil.WaitFor: its pause between checks would add up to
+		// one interval to the latency measured here. Still bounded by the deadline.
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			var page struct {
 				Assets []struct{ GenerationID string } `json:"assets"`
 			}
-			json.Unmarshal(c.Do("GET", "/api/assets?limit=1", nil).Body, &page)
+			if r := c.Do("GET", "/api/assets?limit=1", nil); json.Unmarshal(r.Body, &page) != nil {
+				b.Fatalf("assets: %d %s", r.Status, r.Body)
+			}
 			if len(page.Assets) > 0 && page.Assets[0].GenerationID == g.Generation.ID {
 				break
 			}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,15 +297,33 @@ func TestTransientFailuresRetryThenGiveUp(t *testing.T) {
 		t.Fatal("a retry resubmitted the job")
 	}
 
-	// Failures that never stop end the job once they have lasted GiveUpAfter.
-	opts.Generation.GiveUpAfter = 50 * time.Millisecond
+	// Failures that never stop end the job once they have lasted GiveUpAfter. The runner's clock
+	// is moved past GiveUpAfter only after the first failure is recorded, so the job is retried
+	// before and given up after, however fast or slow this machine runs. The jump stays under
+	// the event journal's ten minutes, which the runner also measures with this clock.
+	var ahead atomic.Int64
+	opts.Generation.GiveUpAfter = 5 * time.Minute
+	opts.Generation.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	sim2 := falsim.NewTest(t, falsim.Options{QueuePolls: 1})
 	st2 := testutil.NewStudio(t, testutil.StudioOptions{Env: sim2.URLs().Env(), App: opts})
 	c2 := st2.NewClient(t)
 	c2.SignUp("down@example.com", goodPassword)
 	c2.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": "sim-key"})
 	sim2.SetOptions(falsim.Options{QueuePolls: 1, FailStatus: 1 << 30})
-	ev = waitDone(t, c2, submit(t, c2, "fal-ai/flux/schnell", "fal is down", nil).ID)
+	down := submit(t, c2, "fal-ai/flux/schnell", "fal is down", nil)
+	db2 := openDB(t, st2.DataDir)
+	testutil.WaitFor(t, 20*time.Second, "the first failure recorded", func() bool {
+		var status string
+		if err := db2.QueryRow(`SELECT status, failures FROM generations WHERE id = $1`, down.ID).Scan(&status, &failures); err != nil {
+			t.Fatal(err)
+		}
+		if status == "failed" || status == "succeeded" || status == "canceled" {
+			t.Fatalf("the job ended %s before failures lasted GiveUpAfter", status)
+		}
+		return failures > 0
+	})
+	ahead.Store(int64(6 * time.Minute))
+	ev = waitDone(t, c2, down.ID)
 	if last := ev[len(ev)-1]; last.Status != "failed" || last.Error == nil || last.Error.Code != "fal_unavailable" {
 		t.Fatalf("after a long outage: %+v", last)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,7 +35,11 @@ const streamWait = 20 * time.Second
 func openStream(t testing.TB, c *testutil.Client, path string, hdr ...string) (*eventStream, *testutil.Response) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", c.Base+path, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", c.Base+path, nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -49,9 +52,7 @@ func openStream(t testing.TB, c *testutil.Client, path string, hdr ...string) (*
 	}
 	if resp.StatusCode != 200 {
 		defer cancel()
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return nil, &testutil.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+		return nil, testutil.ReadResponse(t, resp)
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		t.Fatalf("content type %q", ct)

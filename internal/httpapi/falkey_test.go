@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,14 +32,27 @@ func scanForSecret(t *testing.T, secret string, where map[string][]byte) {
 
 // dataFiles reads every file under dir (the database, its WAL and SHM, media, secrets).
 func dataFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
 	out := map[string][]byte{}
-	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			out[p] = b
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		// A file removed between listing and reading (a rolled-over temporary) holds nothing;
+		// any other failure would leave a file unscanned, so it fails the test.
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
 		}
-		return nil
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		out[p] = b
+		return err
 	})
+	if err != nil {
+		t.Fatalf("reading %s: %v", dir, err)
+	}
 	return out
 }
 
@@ -65,9 +80,17 @@ func TestFalKeyIsNeverLeaked(t *testing.T) {
 
 	// The sealed value differs each time it is written (fresh nonce).
 	st := s.App.Store()
-	before, _ := st.SealedFalKeys(context.Background())
-	c.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": key})
-	after, _ := st.SealedFalKeys(context.Background())
+	before, err := st.SealedFalKeys(context.Background())
+	if err != nil || len(before) == 0 {
+		t.Fatalf("sealed keys before: %d (%v)", len(before), err)
+	}
+	if r := c.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": key}); r.Status != 200 {
+		t.Fatalf("save key again: %d %s", r.Status, r.Body)
+	}
+	after, err := st.SealedFalKeys(context.Background())
+	if err != nil || len(after) != len(before) {
+		t.Fatalf("sealed keys after: %d of %d (%v)", len(after), len(before), err)
+	}
 	for id := range before {
 		if before[id] == after[id] || !strings.HasPrefix(after[id], "v1:") {
 			t.Fatalf("sealed key not re-randomised or unversioned: %q", after[id])

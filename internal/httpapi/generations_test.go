@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/png"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -93,7 +95,10 @@ func submit(t *testing.T, c *testutil.Client, model, prompt string, params map[s
 // waitDone follows the events stream until the generation ends and returns every event.
 func waitDone(t *testing.T, c *testutil.Client, id string) []generationJSON {
 	t.Helper()
-	req, _ := http.NewRequest("GET", c.Base+"/api/generations/"+id+"/events", nil)
+	req, err := http.NewRequest("GET", c.Base+"/api/generations/"+id+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	client := *c.HTTP
 	client.Timeout = 30 * time.Second
 	resp, err := client.Do(req)
@@ -249,14 +254,25 @@ func TestImageGenerationEndToEnd(t *testing.T) {
 }
 
 func countFiles(t *testing.T, dir string) int {
+	t.Helper()
 	n := 0
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		// A temporary file renamed or removed while listed is no object.
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		// Previews are counted by the thumbnail tests; here only originals matter.
-		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".tmp-") && !media.IsThumbKey(d.Name()) {
+		if !d.IsDir() && !strings.HasPrefix(d.Name(), ".tmp-") && !media.IsThumbKey(d.Name()) {
 			n++
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatalf("counting files in %s: %v", dir, err)
+	}
 	return n
 }
 
@@ -356,12 +372,16 @@ func TestLiveModelSearch(t *testing.T) {
 	var out struct {
 		Models []struct{ ID, Name, Category string }
 	}
-	json.Unmarshal(r.Body, &out)
+	if err := json.Unmarshal(r.Body, &out); err != nil {
+		t.Fatalf("search: %d %s: %v", r.Status, r.Body, err)
+	}
 	if r.Status != 200 || len(out.Models) != 1 || out.Models[0].ID != "fal-ai/kling-video/v2.1/master/image-to-video" || out.Models[0].Category != "image-to-video" {
 		t.Fatalf("search: %d %s", r.Status, r.Body)
 	}
 	r = c.Do("GET", "/api/models/search?category=text-to-video", nil)
-	json.Unmarshal(r.Body, &out)
+	if err := json.Unmarshal(r.Body, &out); err != nil {
+		t.Fatalf("category: %d %s: %v", r.Status, r.Body, err)
+	}
 	if len(out.Models) != 1 || out.Models[0].ID != "fal-ai/veo3" {
 		t.Fatalf("category: %s", r.Body)
 	}
@@ -382,7 +402,9 @@ func TestLiveModelSearch(t *testing.T) {
 			}
 		}
 	}
-	json.Unmarshal(r.Body, &sm)
+	if err := json.Unmarshal(r.Body, &sm); err != nil {
+		t.Fatalf("schema: %d %s: %v", r.Status, r.Body, err)
+	}
 	if r.Status != 200 || !sm.Model.PromptRequired || len(sm.Model.Params) != 3 {
 		t.Fatalf("schema: %d %s", r.Status, r.Body)
 	}
@@ -428,9 +450,16 @@ func TestUploads(t *testing.T) {
 	multipartBody := func(name string, data []byte) (*bytes.Buffer, string) {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
-		fw, _ := mw.CreateFormFile("file", name)
-		fw.Write(data)
-		mw.Close()
+		fw, err := mw.CreateFormFile("file", name)
+		if err == nil {
+			_, err = fw.Write(data)
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		if err != nil {
+			t.Fatalf("multipart body: %v", err)
+		}
 		return &buf, mw.FormDataContentType()
 	}
 	body, ct := multipartBody("ref.png", png)

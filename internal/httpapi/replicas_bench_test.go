@@ -63,15 +63,7 @@ func BenchmarkJobsInFlightAcrossReplicas(b *testing.B) {
 				b.Fatalf("submit %d: %d %s", i, r.Status, r.Body)
 			}
 		}
-		wait := func(what string, cond func() bool) {
-			deadline := time.Now().Add(2 * time.Minute)
-			for !cond() {
-				if time.Now().After(deadline) {
-					b.Fatalf("timed out: %s", what)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-		}
+		wait := func(what string, cond func() bool) { testutil.WaitFor(b, 2*time.Minute, what, cond) }
 		wait("every job polled", func() bool { return sim.Count("status") >= 400 })
 		runtime.GC()
 		b.ReportMetric((rssBytes(b)-baseRSS)/200/1024, "KiB-RSS/job-in-flight")

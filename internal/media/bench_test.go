@@ -109,12 +109,26 @@ func BenchmarkRelayToS3(b *testing.B) {
 			// curl uploading the same bytes (from a file) to a presigned PUT of the same server.
 			if curl, err := exec.LookPath("curl"); err == nil {
 				path := filepath.Join(b.TempDir(), "blob")
-				out, _ := os.Create(path)
-				resp, _ := http.Get(prov.URL)
-				io.Copy(out, resp.Body)
+				out, err := os.Create(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				resp, err := http.Get(prov.URL)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, err = io.Copy(out, resp.Body)
 				resp.Body.Close()
-				out.Close()
-				url, _ := s3.PresignPut(context.Background(), fmt.Sprintf("bench/curl-%d", mib), time.Hour)
+				if cerr := out.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					b.Fatalf("blob for curl: %v", err)
+				}
+				url, err := s3.PresignPut(context.Background(), fmt.Sprintf("bench/curl-%d", mib), time.Hour)
+				if err != nil {
+					b.Fatal(err)
+				}
 				start = time.Now()
 				if err := exec.Command(curl, "-sf", "-T", path, url).Run(); err != nil {
 					b.Fatalf("curl: %v", err)

@@ -147,7 +147,10 @@ func TestFetcher(t *testing.T) {
 	if err != nil || d.Kind != "image" || d.ContentType != "image/png" {
 		t.Fatalf("ok: %v", err)
 	}
-	got, _ := io.ReadAll(d.Body)
+	got, err := io.ReadAll(d.Body)
+	if err != nil {
+		t.Fatalf("reading d.Body: %v", err)
+	}
 	d.Body.Close()
 	if !bytes.Equal(got, png) {
 		t.Fatal("body differs")

@@ -57,7 +57,10 @@ func TestS3Operations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(rc)
+	got, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("reading rc: %v", err)
+	}
 	rc.Close()
 	if !bytes.Equal(got, small) || obj.Size != int64(len(small)) {
 		t.Fatal("get differs")
@@ -66,7 +69,10 @@ func TestS3Operations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = io.ReadAll(rc)
+	got, err = io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("reading rc: %v", err)
+	}
 	rc.Close()
 	if !bytes.Equal(got, small[1000:2000]) || obj.Size != int64(len(small)) {
 		t.Fatalf("range: %d bytes, size %d", len(got), obj.Size)
@@ -83,7 +89,10 @@ func TestS3Operations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading resp.Body: %v", err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !bytes.Equal(body, small) {
 		t.Fatalf("presigned GET: %d", resp.StatusCode)
@@ -94,8 +103,14 @@ func TestS3Operations(t *testing.T) {
 		if n, err := s.Put(ctx, "users/1/video/b.mp4", onlyReader{bytes.NewReader(big)}, size, "video/mp4"); err != nil || n != int64(len(big)) {
 			t.Fatalf("multipart (size %d): %d %v", size, n, err)
 		}
-		rc, _, _ := s.Open(ctx, "users/1/video/b.mp4", 0, -1)
-		got, _ := io.ReadAll(rc)
+		rc, _, err := s.Open(ctx, "users/1/video/b.mp4", 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatalf("reading rc: %v", err)
+		}
 		rc.Close()
 		if !bytes.Equal(got, big) {
 			t.Fatalf("multipart (size %d) differs", size)
@@ -201,7 +216,8 @@ func TestStorageFallsBackWhenS3Fails(t *testing.T) {
 	}()
 	unavailable := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, `<?xml version="1.0"?><Error><Code>ServiceUnavailable</Code></Error>`)
+		// A fake failing server: a body that cannot be written reaches the client as a failure too.
+		_, _ = io.WriteString(w, `<?xml version="1.0"?><Error><Code>ServiceUnavailable</Code></Error>`)
 	}))
 	defer unavailable.Close()
 	stopped := testutil.StartS3(t, false)
@@ -227,7 +243,10 @@ func TestStorageFallsBackWhenS3Fails(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := io.ReadAll(rc)
+			got, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatalf("reading rc: %v", err)
+			}
 			rc.Close()
 			if !bytes.Equal(got, data) {
 				t.Fatal("local copy differs")
@@ -288,7 +307,10 @@ func TestServeFromS3WithRangeAndPresign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(resp.Body)
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading resp.Body: %v", err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != 206 || !bytes.Equal(got, data[100000:100100]) || resp.Header.Get("Content-Range") != "bytes 100000-100099/300000" {
 		t.Fatalf("range from S3: %d %v", resp.StatusCode, resp.Header)
@@ -309,7 +331,10 @@ func TestServeFromS3WithRangeAndPresign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(r2.Body)
+	body, err := io.ReadAll(r2.Body)
+	if err != nil {
+		t.Fatalf("reading r2.Body: %v", err)
+	}
 	r2.Body.Close()
 	if r2.StatusCode != 200 || !bytes.Equal(body, data) {
 		t.Fatalf("presigned URL: %d", r2.StatusCode)

@@ -131,8 +131,13 @@ func TestLastAdminIsProtected(t *testing.T) {
 func TestDisableEndsSessionsAndResetIsSingleUse(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
-	s.InsertUser(ctx, "admin@example.com", "h")
-	u, _ := s.InsertUser(ctx, "m@example.com", "h")
+	if _, err := s.InsertUser(ctx, "admin@example.com", "h"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.InsertUser(ctx, "m@example.com", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now()
 	for _, id := range []string{"s1", "s2"} {
 		if err := s.InsertSession(ctx, &model.Session{ID: id, UserID: u.ID, SecretHash: []byte("x"), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
@@ -145,8 +150,8 @@ func TestDisableEndsSessionsAndResetIsSingleUse(t *testing.T) {
 	if _, err := s.SessionByID(ctx, "s1"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("session after disable: %v", err)
 	}
-	if changed, _ := s.SetDisabled(ctx, u.ID, true); changed {
-		t.Fatal("disabling twice reports a change")
+	if changed, err := s.SetDisabled(ctx, u.ID, true); err != nil || changed {
+		t.Fatalf("disabling twice: changed %v (%v)", changed, err)
 	}
 	hash := []byte("0123456789abcdef0123456789abcdef")
 	if err := s.InsertPasswordReset(ctx, u.ID, 0, hash, now.Add(time.Hour)); err != nil {

@@ -39,7 +39,10 @@ func versitygwBin(t testing.TB) string {
 	if p := os.Getenv("VERSITYGW_BIN"); p != "" {
 		return p
 	}
-	dir, _ := os.Getwd()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range 10 {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 			p := filepath.Join(dir, ".tools", "bin", "versitygw")
@@ -104,23 +107,19 @@ func (s *S3Server) start(t testing.TB) {
 	cmd := s.cmd
 	go func() { _ = cmd.Wait(); close(done) }()
 	client := s.HTTPClient()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	WaitFor(t, 20*time.Second, "versitygw to answer at "+s.Endpoint, func() bool {
 		resp, err := client.Get(s.Endpoint + "/")
 		if err == nil {
 			resp.Body.Close()
-			return
+			return true
 		}
 		select {
 		case <-s.done:
-			t.Fatal("versitygw exited at start")
+			t.Fatalf("versitygw exited at start: %v", err)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("versitygw did not answer within 20s: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 // HTTPClient trusts the server's certificate (TLS) and ignores proxies.
@@ -172,9 +171,18 @@ func selfSigned(t testing.TB, dir string) (string, string, *x509.Certificate) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	kb, _ := x509.MarshalECPrivateKey(key)
-	abs, _ := filepath.Abs(dir)
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cf, kf := filepath.Join(abs, "tls.crt"), filepath.Join(abs, "tls.key")
 	if err := os.WriteFile(cf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)

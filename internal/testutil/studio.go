@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,7 +161,10 @@ type Client struct {
 
 // NewClient returns a client for the studio.
 func (s *Studio) NewClient(t testing.TB) *Client {
-	jar, _ := cookiejar.New(nil)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &Client{t: t, Base: s.URL, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, Header: http.Header{}}
 }
@@ -170,12 +174,17 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	t      testing.TB
 }
 
-// JSON decodes the body into a generic map.
+// JSON decodes the body into a generic map; a body that is not JSON fails the test, so that a
+// broken answer never reads as an empty one.
 func (r *Response) JSON() map[string]any {
+	r.t.Helper()
 	var m map[string]any
-	_ = json.Unmarshal(r.Body, &m)
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		r.t.Fatalf("answer %d is not JSON (%v): %.200s", r.Status, err, r.Body)
+	}
 	return m
 }
 
@@ -200,7 +209,10 @@ func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
 	case string:
 		rd, ctype = strings.NewReader(b), "application/json"
 	default:
-		raw, _ := json.Marshal(b)
+		raw, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatalf("request body: %v", err)
+		}
 		rd, ctype = bytes.NewReader(raw), "application/json"
 	}
 	req, err := http.NewRequest(method, c.Base+path, rd)
@@ -220,9 +232,18 @@ func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
+	return ReadResponse(c.t, resp)
+}
+
+// ReadResponse reads and closes an answer; a body cut short fails the test.
+func ReadResponse(t testing.TB, resp *http.Response) *Response {
+	t.Helper()
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the answer: %v", resp.Request.Method, resp.Request.URL.Path, err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b, t: t}
 }
 
 // SignUp creates a user and keeps its cookie.
@@ -237,8 +258,11 @@ func (c *Client) SignUp(email, password string) *Response {
 
 // SessionCookie returns the current session cookie value.
 func (c *Client) SessionCookie() string {
-	req, _ := http.NewRequest("GET", c.Base+"/", nil)
-	for _, ck := range c.HTTP.Jar.Cookies(req.URL) {
+	u, err := url.Parse(c.Base + "/")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
 		if strings.HasSuffix(ck.Name, "falstudio_session") {
 			return ck.Value
 		}
