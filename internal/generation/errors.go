@@ -38,7 +38,10 @@ func Describe(err error) (code, message string) {
 	if errors.As(err, &me) {
 		return me.Code, me.Message
 	}
+	var he *media.HostNotAllowedError
 	switch {
+	case errors.As(err, &he):
+		return model.CodeUnsafeOutput, "The model returned its file from " + he.HostPort + ", a host not in FAL_MEDIA_HOSTS, so it was not saved. An operator can add that host to FAL_MEDIA_HOSTS."
 	case errors.Is(err, media.ErrUnsafeOutput):
 		return model.CodeUnsafeOutput, "The model returned a file that is not an image, video or audio file, or from a host that is not allowed; it was not saved."
 	case errors.Is(err, media.ErrOutputExpired):

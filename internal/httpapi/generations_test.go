@@ -286,7 +286,7 @@ func TestGenerationErrors(t *testing.T) {
 		{"fail5xx now", "fal_unavailable", ""},
 		{"invalid thing", "fal_invalid_input", "prompt: "},
 		{"evil-url output", "unsafe_output", ""},
-		{"other-host output", "unsafe_output", ""},
+		{"other-host output", "unsafe_output", "The model returned its file from localhost:"},
 		{"html-output please", "unsafe_output", ""},
 		{"svg-output please", "unsafe_output", ""},
 		{"expire soon", "output_expired", ""},

@@ -174,8 +174,18 @@ func checkURL(u *url.URL, rules []hostRule) error {
 	}
 	// host:port as an allow-list entry is written, so an admin can add exactly that; never the
 	// path or query, which may carry a signature.
-	return fmt.Errorf("%w: from %s, a host not in FAL_MEDIA_HOSTS", ErrUnsafeOutput, net.JoinHostPort(strings.ToLower(u.Hostname()), portOf(u)))
+	return &HostNotAllowedError{HostPort: net.JoinHostPort(strings.ToLower(u.Hostname()), portOf(u))}
 }
+
+// HostNotAllowedError is an output on a host FAL_MEDIA_HOSTS does not list (errors.Is
+// ErrUnsafeOutput); HostPort is written as an allow-list entry, so an admin can add exactly that.
+type HostNotAllowedError struct{ HostPort string }
+
+func (e *HostNotAllowedError) Error() string {
+	return ErrUnsafeOutput.Error() + ": from " + e.HostPort + ", a host not in FAL_MEDIA_HOSTS"
+}
+
+func (e *HostNotAllowedError) Is(target error) bool { return target == ErrUnsafeOutput }
 
 // literalAllowed reports whether host:port (as dialed) is an IP-literal entry of the allow-list.
 func literalAllowed(host, port string, rules []hostRule) bool {
