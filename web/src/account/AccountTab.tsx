@@ -107,8 +107,8 @@ function CreditsCard({ user }: { user: User }) {
           {state.error &&
             (state.error.code === 'fal_admin_key_required' ? (
               <Banner kind="info">
-                {state.error.message} Generating images and videos still works with your key; only the balance needs an ADMIN
-                key. You can see your balance on fal.ai under Billing.
+                {state.error.message} Generating images and videos still works with your key; only the balance needs a key
+                with billing access (ADMIN scope or a billing permission). You can see your balance on fal.ai under Billing.
               </Banner>
             ) : (
               <Banner kind="error">{state.error.message}</Banner>
