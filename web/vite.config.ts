@@ -19,5 +19,8 @@ export default defineConfig({
     environment: 'jsdom',
     setupFiles: ['./src/test-setup.ts'],
     globals: true,
+    // Time limits, not behaviour: on a loaded 2-core machine jsdom renders 5× slower, and a test
+    // that fails only by the clock says nothing about the UI.
+    testTimeout: 30_000,
   },
 });
