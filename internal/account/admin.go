@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/falstudio/falstudio/internal/audit"
-	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/cleaner"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
 )
@@ -22,9 +22,9 @@ var (
 type AdminOptions struct {
 	// Audit records admin events; nil records nothing.
 	Audit *audit.Log
-	// Storage deletes a deleted account's stored objects; nil keeps them (the command line and
-	// tests without media).
-	Storage *media.Storage
+	// Cleaner deletes a deleted account's stored objects; nil leaves them queued for a studio
+	// that has one (the command line without media).
+	Cleaner *cleaner.Cleaner
 	Now     func() time.Time
 	Logger  *slog.Logger
 }
@@ -35,7 +35,7 @@ type AdminOptions struct {
 type Admin struct {
 	st      *store.Store
 	audit   *audit.Log
-	storage *media.Storage
+	cleaner *cleaner.Cleaner
 	now     func() time.Time
 	log     *slog.Logger
 }
@@ -48,7 +48,7 @@ func NewAdmin(st *store.Store, o AdminOptions) *Admin {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Admin{st: st, audit: o.Audit, storage: o.Storage, now: o.Now, log: o.Logger}
+	return &Admin{st: st, audit: o.Audit, cleaner: o.Cleaner, now: o.Now, log: o.Logger}
 }
 
 // Now is the service's clock (whether an invite is still pending).
@@ -147,6 +147,11 @@ func (a *Admin) CheckDeletable(ctx context.Context, userID int64) error {
 	return lastAdmin(a.st.CheckDeletable(ctx, userID))
 }
 
+// inFlightDelay is how long the objects of jobs still saving wait before their delete is
+// retried: the runner may still be uploading them (its asset insert then fails and it removes
+// the object itself; this queue entry catches the rest).
+const inFlightDelay = 10 * time.Minute
+
 // DeleteUser removes an account with its sessions, generations, assets and stored objects
 // (S3 and local). The last admin cannot be deleted. Deleting one's own account and an admin
 // deleting another both come here (the HTTP layer first cancels the account's jobs at fal).
@@ -155,15 +160,18 @@ func (a *Admin) DeleteUser(ctx context.Context, actor *audit.Actor, userID int64
 	if err != nil {
 		return err
 	}
-	s3 := a.storage != nil && a.storage.S3Configured()
+	s3 := a.cleaner != nil && a.cleaner.S3Configured()
 	objs, later, err := a.st.DeleteUser(ctx, userID, s3, a.now().Add(inFlightDelay))
 	if err != nil {
 		return lastAdmin(err)
 	}
 	bg := context.WithoutCancel(ctx) // the account is gone: finish its objects even if the client leaves
-	removed := removeObjects(bg, a.st, a.storage, a.log, objs, true)
-	// Objects of jobs still saving go now too, but stay queued: the upload may land after this.
-	removeObjects(bg, a.st, a.storage, a.log, later, false)
+	removed := 0
+	if a.cleaner != nil {
+		removed = a.cleaner.RemoveQueued(bg, objs, true)
+		// Objects of jobs still saving go now too, but stay queued: the upload may land after this.
+		a.cleaner.RemoveQueued(bg, later, false)
+	}
 	a.log.Info("account deleted", "user_id", userID, "objects", len(objs)+len(later), "removed", removed)
 	a.audit.Record(ctx, audit.Entry{Actor: actor, Action: audit.ActionDelete, Target: audit.User(userID),
 		Detail: map[string]any{"email": u.Email, "objects": int64(len(objs) + len(later))}})

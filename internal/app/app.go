@@ -174,7 +174,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.metrics = metrics.New(metrics.Options{Models: ids})
 	a.storage = media.NewStorage(local, s3, a.metrics)
-	a.admin = account.NewAdmin(st, account.AdminOptions{Audit: auditLog, Storage: a.storage, Logger: log})
+	a.cleaner = cleaner.New(st, a.storage, cleaner.Options{Instance: cfg.InstanceID, RetryAfter: o.Generation.PollMax, Now: o.Generation.Now, Logger: log})
+	a.admin = account.NewAdmin(st, account.AdminOptions{Audit: auditLog, Cleaner: a.cleaner, Logger: log})
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
@@ -212,7 +213,6 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.gen = generation.New(st, a.falKeys, falClient, a.storage, a.journal, a.runner, gopts)
-	a.cleaner = cleaner.New(st, a.storage, cleaner.Options{Instance: cfg.InstanceID, RetryAfter: gopts.PollMax, Now: gopts.Now, Logger: log})
 	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog})
 
 	version := o.Version

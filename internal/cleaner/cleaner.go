@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/falstudio/falstudio/internal/media"
@@ -61,6 +62,53 @@ func (c *Cleaner) Remove(ctx context.Context, storage, key string) error {
 		return c.st.AddPendingDelete(context.WithoutCancel(ctx), storage, key, c.o.Now().Add(c.o.RetryAfter))
 	}
 	return nil
+}
+
+// S3Configured reports whether objects may live in S3 (a delete must then try both backends).
+func (c *Cleaner) S3Configured() bool { return c.storage != nil && c.storage.S3Configured() }
+
+// queuedBudget bounds how long a request spends removing queued objects; whatever is left is
+// finished by the delete retries.
+const queuedBudget = 30 * time.Second
+
+// RemoveQueued deletes objects already queued in pending_deletes (a deleted account's), a few at
+// a time, and (forget) clears the queue entries that worked; failures stay queued for the
+// retries. It returns how many are gone.
+func (c *Cleaner) RemoveQueued(ctx context.Context, objs []store.PendingDelete, forget bool) int {
+	if c.storage == nil || len(objs) == 0 {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, queuedBudget)
+	defer cancel()
+	var mu sync.Mutex
+	done := 0
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for _, o := range objs {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := c.storage.Delete(ctx, o.Storage, o.Key); err != nil {
+				c.log.Warn("object delete failed; will retry", "storage", o.Storage, "err", err)
+				return
+			}
+			if forget {
+				if err := c.st.DonePendingDelete(ctx, o.Storage, o.Key); err != nil {
+					c.log.Warn("finished delete not recorded; it will be tried again", "key", o.Key, "err", err)
+					return
+				}
+			}
+			mu.Lock()
+			done++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return done
 }
 
 // Tidy runs each housekeeping pass once: delete retries, the orphan sweep, and, with S3
