@@ -24,7 +24,8 @@ step "staticcheck"
 .tools/bin/staticcheck ./...
 
 step "golangci-lint (standard linters + depguard layering, .golangci.yml)"
-.tools/bin/golangci-lint run ./...
+# --allow-parallel-runners: another checkout on the same machine may be linting at the same time.
+.tools/bin/golangci-lint run --allow-parallel-runners ./...
 
 step "web UI: type-check, unit tests, build, committed dist matches"
 scripts/web-check.sh
