@@ -61,7 +61,7 @@ test('three jobs at once in the jobs panel, on one event stream, surviving a rel
   assert.ok(statuses.filter((s) => s !== 'succeeded').length >= 2, `jobs run in parallel: ${statuses}`);
   // The newest job is the one shown; the running ones stay listed.
   assert.equal(await page.getByTestId('generation-status').getAttribute('data-generation-id'), await page.getByTestId('job').first().getAttribute('data-generation-id'));
-  await screenshot(page, 'power-jobs');
+  await screenshot(page, 'create-jobs');
 
   // A reload shows them again and follows them to their end.
   await page.reload();
@@ -86,7 +86,7 @@ test('three jobs at once in the jobs panel, on one event stream, surviving a rel
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByTestId('jobs-panel').scrollIntoViewIfNeeded();
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal overflow at 390 px');
-  await screenshot(page, 'power-jobs-phone');
+  await screenshot(page, 'create-jobs-phone');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -105,7 +105,7 @@ test('variations run as one group with consecutive seeds, and presets keep setti
   const text = await group.textContent();
   assert.match(text, /Variations · 3/);
   for (const s of ['seed 100', 'seed 101', 'seed 102']) assert.ok(text.includes(s), `${s} in ${text}`);
-  await screenshot(page, 'power-variations');
+  await screenshot(page, 'create-variations');
 
   // Save the settings as a preset, change them, apply the preset, then rename and delete it.
   await page.getByLabel(/^Size/).selectOption('square_hd');
@@ -210,7 +210,7 @@ test('a file dropped onto the references uploads it, several where the model tak
   await page.getByLabel('Prompt', { exact: true }).fill('combine them');
   await page.getByRole('button', { name: /^Generate( ·|$)/ }).click();
   await allDone(page, 3);
-  await screenshot(page, 'power-drop');
+  await screenshot(page, 'create-drop');
   assert.deepEqual(problems, []);
   await context.close();
 });

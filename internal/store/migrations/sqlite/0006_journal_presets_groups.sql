@@ -1,4 +1,4 @@
--- Power-user Create: the per-person event journal, presets and variation groups.
+-- The per-person event journal, presets and variation groups.
 
 -- One row per published change of a generation. Its seq is the id of the event on
 -- GET /api/events on every replica, so Last-Event-ID resumes wherever the browser reconnects.
