@@ -253,6 +253,51 @@ func TestClaimFairPerUserCap(t *testing.T) {
 	}
 }
 
+// A free worker goes to whoever holds the fewest: with two heavy users holding workers and an
+// older backlog each, a light user's later job is claimed first.
+func TestClaimFavoursFewestHeld(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	x1, x2, y := mustUser(t, s, "x1@example.com"), mustUser(t, s, "x2@example.com"), mustUser(t, s, "y@example.com")
+	live := time.Now().Add(time.Hour)
+	// x1 holds one worker (its other just finished), x2 holds two (at the cap of 2).
+	newJob(t, s, x1.ID, "x1-held", model.StatusRunning, "w", live)
+	newJob(t, s, x2.ID, "x2-held0", model.StatusRunning, "w", live)
+	newJob(t, s, x2.ID, "x2-held1", model.StatusRunning, "w", live)
+	for i := range 4 {
+		newJob(t, s, x1.ID, fmt.Sprintf("x1-%d", i), model.StatusQueued, "", time.Time{})
+		newJob(t, s, x2.ID, fmt.Sprintf("x2-%d", i), model.StatusQueued, "", time.Time{})
+	}
+	newJob(t, s, y.ID, "y0", model.StatusQueued, "", time.Time{})
+	// The heavy backlog has been due for minutes; the light job just became due.
+	old := time.Now().Add(-10 * time.Minute).UnixMilli()
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = $1, lease_until = 0 WHERE status = 'queued' AND user_id <> $2`, old, y.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = $1, lease_until = 0 WHERE id = 'y0'`, old+60_000); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimDue(ctx, "w", 1, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "y0" {
+		var ids []string
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		t.Fatalf("claimed %v for the one free worker, want the light user's y0", ids)
+	}
+	// The next free worker goes to x1 (holding one) before x2 (at the cap).
+	got, err = s.ClaimDue(ctx, "w", 1, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].UserID != x1.ID {
+		t.Fatalf("second claim %+v, want one of x1's jobs", got)
+	}
+}
+
 // Replicas claiming at once never take the same job: each of 60 jobs is claimed exactly once.
 func TestConcurrentClaimsExclusive(t *testing.T) {
 	u := dbtest.URL(t)
