@@ -387,6 +387,14 @@ type Claimed struct {
 // A crashed holder's leases simply expire, so its jobs are taken again. On PostgreSQL the rows
 // are locked with SKIP LOCKED, so replicas claiming at once never take the same job.
 func (s *Store) ClaimDue(ctx context.Context, holder string, limit, perUser int, lease time.Duration) ([]Claimed, error) {
+	return s.ClaimShare(ctx, holder, limit, 0, perUser, lease)
+}
+
+// ClaimShare is ClaimDue for a runner of workers workers: nobody is given a worker once they
+// hold their share, workers ÷ people with unfinished jobs (rounded down, at least 1, at most
+// perUser), so however many people have a backlog of slow jobs another person's quick job
+// waits at most for the first running job to end. workers 0 leaves the share at perUser.
+func (s *Store) ClaimShare(ctx context.Context, holder string, limit, workers, perUser int, lease time.Duration) ([]Claimed, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -396,6 +404,14 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, limit, perUser int,
 	var out []Claimed
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		now := s.nowMs()
+		if workers > 0 {
+			var people int
+			if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT user_id) FROM generations
+				WHERE status IN ('submitting', 'queued', 'running', 'saving')`).Scan(&people); err != nil {
+				return err
+			}
+			perUser = max(1, min(perUser, workers/max(people, 1)))
+		}
 		rows, err := tx.QueryContext(ctx, `WITH busy AS (
 				SELECT user_id, count(*) AS n FROM generations
 				WHERE status IN ('queued', 'running', 'saving') AND lease_until >= $1 GROUP BY user_id),

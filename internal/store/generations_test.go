@@ -298,6 +298,52 @@ func TestClaimFavoursFewestHeld(t *testing.T) {
 	}
 }
 
+// Nobody is given a worker past their share, workers ÷ people with unfinished jobs: with three
+// people and four workers, two heavy users holding one worker each get no second one, so the
+// free workers wait for the third person's job.
+func TestClaimShare(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	x1, x2, y := mustUser(t, s, "x1@example.com"), mustUser(t, s, "x2@example.com"), mustUser(t, s, "y@example.com")
+	live := time.Now().Add(time.Hour)
+	newJob(t, s, x1.ID, "x1-held", model.StatusRunning, "w", live)
+	newJob(t, s, x2.ID, "x2-held", model.StatusRunning, "w", live)
+	for i := range 3 {
+		newJob(t, s, x1.ID, fmt.Sprintf("x1-%d", i), model.StatusQueued, "", time.Time{})
+		newJob(t, s, x2.ID, fmt.Sprintf("x2-%d", i), model.StatusQueued, "", time.Time{})
+	}
+	newJob(t, s, y.ID, "y0", model.StatusQueued, "", time.Time{})
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = 0, lease_until = 0 WHERE status = 'queued'`); err != nil {
+		t.Fatal(err)
+	}
+	// y's job is not due yet (it waits for fal), but it is unfinished, so y counts.
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = $1 WHERE id = 'y0'`, live.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimShare(ctx, "w", 2, 4, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("claimed %d jobs for people already holding their share (4 workers ÷ 3 people = 1)", len(got))
+	}
+	// Once y's job is done, two people share four workers: each may hold two.
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET status = 'succeeded' WHERE id = 'y0'`); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.ClaimShare(ctx, "w", 2, 4, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[int64]int{}
+	for _, c := range got {
+		per[c.UserID]++
+	}
+	if per[x1.ID] != 1 || per[x2.ID] != 1 {
+		t.Fatalf("claimed per user %v, want one more each for x1 and x2", per)
+	}
+}
+
 // Replicas claiming at once never take the same job: each of 60 jobs is claimed exactly once.
 func TestConcurrentClaimsExclusive(t *testing.T) {
 	u := dbtest.URL(t)
