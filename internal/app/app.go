@@ -362,6 +362,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			serveErr = err
 		}
 	}
+	a.gen.Wait() // variations still being submitted: they need the database
 	stopBG()
 	a.bg.Wait()
 	a.close()
@@ -388,7 +389,7 @@ func (a *App) serveMetrics() func() {
 }
 
 // Close releases everything without serving (tests that never called Serve).
-func (a *App) Close() { a.bg.Wait(); a.close() }
+func (a *App) Close() { a.gen.Wait(); a.bg.Wait(); a.close() }
 
 func (a *App) close() {
 	for i := len(a.closers) - 1; i >= 0; i-- {

@@ -119,6 +119,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	opts    Options
+	bg      background // variations submitted after the request answered
 }
 
 // New builds the submission service; runner follows what it submits.

@@ -101,7 +101,7 @@ func (r *Runner) Run(ctx context.Context) {
 	defer sweep.Stop()
 	for {
 		if free := r.opts.Concurrency - len(sem); free > 0 {
-			jobs, err := r.st.ClaimDue(ctx, r.opts.Instance, free, r.opts.PerUser, r.opts.Lease)
+			jobs, err := r.st.ClaimShare(ctx, r.opts.Instance, free, r.opts.Concurrency, r.opts.PerUser, r.opts.Lease)
 			if err != nil && ctx.Err() == nil {
 				r.log.Error("runner: claim failed", "err", err)
 			}

@@ -19,7 +19,11 @@ const (
 	defaultStreamsPerUser = 16
 	// maxStreamsTotal bounds every person's streams together, so many accounts cannot exhaust
 	// file descriptors either.
-	maxStreamsTotal       = 4096
+	maxStreamsTotal = 4096
+	// reservedStreams is how many of a person's streams the last quarter of the total is kept
+	// for: a crowd opening many streams each fills only the first three quarters, so another
+	// person's first tabs are still admitted.
+	reservedStreams       = 2
 	defaultStreamLifetime = 30 * time.Minute
 	keepAliveEvery        = 15 * time.Second
 	sseWriteTimeout       = 30 * time.Second
@@ -51,7 +55,9 @@ func (l *streamLimiter) acquire(userID int64) (release func(), err error) {
 		e.RetryAfter = 5
 		return nil, e
 	}
-	if l.total >= l.maxTotal {
+	// Streams beyond a person's first reservedStreams stop at three quarters of the total; the
+	// rest is kept for people holding fewer, so one crowd cannot lock everyone else out.
+	if l.total >= l.maxTotal || (l.open[userID] >= reservedStreams && l.total >= l.maxTotal-l.maxTotal/4) {
 		e := model.Errf(model.CodeTooManyStreams, "The studio has as many live connections open as it allows. Try again in a moment.")
 		e.RetryAfter = 30
 		return nil, e

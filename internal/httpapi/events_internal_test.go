@@ -137,3 +137,41 @@ func TestStreamLimiterCountsPerUser(t *testing.T) {
 		t.Fatal("past the total")
 	}
 }
+
+// A crowd cannot fill the global cap: streams beyond a person's first two stop at three
+// quarters of it, so another person's first streams are still admitted.
+func TestStreamLimiterKeepsRoomForOthers(t *testing.T) {
+	l := newStreamLimiter(16)
+	l.maxTotal = 64
+	admitted := 0
+	for u := int64(1); u <= 4; u++ {
+		for range 16 {
+			if _, err := l.acquire(u); err == nil {
+				admitted++
+			}
+		}
+	}
+	// Three accounts fill the shared 48; the fourth gets its first two only.
+	if admitted != 50 {
+		t.Fatalf("the crowd got %d of 64 streams, want 50", admitted)
+	}
+	for i := range 2 {
+		if _, err := l.acquire(99); err != nil {
+			t.Fatalf("bob's stream %d refused while the crowd holds the shared part: %v", i+1, err)
+		}
+	}
+	if _, err := l.acquire(99); err == nil {
+		t.Fatal("bob's third stream admitted into the reserved part")
+	}
+	// The reserved part still ends at the total: first streams of new people fill it, then stop.
+	for u := int64(100); u < 112; u++ {
+		if _, err := l.acquire(u); err != nil {
+			t.Fatalf("first stream of user %d: %v", u, err)
+		}
+	}
+	_, err := l.acquire(200)
+	var me *model.Error
+	if !errors.As(err, &me) || me.Code != model.CodeTooManyStreams {
+		t.Fatalf("a stream past the total: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,6 +33,7 @@ type S3Config struct {
 	Timeout                      time.Duration // deadline of each small call; default 30s
 	UploadTimeout                time.Duration // deadline of one whole upload; default 30m
 	MaxAttempts                  int           // SDK retries; default 3
+	ReadIdleTimeout              time.Duration // an object body that delivers no byte this long fails; default 60s
 	HTTPClient                   *http.Client  // optional (tests)
 }
 
@@ -69,6 +71,9 @@ func NewS3(cfg S3Config) (*S3, error) {
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 3
+	}
+	if cfg.ReadIdleTimeout <= 0 {
+		cfg.ReadIdleTimeout = 60 * time.Second
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -210,9 +215,13 @@ func (s *S3) Open(ctx context.Context, key string, offset, length int64) (io.Rea
 		}
 		in.Range = &rng
 	}
-	// The body streams for as long as the reader is used; only the request start has a deadline.
+	// The body streams for as long as the reader is used, so a whole-read deadline would cut long
+	// downloads; instead each read must see a byte within ReadIdleTimeout, or the request's own
+	// context is cancelled, which makes the transport drop the connection and fail the read.
+	ctx, cancel := context.WithCancel(ctx)
 	out, err := s.client.GetObject(ctx, in)
 	if err != nil {
+		cancel()
 		if isNotFound(err) {
 			return nil, Object{}, ErrNotFound
 		}
@@ -231,7 +240,47 @@ func (s *S3) Open(ctx context.Context, key string, offset, length int64) (io.Rea
 			}
 		}
 	}
-	return out.Body, obj, nil
+	return newIdleBody(out.Body, s.cfg.ReadIdleTimeout, cancel), obj, nil
+}
+
+// ErrStalled is the error of a storage read that delivered no byte for the idle timeout.
+var ErrStalled = errors.New("media: storage read stalled")
+
+// idleBody fails a read that gets no byte within idle: cancel (the request's context) aborts
+// the blocked read. A stalled object thus ends the download or export with an error — the
+// client sees a broken transfer, never a short file that looks complete.
+type idleBody struct {
+	rc     io.ReadCloser
+	idle   time.Duration
+	cancel context.CancelFunc
+	timer  *time.Timer
+	fired  atomic.Bool
+}
+
+func newIdleBody(rc io.ReadCloser, idle time.Duration, cancel context.CancelFunc) *idleBody {
+	b := &idleBody{rc: rc, idle: idle, cancel: cancel}
+	b.timer = time.AfterFunc(idle, func() { b.fired.Store(true); cancel() })
+	b.timer.Stop()
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	if b.fired.Load() {
+		return 0, fmt.Errorf("%w: no byte for %s", ErrStalled, b.idle)
+	}
+	b.timer.Reset(b.idle)
+	n, err := b.rc.Read(p)
+	b.timer.Stop()
+	if b.fired.Load() {
+		return n, fmt.Errorf("%w: no byte for %s", ErrStalled, b.idle)
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	b.cancel()
+	return b.rc.Close()
 }
 
 // Stat describes the object.

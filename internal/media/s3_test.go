@@ -340,3 +340,80 @@ func TestServeFromS3WithRangeAndPresign(t *testing.T) {
 		t.Fatalf("presigned URL: %d", r2.StatusCode)
 	}
 }
+
+// An object body that stops mid-file (connection open, no bytes) fails the read once no byte
+// came for the idle timeout, instead of hanging the download or export forever; a slow body
+// that keeps delivering is not cut, however long it takes in all.
+func TestS3ReadIdleTimeout(t *testing.T) {
+	const size = 1000
+	release := make(chan struct{})
+	defer close(release)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.Header().Set("Content-Type", "image/png")
+		w.WriteHeader(http.StatusOK)
+		fl := http.NewResponseController(w)
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/stall"):
+			_, _ = w.Write(make([]byte, 100))
+			_ = fl.Flush()
+			select { // the stall: headers and 100 bytes, then nothing
+			case <-r.Context().Done():
+			case <-release:
+			}
+		case strings.HasSuffix(r.URL.Path, "/slow"):
+			for range 10 { // 100 bytes every 60 ms: 600 ms in all, never 300 ms without a byte
+				_, _ = w.Write(make([]byte, size/10))
+				_ = fl.Flush()
+				time.Sleep(60 * time.Millisecond)
+			}
+		}
+	}))
+	defer srv.Close()
+	s3, err := media.NewS3(media.S3Config{Endpoint: srv.URL, Bucket: "studio", AccessKeyID: "a", SecretAccessKey: "b",
+		ForcePathStyle: true, Timeout: 5 * time.Second, MaxAttempts: 1, ReadIdleTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	rc, _, err := s3.Open(ctx, "stall", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	done := make(chan error, 1)
+	var got int
+	go func() {
+		b, err := io.ReadAll(rc)
+		got = len(b)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, media.ErrStalled) {
+			t.Fatalf("stalled read ended with %v after %d bytes, want ErrStalled", err, got)
+		}
+		if got != 100 {
+			t.Fatalf("read %d bytes before the stall, want 100", got)
+		}
+		if d := time.Since(start); d < 300*time.Millisecond {
+			t.Fatalf("cut after %s, before the idle timeout", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a stalled object body still hangs after 10 s with a 300 ms idle timeout")
+	}
+	if err := rc.Close(); err != nil {
+		t.Fatalf("close after a stall: %v", err)
+	}
+
+	rc, _, err = s3.Open(ctx, "slow", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil || len(b) != size {
+		t.Fatalf("a slow but steady body: %d bytes, %v", len(b), err)
+	}
+}

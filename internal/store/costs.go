@@ -19,11 +19,17 @@ type Spend struct {
 // activeStatuses are the unfinished generations whose estimates hold part of a budget.
 const activeStatuses = `('submitting', 'queued', 'running', 'saving')`
 
-// spendQuery reads one user's Spend. A generation is spent when it succeeded (completed_at in the
-// month); failed and canceled ones cost nothing, whatever their estimate said.
+// spent is the condition of a generation whose estimate counts as spent: it succeeded, or it
+// was interrupted mid-submit — the studio stopped after sending it, so fal may have run and
+// billed it; counting it $0 would let each crash hand out budget. Other failed and canceled
+// generations cost nothing, whatever their estimate said.
+const spent = `(g.status = 'succeeded' OR (g.status = 'failed' AND g.error_code = 'interrupted'))`
+
+// spendQuery reads one user's Spend: what is spent with completed_at in the month, and the
+// estimates of unfinished generations.
 const spendQuery = `SELECT u.monthly_budget_usd, u.self_budget_usd,
 	(SELECT coalesce(sum(g.cost_usd), 0) FROM generations g
-		WHERE g.user_id = u.id AND g.status = 'succeeded' AND g.completed_at >= $2 AND g.completed_at < $3),
+		WHERE g.user_id = u.id AND ` + spent + ` AND g.completed_at >= $2 AND g.completed_at < $3),
 	(SELECT coalesce(sum(g.cost_usd), 0) FROM generations g
 		WHERE g.user_id = u.id AND g.status IN ` + activeStatuses + `)
 	FROM users u WHERE u.id = $1`
@@ -58,7 +64,7 @@ func (s *Store) Spend(ctx context.Context, userID int64, monthStart, monthEnd ti
 // SpendByUser returns every user's Spend for the month (the admin's list of users).
 func (s *Store) SpendByUser(ctx context.Context, monthStart, monthEnd time.Time) (map[int64]Spend, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.monthly_budget_usd, u.self_budget_usd,
-		coalesce(sum(CASE WHEN g.status = 'succeeded' AND g.completed_at >= $1 AND g.completed_at < $2 THEN g.cost_usd END), 0),
+		coalesce(sum(CASE WHEN `+spent+` AND g.completed_at >= $1 AND g.completed_at < $2 THEN g.cost_usd END), 0),
 		coalesce(sum(CASE WHEN g.status IN `+activeStatuses+` THEN g.cost_usd END), 0)
 		FROM users u LEFT JOIN generations g ON g.user_id = u.id
 		GROUP BY u.id, u.monthly_budget_usd, u.self_budget_usd`, monthStart.UnixMilli(), monthEnd.UnixMilli())
@@ -142,7 +148,7 @@ func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	default:
 		return nil, fmt.Errorf("store: usage: unknown grouping %q", q.GroupBy)
 	}
-	where := `g.status = 'succeeded' AND g.completed_at >= $1 AND g.completed_at < $2`
+	where := spent + ` AND g.completed_at >= $1 AND g.completed_at < $2`
 	args := []any{q.From.UnixMilli(), q.To.UnixMilli()}
 	if q.UserID > 0 {
 		where += ` AND g.user_id = $3`

@@ -111,6 +111,46 @@ func TestCostsSQLOnEitherDatabase(t *testing.T) {
 	}
 }
 
+// A job interrupted mid-submit (the studio stopped after sending it) may have been run and
+// billed by fal: its estimate counts as spent — in the budget check, the admin's list and the
+// usage — while a job fal refused still costs nothing.
+func TestInterruptedSubmitCountsAsSpent(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 5, 10, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	u := mustUser(t, s, "crash@example.com")
+	from, to := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	guard := &BudgetGuard{MonthStart: from, MonthEnd: to, Allow: func(Spend) error { return nil }}
+	for _, id := range []string{"cut", "refused"} {
+		g := &model.Generation{ID: id, UserID: u.ID, Model: "fal-ai/flux/dev", Params: []byte(`{}`), CostUSD: usd(0.75), CostSource: "estimate"}
+		if err := s.InsertGeneration(ctx, g, "dead", time.Minute, guard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkFailed(ctx, "refused", "dead", "fal_unavailable", "fal refused it"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.FailOwnSubmits(ctx, "dead", "interrupted"); err != nil || n != 1 {
+		t.Fatalf("start-up failed %d submits (%v), want 1", n, err)
+	}
+	if g := status(t, s, "cut"); g.Status != model.StatusFailed || g.ErrorCode != model.CodeInterrupted {
+		t.Fatalf("the interrupted submit is %s/%s", g.Status, g.ErrorCode)
+	}
+	sp, err := s.Spend(ctx, u.ID, from, to)
+	if err != nil || sp.SpentUSD != 0.75 || sp.ReservedUSD != 0 {
+		t.Fatalf("spend %+v (%v), want 0.75 spent (the interrupted job) and nothing reserved", sp, err)
+	}
+	all, err := s.SpendByUser(ctx, from, to)
+	if err != nil || all[u.ID].SpentUSD != 0.75 {
+		t.Fatalf("by user %+v %v", all, err)
+	}
+	rows, err := s.Usage(ctx, UsageQuery{UserID: u.ID, From: from, To: to, GroupBy: "model"})
+	if err != nil || len(rows) != 1 || rows[0].USD != 0.75 || rows[0].Count != 1 {
+		t.Fatalf("usage %+v %v", rows, err)
+	}
+}
+
 // BenchmarkInsertWithinBudget measures the submit's insert with its budget check (the user's row
 // locked, this month's spend and the reservations summed) for a user with 2,000 finished
 // generations this month and a few running, next to the insert without a guard. Each inserted

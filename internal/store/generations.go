@@ -379,12 +379,22 @@ type Claimed struct {
 	SealedFalKey string
 }
 
-// ClaimDue leases up to limit due jobs that no live lease holds, fairly between people: each
-// person's due jobs are ranked by due time and taken round-robin (every person's first before
-// anyone's second), and nobody gets more than perUser jobs leased at once. A crashed holder's
-// leases simply expire, so its jobs are taken again. On PostgreSQL the rows are locked with SKIP
-// LOCKED, so replicas claiming at once never take the same job.
+// ClaimDue leases up to limit due jobs that no live lease holds, fairly between people: a free
+// worker goes to whoever holds the fewest. Each person's due jobs are ranked by due time and
+// ordered by rank plus the workers that person already holds, then by due time, so a light
+// user's job comes before a heavy user's older backlog (ordering by rank alone let two heavy
+// accounts keep winning every freed slot); nobody gets more than perUser jobs leased at once.
+// A crashed holder's leases simply expire, so its jobs are taken again. On PostgreSQL the rows
+// are locked with SKIP LOCKED, so replicas claiming at once never take the same job.
 func (s *Store) ClaimDue(ctx context.Context, holder string, limit, perUser int, lease time.Duration) ([]Claimed, error) {
+	return s.ClaimShare(ctx, holder, limit, 0, perUser, lease)
+}
+
+// ClaimShare is ClaimDue for a runner of workers workers: nobody is given a worker once they
+// hold their share, workers ÷ people with unfinished jobs (rounded down, at least 1, at most
+// perUser), so however many people have a backlog of slow jobs another person's quick job
+// waits at most for the first running job to end. workers 0 leaves the share at perUser.
+func (s *Store) ClaimShare(ctx context.Context, holder string, limit, workers, perUser int, lease time.Duration) ([]Claimed, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -394,6 +404,14 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, limit, perUser int,
 	var out []Claimed
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		now := s.nowMs()
+		if workers > 0 {
+			var people int
+			if err := tx.QueryRowContext(ctx, `SELECT count(DISTINCT user_id) FROM generations
+				WHERE status IN ('submitting', 'queued', 'running', 'saving')`).Scan(&people); err != nil {
+				return err
+			}
+			perUser = max(1, min(perUser, workers/max(people, 1)))
+		}
 		rows, err := tx.QueryContext(ctx, `WITH busy AS (
 				SELECT user_id, count(*) AS n FROM generations
 				WHERE status IN ('queued', 'running', 'saving') AND lease_until >= $1 GROUP BY user_id),
@@ -404,7 +422,7 @@ func (s *Store) ClaimDue(ctx context.Context, holder string, limit, perUser int,
 				WHERE status IN ('queued', 'running', 'saving') AND next_poll_at <= $1 AND lease_until < $1)
 			SELECT due.id FROM due LEFT JOIN busy ON busy.user_id = due.user_id
 			WHERE due.rank + coalesce(busy.n, 0) <= $2
-			ORDER BY due.rank, due.next_poll_at, due.id LIMIT $3`, now, perUser, limit)
+			ORDER BY due.rank + coalesce(busy.n, 0), due.next_poll_at, due.id LIMIT $3`, now, perUser, limit)
 		if err != nil {
 			return err
 		}

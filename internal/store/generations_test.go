@@ -253,6 +253,97 @@ func TestClaimFairPerUserCap(t *testing.T) {
 	}
 }
 
+// A free worker goes to whoever holds the fewest: with two heavy users holding workers and an
+// older backlog each, a light user's later job is claimed first.
+func TestClaimFavoursFewestHeld(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	x1, x2, y := mustUser(t, s, "x1@example.com"), mustUser(t, s, "x2@example.com"), mustUser(t, s, "y@example.com")
+	live := time.Now().Add(time.Hour)
+	// x1 holds one worker (its other just finished), x2 holds two (at the cap of 2).
+	newJob(t, s, x1.ID, "x1-held", model.StatusRunning, "w", live)
+	newJob(t, s, x2.ID, "x2-held0", model.StatusRunning, "w", live)
+	newJob(t, s, x2.ID, "x2-held1", model.StatusRunning, "w", live)
+	for i := range 4 {
+		newJob(t, s, x1.ID, fmt.Sprintf("x1-%d", i), model.StatusQueued, "", time.Time{})
+		newJob(t, s, x2.ID, fmt.Sprintf("x2-%d", i), model.StatusQueued, "", time.Time{})
+	}
+	newJob(t, s, y.ID, "y0", model.StatusQueued, "", time.Time{})
+	// The heavy backlog has been due for minutes; the light job just became due.
+	old := time.Now().Add(-10 * time.Minute).UnixMilli()
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = $1, lease_until = 0 WHERE status = 'queued' AND user_id <> $2`, old, y.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = $1, lease_until = 0 WHERE id = 'y0'`, old+60_000); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimDue(ctx, "w", 1, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "y0" {
+		var ids []string
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		t.Fatalf("claimed %v for the one free worker, want the light user's y0", ids)
+	}
+	// The next free worker goes to x1 (holding one) before x2 (at the cap).
+	got, err = s.ClaimDue(ctx, "w", 1, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].UserID != x1.ID {
+		t.Fatalf("second claim %+v, want one of x1's jobs", got)
+	}
+}
+
+// Nobody is given a worker past their share, workers ÷ people with unfinished jobs: with three
+// people and four workers, two heavy users holding one worker each get no second one, so the
+// free workers wait for the third person's job.
+func TestClaimShare(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	x1, x2, y := mustUser(t, s, "x1@example.com"), mustUser(t, s, "x2@example.com"), mustUser(t, s, "y@example.com")
+	live := time.Now().Add(time.Hour)
+	newJob(t, s, x1.ID, "x1-held", model.StatusRunning, "w", live)
+	newJob(t, s, x2.ID, "x2-held", model.StatusRunning, "w", live)
+	for i := range 3 {
+		newJob(t, s, x1.ID, fmt.Sprintf("x1-%d", i), model.StatusQueued, "", time.Time{})
+		newJob(t, s, x2.ID, fmt.Sprintf("x2-%d", i), model.StatusQueued, "", time.Time{})
+	}
+	newJob(t, s, y.ID, "y0", model.StatusQueued, "", time.Time{})
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = 0, lease_until = 0 WHERE status = 'queued'`); err != nil {
+		t.Fatal(err)
+	}
+	// y's job is not due yet (it waits for fal), but it is unfinished, so y counts.
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET next_poll_at = $1 WHERE id = 'y0'`, live.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimShare(ctx, "w", 2, 4, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("claimed %d jobs for people already holding their share (4 workers ÷ 3 people = 1)", len(got))
+	}
+	// Once y's job is done, two people share four workers: each may hold two.
+	if _, err := s.w.ExecContext(ctx, `UPDATE generations SET status = 'succeeded' WHERE id = 'y0'`); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.ClaimShare(ctx, "w", 2, 4, 2, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[int64]int{}
+	for _, c := range got {
+		per[c.UserID]++
+	}
+	if per[x1.ID] != 1 || per[x2.ID] != 1 {
+		t.Fatalf("claimed per user %v, want one more each for x1 and x2", per)
+	}
+}
+
 // Replicas claiming at once never take the same job: each of 60 jobs is claimed exactly once.
 func TestConcurrentClaimsExclusive(t *testing.T) {
 	u := dbtest.URL(t)
