@@ -97,8 +97,8 @@ func assetViews(urls media.URLs, list []*model.Asset) []AssetView {
 }
 
 // generationView is the SPEC Generation: the internal submitting state shows as queued; costUsd
-// is the recorded estimate (or fal's billed amount), 0 once failed or canceled, null when fal
-// had no price.
+// is the recorded estimate (or fal's billed amount), 0 once failed or canceled (but for a
+// submit interrupted mid-way, which fal may have billed), null when fal had no price.
 func generationView(urls media.URLs, g *model.Generation) GenerationView {
 	status := g.Status
 	if status == model.StatusSubmitting {
@@ -128,6 +128,11 @@ func generationView(urls media.URLs, g *model.Generation) GenerationView {
 		v.CompletedAt = &c
 	}
 	switch {
+	case g.Status == model.StatusFailed && g.ErrorCode == model.CodeInterrupted && g.CostUSD != nil:
+		// Interrupted mid-submit: fal may have run and billed it, so its estimate counts as
+		// spent (the budget's rule, store.spent) and is shown as such.
+		usd, src := *g.CostUSD, cost.SourceEstimate
+		v.CostUSD, v.CostSource = &usd, &src
 	case g.Status == model.StatusFailed || g.Status == model.StatusCanceled:
 		zero, src := 0.0, costSourceNone
 		v.CostUSD, v.CostSource = &zero, &src
