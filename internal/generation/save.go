@@ -158,6 +158,12 @@ func (r *Runner) saveOutput(ctx context.Context, g *model.Generation, o store.Ou
 	if err := r.st.SetOutputKey(ctx, g.ID, o.Index, key, res.Storage); err != nil {
 		return nil, false, err
 	}
+	if o.StorageKey != "" {
+		// A resumed save: an earlier attempt may have stored this key in the other backend (it
+		// fell back to local disk then and S3 took it now, or the reverse) before the process
+		// stopped. The asset will point at this copy only, so the other one must go.
+		r.removeOtherCopy(ctx, key, res.Storage)
+	}
 	w, h := 0, 0
 	if dl.Kind == model.KindImage {
 		if cfg, _, err := image.DecodeConfig(bytes.NewReader(head.buf)); err == nil {
@@ -200,4 +206,22 @@ func (h *headCapture) Write(p []byte) (int, error) {
 		h.buf = append(h.buf, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
+}
+
+// removeOtherCopy deletes key from the backend that does not hold the saved copy, or queues the
+// delete for the retries when that backend is unreachable.
+func (r *Runner) removeOtherCopy(ctx context.Context, key, saved string) {
+	other := model.StorageS3
+	if saved == model.StorageS3 {
+		other = model.StorageLocal
+	}
+	if other == model.StorageS3 && !r.storage.S3Configured() {
+		return
+	}
+	if err := r.storage.Delete(ctx, other, key); err != nil {
+		r.log.Warn("the copy of an earlier attempt was not removed; queued for a retry", "key", key, "storage", other, "err", err)
+		if err := r.st.AddPendingDelete(context.WithoutCancel(ctx), other, key, r.now().Add(r.opts.PollMax)); err != nil {
+			r.log.Error("the copy of an earlier attempt is left behind", "key", key, "storage", other, "err", err)
+		}
+	}
 }

@@ -328,3 +328,53 @@ func TestTransientFailuresRetryThenGiveUp(t *testing.T) {
 		t.Fatalf("after a long outage: %+v", last)
 	}
 }
+
+// A save cut between its upload and its asset row, resumed into the other backend, leaves the
+// file stored once: the first attempt fell back to local disk (S3 down), the process stopped
+// before the row; on restart S3 is back and takes the file, and the local copy goes.
+func TestResumedSaveInAnotherBackendLeavesOneCopy(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	makeBucket(t, srv, "studio")
+	dir := t.TempDir()
+	sim := falsim.NewTest(t, falsim.Options{})
+	env := sim.URLs().Env()
+	for k, v := range srv.Env("studio") {
+		env[k] = v
+	}
+	srv.Stop() // the first attempt finds S3 down and keeps the file locally
+	st := testutil.NewStudio(t, testutil.StudioOptions{Env: env, DataDir: dir, App: fastRunner})
+	c := st.NewClient(t)
+	c.SignUp("twice@example.com", goodPassword)
+	c.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": "sim-key"})
+	ev := waitDone(t, c, submit(t, c, "fal-ai/flux/schnell", "kept locally, then resumed", nil).ID)
+	last := ev[len(ev)-1]
+	if last.Status != "succeeded" || len(last.Assets) != 1 || last.Assets[0].Storage != "local" {
+		t.Fatalf("first attempt: %+v", last)
+	}
+	st.Stop()
+
+	// Rewind to the moment after the local upload was recorded and before the asset row.
+	db := openDB(t, dir)
+	mustExec(t, db, `DELETE FROM assets WHERE id = $1`, last.Assets[0].ID)
+	mustExec(t, db, `UPDATE generations SET status = 'saving', completed_at = NULL, lease_until = 9999999999999, lease_owner = $1 WHERE id = $2`,
+		st.Config.InstanceID, last.ID)
+	if n := countFiles(t, filepath.Join(dir, "media")); n != 1 {
+		t.Fatalf("%d local files before the resume, want the first attempt's 1", n)
+	}
+
+	srv.Restart(t)
+	st = testutil.NewStudio(t, testutil.StudioOptions{Env: env, DataDir: dir, App: fastRunner})
+	c = st.NewClient(t)
+	c.Do("POST", "/api/auth/login", map[string]string{"email": "twice@example.com", "password": goodPassword})
+	ev = waitDone(t, c, last.ID)
+	resumed := ev[len(ev)-1]
+	if resumed.Status != "succeeded" || len(resumed.Assets) != 1 || resumed.Assets[0].Storage != "s3" || resumed.Assets[0].ID != last.Assets[0].ID {
+		t.Fatalf("resumed save: %+v", resumed)
+	}
+	if n := countFiles(t, filepath.Join(dir, "media")); n != 0 {
+		t.Fatalf("%d local copies left beside the S3 one", n)
+	}
+	if m := c.Do("GET", resumed.Assets[0].URL, nil); m.Status != 200 {
+		t.Fatalf("the S3 copy does not serve: %d", m.Status)
+	}
+}
