@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -270,13 +269,11 @@ func streamAnswer(t *testing.T, c *testutil.Client, path string, hdr ...string) 
 		t.Fatalf("GET %s: %v", path, err)
 	}
 	defer resp.Body.Close()
-	out := &testutil.Response{Status: resp.StatusCode, Header: resp.Header}
 	if resp.StatusCode != http.StatusOK {
-		if out.Body, err = io.ReadAll(resp.Body); err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
+		return testutil.ReadResponse(t, resp)
 	}
-	return out
+	// A stream that opened: its body never ends, and its status is the answer.
+	return &testutil.Response{Status: resp.StatusCode, Header: resp.Header}
 }
 
 // uploadNamed posts a small PNG as a multipart file with the given file name.

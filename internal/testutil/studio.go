@@ -191,10 +191,10 @@ func (r *Response) JSON() map[string]any {
 
 // ErrorCode is the SPEC error code of the body, or "" (also for an answer without a body).
 func (r *Response) ErrorCode() string {
-	r.t.Helper()
 	if len(r.Body) == 0 {
 		return ""
 	}
+	r.t.Helper()
 	if e, ok := r.JSON()["error"].(map[string]any); ok {
 		c, _ := e["code"].(string)
 		return c
