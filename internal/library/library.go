@@ -28,7 +28,6 @@ const (
 	maxPageSize     = 100
 	defaultPageSize = 50
 	maxSearchBytes  = 500
-	maxShared       = 1000 // assets shown by one collection share
 )
 
 // Options configure the service.
