@@ -251,12 +251,13 @@ func (e *Export) writeMetadata(ctx context.Context, w io.Writer) ([]byte, error)
 	if err != nil {
 		return nil, fmt.Errorf("library: export: %w", err)
 	}
+	// bufio's error is sticky: a failed write shows again at the next one and at Flush.
 	bw := bufio.NewWriterSize(w, 32<<10)
-	bw.WriteString(`{"format":"fal-studio-export/1","exportedAt":`)
-	bw.Write(exportedAt)
-	bw.WriteString(`,"assets":[`)
+	if _, err := bw.WriteString(`{"format":"fal-studio-export/1","exportedAt":` + string(exportedAt) + `,"assets":[`); err != nil {
+		return nil, fmt.Errorf("library: export: %w", err)
+	}
 	listed := sha256.New()
-	first := true
+	sep := "\n"
 	err = e.eachPage(ctx, true, func(page []*model.Asset) error {
 		for _, a := range page {
 			m := exportMeta{File: ExportName(a), ID: a.ID, GenerationID: a.GenerationID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind,
@@ -272,14 +273,13 @@ func (e *Export) writeMetadata(ctx context.Context, w io.Writer) ([]byte, error)
 			if err != nil {
 				return fmt.Errorf("library: export %s: %w", a.ID, err)
 			}
-			if !first {
-				bw.WriteByte(',')
+			if _, err := bw.WriteString(sep); err != nil {
+				return fmt.Errorf("library: export: %w", err)
 			}
-			first = false
-			bw.WriteByte('\n')
 			if _, err := bw.Write(b); err != nil {
 				return fmt.Errorf("library: export: %w", err)
 			}
+			sep = ",\n"
 			listed.Write([]byte(a.ID + "\n"))
 		}
 		return nil
@@ -287,10 +287,13 @@ func (e *Export) writeMetadata(ctx context.Context, w io.Writer) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	if !first {
-		bw.WriteByte('\n')
+	end := "]}\n"
+	if sep != "\n" {
+		end = "\n" + end
 	}
-	bw.WriteString("]}\n")
+	if _, err := bw.WriteString(end); err != nil {
+		return nil, fmt.Errorf("library: export: %w", err)
+	}
 	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("library: export: %w", err)
 	}
