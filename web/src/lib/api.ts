@@ -263,6 +263,8 @@ export interface PublicShare {
   name: string | null;
   expiresAt: string | null;
   assets: { id: string; kind: Kind; url: string; contentType: string; width: number | null; height: number | null; prompt: string; model: string; createdAt: string }[];
+  /** The next page of a shared collection; null on the last page and for an asset share. */
+  nextCursor: string | null;
 }
 
 const enc = encodeURIComponent;
@@ -292,7 +294,8 @@ const libraryApi = {
   createShare: (target: { assetId?: string; collectionId?: string }, expiresAt: string | null) =>
     request<{ share: Share }>('POST', '/api/shares', { ...target, ...(expiresAt ? { expiresAt } : {}) }),
   revokeShare: (id: string) => request<void>('DELETE', `/api/shares/${enc(id)}`),
-  publicShare: (token: string) => request<PublicShare>('GET', `/api/s/${enc(token)}`),
+  publicShare: (token: string, cursor?: string | null) =>
+    request<PublicShare>('GET', `/api/s/${enc(token)}${cursor ? `?cursor=${enc(cursor)}` : ''}`),
   history: (q: { status?: string; cursor?: string | null; limit?: number }) => {
     const p = new URLSearchParams();
     if (q.status) p.set('status', q.status);
