@@ -326,6 +326,8 @@ export const api = {
     createInvite: (email: string, expiresInHours: number) =>
       request<{ invite: Invite; url: string }>('POST', '/api/admin/invites', email ? { email, expiresInHours } : { expiresInHours }),
     revokeInvite: (id: number) => request<void>('DELETE', `/api/admin/invites/${id}`),
+    userShares: (id: number) => request<{ shares: Share[] }>('GET', `/api/admin/users/${id}/shares`),
+    revokeShare: (id: string) => request<void>('DELETE', `/api/admin/shares/${enc(id)}`),
     audit: (cursor: string | null, limit = 50) => {
       const p = new URLSearchParams({ limit: String(limit) });
       if (cursor) p.set('cursor', cursor);
