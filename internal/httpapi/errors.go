@@ -33,6 +33,7 @@ var statusFor = map[string]int{
 	model.CodeLastAdmin:          http.StatusConflict,
 	model.CodeNameTaken:          http.StatusConflict,
 	model.CodeTooManyStreams:     http.StatusTooManyRequests,
+	model.CodeTooManyExports:     http.StatusTooManyRequests,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	model.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	model.CodeNotReady:           http.StatusServiceUnavailable,

@@ -9,8 +9,9 @@ import (
 )
 
 // exportZip streams a ZIP of the caller's chosen assets (?ids=a,b) or of a collection
-// (?collection=id). Access is checked before the headers go out; after that, a failure can
-// only cut the connection, so the client sees a broken download rather than a short archive.
+// (?collection=id). Access and the export slots are checked before the headers go out; after
+// that, a failure can only cut the connection, so the client sees a broken download rather
+// than a short archive.
 func (s *Server) exportZip(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	uid := currentUser(r.Context()).ID
@@ -18,6 +19,7 @@ func (s *Server) exportZip(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	defer ex.Close() // the export's slot (SPEC §18: a few at once per person and in all)
 	rc := http.NewResponseController(w)
 	// A large archive outlives the API's write deadline and the server's ReadTimeout.
 	_ = rc.SetWriteDeadline(time.Now().Add(6 * time.Hour))

@@ -102,6 +102,8 @@ func TestGarbageInputNeverReachesTheDatabase(t *testing.T) {
 		{pattern: "POST /api/admin/invites", path: "/api/admin/invites", body: `{}`, json: []string{`{"email":{}}`}},
 		{pattern: "DELETE /api/admin/invites/{id}", path: "/api/admin/invites/999999", ids: []string{"/api/admin/invites/{}"}},
 		{pattern: "GET /api/admin/audit", path: "/api/admin/audit", query: []string{"cursor", "limit"}},
+		{pattern: "GET /api/admin/users/{id}/shares", path: "/api/admin/users/" + member + "/shares", ids: []string{"/api/admin/users/{}/shares"}},
+		{pattern: "DELETE /api/admin/shares/{id}", path: "/api/admin/shares/unknown", ids: []string{"/api/admin/shares/{}"}},
 		{pattern: "GET /api/me/fal-credits", path: "/api/me/fal-credits"},
 		{pattern: "PUT /api/me/budget", path: "/api/me/budget", body: `{"monthlyBudgetUsd":null}`},
 		{pattern: "GET /api/me/usage", path: "/api/me/usage", query: []string{"from", "to", "groupBy"}},

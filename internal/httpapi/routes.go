@@ -31,6 +31,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/admin/invites", s.admin(s.createInvite))
 	mux.Handle("DELETE /api/admin/invites/{id}", s.admin(s.revokeInvite))
 	mux.Handle("GET /api/admin/audit", s.admin(s.listAudit))
+	mux.Handle("GET /api/admin/users/{id}/shares", s.admin(s.listUserShares))
+	mux.Handle("DELETE /api/admin/shares/{id}", s.admin(s.revokeAnyShare))
 
 	mux.Handle("GET /api/me/fal-credits", s.authed(s.getFalCredits))
 	mux.Handle("PUT /api/me/budget", s.authed(s.putBudget))

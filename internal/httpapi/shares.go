@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,9 +68,19 @@ func (s *Server) limitShares(h handlerFunc) handlerFunc {
 	}
 }
 
-// publicShare is the JSON behind a share link: no session, nothing of the owner but the media.
+// publicShare is the JSON behind a share link (?cursor=&limit=, a page of a collection): no
+// session, nothing of the owner but the media.
 func (s *Server) publicShare(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.Library.Public(r.Context(), r.PathValue("token"))
+	q := r.URL.Query()
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to 100.")
+		}
+		limit = n
+	}
+	p, err := s.Library.Public(r.Context(), r.PathValue("token"), q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}

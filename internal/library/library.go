@@ -28,7 +28,6 @@ const (
 	maxPageSize     = 100
 	defaultPageSize = 50
 	maxSearchBytes  = 500
-	maxShared       = 1000 // assets shown by one collection share
 )
 
 // Options configure the service.
@@ -37,6 +36,9 @@ type Options struct {
 	Now    func() time.Time
 	// Audit records share links created and revoked (SPEC §6); nil records nothing.
 	Audit *audit.Log
+	// ExportsPerUser and Exports bound the ZIP exports streaming at once, per person and in all
+	// (0: DefaultExportsPerUser, DefaultExports).
+	ExportsPerUser, Exports int
 }
 
 // Service is the library.
@@ -48,6 +50,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	audit   *audit.Log
+	exports *exportSlots
 }
 
 // New builds the service.
@@ -58,7 +61,8 @@ func New(st *store.Store, storage *media.Storage, cl *cleaner.Cleaner, urls medi
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit}
+	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit,
+		exports: newExportSlots(o.ExportsPerUser, o.Exports)}
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).

@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -119,6 +119,37 @@ func (s *Service) RevokeShare(ctx context.Context, userID int64, id string) erro
 	return nil
 }
 
+// UserShares lists a person's links that still serve by their expiry, for an admin (SPEC §18:
+// what to take down). The URL is null, as in the owner's own list: only hashes are kept. A
+// person who does not exist answers not_found.
+func (s *Service) UserShares(ctx context.Context, userID int64) ([]ShareView, error) {
+	list, err := s.st.LiveShares(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ShareView, 0, len(list))
+	for _, sh := range list {
+		out = append(out, s.shareView(sh))
+	}
+	return out, nil
+}
+
+// AdminRevokeShare takes down anyone's share link at once (an admin's act, audited as a share
+// revoked with the admin as the actor and the owner in the detail); an unknown or already
+// revoked link answers not_found.
+func (s *Service) AdminRevokeShare(ctx context.Context, adminID int64, id string) error {
+	if id == "" || len(id) > 100 {
+		return store.ErrNotFound
+	}
+	sh, err := s.st.DeleteShareByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	s.log.Info("share revoked by an admin", "share_id", sh.ID, "user_id", sh.UserID, "admin_id", adminID)
+	s.record(ctx, adminID, audit.ActionShareRevoke, sh.ID, map[string]any{"ownerId": sh.UserID, "kind": sh.Kind})
+	return nil
+}
+
 // record writes an audit event (never the token: it is not known here after creation).
 func (s *Service) record(ctx context.Context, userID int64, action, shareID string, detail map[string]any) {
 	if s.audit == nil {
@@ -161,15 +192,16 @@ func (s *Service) share(ctx context.Context, token string) (*model.Share, error)
 	return sh, nil
 }
 
-// CheckShare answers as Public would (not_found for a revoked, expired or unknown link, or one
-// whose asset or collection is gone) without reading the shared assets: the share page's status.
+// CheckShare answers as Public would (not_found for a revoked, expired or unknown link, one
+// whose owner is disabled, or one whose asset or collection is gone) without reading the shared
+// assets: the share page's status.
 func (s *Service) CheckShare(ctx context.Context, token string) error {
 	sh, err := s.share(ctx, token)
 	if err != nil {
 		return err
 	}
 	if sh.Kind == model.ShareAsset {
-		_, err = s.st.Asset(ctx, sh.UserID, sh.TargetID)
+		_, err = s.st.SharedAsset(ctx, sh, sh.TargetID)
 	} else {
 		_, err = s.st.Collection(ctx, sh.UserID, sh.TargetID)
 	}
@@ -190,16 +222,26 @@ type PublicAsset struct {
 	CreatedAt   string `json:"createdAt"`
 }
 
-// PublicShare is the JSON of GET /api/s/{token}.
+// PublicShare is the JSON of GET /api/s/{token}: one page of the shared assets.
 type PublicShare struct {
-	Kind      string        `json:"kind"`
-	Name      *string       `json:"name"` // the collection's name; null for an asset
-	ExpiresAt *string       `json:"expiresAt"`
-	Assets    []PublicAsset `json:"assets"`
+	Kind       string        `json:"kind"`
+	Name       *string       `json:"name"` // the collection's name; null for an asset
+	ExpiresAt  *string       `json:"expiresAt"`
+	Assets     []PublicAsset `json:"assets"`
+	NextCursor *string       `json:"nextCursor"` // null on the last page (and for an asset share)
 }
 
-// Public resolves a share link (no session); revoked, expired or unknown answers not_found.
-func (s *Service) Public(ctx context.Context, token string) (*PublicShare, error) {
+// Public resolves a share link (no session) and returns a page of what it shares: a collection
+// newest first, keyset-paged like the gallery (limit 1–100, 0 for the default 50), read without
+// params; an asset share its one asset. Revoked, expired or unknown answers not_found, and so
+// does a link whose owner is disabled.
+func (s *Service) Public(ctx context.Context, token, cursor string, limit int) (*PublicShare, error) {
+	if limit < 0 || limit > maxPageSize {
+		return nil, model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to %d.", maxPageSize)
+	}
+	if limit == 0 {
+		limit = defaultPageSize
+	}
 	sh, err := s.share(ctx, token)
 	if err != nil {
 		return nil, err
@@ -212,7 +254,7 @@ func (s *Service) Public(ctx context.Context, token string) (*PublicShare, error
 	}
 	switch sh.Kind {
 	case model.ShareAsset:
-		a, err := s.st.Asset(ctx, sh.UserID, sh.TargetID)
+		a, err := s.st.SharedAsset(ctx, sh, sh.TargetID)
 		if err != nil {
 			return nil, err
 		}
@@ -223,8 +265,16 @@ func (s *Service) Public(ctx context.Context, token string) (*PublicShare, error
 			return nil, err
 		}
 		out.Name = &c.Name
-		if list, err = s.st.CollectionAssetsAll(ctx, sh.UserID, sh.TargetID, maxShared, true); err != nil {
-			return nil, err // newest first, like the gallery
+		var next string
+		list, next, err = s.st.SharedCollectionPage(ctx, sh.UserID, sh.TargetID, cursor, limit)
+		if errors.Is(err, store.ErrBadCursor) {
+			return nil, model.Errf(model.CodeInvalidInput, "The cursor is not valid; start from the first page.")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if next != "" {
+			out.NextCursor = &next
 		}
 	}
 	base := "/s/" + token + "/media/"
@@ -247,19 +297,9 @@ func (s *Service) PublicMedia(ctx context.Context, token, assetID string) (*mode
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.st.Asset(ctx, sh.UserID, strings.TrimSpace(assetID))
-	if err != nil {
-		return nil, err
+	assetID = strings.TrimSpace(assetID)
+	if assetID == "" || len(assetID) > 100 {
+		return nil, store.ErrNotFound
 	}
-	switch sh.Kind {
-	case model.ShareAsset:
-		if a.ID != sh.TargetID {
-			return nil, store.ErrNotFound
-		}
-	default:
-		if !slices.Contains(a.CollectionIDs, sh.TargetID) {
-			return nil, store.ErrNotFound
-		}
-	}
-	return a, nil
+	return s.st.SharedAsset(ctx, sh, assetID)
 }

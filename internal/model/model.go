@@ -258,6 +258,7 @@ const (
 	// CodeBudgetExceeded: a submit would take the person over their monthly budget (SPEC §7).
 	CodeBudgetExceeded = "budget_exceeded"
 	CodeTooManyStreams = "too_many_streams" // too many open event streams for this person
+	CodeTooManyExports = "too_many_exports" // more ZIP exports at once than allowed, per person or in all (SPEC §18)
 )
 
 // Error codes of SPEC §6 (teams).

@@ -142,22 +142,6 @@ func (s *Store) AssetsByIDs(ctx context.Context, userID int64, ids []string) ([]
 	return s.collectAssets(ctx, rows, "assets by id")
 }
 
-// CollectionAssetsAll returns up to limit assets of a user's collection: the oldest first for an
-// export, the newest first (newest true) for a share page.
-func (s *Store) CollectionAssetsAll(ctx context.Context, userID int64, collectionID string, limit int, newest bool) ([]*model.Asset, error) {
-	order := `asset_created_at, asset_id`
-	if newest {
-		order = `asset_created_at DESC, asset_id DESC`
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM collection_assets CROSS JOIN assets
-		WHERE collection_id = $1 AND assets.id = asset_id AND user_id = $2 ORDER BY `+order+` LIMIT $3`,
-		collectionID, userID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: collection assets: %w", err)
-	}
-	return s.collectAssets(ctx, rows, "collection assets")
-}
-
 type rowsScanner interface {
 	Next() bool
 	Scan(...any) error

@@ -84,6 +84,45 @@ func (s *Store) Shares(ctx context.Context, userID int64) ([]*model.Share, error
 	return out, nil
 }
 
+// LiveShares lists a user's links that still serve by their expiry (an admin's view: what to
+// take down), newest first; ErrNotFound when there is no such user.
+func (s *Store) LiveShares(ctx context.Context, userID int64) ([]*model.Share, error) {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1`, userID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("store: live shares: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+shareCols+` FROM shares WHERE user_id = $1 AND (expires_at IS NULL OR expires_at > $2)
+		ORDER BY created_at DESC, id DESC`, userID, s.nowMs())
+	if err != nil {
+		return nil, fmt.Errorf("store: live shares: %w", err)
+	}
+	defer rows.Close()
+	out := []*model.Share{}
+	for rows.Next() {
+		sh, err := scanShare(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: live shares: %w", err)
+		}
+		out = append(out, sh)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: live shares: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteShareByID revokes any person's share link (an admin's take-down) and returns it;
+// ErrNotFound when it is unknown or already revoked.
+func (s *Store) DeleteShareByID(ctx context.Context, id string) (*model.Share, error) {
+	sh, err := scanShare(s.w.QueryRowContext(ctx, `DELETE FROM shares WHERE id = $1 RETURNING `+shareCols, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store: delete share: %w", err)
+	}
+	return sh, err
+}
+
 // DeleteShare revokes a user's share link at once.
 func (s *Store) DeleteShare(ctx context.Context, userID int64, id string) error {
 	res, err := s.w.ExecContext(ctx, `DELETE FROM shares WHERE id = $1 AND user_id = $2`, id, userID)
@@ -91,10 +130,13 @@ func (s *Store) DeleteShare(ctx context.Context, userID int64, id string) error 
 }
 
 // ShareByToken finds a live share by its token's hash; an expired, revoked or unknown one answers
-// ErrNotFound. Nothing is cached, so a revoke holds from the very next request.
+// ErrNotFound, and so does one whose owner is disabled: the link is suspended, not revoked, and
+// serves again once the account is enabled. Nothing is cached, so a revoke or a disable holds
+// from the very next request.
 func (s *Store) ShareByToken(ctx context.Context, tokenHash []byte) (*model.Share, error) {
 	sh, err := scanShare(s.r.QueryRowContext(ctx, `SELECT `+shareCols+` FROM shares WHERE token_hash = $1
-		AND (expires_at IS NULL OR expires_at > $2)`, tokenHash, s.nowMs()))
+		AND (expires_at IS NULL OR expires_at > $2)
+		AND EXISTS (SELECT 1 FROM users u WHERE u.id = shares.user_id AND u.disabled_at IS NULL)`, tokenHash, s.nowMs()))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: share: %w", err)
 	}

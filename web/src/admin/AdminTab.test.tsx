@@ -110,6 +110,30 @@ describe('AdminTab people', () => {
   });
 });
 
+describe('AdminTab share links', () => {
+  it("lists a person's live links and takes one down", async () => {
+    const users = [user(1, 'owner@example.com', { role: 'admin' }), user(2, 'ann@example.com', { disabled: true })];
+    const shares = [
+      { id: 's1', url: null, kind: 'collection', targetId: 'c1', createdAt: '2026-11-02T10:00:00Z', expiresAt: null },
+      { id: 's2', url: null, kind: 'asset', targetId: 'a1', createdAt: '2026-11-01T10:00:00Z', expiresAt: '2026-12-31T10:00:00Z' },
+    ];
+    const calls = route({
+      ...status,
+      'GET /api/admin/users': () => ({ status: 200, body: { users } }),
+      'GET /api/admin/users/2/shares': () => ({ status: 200, body: { shares } }),
+      'DELETE /api/admin/shares/s2': () => ({ status: 204 }),
+    });
+    render(<AdminTab me={me} onMeChanged={() => {}} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Share links of ann@example.com' }));
+    await waitFor(() => expect(screen.getAllByTestId('user-share')).toHaveLength(2));
+    expect(screen.getByText(/Suspended while the account is disabled/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Take down the link to asset a1' }));
+    expect(await screen.findByText('The link was taken down; it no longer opens.')).toBeTruthy();
+    expect(screen.getAllByTestId('user-share')).toHaveLength(1);
+    expect(calls.some((c) => c.key === 'DELETE /api/admin/shares/s2')).toBe(true);
+  });
+});
+
 describe('AdminTab invites', () => {
   it('creates an invite bound to an email, shows its link once, and revokes another', async () => {
     const existing: Invite[] = [

@@ -5,8 +5,9 @@ import { Banner } from '../components/Banner';
 import { CopyField } from './CopyField';
 import { BudgetCell } from '../account/BudgetCell';
 import { dateTime, formatBytes, relativeTime } from './format';
+import { UserShares } from './UserShares';
 
-type Open = { kind: 'reset'; id: number; url: string; expiresAt: string } | { kind: 'delete'; id: number } | null;
+type Open = { kind: 'reset'; id: number; url: string; expiresAt: string } | { kind: 'delete'; id: number } | { kind: 'shares'; id: number } | null;
 
 export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => void }) {
   const [users, setUsers] = useState<AdminUser[] | null>(null);
@@ -138,6 +139,7 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
                 onDisabled={(d) => void setDisabled(u, d)}
                 onReset={() => void resetLink(u)}
                 onAskDelete={() => setOpen({ kind: 'delete', id: u.id })}
+                onShares={() => setOpen({ kind: 'shares', id: u.id })}
                 onDelete={() => void remove(u)}
                 onClose={() => setOpen(null)}
               />
@@ -159,6 +161,7 @@ function UserRow({
   onDisabled,
   onReset,
   onAskDelete,
+  onShares,
   onDelete,
   onClose,
 }: {
@@ -171,6 +174,7 @@ function UserRow({
   onDisabled: (d: boolean) => void;
   onReset: () => void;
   onAskDelete: () => void;
+  onShares: () => void;
   onDelete: () => void;
   onClose: () => void;
 }) {
@@ -216,6 +220,9 @@ function UserRow({
             <button type="button" className="btn small" disabled={busy} onClick={onReset} aria-label={`Reset link for ${u.email}`}>
               Reset link
             </button>
+            <button type="button" className="btn small" disabled={busy} onClick={onShares} aria-label={`Share links of ${u.email}`}>
+              Links
+            </button>
             {!isMe && (
               <button type="button" className="btn small danger-ghost" disabled={busy} onClick={onAskDelete} aria-label={`Delete ${u.email}`}>
                 Delete
@@ -238,6 +245,8 @@ function UserRow({
                   Done
                 </button>
               </div>
+            ) : open.kind === 'shares' ? (
+              <UserShares u={u} onClose={onClose} />
             ) : (
               <DeleteConfirm u={u} busy={busy} onDelete={onDelete} onCancel={onClose} />
             )}

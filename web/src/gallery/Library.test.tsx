@@ -207,4 +207,20 @@ describe('share page', () => {
     render(<SharePage token="gone-token-gone-token-gone" />);
     await screen.findByText('This link has expired, was revoked, or never existed.');
   });
+
+  it('follows a shared collection page by page', async () => {
+    const shared = (id: string, prompt: string) => ({ id, kind: 'image', url: `/s/t/media/${id}`, contentType: 'image/png', width: 4, height: 4, prompt, model: 'm', createdAt: '2026-01-01T00:00:00Z' });
+    routes = (c) =>
+      c.url === '/api/s/coll-token-coll-token-coll'
+        ? { kind: 'collection', name: 'Board', expiresAt: null, assets: [shared('a', 'first fox')], nextCursor: 'c/2' }
+        : c.url === '/api/s/coll-token-coll-token-coll?cursor=c%2F2'
+          ? { kind: 'collection', name: 'Board', expiresAt: null, assets: [shared('b', 'second fox')], nextCursor: null }
+          : 404;
+    render(<SharePage token="coll-token-coll-token-coll" />);
+    await screen.findByText('first fox');
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await screen.findByText('second fox');
+    expect(screen.getAllByTestId('shared-asset')).toHaveLength(2);
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+  });
 });

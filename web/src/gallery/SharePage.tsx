@@ -1,18 +1,31 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { api, ApiError, type PublicShare } from '../lib/api';
+import { usePagedList } from '../lib/usePagedList';
+import { UserError } from '../lib/useAction';
 
-/** The public, read-only page of a share link (/s/{token}): no session, only the shared media. */
+type SharedAsset = PublicShare['assets'][number];
+
+/**
+ * The public, read-only page of a share link (/s/{token}): no session, only the shared media.
+ * A shared collection comes in pages (the server sends 50 at a time); the next loads as the end
+ * of the list scrolls into view, or with "Load more".
+ */
 export function SharePage({ token }: { token: string }) {
-  const [share, setShare] = useState<PublicShare | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api
-      .publicShare(token)
-      .then(setShare)
-      .catch((err) =>
-        setError(err instanceof ApiError && err.status === 404 ? 'This link has expired, was revoked, or never existed.' : 'The shared page could not be loaded.'),
-      );
-  }, [token]);
+  const [share, setShare] = useState<Pick<PublicShare, 'kind' | 'name'> | null>(null);
+  const page = useCallback(
+    async (cursor: string | null) => {
+      try {
+        const p = await api.publicShare(token, cursor);
+        setShare({ kind: p.kind, name: p.name });
+        return { items: p.assets, nextCursor: p.nextCursor ?? null };
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) throw new UserError('This link has expired, was revoked, or never existed.');
+        throw err;
+      }
+    },
+    [token],
+  );
+  const { items, cursor, loading, error, more, sentinel } = usePagedList<SharedAsset>(page, 'The shared page could not be loaded.');
 
   return (
     <div className="app share-page">
@@ -32,9 +45,9 @@ export function SharePage({ token }: { token: string }) {
         {share && (
           <>
             {share.name && <h1 className="share-title">{share.name}</h1>}
-            {share.assets.length === 0 && <div className="card empty">Nothing is shared here any more.</div>}
+            {items.length === 0 && !loading && <div className="card empty">Nothing is shared here any more.</div>}
             <ul className="share-grid" aria-label="Shared media">
-              {share.assets.map((a) => (
+              {items.map((a) => (
                 <li key={a.id} className="card share-item" data-testid="shared-asset">
                   {a.kind === 'video' ? (
                     <video src={a.url} controls playsInline preload="metadata" />
@@ -50,6 +63,14 @@ export function SharePage({ token }: { token: string }) {
                 </li>
               ))}
             </ul>
+            <div ref={sentinel} className="sentinel" />
+            {cursor && !loading && (
+              <div className="center">
+                <button className="btn" type="button" onClick={more}>
+                  Load more
+                </button>
+              </div>
+            )}
           </>
         )}
       </main>

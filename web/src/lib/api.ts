@@ -263,6 +263,8 @@ export interface PublicShare {
   name: string | null;
   expiresAt: string | null;
   assets: { id: string; kind: Kind; url: string; contentType: string; width: number | null; height: number | null; prompt: string; model: string; createdAt: string }[];
+  /** The next page of a shared collection; null on the last page and for an asset share. */
+  nextCursor: string | null;
 }
 
 const enc = encodeURIComponent;
@@ -292,7 +294,8 @@ const libraryApi = {
   createShare: (target: { assetId?: string; collectionId?: string }, expiresAt: string | null) =>
     request<{ share: Share }>('POST', '/api/shares', { ...target, ...(expiresAt ? { expiresAt } : {}) }),
   revokeShare: (id: string) => request<void>('DELETE', `/api/shares/${enc(id)}`),
-  publicShare: (token: string) => request<PublicShare>('GET', `/api/s/${enc(token)}`),
+  publicShare: (token: string, cursor?: string | null) =>
+    request<PublicShare>('GET', `/api/s/${enc(token)}${cursor ? `?cursor=${enc(cursor)}` : ''}`),
   history: (q: { status?: string; cursor?: string | null; limit?: number }) => {
     const p = new URLSearchParams();
     if (q.status) p.set('status', q.status);
@@ -323,6 +326,8 @@ export const api = {
     createInvite: (email: string, expiresInHours: number) =>
       request<{ invite: Invite; url: string }>('POST', '/api/admin/invites', email ? { email, expiresInHours } : { expiresInHours }),
     revokeInvite: (id: number) => request<void>('DELETE', `/api/admin/invites/${id}`),
+    userShares: (id: number) => request<{ shares: Share[] }>('GET', `/api/admin/users/${id}/shares`),
+    revokeShare: (id: string) => request<void>('DELETE', `/api/admin/shares/${enc(id)}`),
     audit: (cursor: string | null, limit = 50) => {
       const p = new URLSearchParams({ limit: String(limit) });
       if (cursor) p.set('cursor', cursor);
