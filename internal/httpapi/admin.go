@@ -236,7 +236,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	me := currentUser(r.Context())
-	if err := s.Accounts.CheckPassword(r.Context(), me, in.Password); err != nil {
+	if err := s.Accounts.CheckPassword(r.Context(), s.clientIP(r), me, in.Password); err != nil {
 		return err
 	}
 	if err := s.deleteAccount(r.Context(), audit.ActorOf(me), me.ID); err != nil {

@@ -135,7 +135,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	tok, err := s.Accounts.ChangePassword(r.Context(), currentUser(r.Context()), currentSession(r.Context()).ID, in.CurrentPassword, in.NewPassword)
+	tok, err := s.Accounts.ChangePassword(r.Context(), s.clientIP(r), currentUser(r.Context()), currentSession(r.Context()).ID, in.CurrentPassword, in.NewPassword)
 	if err != nil {
 		return err
 	}
