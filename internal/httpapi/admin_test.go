@@ -406,7 +406,8 @@ func TestResetLinkWorksOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := anon.Do("POST", "/api/auth/reset", map[string]string{"token": tc.token, "newPassword": tc.password})
-			if r.Status != tc.status || r.ErrorCode() != tc.code {
+			// A 204 has no body to read a code from.
+			if r.Status != tc.status || (r.Status != 204 && r.ErrorCode() != tc.code) {
 				t.Fatalf("got %d %s, want %d %q", r.Status, r.Body, tc.status, tc.code)
 			}
 		})

@@ -128,7 +128,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, err
 	return u, err
 }
 
-// UpdatePassword sets a new hash and ends every session of the user except keepSessionID.
+// UpdatePassword sets a new hash, ends every session of the user except keepSessionID and voids
+// the user's outstanding reset links (one issued before the change must not undo it).
 func (s *Store) UpdatePassword(ctx context.Context, userID int64, hash, keepSessionID string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3`, hash, s.nowMs(), userID)
@@ -140,6 +141,9 @@ func (s *Store) UpdatePassword(ctx context.Context, userID int64, hash, keepSess
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keepSessionID); err != nil {
 			return fmt.Errorf("store: end sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+			return fmt.Errorf("store: void reset links: %w", err)
 		}
 		return nil
 	})
