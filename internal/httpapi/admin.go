@@ -120,8 +120,15 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
+	// Applied whole or not at all: every field is checked, and every refusal (the last admin)
+	// found, before anything is written; the budget, which cannot be refused once valid, last.
 	if in.Role != nil && *in.Role != model.RoleAdmin && *in.Role != model.RoleMember {
 		return model.Errf(model.CodeInvalidInput, `The role must be "admin" or "member".`)
+	}
+	if in.MonthlyBudgetUSD.Set {
+		if err := cost.ValidBudget(in.MonthlyBudgetUSD.Value); err != nil {
+			return err
+		}
 	}
 	me := currentUser(r.Context())
 	actor := audit.ActorOf(me)
@@ -129,10 +136,8 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Admin.User(ctx, id); err != nil {
 		return err
 	}
-	if in.MonthlyBudgetUSD.Set {
-		if err := s.Costs.SetAdminBudget(ctx, me, id, in.MonthlyBudgetUSD.Value); err != nil {
-			return err
-		}
+	if err := s.Admin.CheckChange(ctx, id, in.Role, in.Disabled); err != nil {
+		return err
 	}
 	if in.Role != nil {
 		if err := s.Admin.SetRole(ctx, actor, id, *in.Role); err != nil {
@@ -141,6 +146,11 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Disabled != nil {
 		if err := s.Admin.SetDisabled(ctx, actor, id, *in.Disabled); err != nil {
+			return err
+		}
+	}
+	if in.MonthlyBudgetUSD.Set {
+		if err := s.Costs.SetAdminBudget(ctx, me, id, in.MonthlyBudgetUSD.Value); err != nil {
 			return err
 		}
 	}
