@@ -127,7 +127,7 @@ func TestAdminRoutesScenarios(t *testing.T) {
 				if want == 0 {
 					want = rt.adminStatus
 				}
-				if r.Status != want || r.ErrorCode() != who.code {
+				if r.Status != want || (r.Status != 204 && r.ErrorCode() != who.code) { // a 204 has no body
 					t.Fatalf("got %d %s, want %d %q", r.Status, r.Body, want, who.code)
 				}
 				if who.status != 0 && strings.Contains(string(r.Body), "@example.com") {
