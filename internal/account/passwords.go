@@ -37,7 +37,7 @@ const (
 // NormalizeEmail trims and lower-cases an address and checks it is one plain address.
 func NormalizeEmail(raw string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(raw))
-	if e == "" || len(e) > maxEmailBytes || strings.ContainsAny(e, " \t\r\n<>\"(),;:") {
+	if e == "" || len(e) > maxEmailBytes || strings.ContainsAny(e, " \t\r\n<>\"(),;:") || model.HasInvisible(e, false) {
 		return "", model.Errf(model.CodeInvalidInput, "Enter a valid email address.")
 	}
 	a, err := mail.ParseAddress(e)
