@@ -58,16 +58,20 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// publicBase is the origin links are made for: PUBLIC_URL, else the address the admin used.
-func (s *Server) publicBase(r *http.Request) string {
+// linkBase is the origin reset and invite links are made for: PUBLIC_URL; without it the
+// origin of the admin's own page (the browser's Origin header, which a page cannot forge and a
+// misrouting proxy does not rewrite), never the Host header; with neither, "" — the answer is
+// then a path on the studio ("/reset#token=…"), which the admin's client completes.
+func (s *Server) linkBase(r *http.Request) string {
 	if s.cfg.PublicURL != nil {
 		return s.cfg.PublicURL.Scheme + "://" + s.cfg.PublicURL.Host
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	o, err := url.Parse(r.Header.Get("Origin"))
+	if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || o.User != nil ||
+		(o.Path != "" && o.Path != "/") || o.RawQuery != "" || o.Fragment != "" {
+		return ""
 	}
-	return scheme + "://" + r.Host
+	return o.Scheme + "://" + o.Host
 }
 
 func (s *Server) listAdminUsers(w http.ResponseWriter, r *http.Request) error {
@@ -209,7 +213,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	// The token rides in the fragment: browsers never send it to the server or in a Referer.
-	writeJSON(w, http.StatusCreated, map[string]any{"url": ResetURL(s.publicBase(r), tok), "expiresAt": exp})
+	writeJSON(w, http.StatusCreated, map[string]any{"url": ResetURL(s.linkBase(r), tok), "expiresAt": exp})
 	return nil
 }
 
@@ -218,9 +222,11 @@ func ResetURL(base, token string) string {
 	return strings.TrimRight(base, "/") + "/reset#token=" + url.QueryEscape(token)
 }
 
-// InviteURL is the link that opens the sign-up screen with the invite filled in.
+// InviteURL is the link that opens the sign-up screen with the invite filled in. Like a reset
+// token, the invite rides in the fragment: browsers never send it to the server, a proxy's
+// access log or a Referer.
 func InviteURL(base, token string) string {
-	return strings.TrimRight(base, "/") + "/?invite=" + url.QueryEscape(token)
+	return strings.TrimRight(base, "/") + "/#invite=" + url.QueryEscape(token)
 }
 
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {

@@ -70,10 +70,11 @@ func inviteToken(t *testing.T, r *testutil.Response) string {
 		t.Fatalf("create invite: %d %s", r.Status, r.Body)
 	}
 	u, err := url.Parse(r.JSON()["url"].(string))
-	if err != nil || u.Path != "/" || u.Query().Get("invite") == "" {
+	// The token rides in the fragment, never the query (proxy logs, history).
+	if err != nil || u.Path != "/" || u.RawQuery != "" || !strings.HasPrefix(u.Fragment, "invite=") {
 		t.Fatalf("invite url %v: %v", r.JSON()["url"], err)
 	}
-	return u.Query().Get("invite")
+	return strings.TrimPrefix(u.Fragment, "invite=")
 }
 
 func resetToken(t *testing.T, r *testutil.Response) string {
