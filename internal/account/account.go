@@ -59,8 +59,8 @@ type Service struct {
 	// starve the server; ownSem, smaller, bounds signed-in people's own password checks
 	// (changing the password, deleting the account), which so never take a slot sign-in needs.
 	hashSem, ownSem chan struct{}
-	dummyHash  []byte
-	limits     *throttler
+	dummyHash       []byte
+	limits          *throttler
 }
 
 // New builds the service. keys seals the fal keys people save; sessionKey keys the stored

@@ -20,7 +20,9 @@ func TestDeviceCookieKeepsTheOwnerIn(t *testing.T) {
 	limits := app.Options{PerEmail: account.Limit{Every: time.Hour, Burst: 3}, PerEmailAnyIP: account.Limit{Every: time.Hour, Burst: 5}}
 	s := testutil.NewStudio(t, testutil.StudioOptions{App: limits, Env: map[string]string{"TRUSTED_PROXIES": "127.0.0.1"}})
 	s.NewClient(t).SignUp("owner@example.com", goodPassword)
-	creds := func(pw string) map[string]string { return map[string]string{"email": "owner@example.com", "password": pw} }
+	creds := func(pw string) map[string]string {
+		return map[string]string{"email": "owner@example.com", "password": pw}
+	}
 
 	owner := s.NewClient(t)
 	r := owner.Do("POST", "/api/auth/login", creds(goodPassword), "X-Forwarded-For", "198.51.100.7")
