@@ -89,9 +89,9 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
   await screenshot(page, 'account-desktop');
   await saveKey(page, 'sim-e2e-key');
 
-  // Credits with an API key explain the ADMIN requirement.
+  // Credits with an API key explain that the balance needs billing access.
   await page.getByRole('button', { name: 'Refresh balance' }).click();
-  await page.getByText('require an ADMIN fal API key').waitFor();
+  await page.getByText('needs a key with billing access').waitFor();
 
   await finished(page, await generate(page, 'fal-ai/flux/schnell', 'a lighthouse at dusk, oil painting'), 'Done');
   const img = page.getByTestId('result-media').first();

@@ -55,9 +55,12 @@ type Service struct {
 	bcryptCost int
 	now        func() time.Time
 	log        *slog.Logger
-	hashSem    chan struct{} // bounds concurrent bcrypt work so a login flood cannot starve the server
-	dummyHash  []byte
-	limits     *throttler
+	// hashSem bounds concurrent bcrypt work of sign-in (login, sign-up, reset) so a flood cannot
+	// starve the server; ownSem, smaller, bounds signed-in people's own password checks
+	// (changing the password, deleting the account), which so never take a slot sign-in needs.
+	hashSem, ownSem chan struct{}
+	dummyHash       []byte
+	limits          *throttler
 }
 
 // New builds the service. keys seals the fal keys people save; sessionKey keys the stored
@@ -94,7 +97,8 @@ func New(st *store.Store, keys *falkey.Keys, sessionKey []byte, o Options) (*Ser
 	}
 	return &Service{
 		st: st, keys: keys, sessionKey: sessionKey, signupMode: o.SignupMode, audit: o.Audit, bcryptCost: o.BcryptCost,
-		now: o.Now, log: o.Logger, hashSem: make(chan struct{}, runtime.GOMAXPROCS(0)), dummyHash: dummy,
+		now: o.Now, log: o.Logger, hashSem: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		ownSem: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/4)), dummyHash: dummy,
 		limits: newThrottler(st, o.Now, o.PerIP, o.PerEmail, o.PerEmailAnyIP),
 	}, nil
 }
@@ -105,10 +109,19 @@ var (
 )
 
 func (s *Service) hash(ctx context.Context, password string) (string, error) {
-	if err := s.acquire(ctx); err != nil {
+	return s.hashIn(ctx, s.hashSem, password)
+}
+
+func (s *Service) compare(ctx context.Context, hash []byte, password string) (bool, error) {
+	return s.compareIn(ctx, s.hashSem, hash, password)
+}
+
+// hashIn hashes a password holding a slot of sem.
+func (s *Service) hashIn(ctx context.Context, sem chan struct{}, password string) (string, error) {
+	if err := acquire(ctx, sem); err != nil {
 		return "", err
 	}
-	defer func() { <-s.hashSem }()
+	defer func() { <-sem }()
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.bcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("account: hash: %w", err)
@@ -116,17 +129,18 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 	return string(h), nil
 }
 
-func (s *Service) compare(ctx context.Context, hash []byte, password string) (bool, error) {
-	if err := s.acquire(ctx); err != nil {
+// compareIn checks a password against its hash holding a slot of sem.
+func (s *Service) compareIn(ctx context.Context, sem chan struct{}, hash []byte, password string) (bool, error) {
+	if err := acquire(ctx, sem); err != nil {
 		return false, err
 	}
-	defer func() { <-s.hashSem }()
+	defer func() { <-sem }()
 	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil, nil
 }
 
-func (s *Service) acquire(ctx context.Context) error {
+func acquire(ctx context.Context, sem chan struct{}) error {
 	select {
-	case s.hashSem <- struct{}{}:
+	case sem <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

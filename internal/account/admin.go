@@ -141,6 +141,15 @@ func (a *Admin) SetDisabled(ctx context.Context, actor *audit.Actor, userID int6
 	return nil
 }
 
+// CheckChange tells ahead of a change of role or disabled state whether it would be refused (the
+// last admin demoted or disabled), so that a request changing several fields changes none.
+func (a *Admin) CheckChange(ctx context.Context, userID int64, role *string, disabled *bool) error {
+	if (role != nil && *role != model.RoleAdmin) || (disabled != nil && *disabled) {
+		return lastAdmin(a.st.CheckDeletable(ctx, userID))
+	}
+	return nil
+}
+
 // CheckDeletable tells ahead of a delete whether the account may go (not the last admin), so
 // that nothing is done to it (its jobs canceled) for a delete that would be refused.
 func (a *Admin) CheckDeletable(ctx context.Context, userID int64) error {

@@ -37,7 +37,7 @@ const (
 // NormalizeEmail trims and lower-cases an address and checks it is one plain address.
 func NormalizeEmail(raw string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(raw))
-	if e == "" || len(e) > maxEmailBytes || strings.ContainsAny(e, " \t\r\n<>\"(),;:") {
+	if e == "" || len(e) > maxEmailBytes || strings.ContainsAny(e, " \t\r\n<>\"(),;:") || model.HasInvisible(e, false) {
 		return "", model.Errf(model.CodeInvalidInput, "Enter a valid email address.")
 	}
 	a, err := mail.ParseAddress(e)
@@ -77,19 +77,16 @@ func CheckNewPassword(p string) error {
 }
 
 // ChangePassword checks the current password, stores the new one, ends every other session and
-// replaces the current one; it returns the new session token.
-func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, current, next string) (string, error) {
-	ok, err := s.compare(ctx, []byte(u.PasswordHash), current)
-	if err != nil {
+// replaces the current one; it returns the new session token. Checks are throttled per account
+// and per address like login (ip is the client's).
+func (s *Service) ChangePassword(ctx context.Context, ip string, u *model.User, sessionID, current, next string) (string, error) {
+	if err := s.checkOwnPassword(ctx, ip, u, current, "The current password is incorrect."); err != nil {
 		return "", err
-	}
-	if !ok || checkPasswordShape(current) != nil {
-		return "", model.Errf(model.CodeInvalidCredentials, "The current password is incorrect.")
 	}
 	if err := CheckNewPassword(next); err != nil {
 		return "", err
 	}
-	h, err := s.hash(ctx, next)
+	h, err := s.hashIn(ctx, s.ownSem, next)
 	if err != nil {
 		return "", err
 	}
@@ -109,14 +106,24 @@ func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, 
 	return tok, nil
 }
 
-// CheckPassword checks the user's own password (before deleting the account).
-func (s *Service) CheckPassword(ctx context.Context, u *model.User, password string) error {
-	ok, err := s.compare(ctx, []byte(u.PasswordHash), password)
+// CheckPassword checks the user's own password (before deleting the account), throttled per
+// account and per address like login (ip is the client's).
+func (s *Service) CheckPassword(ctx context.Context, ip string, u *model.User, password string) error {
+	return s.checkOwnPassword(ctx, ip, u, password, "The password is incorrect.")
+}
+
+// checkOwnPassword is a signed-in person's password check: it spends an attempt of the account
+// and of the address, and its bcrypt work holds a slot of ownSem, never one sign-in needs.
+func (s *Service) checkOwnPassword(ctx context.Context, ip string, u *model.User, password, wrong string) error {
+	if err := s.throttleUser(ip, u.ID); err != nil {
+		return err
+	}
+	ok, err := s.compareIn(ctx, s.ownSem, []byte(u.PasswordHash), password)
 	if err != nil {
 		return err
 	}
 	if !ok || checkPasswordShape(password) != nil {
-		return model.Errf(model.CodeInvalidCredentials, "The password is incorrect.")
+		return &model.Error{Code: model.CodeInvalidCredentials, Message: wrong}
 	}
 	return nil
 }

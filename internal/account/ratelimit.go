@@ -3,7 +3,9 @@ package account
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,50 +28,84 @@ func window(l Limit) time.Duration { return l.Every * time.Duration(l.Burst) }
 //   - the pair (email, client IP) — the tight limit: guessing one account's password from one
 //     place is slowed quickly;
 //   - the email from anywhere — a loose cap, so a botnet cannot guess one password without
-//     bound, while one attacker cannot lock the owner out (the owner's own IP keeps its budget
-//     until the loose cap, far higher, is spent).
+//     bound. Spread over many addresses it could still keep the owner out, so a browser that
+//     has signed in before (a device cookie, OWASP's "device cookies") is not counted against
+//     it: such a browser spends its own per-device budget instead of the pair and the email.
+//
+// A signed-in person's own password checks (deleting the account, changing the password) spend
+// the client IP and a per-account budget, so a stolen session is no unthrottled oracle.
 //
 // Each key is checked in memory first (a flood from one address never reaches the database)
 // and then in the store, so the limits hold across replicas sharing one database instead of
 // being multiplied by their number.
 type throttler struct {
-	ip, pair, email *ratelimit.Keyed
-	lim             [3]Limit
-	st              *store.Store
-	now             func() time.Time
+	ip, pair, email, device, user bucket
+	st                            *store.Store
+	now                           func() time.Time
 
 	mu        sync.Mutex
 	lastSweep time.Time
 }
 
-func newThrottler(st *store.Store, now func() time.Time, perIP, perPair, perEmail Limit) *throttler {
+// bucket is one kind of key: its in-memory limiter and its limit.
+type bucket struct {
+	mem *ratelimit.Keyed
+	lim Limit
+}
+
+func newBucket(l Limit) bucket {
 	const maxKeys = 100_000 // a few MB at most, whatever the traffic
-	return &throttler{ip: ratelimit.New(perIP, maxKeys), pair: ratelimit.New(perPair, maxKeys), email: ratelimit.New(perEmail, maxKeys),
-		lim: [3]Limit{perIP, perPair, perEmail}, st: st, now: now}
+	return bucket{mem: ratelimit.New(l, maxKeys), lim: l}
+}
+
+func newThrottler(st *store.Store, now func() time.Time, perIP, perPair, perEmail Limit) *throttler {
+	// A known device and a signed-in account get the tight per-(email, IP) budget: one browser
+	// or one session guessing is slowed as quickly as one address.
+	return &throttler{ip: newBucket(perIP), pair: newBucket(perPair), email: newBucket(perEmail),
+		device: newBucket(perPair), user: newBucket(perPair), st: st, now: now}
+}
+
+// hit is one key to spend an attempt on, in its bucket.
+type hit struct {
+	b   *bucket
+	key string
 }
 
 // throttle spends one login/sign-up attempt for ip and (when not empty) email; running out of
 // any budget answers rate_limited with the wait.
 func (s *Service) throttle(ip, email string) error {
+	client := ratelimit.ClientKey(ip)
+	hits := []hit{{&s.limits.ip, "ip:" + client}}
+	if email != "" {
+		hits = append(hits, hit{&s.limits.pair, "pair:" + email + "|" + client}, hit{&s.limits.email, "email:" + email})
+	}
+	return s.spend(hits)
+}
+
+// throttleDevice spends a login attempt from a browser known to the account: the client IP and
+// the device's own budget, never the email's shared cap (which others' guesses may have spent).
+func (s *Service) throttleDevice(ip string, deviceHash []byte) error {
+	return s.spend([]hit{{&s.limits.ip, "ip:" + ratelimit.ClientKey(ip)}, {&s.limits.device, "device:" + hex.EncodeToString(deviceHash)}})
+}
+
+// throttleUser spends a signed-in person's password check: the client IP and the account.
+func (s *Service) throttleUser(ip string, userID int64) error {
+	return s.spend([]hit{{&s.limits.ip, "ip:" + ratelimit.ClientKey(ip)}, {&s.limits.user, "user:" + strconv.FormatInt(userID, 10)}})
+}
+
+func (s *Service) spend(hits []hit) error {
 	// Not the request's context: a client that hangs up must still have paid for its attempt.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return s.limits.check(ctx, ip, email)
+	return s.limits.check(ctx, hits)
 }
 
-// check spends one attempt for ip (and, when email is not empty, for the pair and the email).
-func (t *throttler) check(ctx context.Context, ip, email string) error {
+// check spends one attempt on every key.
+func (t *throttler) check(ctx context.Context, keys []hit) error {
 	now := t.now()
-	client := ratelimit.ClientKey(ip)
-	keys := []string{"ip:" + client}
-	lims := []*ratelimit.Keyed{t.ip}
-	if email != "" {
-		keys = append(keys, "pair:"+email+"|"+client, "email:"+email)
-		lims = append(lims, t.pair, t.email)
-	}
 	var wait time.Duration
-	for i, l := range lims {
-		if ok, d := l.Take(keys[i], now); !ok {
+	for _, k := range keys {
+		if ok, d := k.b.mem.Take(k.key, now); !ok {
 			wait = max(wait, d)
 		}
 	}
@@ -81,15 +117,15 @@ func (t *throttler) check(ctx context.Context, ip, email string) error {
 	}
 	hits := make([]store.RateHit, len(keys))
 	for i, k := range keys {
-		h := sha256.Sum256([]byte("falstudio/ratelimit/" + k)) // emails and IPs never stored as they are
-		hits[i] = store.RateHit{KeyHash: h[:], Window: window(t.lim[i])}
+		h := sha256.Sum256([]byte("falstudio/ratelimit/" + k.key)) // emails and IPs never stored as they are
+		hits[i] = store.RateHit{KeyHash: h[:], Window: window(k.b.lim)}
 	}
 	counts, err := t.st.HitRateLimits(ctx, hits)
 	if err != nil {
 		return fmt.Errorf("account: rate limit: %w", err)
 	}
 	for i, c := range counts {
-		if c.Hits > int64(t.lim[i].Burst) {
+		if c.Hits > int64(keys[i].b.lim.Burst) {
 			wait = max(wait, c.ResetAt.Sub(now))
 		}
 	}

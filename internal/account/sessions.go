@@ -23,15 +23,34 @@ const (
 
 // Login checks the credentials and starts a new session (never reusing one: no fixation).
 func (s *Service) Login(ctx context.Context, ip, rawEmail, password string) (*model.User, string, error) {
+	u, tok, _, err := s.LoginFrom(ctx, ip, "", rawEmail, password)
+	return u, tok, err
+}
+
+// LoginFrom is Login from a browser that may hold a device token (device, "" for none). It also
+// answers the device token the browser should keep: its own, or a new one after this first
+// successful login from it.
+func (s *Service) LoginFrom(ctx context.Context, ip, device, rawEmail, password string) (*model.User, string, string, error) {
 	email, emailErr := NormalizeEmail(rawEmail)
-	if err := s.throttle(ip, email); err != nil {
-		return nil, "", err
+	var known []byte
+	if emailErr == nil && device != "" {
+		var err error
+		if known, err = s.knownDevice(ctx, device, email); err != nil {
+			return nil, "", "", err
+		}
+	}
+	if known != nil {
+		if err := s.throttleDevice(ip, known); err != nil {
+			return nil, "", "", err
+		}
+	} else if err := s.throttle(ip, email); err != nil {
+		return nil, "", "", err
 	}
 	u, err := (*model.User)(nil), error(nil)
 	if emailErr == nil {
 		u, err = s.st.UserByEmail(ctx, email)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, "", err
+			return nil, "", "", err
 		}
 	}
 	hash := s.dummyHash
@@ -41,7 +60,7 @@ func (s *Service) Login(ctx context.Context, ip, rawEmail, password string) (*mo
 	// Always pay for one bcrypt comparison so unknown emails and wrong passwords look alike.
 	ok, err := s.compare(ctx, hash, password)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	// bcrypt compares only the first 72 bytes: refuse longer passwords instead of truncating.
 	if u == nil || !ok || checkPasswordShape(password) != nil {
@@ -54,22 +73,27 @@ func (s *Service) Login(ctx context.Context, ip, rawEmail, password string) (*mo
 			fail.Target = audit.User(u.ID)
 		}
 		s.audit.Record(ctx, fail)
-		return nil, "", errInvalidCredentials
+		return nil, "", "", errInvalidCredentials
 	}
 	// Told only to whoever knows the password, so it discloses nothing to a guesser.
 	if u.Disabled() {
 		s.audit.Record(ctx, audit.Entry{Action: audit.ActionLoginFailed, Target: audit.User(u.ID), IP: ip, Detail: map[string]any{"reason": "account_disabled", "email": email}})
-		return nil, "", errAccountDisabled
+		return nil, "", "", errAccountDisabled
 	}
 	tok, err := s.newSession(ctx, u.ID)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if err := s.st.TouchUser(ctx, u.ID, s.now()); err != nil {
 		s.log.Warn("touch user failed", "err", err)
 	}
+	// The session stands without it: the browser is then simply not known next time.
+	dev, err := s.rememberDevice(ctx, u.ID, known, device)
+	if err != nil {
+		s.log.Warn("remember login device failed", "err", err)
+	}
 	s.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(u), Action: audit.ActionLogin, Target: audit.User(u.ID), IP: ip})
-	return u, tok, nil
+	return u, tok, dev, nil
 }
 
 // token layout: sessionID "." secret; only HMAC(SESSION_SECRET, secret) is stored, so neither a

@@ -174,3 +174,7 @@ func (s *Service) AdminSpend(ctx context.Context) (map[int64]Spend, error) {
 	}
 	return out, nil
 }
+
+// ValidBudget checks a budget an admin asks for without setting it (a PATCH validates all its
+// fields before it writes any).
+func ValidBudget(v *float64) error { return validBudget(v) }

@@ -58,16 +58,20 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// publicBase is the origin links are made for: PUBLIC_URL, else the address the admin used.
-func (s *Server) publicBase(r *http.Request) string {
+// linkBase is the origin reset and invite links are made for: PUBLIC_URL; without it the
+// origin of the admin's own page (the browser's Origin header, which a page cannot forge and a
+// misrouting proxy does not rewrite), never the Host header; with neither, "" — the answer is
+// then a path on the studio ("/reset#token=…"), which the admin's client completes.
+func (s *Server) linkBase(r *http.Request) string {
 	if s.cfg.PublicURL != nil {
 		return s.cfg.PublicURL.Scheme + "://" + s.cfg.PublicURL.Host
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	o, err := url.Parse(r.Header.Get("Origin"))
+	if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || o.User != nil ||
+		(o.Path != "" && o.Path != "/") || o.RawQuery != "" || o.Fragment != "" {
+		return ""
 	}
-	return scheme + "://" + r.Host
+	return o.Scheme + "://" + o.Host
 }
 
 func (s *Server) listAdminUsers(w http.ResponseWriter, r *http.Request) error {
@@ -120,8 +124,15 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
+	// Applied whole or not at all: every field is checked, and every refusal (the last admin)
+	// found, before anything is written; the budget, which cannot be refused once valid, last.
 	if in.Role != nil && *in.Role != model.RoleAdmin && *in.Role != model.RoleMember {
 		return model.Errf(model.CodeInvalidInput, `The role must be "admin" or "member".`)
+	}
+	if in.MonthlyBudgetUSD.Set {
+		if err := cost.ValidBudget(in.MonthlyBudgetUSD.Value); err != nil {
+			return err
+		}
 	}
 	me := currentUser(r.Context())
 	actor := audit.ActorOf(me)
@@ -129,10 +140,8 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Admin.User(ctx, id); err != nil {
 		return err
 	}
-	if in.MonthlyBudgetUSD.Set {
-		if err := s.Costs.SetAdminBudget(ctx, me, id, in.MonthlyBudgetUSD.Value); err != nil {
-			return err
-		}
+	if err := s.Admin.CheckChange(ctx, id, in.Role, in.Disabled); err != nil {
+		return err
 	}
 	if in.Role != nil {
 		if err := s.Admin.SetRole(ctx, actor, id, *in.Role); err != nil {
@@ -141,6 +150,11 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Disabled != nil {
 		if err := s.Admin.SetDisabled(ctx, actor, id, *in.Disabled); err != nil {
+			return err
+		}
+	}
+	if in.MonthlyBudgetUSD.Set {
+		if err := s.Costs.SetAdminBudget(ctx, me, id, in.MonthlyBudgetUSD.Value); err != nil {
 			return err
 		}
 	}
@@ -199,7 +213,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	// The token rides in the fragment: browsers never send it to the server or in a Referer.
-	writeJSON(w, http.StatusCreated, map[string]any{"url": ResetURL(s.publicBase(r), tok), "expiresAt": exp})
+	writeJSON(w, http.StatusCreated, map[string]any{"url": ResetURL(s.linkBase(r), tok), "expiresAt": exp})
 	return nil
 }
 
@@ -208,9 +222,11 @@ func ResetURL(base, token string) string {
 	return strings.TrimRight(base, "/") + "/reset#token=" + url.QueryEscape(token)
 }
 
-// InviteURL is the link that opens the sign-up screen with the invite filled in.
+// InviteURL is the link that opens the sign-up screen with the invite filled in. Like a reset
+// token, the invite rides in the fragment: browsers never send it to the server, a proxy's
+// access log or a Referer.
 func InviteURL(base, token string) string {
-	return strings.TrimRight(base, "/") + "/?invite=" + url.QueryEscape(token)
+	return strings.TrimRight(base, "/") + "/#invite=" + url.QueryEscape(token)
 }
 
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
@@ -236,7 +252,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	me := currentUser(r.Context())
-	if err := s.Accounts.CheckPassword(r.Context(), me, in.Password); err != nil {
+	if err := s.Accounts.CheckPassword(r.Context(), s.clientIP(r), me, in.Password); err != nil {
 		return err
 	}
 	if err := s.deleteAccount(r.Context(), audit.ActorOf(me), me.ID); err != nil {

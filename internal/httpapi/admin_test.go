@@ -70,10 +70,11 @@ func inviteToken(t *testing.T, r *testutil.Response) string {
 		t.Fatalf("create invite: %d %s", r.Status, r.Body)
 	}
 	u, err := url.Parse(r.JSON()["url"].(string))
-	if err != nil || u.Path != "/" || u.Query().Get("invite") == "" {
+	// The token rides in the fragment, never the query (proxy logs, history).
+	if err != nil || u.Path != "/" || u.RawQuery != "" || !strings.HasPrefix(u.Fragment, "invite=") {
 		t.Fatalf("invite url %v: %v", r.JSON()["url"], err)
 	}
-	return u.Query().Get("invite")
+	return strings.TrimPrefix(u.Fragment, "invite=")
 }
 
 func resetToken(t *testing.T, r *testutil.Response) string {
@@ -127,7 +128,7 @@ func TestAdminRoutesScenarios(t *testing.T) {
 				if want == 0 {
 					want = rt.adminStatus
 				}
-				if r.Status != want || r.ErrorCode() != who.code {
+				if r.Status != want || (r.Status != 204 && r.ErrorCode() != who.code) { // a 204 has no body
 					t.Fatalf("got %d %s, want %d %q", r.Status, r.Body, want, who.code)
 				}
 				if who.status != 0 && strings.Contains(string(r.Body), "@example.com") {
@@ -406,7 +407,8 @@ func TestResetLinkWorksOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := anon.Do("POST", "/api/auth/reset", map[string]string{"token": tc.token, "newPassword": tc.password})
-			if r.Status != tc.status || r.ErrorCode() != tc.code {
+			// A 204 has no body to read a code from.
+			if r.Status != tc.status || (r.Status != 204 && r.ErrorCode() != tc.code) {
 				t.Fatalf("got %d %s, want %d %q", r.Status, r.Body, tc.status, tc.code)
 			}
 		})

@@ -40,6 +40,23 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
 	})
 }
 
+// deviceCookieName names the device cookie: a browser that has signed in before (see
+// account.LoginFrom). Same attributes as the session cookie, but it lives a year and is kept at
+// logout: it says "this browser knew the password", never who is signed in.
+func (s *Server) deviceCookieName() string {
+	if s.cfg.SecureCookies() {
+		return "__Host-falstudio_device"
+	}
+	return "falstudio_device"
+}
+
+func (s *Server) setDeviceCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.deviceCookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(account.DeviceTTL / time.Second),
+	})
+}
+
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
@@ -103,11 +120,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, tok, err := s.Accounts.Login(r.Context(), s.clientIP(r), in.Email, in.Password)
+	device := ""
+	if c, err := r.Cookie(s.deviceCookieName()); err == nil {
+		device = c.Value
+	}
+	u, tok, device, err := s.Accounts.LoginFrom(r.Context(), s.clientIP(r), device, in.Email, in.Password)
 	if err != nil {
 		return err
 	}
 	s.setSessionCookie(w, tok)
+	if device != "" {
+		s.setDeviceCookie(w, device)
+	}
 	writeJSON(w, http.StatusOK, userResponse{toUserJSON(u)})
 	return nil
 }
@@ -116,8 +140,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Accounts.Logout(r.Context(), currentSession(r.Context()).ID); err != nil {
 		return err
 	}
+	// Only the session cookie goes (no Clear-Site-Data "cookies"): the device cookie stays, so
+	// this browser is still known at its next login.
 	s.clearSessionCookie(w)
-	w.Header().Set("Clear-Site-Data", `"cookies"`)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -135,7 +160,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	tok, err := s.Accounts.ChangePassword(r.Context(), currentUser(r.Context()), currentSession(r.Context()).ID, in.CurrentPassword, in.NewPassword)
+	tok, err := s.Accounts.ChangePassword(r.Context(), s.clientIP(r), currentUser(r.Context()), currentSession(r.Context()).ID, in.CurrentPassword, in.NewPassword)
 	if err != nil {
 		return err
 	}

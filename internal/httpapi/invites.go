@@ -68,7 +68,7 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"invite": toInviteJSON(inv, s.Admin.Now()), "url": InviteURL(s.publicBase(r), tok)})
+	writeJSON(w, http.StatusCreated, map[string]any{"invite": toInviteJSON(inv, s.Admin.Now()), "url": InviteURL(s.linkBase(r), tok)})
 	return nil
 }
 

@@ -172,7 +172,7 @@ func TestTokensAppearOnlyAtCreation(t *testing.T) {
 	}
 	created := tm.admin.Do("POST", "/api/admin/invites", map[string]any{"expiresInHours": 48})
 	invite := inviteToken(t, created)
-	if u := created.JSON()["url"].(string); u != "https://studio.example.com/?invite="+invite {
+	if u := created.JSON()["url"].(string); u != "https://studio.example.com/#invite="+invite {
 		t.Fatalf("invite url %s", u)
 	}
 	if strings.Count(string(created.Body), invite) != 1 || created.Header.Get("Cache-Control") != "no-store" {

@@ -37,6 +37,9 @@ func cleanName(name string) (string, error) {
 	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return "", model.Errf(model.CodeInvalidInput, "A collection name cannot hold control characters.")
 	}
+	if model.HasInvisible(name, true) {
+		return "", model.Errf(model.CodeInvalidInput, "A collection name cannot hold invisible or direction-changing characters.")
+	}
 	return name, nil
 }
 

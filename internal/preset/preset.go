@@ -156,6 +156,9 @@ func cleanName(name string) (string, error) {
 	if strings.ContainsFunc(name, unicode.IsControl) {
 		return "", model.Errf(model.CodeInvalidInput, "A preset name cannot contain control characters.")
 	}
+	if model.HasInvisible(name, true) {
+		return "", model.Errf(model.CodeInvalidInput, "A preset name cannot contain invisible or direction-changing characters.")
+	}
 	return name, nil
 }
 

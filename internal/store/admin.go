@@ -329,6 +329,10 @@ func (s *Store) UsePasswordReset(ctx context.Context, tokenHash []byte, password
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 			return fmt.Errorf("store: end sessions: %w", err)
 		}
+		// Any other outstanding link is void too: the password changed.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+			return fmt.Errorf("store: void reset links: %w", err)
+		}
 		return nil
 	})
 	return userID, err

@@ -65,8 +65,9 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*model.User, error)
 		} else if nu.FirstOnly {
 			return ErrNotFirst
 		}
-		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, role, created_at, updated_at, last_seen_at)
-			VALUES ($1, $2, $3, $4, $4, $4) RETURNING `+userCols, email, passwordHash, role, now))
+		id := newUserIDChoice(s.d.name)
+		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (`+id.col+`email, password_hash, role, created_at, updated_at, last_seen_at)
+			VALUES (`+id.val+`$1, $2, $3, $4, $4, $4) RETURNING `+userCols, email, passwordHash, role, now))
 		if isUnique(err) {
 			return ErrConflict
 		}
@@ -91,6 +92,20 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*model.User, error)
 		return nil, err
 	}
 	return u, nil
+}
+
+// userIDChoice is how CreateUser picks a new account's id: on PostgreSQL the identity column
+// (it never reuses a value); on SQLite, which would give a deleted newest account's id again,
+// above the highest id ever given (meta 'users_id_high', kept by a trigger) and every current
+// one. SQLite has one writer, so two sign-ups never pick the same.
+type userIDChoice struct{ col, val string }
+
+func newUserIDChoice(dialect string) userIDChoice {
+	if dialect != "sqlite" {
+		return userIDChoice{}
+	}
+	return userIDChoice{col: "id, ", val: `(SELECT max(coalesce((SELECT max(id) FROM users), 0),
+		coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'users_id_high'), 0)) + 1), `}
 }
 
 // HasUsers reports whether any account exists.
@@ -128,7 +143,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, err
 	return u, err
 }
 
-// UpdatePassword sets a new hash and ends every session of the user except keepSessionID.
+// UpdatePassword sets a new hash, ends every session of the user except keepSessionID and voids
+// the user's outstanding reset links (one issued before the change must not undo it).
 func (s *Store) UpdatePassword(ctx context.Context, userID int64, hash, keepSessionID string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3`, hash, s.nowMs(), userID)
@@ -140,6 +156,9 @@ func (s *Store) UpdatePassword(ctx context.Context, userID int64, hash, keepSess
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keepSessionID); err != nil {
 			return fmt.Errorf("store: end sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+			return fmt.Errorf("store: void reset links: %w", err)
 		}
 		return nil
 	})

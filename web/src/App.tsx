@@ -46,21 +46,24 @@ const tabDefs: TabDef[] = [
 // Screens outside the tabs, reached by a link; the router leaves their address as it is.
 const RESET_PATH = '/reset';
 
-// One-time tokens arrive in the address (an invite in ?invite=, a reset link's #token=); they are
-// read once and taken out of the address bar and history at once. Memoised: React's strict mode
-// runs state initialisers twice, and the second run would find the address already cleaned.
+// One-time tokens arrive in the address's fragment (an invite in /#invite=, a reset link's
+// /reset#token=), which browsers never send to the server; an invite link made before the
+// fragment (/?invite=) still works. They are read once and taken out of the address bar and
+// history at once. Memoised: React's strict mode runs state initialisers twice, and the second
+// run would find the address already cleaned.
 let linkTokens: { invite: string | null; reset: string | null } | null = null;
 function takeLinkTokens(): { invite: string | null; reset: string | null } {
   if (linkTokens) return linkTokens;
   const url = new URL(window.location.href);
-  const invite = url.searchParams.get('invite');
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
+  const invite = fragment.get('invite') ?? url.searchParams.get('invite');
   let reset: string | null = null;
   if (url.pathname === RESET_PATH) {
-    reset = new URLSearchParams(url.hash.replace(/^#/, '')).get('token') ?? '';
+    reset = fragment.get('token') ?? '';
     window.history.replaceState(null, '', RESET_PATH);
   } else if (invite !== null) {
     url.searchParams.delete('invite');
-    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+    window.history.replaceState(null, '', url.pathname + url.search);
   }
   linkTokens = { invite, reset };
   return linkTokens;

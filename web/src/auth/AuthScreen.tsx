@@ -7,7 +7,7 @@ import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 /** An invite code as typed or pasted: the bare token, or the whole invite link. */
 export function inviteFromInput(v: string): string {
   const t = v.trim();
-  const m = t.match(/[?&]invite=([^&#\s]+)/);
+  const m = t.match(/[?&#]invite=([^&#\s]+)/);
   return m ? decodeURIComponent(m[1]) : t;
 }
 
@@ -19,7 +19,7 @@ export function AuthScreen({
 }: {
   onAuthenticated: (u: User) => void;
   notice?: string | null;
-  /** From an invite link (/?invite=…): the screen opens on sign-up with it filled in. */
+  /** From an invite link (/#invite=…): the screen opens on sign-up with it filled in. */
   invite?: string | null;
   signupMode?: SignupMode | null;
 }) {

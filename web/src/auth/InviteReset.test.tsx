@@ -47,7 +47,8 @@ describe('sign-up with an invite', () => {
     fireEvent.click(screen.getByRole('tab', { name: 'Sign up' }));
     expect(screen.getByText(/needs an invite/)).toBeTruthy();
     expect(screen.getByLabelText('Invite code')).toBeTruthy();
-    expect(inviteFromInput(' https://studio.example.com/?invite=ABC%2BD ')).toBe('ABC+D');
+    expect(inviteFromInput(' https://studio.example.com/#invite=ABC%2BD ')).toBe('ABC+D');
+    expect(inviteFromInput('https://studio.example.com/?invite=OLD1')).toBe('OLD1');
     expect(inviteFromInput('PLAIN')).toBe('PLAIN');
   });
 
