@@ -210,7 +210,7 @@ func (s *Server) userEvents(w http.ResponseWriter, r *http.Request) error {
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // a client that reconnects by hand
 	}
-	cursor, resumed, err := s.Journal.Resume(ctx, last)
+	cursor, resumed, err := s.Journal.Resume(ctx, userID, last)
 	if err != nil {
 		return err
 	}

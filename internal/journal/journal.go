@@ -143,11 +143,12 @@ func (j *Journal) write(batch []events.Change) {
 	}
 }
 
-// Resume interprets a Last-Event-ID: it returns the cursor to read changes after and whether
-// the id is still covered by the journal. An unknown, malformed or pruned id (or none) is not
-// resumable: the cursor is then the newest change, and the stream starts from current state.
-func (j *Journal) Resume(ctx context.Context, lastEventID string) (cursor int64, resumable bool, err error) {
-	oldest, newest, err := j.st.GenerationEventBounds(ctx)
+// Resume interprets a person's Last-Event-ID (ids count that person's own changes): it returns
+// the cursor to read changes after and whether the id is still covered by the journal. An
+// unknown, malformed or pruned id (or none) is not resumable: the cursor is then the person's
+// newest change, and the stream starts from current state.
+func (j *Journal) Resume(ctx context.Context, userID int64, lastEventID string) (cursor int64, resumable bool, err error) {
+	oldest, newest, err := j.st.GenerationEventBounds(ctx, userID)
 	if err != nil {
 		return 0, false, err
 	}

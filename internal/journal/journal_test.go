@@ -91,7 +91,7 @@ func TestAfterOncePerGenerationInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := New(st, events.NewHub(), nil, nil)
-	cursor, _, err := j.Resume(ctx, "")
+	cursor, _, err := j.Resume(ctx, u.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestAfterOncePerGenerationInOrder(t *testing.T) {
 	if again, _, _, err := j.After(ctx, u.ID, next); err != nil || len(again) != 0 {
 		t.Fatalf("after the last change: %v %v", again, err)
 	}
-	if back, ok, err := j.Resume(ctx, "x"); err != nil || ok || back != next {
+	if back, ok, err := j.Resume(ctx, u.ID, "x"); err != nil || ok || back != next {
 		t.Fatalf("a malformed id resumed: %d %v %v", back, ok, err)
 	}
 }

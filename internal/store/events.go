@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
 
-// GenerationEvent is one journaled change of a generation: its seq is the event id that every
-// replica's per-person stream sends, so a browser may resume on any replica.
+// GenerationEvent is one journaled change of a generation. Seq is the event id the person's
+// stream sends: it counts that person's own changes (users.event_seq), the same on every
+// replica, so a browser may resume on any of them and learns nothing of anyone else's activity.
 type GenerationEvent struct {
 	Seq          int64
 	UserID       int64
@@ -25,12 +27,13 @@ type JournalEntry struct {
 	GenerationID string
 }
 
-// AppendGenerationEvents journals a batch of changes in one transaction, in order.
+// AppendGenerationEvents journals a batch of changes in one transaction, in order. Each change
+// takes the next id of its person's counter; a change of an account deleted meanwhile is dropped.
 //
-// A reader moves its cursor past every seq it has read, so a lower seq must never become visible
-// after a higher one. SQLite has one writer, so commit order is seq order. On PostgreSQL two
+// A reader moves its cursor past every id it has read, so a lower id must never become visible
+// after a higher one. SQLite has one writer, so commit order is id order. On PostgreSQL two
 // replicas could commit out of order; the transaction takes an advisory lock first, which makes
-// seq order and commit order the same.
+// id order and commit order the same (the person's row lock alone would too, per person).
 func (s *Store) AppendGenerationEvents(ctx context.Context, batch []JournalEntry) error {
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		if s.d.name == postgresDialect.name {
@@ -40,8 +43,7 @@ func (s *Store) AppendGenerationEvents(ctx context.Context, batch []JournalEntry
 		}
 		now := s.nowMs()
 		for _, e := range batch {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO generation_events (user_id, generation_id, at) VALUES ($1, $2, $3)`,
-				e.UserID, e.GenerationID, now); err != nil {
+			if _, err := appendEvent(ctx, tx, e.UserID, e.GenerationID, now); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 		}
@@ -53,7 +55,19 @@ func (s *Store) AppendGenerationEvents(ctx context.Context, batch []JournalEntry
 	return nil
 }
 
-// AppendGenerationEvent journals one change and returns its seq.
+// appendEvent takes the person's next event id and journals the change under it; sql.ErrNoRows
+// when the account is gone.
+func appendEvent(ctx context.Context, tx *sql.Tx, userID int64, generationID string, now int64) (int64, error) {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `UPDATE users SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq`, userID).Scan(&seq); err != nil {
+		return 0, err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO generation_events (user_id, user_seq, generation_id, at) VALUES ($1, $2, $3, $4)`,
+		userID, seq, generationID, now)
+	return seq, err
+}
+
+// AppendGenerationEvent journals one change and returns its id (ErrNotFound: no such account).
 func (s *Store) AppendGenerationEvent(ctx context.Context, userID int64, generationID string) (int64, error) {
 	var seq int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
@@ -62,8 +76,12 @@ func (s *Store) AppendGenerationEvent(ctx context.Context, userID int64, generat
 				return err
 			}
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO generation_events (user_id, generation_id, at) VALUES ($1, $2, $3) RETURNING seq`,
-			userID, generationID, s.nowMs()).Scan(&seq)
+		var err error
+		seq, err = appendEvent(ctx, tx, userID, generationID, s.nowMs())
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: append generation event: %w", err)
@@ -71,11 +89,11 @@ func (s *Store) AppendGenerationEvent(ctx context.Context, userID int64, generat
 	return seq, nil
 }
 
-// GenerationEventsAfter returns up to limit of the user's journaled changes with seq > after,
+// GenerationEventsAfter returns up to limit of the user's journaled changes with an id > after,
 // oldest first.
 func (s *Store) GenerationEventsAfter(ctx context.Context, userID, after int64, limit int) ([]GenerationEvent, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT seq, user_id, generation_id, at FROM generation_events
-		WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, userID, after, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT user_seq, user_id, generation_id, at FROM generation_events
+		WHERE user_id = $1 AND user_seq > $2 ORDER BY user_seq LIMIT $3`, userID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: generation events: %w", err)
 	}
@@ -96,9 +114,14 @@ func (s *Store) GenerationEventsAfter(ctx context.Context, userID, after int64, 
 	return out, nil
 }
 
-// GenerationEventBounds returns the oldest and newest seq still journaled (both 0 when empty).
-func (s *Store) GenerationEventBounds(ctx context.Context) (oldest, newest int64, err error) {
-	err = s.r.QueryRowContext(ctx, `SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM generation_events`).Scan(&oldest, &newest)
+// GenerationEventBounds returns the person's oldest id still journaled (0 when none is) and
+// their newest id ever given (0 before their first change).
+func (s *Store) GenerationEventBounds(ctx context.Context, userID int64) (oldest, newest int64, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT coalesce((SELECT min(user_seq) FROM generation_events WHERE user_id = $1), 0), event_seq
+		FROM users WHERE id = $2`, userID, userID).Scan(&oldest, &newest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: generation event bounds: %w", err)
 	}
