@@ -208,7 +208,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	gopts.Instance = cfg.InstanceID
 	a.costs = cost.New(st, a.falKeys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	gopts.Budgets = a.costs
-	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.journal, gopts)
+	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.cleaner, a.journal, gopts)
 	if err := a.runner.Recover(ctx); err != nil {
 		return nil, err
 	}

@@ -6,12 +6,11 @@ package cleaner
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
-	"math/big"
 	"sync"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/backoff"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/store"
@@ -133,7 +132,7 @@ func (c *Cleaner) RetryDeletes(ctx context.Context) int {
 	done := 0
 	for _, d := range dels {
 		if err := c.storage.Delete(ctx, d.Storage, d.Key); err != nil {
-			next := c.o.Now().Add(backoff(d.Attempts+1, c.o.RetryAfter, 6*time.Hour))
+			next := c.o.Now().Add(backoff.Delay(d.Attempts+1, c.o.RetryAfter, 6*time.Hour))
 			if err := c.st.AddPendingDelete(ctx, d.Storage, d.Key, next); err != nil {
 				c.log.Warn("delete retry not rescheduled", "key", d.Key, "err", err)
 			}
@@ -207,17 +206,4 @@ func (c *Cleaner) ResyncLocal(ctx context.Context) int {
 		c.log.Info("local files moved to S3", "count", moved)
 	}
 	return moved
-}
-
-// backoff grows exponentially from base to limit, with full jitter.
-func backoff(attempt int, base, limit time.Duration) time.Duration {
-	d := base << min(attempt, 20)
-	if d <= 0 || d > limit {
-		d = limit
-	}
-	j, err := rand.Int(rand.Reader, big.NewInt(int64(d)/2+1))
-	if err != nil {
-		return d
-	}
-	return d/2 + time.Duration(j.Int64())
 }

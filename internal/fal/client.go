@@ -7,13 +7,11 @@ package fal
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -22,6 +20,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/falstudio/falstudio/internal/backoff"
 )
 
 // Config holds the base URLs and tuning. Zero values take fal's real hosts and defaults.
@@ -158,7 +158,7 @@ func (c *Client) do(ctx context.Context, cl call) (int, http.Header, []byte, err
 	var wait time.Duration // a Retry-After the last answer asked for
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			if err := c.cfg.Sleep(ctx, max(c.backoff(i), wait)); err != nil {
+			if err := c.cfg.Sleep(ctx, max(backoff.Delay(i-1, c.cfg.BackoffBase, c.cfg.BackoffMax), wait)); err != nil {
 				return 0, nil, nil, networkError(cl.op, err)
 			}
 		}
@@ -287,16 +287,6 @@ func redactURLError(err error) error {
 		}
 	}
 	return err
-}
-
-// backoff is exponential with full jitter between half and the whole step.
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.cfg.BackoffBase << min(attempt-1, 16)
-	if d > c.cfg.BackoffMax || d <= 0 {
-		d = c.cfg.BackoffMax
-	}
-	j, _ := rand.Int(rand.Reader, big.NewInt(int64(d/2)+1))
-	return d/2 + time.Duration(j.Int64())
 }
 
 // AppID is the owner/app base of an endpoint id: status, result and cancel live under it.

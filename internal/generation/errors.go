@@ -3,10 +3,7 @@ package generation
 import (
 	"crypto/rand"
 	"errors"
-	"math"
-	"math/big"
 	"strings"
-	"time"
 
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/media"
@@ -63,17 +60,4 @@ func transient(err error) bool {
 		return fe.Code == fal.CodeUnavailable
 	}
 	return errors.Is(err, media.ErrDownload)
-}
-
-// backoff grows exponentially from base to limit, with full jitter.
-func backoff(attempt int, base, limit time.Duration) time.Duration {
-	d := float64(base) * math.Pow(2, float64(min(attempt, 20)))
-	if d > float64(limit) {
-		d = float64(limit)
-	}
-	j, err := rand.Int(rand.Reader, big.NewInt(int64(d)/2+1))
-	if err != nil { // crypto/rand does not fail on supported platforms; no jitter then
-		return time.Duration(d)
-	}
-	return time.Duration(d/2) + time.Duration(j.Int64())
 }

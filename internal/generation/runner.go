@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/backoff"
+	"github.com/falstudio/falstudio/internal/cleaner"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/journal"
@@ -34,6 +36,7 @@ type Runner struct {
 	fal     *fal.Client
 	storage *media.Storage
 	fetcher *media.Fetcher
+	cleaner *cleaner.Cleaner
 	journal *journal.Journal
 	log     *slog.Logger
 	now     func() time.Time
@@ -42,9 +45,9 @@ type Runner struct {
 }
 
 // NewRunner builds the runner.
-func NewRunner(st *store.Store, keys *falkey.Keys, fc *fal.Client, storage *media.Storage, fetcher *media.Fetcher, j *journal.Journal, o Options) *Runner {
+func NewRunner(st *store.Store, keys *falkey.Keys, fc *fal.Client, storage *media.Storage, fetcher *media.Fetcher, cl *cleaner.Cleaner, j *journal.Journal, o Options) *Runner {
 	o = o.withDefaults()
-	return &Runner{st: st, keys: keys, fal: fc, storage: storage, fetcher: fetcher, journal: j, log: o.Logger, now: o.Now, opts: o,
+	return &Runner{st: st, keys: keys, fal: fc, storage: storage, fetcher: fetcher, cleaner: cl, journal: j, log: o.Logger, now: o.Now, opts: o,
 		wake: make(chan struct{}, 1)}
 }
 
@@ -229,7 +232,7 @@ func (r *Runner) step(ctx context.Context, g *model.Generation, sealedKey string
 	}
 	if transient(err) && r.now().Sub(since) < r.opts.GiveUpAfter {
 		failures := g.Failures + 1
-		next := r.now().Add(backoff(failures, r.opts.PollMin, time.Minute))
+		next := r.now().Add(backoff.Delay(failures, r.opts.PollMin, time.Minute))
 		r.log.Warn("runner: step failed; will retry", "generation_id", g.ID, "failures", failures, "err", err)
 		if err := r.st.BackOff(ctx, g.ID, r.opts.Instance, failures, since, next); err != nil {
 			r.transitionFailed("back off", g, err)

@@ -208,20 +208,17 @@ func (h *headCapture) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// removeOtherCopy deletes key from the backend that does not hold the saved copy, or queues the
-// delete for the retries when that backend is unreachable.
+// removeOtherCopy deletes key from the backend that does not hold the saved copy (the cleaner
+// queues the delete for its retries when that backend is unreachable).
 func (r *Runner) removeOtherCopy(ctx context.Context, key, saved string) {
 	other := model.StorageS3
 	if saved == model.StorageS3 {
 		other = model.StorageLocal
 	}
-	if other == model.StorageS3 && !r.storage.S3Configured() {
+	if other == model.StorageS3 && !r.cleaner.S3Configured() {
 		return
 	}
-	if err := r.storage.Delete(ctx, other, key); err != nil {
-		r.log.Warn("the copy of an earlier attempt was not removed; queued for a retry", "key", key, "storage", other, "err", err)
-		if err := r.st.AddPendingDelete(context.WithoutCancel(ctx), other, key, r.now().Add(r.opts.PollMax)); err != nil {
-			r.log.Error("the copy of an earlier attempt is left behind", "key", key, "storage", other, "err", err)
-		}
+	if err := r.cleaner.Remove(ctx, other, key); err != nil {
+		r.log.Error("the copy of an earlier attempt is left behind", "key", key, "storage", other, "err", err)
 	}
 }
