@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
@@ -11,13 +10,9 @@ import (
 
 func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit := 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to 100.")
-		}
-		limit = n
+	limit, err := pageLimit(q)
+	if err != nil {
+		return err
 	}
 	fav := q.Get("favorite")
 	page, err := s.Library.Assets(r.Context(), currentUser(r.Context()).ID, library.Filter{

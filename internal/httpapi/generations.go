@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
@@ -75,13 +74,9 @@ func (s *Server) listGenerations(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]any{"generations": generationViews(s.urls, list), "nextCursor": nil})
 		return nil
 	}
-	limit := 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to 100.")
-		}
-		limit = n
+	limit, err := pageLimit(q)
+	if err != nil {
+		return err
 	}
 	page, err := s.Generations.History(r.Context(), currentUser(r.Context()).ID, q.Get("status"), q.Get("cursor"), limit)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -199,4 +200,18 @@ func checkRequired(dst any, present map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// pageLimit reads a paged list's ?limit= (0 when absent: the service's default). A number
+// below 1 or not a number is refused here; the services refuse one above their maximum.
+func pageLimit(q url.Values) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to 100.")
+	}
+	return n, nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,13 +71,9 @@ func (s *Server) limitShares(h handlerFunc) handlerFunc {
 // session, nothing of the owner but the media.
 func (s *Server) publicShare(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit := 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return model.Errf(model.CodeInvalidInput, "limit must be a number from 1 to 100.")
-		}
-		limit = n
+	limit, err := pageLimit(q)
+	if err != nil {
+		return err
 	}
 	p, err := s.Library.Public(r.Context(), r.PathValue("token"), q.Get("cursor"), limit)
 	if err != nil {
