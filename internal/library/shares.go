@@ -96,17 +96,21 @@ func (s *Service) CreateShare(ctx context.Context, userID int64, in ShareInput) 
 	return &v, nil
 }
 
+func (s *Service) shareViews(list []*model.Share) []ShareView {
+	out := make([]ShareView, 0, len(list))
+	for _, sh := range list {
+		out = append(out, s.shareView(sh))
+	}
+	return out
+}
+
 // Shares lists the user's share links (without their tokens).
 func (s *Service) Shares(ctx context.Context, userID int64) ([]ShareView, error) {
 	list, err := s.st.Shares(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ShareView, 0, len(list))
-	for _, sh := range list {
-		out = append(out, s.shareView(sh))
-	}
-	return out, nil
+	return s.shareViews(list), nil
 }
 
 // RevokeShare ends a share link at once.
@@ -127,11 +131,7 @@ func (s *Service) UserShares(ctx context.Context, userID int64) ([]ShareView, er
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ShareView, 0, len(list))
-	for _, sh := range list {
-		out = append(out, s.shareView(sh))
-	}
-	return out, nil
+	return s.shareViews(list), nil
 }
 
 // AdminRevokeShare takes down anyone's share link at once (an admin's act, audited as a share
