@@ -25,44 +25,44 @@ type userResponse struct {
 	User userJSON `json:"user"`
 }
 
-func (s *Server) cookieName() string {
-	// The __Host- prefix pins the cookie to this exact origin; browsers allow it only with Secure.
+// cookieName names one of the studio's cookies: the __Host- prefix pins it to this exact origin,
+// and browsers allow that prefix only with Secure.
+func (s *Server) cookieName(base string) string {
 	if s.cfg.SecureCookies() {
-		return "__Host-falstudio_session"
+		return "__Host-" + base
 	}
-	return "falstudio_session"
+	return base
 }
 
-func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+// setCookie sets (maxAge > 0) or expires (maxAge < 0) one of the studio's cookies: HttpOnly,
+// SameSite=Lax, the whole origin, Secure with PUBLIC_URL.
+func (s *Server) setCookie(w http.ResponseWriter, base, value string, maxAge time.Duration) {
+	age := int(maxAge / time.Second)
+	if maxAge < 0 {
+		age = -1
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(account.AbsoluteTimeout / time.Second),
+		Name: s.cookieName(base), Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
+		SameSite: http.SameSiteLaxMode, MaxAge: age,
 	})
 }
 
-// deviceCookieName names the device cookie: a browser that has signed in before (see
-// account.LoginFrom). Same attributes as the session cookie, but it lives a year and is kept at
-// logout: it says "this browser knew the password", never who is signed in.
-func (s *Server) deviceCookieName() string {
-	if s.cfg.SecureCookies() {
-		return "__Host-falstudio_device"
-	}
-	return "falstudio_device"
+const (
+	sessionCookie = "falstudio_session"
+	// deviceCookie marks a browser that has signed in before (see account.LoginFrom). It lives a
+	// year and is kept at logout: it says "this browser knew the password", never who is signed in.
+	deviceCookie = "falstudio_device"
+)
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+	s.setCookie(w, sessionCookie, token, account.AbsoluteTimeout)
 }
 
 func (s *Server) setDeviceCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{
-		Name: s.deviceCookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(account.DeviceTTL / time.Second),
-	})
+	s.setCookie(w, deviceCookie, token, account.DeviceTTL)
 }
 
-func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies(),
-		SameSite: http.SameSiteLaxMode, MaxAge: -1,
-	})
-}
+func (s *Server) clearSessionCookie(w http.ResponseWriter) { s.setCookie(w, sessionCookie, "", -1) }
 
 func currentUser(ctx context.Context) *model.User {
 	u, _ := ctx.Value(ctxUser).(*model.User)
@@ -77,7 +77,7 @@ func currentSession(ctx context.Context) *model.Session {
 // authed requires a valid session and puts the user in the context.
 func (s *Server) authed(h handlerFunc) http.Handler {
 	return s.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := r.Cookie(s.cookieName())
+		c, err := r.Cookie(s.cookieName(sessionCookie))
 		if err != nil || c.Value == "" {
 			return account.ErrNoSession
 		}
@@ -121,7 +121,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	device := ""
-	if c, err := r.Cookie(s.deviceCookieName()); err == nil {
+	if c, err := r.Cookie(s.cookieName(deviceCookie)); err == nil {
 		device = c.Value
 	}
 	u, tok, device, err := s.Accounts.LoginFrom(r.Context(), s.clientIP(r), device, in.Email, in.Password)

@@ -180,7 +180,7 @@ func (s *Server) loop(r *http.Request, wake <-chan struct{}) streamLoop {
 		lifetime = defaultStreamLifetime
 	}
 	alive := func() bool {
-		c, err := r.Cookie(s.cookieName())
+		c, err := r.Cookie(s.cookieName(sessionCookie))
 		if err != nil {
 			return false
 		}
