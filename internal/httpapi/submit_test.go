@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,17 +18,28 @@ import (
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
-// holdSubmits holds every submit to fal's queue until release is closed, and reports each one
-// as it arrives: a submit that fal is slow to accept.
+// holdSubmits lets fal's queue accept the first pass submits at once and holds every later one
+// until release is closed; arrived is closed when the first is held: a fal slow to accept.
 type holdSubmits struct {
 	queueHost string
+	pass      int32
+	n         atomic.Int32
 	arrived   chan struct{}
 	release   chan struct{}
 	once      sync.Once
 }
 
+func newHoldSubmits(t *testing.T, sim *falsim.Server, pass int32) *holdSubmits {
+	t.Helper()
+	u, err := url.Parse(sim.URLs().QueueURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &holdSubmits{queueHost: u.Host, pass: pass, arrived: make(chan struct{}), release: make(chan struct{})}
+}
+
 func (h *holdSubmits) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPost && r.URL.Host == h.queueHost && !strings.Contains(r.URL.Path, "/requests/") {
+	if r.Method == http.MethodPost && r.URL.Host == h.queueHost && !strings.Contains(r.URL.Path, "/requests/") && h.n.Add(1) > h.pass {
 		h.once.Do(func() { close(h.arrived) })
 		select {
 		case <-h.release:
@@ -42,12 +55,7 @@ func (h *holdSubmits) RoundTrip(r *http.Request) (*http.Response, error) {
 // lease while fal answers. The job then runs to success.
 func TestSubmitHeldAtFalSurvivesTheSweep(t *testing.T) {
 	sim := falsim.NewTest(t, falsim.Options{})
-	queue := sim.URLs().QueueURL
-	hold := &holdSubmits{queueHost: strings.TrimPrefix(strings.TrimPrefix(queue, "http://"), "https://"),
-		arrived: make(chan struct{}), release: make(chan struct{})}
-	if i := strings.IndexByte(hold.queueHost, '/'); i >= 0 {
-		hold.queueHost = hold.queueHost[:i]
-	}
+	hold := newHoldSubmits(t, sim, 0)
 	lease := 300 * time.Millisecond
 	opts := app.Options{Generation: generation.Options{PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond, Lease: lease},
 		FalHTTPClient: &http.Client{Transport: hold}}

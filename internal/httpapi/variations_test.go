@@ -3,8 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,34 +13,11 @@ import (
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
-// holdLaterSubmits lets fal's queue accept the first submit at once and holds every later one
-// until release is closed: a fal slow to accept.
-type holdLaterSubmits struct {
-	queueHost string
-	n         atomic.Int32
-	release   chan struct{}
-}
-
-func (h *holdLaterSubmits) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPost && r.URL.Host == h.queueHost && !strings.Contains(r.URL.Path, "/requests/") && h.n.Add(1) > 1 {
-		select {
-		case <-h.release:
-		case <-r.Context().Done():
-			return nil, r.Context().Err()
-		}
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // Variations answer once the first is submitted; the rest are submitted in the background (a fal
 // slow to accept them never holds the request), in the group, and all of them run.
 func TestVariationsAnswerAfterTheFirstSubmit(t *testing.T) {
 	sim := falsim.NewTest(t, falsim.Options{QueuePolls: 1, RunPolls: 1})
-	host := strings.TrimPrefix(strings.TrimPrefix(sim.URLs().QueueURL, "http://"), "https://")
-	if i := strings.IndexByte(host, '/'); i >= 0 {
-		host = host[:i]
-	}
-	hold := &holdLaterSubmits{queueHost: host, release: make(chan struct{})}
+	hold := newHoldSubmits(t, sim, 1)
 	released := false
 	defer func() {
 		if !released {
