@@ -57,7 +57,7 @@ func TestPublicCollectionIsPaged(t *testing.T) {
 		r := anon.Do("GET", path, nil)
 		var p publicPageJSON
 		mustJSON(t, r, 200, &p)
-		if bytes.Contains(r.Body, []byte("params")) || bytes.Contains(r.Body, []byte("seed")) || p.Name == nil || *p.Name != "Big board" {
+		if hasAssetKey(t, r.Body, "params", "seed") || p.Name == nil || *p.Name != "Big board" {
 			t.Fatalf("page shows params or lost its name: %.300s", r.Body)
 		}
 		for _, a := range p.Assets {
@@ -236,4 +236,24 @@ func TestDisabledOwnersSharesAreSuspended(t *testing.T) {
 		raw, err := json.Marshal(events)
 		t.Fatalf("no share.revoke entry for the take-down (%v): %s", err, raw)
 	}
+}
+
+// hasAssetKey reports whether any asset object on a public page carries one of keys; it looks
+// at keys, not bytes, so a random id or token that happens to spell "seed" cannot trip it.
+func hasAssetKey(t *testing.T, body []byte, keys ...string) bool {
+	t.Helper()
+	var page struct {
+		Assets []map[string]json.RawMessage `json:"assets"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatalf("public page is not JSON: %v: %.200s", err, body)
+	}
+	for _, a := range page.Assets {
+		for _, k := range keys {
+			if _, ok := a[k]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
