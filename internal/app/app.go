@@ -213,7 +213,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.gen = generation.New(st, a.falKeys, falClient, a.storage, a.journal, a.runner, gopts)
-	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog})
+	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog,
+		TrashRetention: cfg.TrashRetention})
 
 	version := o.Version
 	if version == "" {
@@ -295,6 +296,17 @@ func (a *App) Start(ctx context.Context) {
 	if a.backfillEvery > 0 {
 		a.spawn(func() { a.thumbs.RunBackfill(ctx, a.backfillEvery) })
 	}
+	// The trash's retention sweep: once at start-up (what came due while the studio was down),
+	// then often enough that nothing stays long past its purge time.
+	a.spawn(func() {
+		sweep := func(ctx context.Context) {
+			if _, err := a.lib.PurgeDue(ctx); err != nil {
+				a.log.Warn("trash sweep failed", "err", err)
+			}
+		}
+		sweep(ctx)
+		every(ctx, a.lib.SweepEvery(), sweep)
+	})
 	// Housekeeping may upload large files (the local-to-S3 re-sync): it runs beside the jobs.
 	a.spawn(func() { every(ctx, time.Minute, a.cleaner.Tidy) })
 	a.spawn(func() {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -71,6 +72,9 @@ type Config struct {
 	MaxJobBytes    int64 // what one job may store
 	StorageQuota   int64 // bytes one person may store; 0 = no quota
 	JobLease       time.Duration
+	// TrashRetention is how long a deleted asset stays in the trash (SPEC §13.1: TRASH_DAYS or
+	// TRASH_RETENTION); 0 turns the trash off.
+	TrashRetention time.Duration
 	ShutdownGrace  time.Duration
 
 	// InstanceID names this replica in job leases (generated once into DATA_DIR).
@@ -358,8 +362,31 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, bad("JOB_LEASE_SECONDS", "must be a number of seconds from 3 to 60")
 	}
 	c.JobLease = time.Duration(secs) * time.Second
+	if c.TrashRetention, err = trashRetention(get); err != nil {
+		return nil, err
+	}
 	c.ShutdownGrace = 15 * time.Second
 	return c, nil
+}
+
+// maxTrashRetention bounds the trash (ten years) so purgeAt never overflows.
+const maxTrashRetention = 10 * 365 * 24 * time.Hour
+
+// trashRetention reads TRASH_RETENTION (a Go duration) or else TRASH_DAYS (days, a decimal
+// allowed; default 30); 0 turns the trash off.
+func trashRetention(get func(string, string) string) (time.Duration, error) {
+	if v := get("TRASH_RETENTION", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > maxTrashRetention {
+			return 0, bad("TRASH_RETENTION", "must be a non-negative Go duration like 720h or 90s (0s turns the trash off)")
+		}
+		return d, nil
+	}
+	days, err := strconv.ParseFloat(get("TRASH_DAYS", "30"), 64)
+	if err != nil || math.IsNaN(days) || days < 0 || days > maxTrashRetention.Hours()/24 {
+		return 0, bad("TRASH_DAYS", "must be a non-negative number of days like 30 or 0.5 (0 turns the trash off)")
+	}
+	return time.Duration(days * float64(24*time.Hour)), nil
 }
 
 // Sign-up modes (SPEC §6).

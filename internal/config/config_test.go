@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -58,6 +59,10 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
 		"METRICS_TOKEN":        {"METRICS_TOKEN": "tooshort"},
 		"METRICS_ADDR":         {"METRICS_ADDR": "9090"},
+		"TRASH_DAYS":           {"TRASH_DAYS": "-1"},
+		"TRASH_DAYS ":          {"TRASH_DAYS": "a month"},
+		"TRASH_RETENTION":      {"TRASH_RETENTION": "30d"},
+		"TRASH_RETENTION ":     {"TRASH_RETENTION": "-5s"},
 	}
 	for name, e := range cases {
 		_, err := Load(env(e))
@@ -68,6 +73,28 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 			if len(v) > 6 && strings.Contains(err.Error(), v) && name == "SESSION_SECRET" {
 				t.Errorf("%s: the secret value is echoed", name)
 			}
+		}
+	}
+}
+
+// TRASH_DAYS (a decimal allowed) or TRASH_RETENTION, which wins; 0 turns the trash off.
+func TestTrashRetention(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, 30 * 24 * time.Hour},
+		{map[string]string{"TRASH_DAYS": "0.5"}, 12 * time.Hour},
+		{map[string]string{"TRASH_DAYS": "0"}, 0},
+		{map[string]string{"TRASH_RETENTION": "90s", "TRASH_DAYS": "7"}, 90 * time.Second},
+		{map[string]string{"TRASH_RETENTION": "0s"}, 0},
+	} {
+		cfg, err := Load(env(c.env))
+		if err != nil {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		if cfg.TrashRetention != c.want {
+			t.Errorf("%v: %v, want %v", c.env, cfg.TrashRetention, c.want)
 		}
 	}
 }

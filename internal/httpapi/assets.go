@@ -51,10 +51,15 @@ func (s *Server) assetLineage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Library.DeleteAsset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id")); err != nil {
+	a, err := s.Library.DeleteAsset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	if a == nil { // the trash is off: gone at once
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"asset": assetView(s.urls, a)})
 	return nil
 }
 

@@ -33,7 +33,9 @@ func makeBucket(t *testing.T, srv *testutil.S3Server, bucket string) {
 func TestS3StorageOutageAndResync(t *testing.T) {
 	srv := testutil.StartS3(t, false)
 	makeBucket(t, srv, "studio")
-	g := newGenEnv(t, falsim.Options{}, srv.Env("studio"), "")
+	env := srv.Env("studio")
+	env["TRASH_DAYS"] = "0" // deletes remove the objects at once (the trash's purge: trash_test.go)
+	g := newGenEnv(t, falsim.Options{}, env, "")
 	if s := g.studio.NewClient(t).Do("GET", "/api/status", nil).JSON(); s["storage"] != "s3" {
 		t.Fatalf("status storage %v", s["storage"])
 	}

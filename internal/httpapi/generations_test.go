@@ -239,11 +239,14 @@ func TestImageGenerationEndToEnd(t *testing.T) {
 		t.Errorf("other user lists assets")
 	}
 
-	// Delete removes the row and the object.
+	// Delete moves it to the trash (SPEC §13.1); a purge removes the row and the object.
 	path := filepath.Join(g.studio.DataDir, "media")
 	before := countFiles(t, path)
-	if r := c.Do("DELETE", "/api/assets/"+a.ID, nil); r.Status != 204 {
+	if r := c.Do("DELETE", "/api/assets/"+a.ID, nil); r.Status != 200 {
 		t.Fatalf("delete: %d", r.Status)
+	}
+	if r := c.Do("POST", "/api/trash/purge", map[string]any{"assetIds": []string{a.ID}}); r.Status != 200 {
+		t.Fatalf("purge: %d %s", r.Status, r.Body)
 	}
 	if r := c.Do("GET", a.URL, nil); r.Status != 404 {
 		t.Fatalf("deleted media: %d", r.Status)

@@ -14,7 +14,8 @@ func (s *Server) favoriteAsset(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// bulkDeleteAssets deletes the caller's assets among assetIds (others are ignored, not counted).
+// bulkDeleteAssets deletes the caller's assets among assetIds (others are ignored, not counted):
+// to the trash while it is on (SPEC §13.1).
 func (s *Server) bulkDeleteAssets(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		AssetIDs []string `json:"assetIds"`
@@ -22,11 +23,11 @@ func (s *Server) bulkDeleteAssets(w http.ResponseWriter, r *http.Request) error 
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	n, err := s.Library.BulkDelete(r.Context(), currentUser(r.Context()).ID, in.AssetIDs)
+	deleted, trashed, err := s.Library.BulkDelete(r.Context(), currentUser(r.Context()).ID, in.AssetIDs)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"deleted": n})
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": deleted, "trashed": trashed})
 	return nil
 }
 

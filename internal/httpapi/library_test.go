@@ -32,11 +32,14 @@ type libEnv struct {
 	files  map[string][]byte // asset id → stored bytes
 }
 
-func newLibEnv(t *testing.T) *libEnv {
+func newLibEnv(t *testing.T) *libEnv { return newLibEnvWith(t, nil) }
+
+// newLibEnvWith is newLibEnv with more environment (TRASH_DAYS=0: deletes are immediate).
+func newLibEnvWith(t *testing.T, env map[string]string) *libEnv {
 	t.Helper()
 	off := &atomic.Int64{}
 	now := func() time.Time { return time.Now().Add(time.Duration(off.Load())) }
-	st := testutil.NewStudio(t, testutil.StudioOptions{App: app.Options{Generation: generation.Options{Now: now}}})
+	st := testutil.NewStudio(t, testutil.StudioOptions{Env: env, App: app.Options{Generation: generation.Options{Now: now}}})
 	e := &libEnv{studio: st, offset: off, files: map[string][]byte{}}
 	e.a, e.aID = libUser(t, st, "lib-a@example.com")
 	e.b, e.bID = libUser(t, st, "lib-b@example.com")
@@ -326,20 +329,20 @@ func TestAssetsFilterPaging(t *testing.T) {
 	}
 }
 
-// TestBulkDeleteRemovesObjects deletes a mix of own, foreign and unknown ids: only the caller's
-// go, rows and files, and the count says so.
+// TestBulkDeleteRemovesObjects deletes a mix of own, foreign and unknown ids with the trash off:
+// only the caller's go, rows and files, and the count says so (the trash: trash_test.go).
 func TestBulkDeleteRemovesObjects(t *testing.T) {
-	e := newLibEnv(t)
+	e := newLibEnvWith(t, map[string]string{"TRASH_DAYS": "0"})
 	now := time.Now().UTC()
 	a1 := e.seed(t, e.aID, "one", "fal-ai/flux/dev", model.KindImage, now, 100)
 	a2 := e.seed(t, e.aID, "two", "fal-ai/flux/dev", model.KindImage, now.Add(time.Second), 100)
 	keep := e.seed(t, e.aID, "keep", "fal-ai/flux/dev", model.KindImage, now.Add(2*time.Second), 100)
 	b1 := e.seed(t, e.bID, "theirs", "fal-ai/flux/dev", model.KindImage, now, 100)
 	paths := map[string]string{a1: e.objectPath(t, e.aID, a1), a2: e.objectPath(t, e.aID, a2), b1: e.objectPath(t, e.bID, b1)}
-	var out struct{ Deleted int }
+	var out struct{ Deleted, Trashed int }
 	mustJSON(t, e.a.Do("POST", "/api/assets/bulk-delete", map[string]any{"assetIds": []string{a1, b1, a2, "nope", a1}}), 200, &out)
-	if out.Deleted != 2 {
-		t.Fatalf("deleted %d, want 2", out.Deleted)
+	if out.Deleted != 2 || out.Trashed != 0 {
+		t.Fatalf("deleted %d trashed %d, want 2 and 0", out.Deleted, out.Trashed)
 	}
 	for _, id := range []string{a1, a2} {
 		if _, err := os.Stat(paths[id]); !os.IsNotExist(err) {

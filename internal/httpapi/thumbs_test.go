@@ -140,9 +140,16 @@ func TestThumbnailsLocal(t *testing.T) {
 		t.Fatalf("missing asset preview: %d", r.Status)
 	}
 
-	// Deleted with its asset.
-	if r := c.Do("DELETE", "/api/assets/"+id, nil); r.Status != 204 {
+	// In the trash the owner still reaches the preview (SPEC §13.1); purged, it goes with its
+	// asset.
+	if r := c.Do("DELETE", "/api/assets/"+id, nil); r.Status != 200 {
 		t.Fatalf("delete: %d", r.Status)
+	}
+	if r := c.Do("GET", *a.ThumbURL, nil); r.Status != 200 || len(filesNamed(t, mediaDir, ".thumb.jpg")) != 1 {
+		t.Fatalf("trashed preview: %d", r.Status)
+	}
+	if r := c.Do("POST", "/api/trash/purge", map[string]any{"assetIds": []string{id}}); r.Status != 200 || !strings.Contains(string(r.Body), `"purged":1`) {
+		t.Fatalf("purge: %d %s", r.Status, r.Body)
 	}
 	if n := filesNamed(t, mediaDir, ".thumb.jpg"); len(n) != 0 {
 		t.Fatalf("previews left after the delete: %v", n)
@@ -177,7 +184,9 @@ func TestVideoPoster(t *testing.T) {
 func TestThumbnailsS3ResyncAndDelete(t *testing.T) {
 	srv := testutil.StartS3(t, false)
 	makeBucket(t, srv, "thumbs")
-	g := thumbEnv(t, srv.Env("thumbs"))
+	env := srv.Env("thumbs")
+	env["TRASH_DAYS"] = "0" // a delete removes the objects at once
+	g := thumbEnv(t, env)
 	c := g.user(t, "s3thumbs@example.com", "sim-key")
 	bucket := filepath.Join(srv.Dir, "thumbs")
 	mediaDir := filepath.Join(g.studio.DataDir, "media")
@@ -422,12 +431,26 @@ func TestAssetListConditionalRequests(t *testing.T) {
 	if r.Status != 200 || afterInsert == etag || !strings.Contains(string(r.Body), "second") {
 		t.Fatalf("after an insert: %d %q", r.Status, afterInsert)
 	}
-	if r := c.Do("DELETE", "/api/assets/"+ev[len(ev)-1].Assets[0].ID, nil); r.Status != 204 {
+	// A delete moves the asset to the trash (SPEC §13.1): out of the list, a new tag; a restore
+	// brings it back under yet another tag.
+	second := ev[len(ev)-1].Assets[0].ID
+	if r := c.Do("DELETE", "/api/assets/"+second, nil); r.Status != 200 {
 		t.Fatal("delete")
 	}
 	r = c.Do("GET", "/api/assets?limit=10", nil, "If-None-Match", afterInsert)
-	if r.Status != 200 || r.Header.Get("ETag") == afterInsert || strings.Contains(string(r.Body), "second") {
-		t.Fatalf("after a delete: %d %q", r.Status, r.Header.Get("ETag"))
+	afterTrash := r.Header.Get("ETag")
+	if r.Status != 200 || afterTrash == afterInsert || strings.Contains(string(r.Body), "second") {
+		t.Fatalf("after a delete: %d %q", r.Status, afterTrash)
+	}
+	if r := c.Do("POST", "/api/trash/restore", map[string]any{"assetIds": []string{second}}); r.Status != 200 {
+		t.Fatalf("restore: %d %s", r.Status, r.Body)
+	}
+	r = c.Do("GET", "/api/assets?limit=10", nil, "If-None-Match", afterTrash)
+	if r.Status != 200 || r.Header.Get("ETag") == afterTrash || !strings.Contains(string(r.Body), "second") {
+		t.Fatalf("after a restore: %d %q", r.Status, r.Header.Get("ETag"))
+	}
+	if r := c.Do("DELETE", "/api/assets/"+second, nil); r.Status != 200 {
+		t.Fatal("delete again")
 	}
 	// Collection membership shows in the Asset JSON (collectionIds): adding one changes the tag.
 	var col struct{ Collection struct{ ID string } }

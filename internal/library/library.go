@@ -39,6 +39,9 @@ type Options struct {
 	// ExportsPerUser and Exports bound the ZIP exports streaming at once, per person and in all
 	// (0: DefaultExportsPerUser, DefaultExports).
 	ExportsPerUser, Exports int
+	// TrashRetention is how long a deleted asset stays in the trash (SPEC §13.1); 0 deletes at
+	// once.
+	TrashRetention time.Duration
 }
 
 // Service is the library.
@@ -51,6 +54,8 @@ type Service struct {
 	now     func() time.Time
 	audit   *audit.Log
 	exports *exportSlots
+	// retention is how long the trash keeps an asset; 0: deletes are immediate.
+	retention time.Duration
 }
 
 // New builds the service.
@@ -62,7 +67,7 @@ func New(st *store.Store, storage *media.Storage, cl *cleaner.Cleaner, urls medi
 		o.Now = time.Now
 	}
 	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit,
-		exports: newExportSlots(o.ExportsPerUser, o.Exports)}
+		exports: newExportSlots(o.ExportsPerUser, o.Exports), retention: max(o.TrashRetention, 0)}
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).
@@ -170,19 +175,6 @@ func (s *Service) SetFavorite(ctx context.Context, userID int64, id string, fav 
 	return s.Asset(ctx, userID, id)
 }
 
-// DeleteAsset removes the row, then the object; a failed object delete is queued for a retry.
-func (s *Service) DeleteAsset(ctx context.Context, userID int64, id string) error {
-	a, err := s.st.DeleteAsset(ctx, userID, id)
-	if err != nil {
-		return err
-	}
-	if err := s.deleteObject(ctx, a); err != nil {
-		return err
-	}
-	s.log.Info("asset deleted", "asset_id", a.ID, "user_id", userID)
-	return nil
-}
-
 // deleteObject deletes a removed asset's object, or queues the delete for a retry: the row is
 // already gone, so the object must not be left behind.
 func (s *Service) deleteObject(ctx context.Context, a *model.Asset) error {
@@ -200,33 +192,14 @@ func cleanIDs(ids []string) ([]string, error) {
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
 		id = strings.TrimSpace(id)
-		if id == "" || len(id) > 100 {
-			return nil, model.Errf(model.CodeInvalidInput, "An asset id is empty or too long.")
+		if id == "" || len(id) > 100 || strings.IndexByte(id, 0) >= 0 {
+			return nil, model.Errf(model.CodeInvalidInput, "An asset id is empty, too long or not text.")
 		}
 		if !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}
 	return out, nil
-}
-
-// BulkDelete deletes those of ids that are the user's assets, objects too, and says how many.
-// Another user's ids are ignored: never deleted, not counted.
-func (s *Service) BulkDelete(ctx context.Context, userID int64, ids []string) (int, error) {
-	ids, err := cleanIDs(ids)
-	if err != nil {
-		return 0, err
-	}
-	gone, err := s.st.DeleteAssets(ctx, userID, ids)
-	if err != nil {
-		return 0, err
-	}
-	var errs []error
-	for _, a := range gone {
-		errs = append(errs, s.deleteObject(ctx, a))
-	}
-	s.log.Info("assets deleted", "user_id", userID, "count", len(gone), "asked", len(ids))
-	return len(gone), errors.Join(errs...)
 }
 
 // BulkFavorite marks or unmarks those of ids that are the user's assets and says how many.

@@ -10,10 +10,12 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 )
 
-// The cover is the chosen asset, else the newest asset in the collection.
+// The cover is the chosen asset, else the newest asset in the collection. Assets in the trash
+// are out of the library: neither counted nor a cover (SPEC §13.1).
 const collectionSelect = `SELECT c.id, c.user_id, c.name, c.created_at, c.updated_at,
-	(SELECT count(*) FROM collection_assets n WHERE n.collection_id = c.id),
-	coalesce(c.cover_asset_id, (SELECT f.asset_id FROM collection_assets f WHERE f.collection_id = c.id
+	(SELECT count(*) FROM collection_assets n JOIN assets na ON na.id = n.asset_id WHERE n.collection_id = c.id AND na.trashed_at IS NULL),
+	coalesce((SELECT ca.id FROM assets ca WHERE ca.id = c.cover_asset_id AND ca.trashed_at IS NULL),
+		(SELECT f.asset_id FROM collection_assets f JOIN assets fa ON fa.id = f.asset_id WHERE f.collection_id = c.id AND fa.trashed_at IS NULL
 		ORDER BY f.asset_created_at DESC, f.asset_id DESC LIMIT 1), '')
 	FROM collections c`
 
@@ -105,7 +107,8 @@ func (s *Store) SetCollectionCover(ctx context.Context, userID int64, id, assetI
 			s.nowMs(), id, userID)
 	} else {
 		res, err = s.w.ExecContext(ctx, `UPDATE collections SET cover_asset_id = $1, updated_at = $2 WHERE id = $3 AND user_id = $4
-			AND EXISTS (SELECT 1 FROM collection_assets ca WHERE ca.collection_id = $5 AND ca.asset_id = $6)`,
+			AND EXISTS (SELECT 1 FROM collection_assets ca JOIN assets a ON a.id = ca.asset_id WHERE ca.collection_id = $5 AND ca.asset_id = $6
+				AND a.trashed_at IS NULL)`,
 			assetID, s.nowMs(), id, userID, id, assetID)
 	}
 	return affectedOne(res, err, "collection cover")
@@ -145,7 +148,7 @@ func (s *Store) AddToCollection(ctx context.Context, userID int64, id string, as
 			return nil
 		}
 		res, err = tx.ExecContext(ctx, `INSERT INTO collection_assets (collection_id, asset_id, asset_created_at, added_at)
-			SELECT $1, id, created_at, $2 FROM assets WHERE user_id = $3 AND id IN (`+placeholders(4, len(assetIDs))+`)
+			SELECT $1, id, created_at, $2 FROM assets WHERE user_id = $3 AND trashed_at IS NULL AND id IN (`+placeholders(4, len(assetIDs))+`)
 			ON CONFLICT (collection_id, asset_id) DO NOTHING`, append([]any{id, now, userID}, stringArgs(assetIDs)...)...)
 		if err != nil {
 			return fmt.Errorf("store: add to collection: %w", err)

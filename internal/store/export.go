@@ -42,10 +42,10 @@ func exportCols(withParams bool) string {
 func (sel ExportSelection) exportWhere() (from, where string, args []any, created, id string) {
 	if sel.Collection != "" {
 		return "collection_assets CROSS JOIN assets",
-			"collection_id = $1 AND assets.id = asset_id AND user_id = $2 AND added_at <= $3",
+			"collection_id = $1 AND assets.id = asset_id AND user_id = $2 AND added_at <= $3 AND trashed_at IS NULL",
 			[]any{sel.Collection, sel.UserID, sel.AddedUntilMs}, "asset_created_at", "asset_id"
 	}
-	return "assets", "user_id = $1 AND id IN (" + placeholders(2, len(sel.IDs)) + ")",
+	return "assets", "user_id = $1 AND trashed_at IS NULL AND id IN (" + placeholders(2, len(sel.IDs)) + ")",
 		append([]any{sel.UserID}, stringArgs(sel.IDs)...), "created_at", "id"
 }
 
@@ -131,9 +131,9 @@ func (s *Store) SharedAsset(ctx context.Context, sh *model.Share, assetID string
 		if assetID != sh.TargetID {
 			return nil, ErrNotFound
 		}
-		row = s.r.QueryRowContext(ctx, `SELECT `+publicCols+` FROM assets WHERE id = $1 AND user_id = $2`, assetID, sh.UserID)
+		row = s.r.QueryRowContext(ctx, `SELECT `+publicCols+` FROM assets WHERE id = $1 AND user_id = $2 AND trashed_at IS NULL`, assetID, sh.UserID)
 	case model.ShareCollection:
-		row = s.r.QueryRowContext(ctx, `SELECT `+publicCols+` FROM assets WHERE id = $1 AND user_id = $2
+		row = s.r.QueryRowContext(ctx, `SELECT `+publicCols+` FROM assets WHERE id = $1 AND user_id = $2 AND trashed_at IS NULL
 			AND EXISTS (SELECT 1 FROM collection_assets ca WHERE ca.collection_id = $3 AND ca.asset_id = assets.id)`,
 			assetID, sh.UserID, sh.TargetID)
 	default:
@@ -151,7 +151,7 @@ func (s *Store) SharedAsset(ctx context.Context, sh *model.Share, assetID string
 // end. A cursor this store did not make answers ErrBadCursor.
 func (s *Store) SharedCollectionPage(ctx context.Context, userID int64, collectionID, cursor string, limit int) ([]*model.Asset, string, error) {
 	args := []any{collectionID, userID}
-	where := `collection_id = $1 AND assets.id = asset_id AND user_id = $2`
+	where := `collection_id = $1 AND assets.id = asset_id AND user_id = $2 AND trashed_at IS NULL`
 	if cursor != "" {
 		ts, id, err := decodeCursor(cursor)
 		if err != nil {

@@ -204,7 +204,7 @@ func (s *Store) SetFavorite(ctx context.Context, userID int64, ids []string, fav
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE assets SET favorite = $1 WHERE user_id = $2 AND id IN (`+placeholders(3, len(ids))+`)`,
+	res, err := s.w.ExecContext(ctx, `UPDATE assets SET favorite = $1 WHERE user_id = $2 AND trashed_at IS NULL AND id IN (`+placeholders(3, len(ids))+`)`,
 		append([]any{boolInt(fav), userID}, stringArgs(ids)...)...)
 	if err != nil {
 		return 0, fmt.Errorf("store: set favorite: %w", err)

@@ -38,7 +38,7 @@ func (s *Store) InsertShare(ctx context.Context, sh *model.Share) error {
 	var asset, coll sql.NullString
 	switch sh.Kind {
 	case model.ShareAsset:
-		q = `SELECT 1 FROM assets WHERE id = $1 AND user_id = $2`
+		q = `SELECT 1 FROM assets WHERE id = $1 AND user_id = $2 AND trashed_at IS NULL`
 		asset = sql.NullString{String: sh.TargetID, Valid: true}
 	case model.ShareCollection:
 		q = `SELECT 1 FROM collections WHERE id = $1 AND user_id = $2`
