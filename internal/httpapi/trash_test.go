@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
@@ -305,5 +307,95 @@ func TestTrashOff(t *testing.T) {
 	}
 	if tr := trashOf(t, e.a, ""); len(tr.Assets) != 0 || tr.RetentionSeconds != 0 {
 		t.Fatalf("trash while off: %+v", tr)
+	}
+}
+
+// On S3 (versitygw) a trashed asset keeps its object and a purge removes it; a purge while S3
+// is down removes the row at once and the object once S3 answers again.
+func TestTrashPurgeS3(t *testing.T) {
+	srv := testutil.StartS3(t, false)
+	makeBucket(t, srv, "trash")
+	g := newGenEnv(t, falsim.Options{}, srv.Env("trash"), "")
+	c := g.user(t, "s3trash@example.com", "sim-key")
+	bucket := filepath.Join(srv.Dir, "trash")
+	a1, _ := makeAsset(t, c, "fal-ai/flux/schnell", "kept in the trash", nil)
+	a2, _ := makeAsset(t, c, "fal-ai/flux/schnell", "purged while S3 is down", nil)
+	waitFiles := func(want int, what string) {
+		t.Helper()
+		testutil.WaitFor(t, 10*time.Second, what, func() bool { return countFiles(t, bucket) == want })
+	}
+	for _, id := range []string{a1.ID, a2.ID} {
+		if getAsset(t, c, id).ThumbURL == nil { // waits (bounded) for the preview
+			t.Fatalf("no preview for %s", id)
+		}
+	}
+	objects := countFiles(t, bucket) // the originals and any stored previews, as many for each
+	if objects == 0 || objects%2 != 0 {
+		t.Fatalf("bucket holds %d objects", objects)
+	}
+	mustJSON(t, c.Do("DELETE", "/api/assets/"+a1.ID, nil), 200, nil)
+	mustJSON(t, c.Do("DELETE", "/api/assets/"+a2.ID, nil), 200, nil)
+	if n := countFiles(t, bucket); n != objects {
+		t.Fatalf("objects %d → %d after moving to the trash", objects, n)
+	}
+	if r := c.Do("GET", a1.URL, nil); r.Status != 200 {
+		t.Fatalf("trashed media on S3: %d", r.Status)
+	}
+	perAsset := objects / 2
+	mustJSON(t, c.Do("POST", "/api/trash/purge", map[string]any{"assetIds": []string{a1.ID}}), 200, nil)
+	waitFiles(objects-perAsset, "the purged asset's objects gone from the bucket")
+
+	srv.Stop()
+	var purged struct{ Purged int }
+	mustJSON(t, c.Do("POST", "/api/trash/empty", nil), 200, &purged)
+	if purged.Purged != 1 {
+		t.Fatalf("purged %d", purged.Purged)
+	}
+	if r := c.Do("GET", "/api/assets/"+a2.ID, nil); r.Status != 404 {
+		t.Fatalf("purged during an outage: %d", r.Status)
+	}
+	srv.Restart(t)
+	g.studio.App.Cleaner().RetryDeletes(context.Background())
+	waitFiles(0, "the objects purged during the outage deleted once S3 is back")
+}
+
+// A parent in the trash: its children are untouched but say "missing", the lineage stops before
+// it, it cannot be referenced, and its generation no longer shows it.
+func TestTrashAndLineage(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{}, nil, "")
+	c := g.user(t, "trash-lineage@example.com", "sim-key")
+	parent, gen := makeAsset(t, c, "fal-ai/flux/schnell", "a parent", nil)
+	child, _ := makeAsset(t, c, "fal-ai/flux-pro/kontext", "a child", map[string]any{"referenceAssetIds": []string{parent.ID}, "relation": "edit"})
+	mustJSON(t, c.Do("DELETE", "/api/assets/"+parent.ID, nil), 200, nil)
+
+	got := assetOf(t, c, child.ID)
+	if got.Parent == nil || got.Parent.AssetID != parent.ID || got.Parent.Missing == nil || !*got.Parent.Missing {
+		t.Fatalf("child of a trashed parent: %+v", got.Parent)
+	}
+	if !slices.Contains(listIDs(t, c, ""), child.ID) {
+		t.Fatal("the child left the gallery with its parent")
+	}
+	if anc, _ := lineageOf(t, c, child.ID); len(anc) != 0 {
+		t.Fatalf("ancestors through the trash: %v", ids(anc))
+	}
+	if _, kids := lineageOf(t, c, parent.ID); len(kids) != 1 || kids[0].ID != child.ID {
+		t.Fatalf("a trashed parent's children: %v", ids(kids))
+	}
+	if r := c.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux-pro/kontext", "prompt": "x",
+		"referenceAssetIds": []string{parent.ID}}); r.Status != 404 || r.ErrorCode() != "not_found" {
+		t.Fatalf("referencing a trashed asset: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do("GET", "/api/generations/"+gen["id"].(string), nil); r.Status != 200 || strings.Contains(string(r.Body), parent.ID) {
+		t.Fatalf("the generation still shows its trashed output: %s", r.Body)
+	}
+	mustJSON(t, c.Do("POST", "/api/trash/restore", map[string]any{"assetIds": []string{parent.ID}}), 200, nil)
+	if got := assetOf(t, c, child.ID); got.Parent == nil || got.Parent.Missing != nil {
+		t.Fatalf("child after the restore: %+v", got.Parent)
+	}
+	// Purged, the link stays and says missing.
+	mustJSON(t, c.Do("DELETE", "/api/assets/"+parent.ID, nil), 200, nil)
+	mustJSON(t, c.Do("POST", "/api/trash/empty", nil), 200, nil)
+	if got := assetOf(t, c, child.ID); got.Parent == nil || got.Parent.AssetID != parent.ID || got.Parent.Missing == nil {
+		t.Fatalf("child of a purged parent: %+v", got.Parent)
 	}
 }
