@@ -23,6 +23,17 @@ type ObjectInfo struct {
 type ServeOptions struct {
 	Download bool // Content-Disposition: attachment
 	Presign  bool // redirect to a short-lived presigned URL instead of streaming (S3 only)
+	// Marked serves this marked copy (SPEC §13.3) instead of the stored bytes: streamed, never
+	// redirected, and revalidated on each use, since its ETag (MarkedETag) changes with the
+	// packet.
+	Marked     *Splice
+	MarkedETag string
+}
+
+// etagOf is the ETag of an object's bytes: they never change for its key.
+func etagOf(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
 // mediaCSP sandboxes anything opened directly: no scripts, no plugins, no same-origin access.
@@ -51,6 +62,18 @@ func Serve(w http.ResponseWriter, r *http.Request, st *Storage, obj ObjectInfo, 
 	}
 	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": name + "." + ExtFor(obj.ContentType)}))
 
+	if opts.Marked != nil {
+		h.Set("ETag", opts.MarkedETag)
+		h.Set("Cache-Control", "private, no-cache")
+		h.Set("Content-Type", obj.ContentType)
+		rc := http.NewResponseController(w)
+		_ = rc.SetWriteDeadline(time.Now().Add(6 * time.Hour))
+		_ = rc.SetReadDeadline(time.Time{})
+		rs := st.Reader(r.Context(), obj.Storage, obj.Key, opts.Marked)
+		defer rs.Close()
+		http.ServeContent(w, r, "", obj.ModTime, rs)
+		return
+	}
 	if opts.Presign && obj.Storage == "s3" {
 		u, err := st.URL(r.Context(), obj.Storage, obj.Key, 5*time.Minute)
 		if err == nil {
@@ -62,8 +85,7 @@ func Serve(w http.ResponseWriter, r *http.Request, st *Storage, obj ObjectInfo, 
 	// An object's bytes never change for its key (a new file is a new asset id, and a re-sync
 	// moves the same bytes), so the browser keeps it for a year without asking again; the ETag
 	// answers the odd revalidation with a 304.
-	sum := sha256.Sum256([]byte(obj.Key))
-	h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
+	h.Set("ETag", etagOf(obj.Key))
 	h.Set("Cache-Control", "private, max-age=31536000, immutable")
 	h.Set("Content-Type", obj.ContentType)
 	// Long downloads set their own deadline instead of a global WriteTimeout.
