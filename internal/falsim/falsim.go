@@ -80,6 +80,7 @@ const (
 	PromptOtherHost    = "other-host"
 	PromptHTMLOutput   = "html-output"
 	PromptSVGOutput    = "svg-output"
+	PromptC2PAOutput   = "c2pa-output"
 	PromptExpire       = "expire"
 	PromptRedirect     = "redirect"
 )
@@ -118,6 +119,7 @@ var Triggers = []Trigger{
 	{"prompt", PromptOtherHost, "output URL on localhost:PORT, a host not in FAL_MEDIA_HOSTS"},
 	{"prompt", PromptHTMLOutput, "output bytes are HTML served as image/png"},
 	{"prompt", PromptSVGOutput, "output is an SVG with a script"},
+	{"prompt", PromptC2PAOutput, "output PNG carries a (fake, unsigned) C2PA manifest store: a caBX chunk"},
 	{"prompt", PromptExpire, "output URL answers 404"},
 	{"prompt", PromptRedirect, "output reached through 2 redirects"},
 }

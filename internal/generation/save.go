@@ -150,8 +150,25 @@ func (r *Runner) saveOutput(ctx context.Context, g *model.Generation, o store.Ou
 		}
 	}
 	head := &headCapture{max: 64 << 10}
-	body := &capReader{r: io.TeeReader(dl.Body, head), n: limit.n, err: limit.err}
+	src := io.TeeReader(dl.Body, head)
+	// Whether the file holds a C2PA manifest (SPEC §13.3) is read from the same stream as it is
+	// stored: its structure is walked in step, nothing is read twice.
+	var c2pa chan bool
+	var pw *io.PipeWriter
+	if dl.Kind == model.KindImage && media.Markable(dl.ContentType) {
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		c2pa = make(chan bool, 1)
+		go func() { c2pa <- media.HasC2PA(pr, dl.ContentType) }()
+		src = io.TeeReader(src, pw)
+	}
+	body := &capReader{r: src, n: limit.n, err: limit.err}
 	res, err := r.storage.Save(ctx, key, body, dl.Size, dl.ContentType)
+	hasC2PA := false
+	if pw != nil {
+		pw.CloseWithError(err) // nil: EOF
+		hasC2PA = <-c2pa
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("generation: store output: %w", err)
 	}
@@ -172,7 +189,7 @@ func (r *Runner) saveOutput(ctx context.Context, g *model.Generation, o store.Ou
 	}
 	a := &model.Asset{ID: o.AssetID, UserID: g.UserID, GenerationID: g.ID, Model: g.Model, Prompt: g.Prompt, Kind: dl.Kind,
 		StorageKey: key, Storage: res.Storage, ContentType: dl.ContentType, Bytes: res.Bytes, Width: w, Height: h, Params: g.Params,
-		ParentID: g.ParentAssetID, ParentRelation: g.Relation}
+		ParentID: g.ParentAssetID, ParentRelation: g.Relation, C2PA: hasC2PA}
 	if res.Storage == model.StorageLocal {
 		a.LocalHolder = r.opts.Instance // with several replicas, only this one has the file
 	}

@@ -72,10 +72,19 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
 	if err := s.onThisReplica(r, a); err != nil {
 		return err
 	}
+	q := r.URL.Query()
+	opts := media.ServeOptions{Download: q.Get("download") == "1"}
+	// A download is the marked copy (SPEC §13.3); ?original=1 and inline views are the stored
+	// bytes, unchanged.
+	if opts.Download && q.Get("original") != "1" {
+		if opts.Marked, opts.MarkedETag, err = s.Library.MarkedCopy(r.Context(), a); err != nil {
+			return err
+		}
+	}
 	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
 		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt,
 		FileName: a.ID,
-	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})
+	}, opts)
 	return nil
 }
 

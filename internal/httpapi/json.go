@@ -58,6 +58,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return model.Errf(model.CodeInvalidInput, "The request body is empty; send a JSON object.")
 	}
+	if bytes.Equal(bytes.TrimSpace(body), []byte("null")) { // decodes as "nothing", but is no object
+		return model.Errf(model.CodeInvalidInput, "Send a JSON object.")
+	}
 	// encoding/json would quietly replace invalid bytes with U+FFFD (see input.go).
 	if !utf8.Valid(body) {
 		return model.Errf(model.CodeInvalidInput, "The request body is not valid UTF-8.")

@@ -20,6 +20,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/me/fal-key", s.authed(s.putFalKey))
 	mux.Handle("DELETE /api/me/fal-key", s.authed(s.deleteFalKey))
 	mux.Handle("DELETE /api/me", s.authed(s.deleteMe))
+	mux.Handle("GET /api/me/preferences", s.authed(s.getPreferences))
+	mux.Handle("PUT /api/me/preferences", s.authed(s.putPreferences))
 	mux.Handle("POST /api/auth/reset", s.adapt(s.resetPassword))
 	mux.Handle("POST /api/auth/invite", s.adapt(s.checkInvite))
 

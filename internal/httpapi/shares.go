@@ -89,9 +89,14 @@ func (s *Server) publicShareMedia(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	// Shared images are marked copies (SPEC §13.3), by the owner's embedPrompt.
+	opts := media.ServeOptions{Download: r.URL.Query().Get("download") == "1"}
+	if opts.Marked, opts.MarkedETag, err = s.Library.MarkedCopy(r.Context(), a); err != nil {
+		return err
+	}
 	media.Serve(noStore{w}, r, s.Library.Storage(), media.ObjectInfo{
 		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt, FileName: a.ID,
-	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})
+	}, opts)
 	return nil
 }
 

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
+
+	"github.com/falstudio/falstudio/internal/model"
 )
 
 // The trash (SPEC §13.1).
@@ -76,5 +79,52 @@ func (s *Server) emptyTrash(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"purged": n})
+	return nil
+}
+
+// Preferences (SPEC §13.3).
+
+type preferencesView struct {
+	EmbedPrompt bool `json:"embedPrompt"`
+}
+
+func (s *Server) getPreferences(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.Library.Preferences(r.Context(), currentUser(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"preferences": preferencesView{EmbedPrompt: p.EmbedPrompt}})
+	return nil
+}
+
+// putPreferences changes only the keys it names; unknown keys and wrong types are refused by
+// readJSON before anything changes.
+func (s *Server) putPreferences(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		EmbedPrompt json.RawMessage `json:"embedPrompt"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	var embed *bool
+	switch string(in.EmbedPrompt) {
+	case "":
+	case "true", "false":
+		v := string(in.EmbedPrompt) == "true"
+		embed = &v
+	default: // null included: a preference is never unset
+		return model.Errf(model.CodeInvalidInput, "embedPrompt must be true or false.")
+	}
+	uid := currentUser(r.Context()).ID
+	p, err := s.Library.Preferences(r.Context(), uid)
+	if err != nil {
+		return err
+	}
+	if embed != nil {
+		if p, err = s.Library.SetEmbedPrompt(r.Context(), uid, *embed); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"preferences": preferencesView{EmbedPrompt: p.EmbedPrompt}})
 	return nil
 }

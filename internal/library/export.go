@@ -209,6 +209,11 @@ func (e *Export) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 	}
 	written := sha256.New()
 	buf := make([]byte, 256<<10)
+	// Image entries are marked copies (SPEC §13.3), by the owner's embedPrompt as it is now.
+	prefs, err := e.s.st.Preferences(ctx, e.sel.UserID)
+	if err != nil {
+		return cw.n, err
+	}
 	err = e.eachPage(ctx, false, func(page []*model.Asset) error {
 		for _, a := range page {
 			if err := ctx.Err(); err != nil {
@@ -219,8 +224,14 @@ func (e *Export) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 			if err != nil {
 				return fmt.Errorf("library: export: %w", err)
 			}
-			rc, _, err := e.s.storage.Open(ctx, a.Storage, a.StorageKey, 0, -1)
+			sp, _, err := e.s.markedCopy(ctx, a, prefs.EmbedPrompt)
 			if err != nil {
+				return fmt.Errorf("library: export %s: %w", a.ID, err)
+			}
+			var rc io.ReadCloser
+			if sp != nil {
+				rc = e.s.storage.Reader(ctx, a.Storage, a.StorageKey, sp)
+			} else if rc, _, err = e.s.storage.Open(ctx, a.Storage, a.StorageKey, 0, -1); err != nil {
 				return fmt.Errorf("library: export %s: %w", a.ID, err)
 			}
 			_, err = io.CopyBuffer(fw, rc, buf)

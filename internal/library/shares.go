@@ -220,6 +220,8 @@ type PublicAsset struct {
 	Prompt      string `json:"prompt"`
 	Model       string `json:"model"`
 	CreatedAt   string `json:"createdAt"`
+	// AIGenerated: a model made it (SPEC §13.3); the page labels it "AI-generated".
+	AIGenerated bool `json:"aiGenerated"`
 }
 
 // PublicShare is the JSON of GET /api/s/{token}: one page of the shared assets.
@@ -280,7 +282,7 @@ func (s *Service) Public(ctx context.Context, token, cursor string, limit int) (
 	base := "/s/" + token + "/media/"
 	for _, a := range list {
 		p := PublicAsset{ID: a.ID, Kind: a.Kind, URL: base + url.PathEscape(a.ID), ContentType: a.ContentType, Prompt: a.Prompt,
-			Model: a.Model, CreatedAt: rfc3339(a.CreatedAt)}
+			Model: a.Model, CreatedAt: rfc3339(a.CreatedAt), AIGenerated: AIGenerated(a)}
 		if a.Width > 0 && a.Height > 0 {
 			w, h := a.Width, a.Height
 			p.Width, p.Height = &w, &h

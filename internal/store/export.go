@@ -35,7 +35,7 @@ func exportCols(withParams bool) string {
 		params = `params_json`
 	}
 	return `assets.id, generation_id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height, ` +
-		params + `, assets.created_at, favorite`
+		params + `, assets.created_at, favorite, parent_asset_id, c2pa`
 }
 
 // exportWhere is the selection as a FROM and WHERE with its arguments, and the ordering columns.
@@ -89,11 +89,12 @@ func (s *Store) ExportPage(ctx context.Context, sel ExportSelection, after *Expo
 	for rows.Next() {
 		var a model.Asset
 		var params string
-		var createdMs, fav int64
+		var createdMs, fav, c2pa int64
 		if err := rows.Scan(&a.ID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.Storage, &a.ContentType,
-			&a.Bytes, &a.Width, &a.Height, &params, &createdMs, &fav); err != nil {
+			&a.Bytes, &a.Width, &a.Height, &params, &createdMs, &fav, &a.ParentID, &c2pa); err != nil {
 			return nil, fmt.Errorf("store: export page: %w", err)
 		}
+		a.C2PA = c2pa != 0
 		a.UserID, a.Params, a.CreatedAt, a.Favorite = sel.UserID, json.RawMessage(params), msToTime(createdMs), fav != 0
 		out = append(out, &a)
 	}
@@ -105,12 +106,15 @@ func (s *Store) ExportPage(ctx context.Context, sel ExportSelection, after *Expo
 
 // publicCols are the columns a share link shows (SPEC §8), plus the object for its media
 // route; never params, which a share never shows and which may be 64 KB a row.
-const publicCols = `assets.id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height, assets.created_at`
+const publicCols = `assets.id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height, assets.created_at,
+	parent_asset_id, c2pa`
 
 func scanPublicAsset(row interface{ Scan(...any) error }, userID int64) (*model.Asset, error) {
 	var a model.Asset
-	var created int64
-	err := row.Scan(&a.ID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &created)
+	var created, c2pa int64
+	err := row.Scan(&a.ID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &created,
+		&a.ParentID, &c2pa)
+	a.C2PA = c2pa != 0
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
