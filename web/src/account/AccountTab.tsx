@@ -122,6 +122,43 @@ function CreditsCard({ user }: { user: User }) {
   );
 }
 
+/** Whether downloads and shared images carry the prompt in their XMP (SPEC §13.3). */
+function FilesCard() {
+  const [embed, setEmbed] = useState<boolean | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .preferences()
+      .then((r) => setEmbed(r.preferences.embedPrompt))
+      .catch(() => setError('Your file settings could not be loaded.'));
+  }, []);
+  const change = async (on: boolean) => {
+    setError(null);
+    const before = embed;
+    setEmbed(on);
+    try {
+      const r = await api.setPreferences({ embedPrompt: on });
+      setEmbed(r.preferences.embedPrompt);
+    } catch (err) {
+      setEmbed(before);
+      setError(messageOf(err, 'The setting could not be saved.'));
+    }
+  };
+  return (
+    <div className="card">
+      <h2>Downloaded files</h2>
+      <p className="muted">
+        Downloads, ZIP exports and shared images say they were made by AI, with the model and the date (XMP metadata; the pixels are never changed).
+      </p>
+      <Banner kind="error">{error}</Banner>
+      <label className="check">
+        <input type="checkbox" checked={embed ?? true} disabled={embed === null} onChange={(e) => void change(e.target.checked)} />
+        Include the prompt in downloaded and shared files
+      </label>
+    </div>
+  );
+}
+
 function PasswordCard() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -192,6 +229,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       <FalKeyForm user={user} onUser={onUser} />
       <CreditsCard user={user} />
       <UsageCard />
+      <FilesCard />
       <PasswordCard />
       <DeleteAccountCard onDeleted={onLoggedOut} />
     </div>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, type Asset, type Collection } from '../lib/api';
 import { messageOf } from '../lib/useAction';
-import { formatBytes, getAssetUrl, getDownloadUrl } from '../lib/assets';
+import { formatBytes, getAssetUrl, getDownloadUrl, getThumbUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 import { Dialog } from './Dialog';
 
@@ -21,7 +21,10 @@ export function AssetDetail({
   onToggleFavorite,
   onShare,
   onSetCover,
+  trashOn = false,
 }: {
+  /** Delete moves to the trash at once (the gallery offers Undo); off: confirm first. */
+  trashOn?: boolean;
   asset: Asset;
   hasPrev: boolean;
   hasNext: boolean;
@@ -44,11 +47,25 @@ export function AssetDetail({
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [lineage, setLineage] = useState<{ parent: Asset | null; children: Asset[] }>({ parent: null, children: [] });
 
   useEffect(() => {
     setMsg(null);
     setError(null);
     setConfirming(false);
+  }, [asset.id]);
+  // "Made from" and "Made from this" (SPEC §13.2): the lineage is read per asset; a failure
+  // only leaves the strips out.
+  useEffect(() => {
+    let live = true;
+    setLineage({ parent: null, children: [] });
+    api
+      .lineage(asset.id)
+      .then((r) => live && setLineage({ parent: r.ancestors[0] ?? null, children: r.children }))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
   }, [asset.id]);
   // The confirm buttons replace the Delete button (and back): keep focus in the dialog so its
   // keys (Escape, arrows) still work.
@@ -77,7 +94,8 @@ export function AssetDetail({
       onToggleFavorite(asset);
     } else if (e.key === 'Delete' && !own) {
       e.preventDefault();
-      setConfirming(true); // never deletes without the second step
+      if (trashOn) void del();
+      else setConfirming(true); // never deletes for good without the second step
     }
   };
 
@@ -158,6 +176,48 @@ export function AssetDetail({
           <dd data-testid="detail-collections">{memberOf.length ? memberOf.map((c) => c.name).join(', ') : <span className="muted">none</span>}</dd>
           <dt>Sharing</dt>
           <dd data-testid="detail-shares">{shareCount === 0 ? <span className="muted">not shared</span> : shareCount === 1 ? 'shared by 1 link' : `shared by ${shareCount} links`}</dd>
+          {asset.parent && (
+            <>
+              <dt>Made from</dt>
+              <dd data-testid="detail-parent">
+                {asset.parent.missing || !lineage.parent ? (
+                  <span className="muted">{asset.parent.missing ? 'source deleted' : asset.parent.relation}</span>
+                ) : (
+                  <span className="lineage-strip">
+                    <img src={getThumbUrl(lineage.parent) ?? getAssetUrl(lineage.parent)} alt={`Source: ${lineage.parent.prompt || 'image'}`} />
+                    <span className="muted">{asset.parent.relation}</span>
+                  </span>
+                )}
+              </dd>
+            </>
+          )}
+          {lineage.children.length > 0 && (
+            <>
+              <dt>Made from this</dt>
+              <dd className="lineage-strip" data-testid="detail-children">
+                {lineage.children.slice(0, 12).map((c) =>
+                  c.kind === 'image' ? (
+                    <img key={c.id} src={getThumbUrl(c) ?? getAssetUrl(c)} alt={`${c.parent?.relation ?? 'made'}: ${c.prompt || 'image'}`} />
+                  ) : (
+                    <span key={c.id} className="muted">
+                      {c.kind}
+                    </span>
+                  ),
+                )}
+              </dd>
+            </>
+          )}
+          {asset.contentCredentials?.present && (
+            <>
+              <dt>Content Credentials</dt>
+              <dd data-testid="detail-c2pa">
+                This file carries a C2PA manifest.{' '}
+                <a href="https://contentcredentials.org/verify" target="_blank" rel="noopener noreferrer">
+                  Verify it
+                </a>
+              </dd>
+            </>
+          )}
           {params.map(([k, v]) => (
             <div key={k} className="param-row">
               <dt>{k.replace(/_/g, ' ')}</dt>
@@ -197,8 +257,11 @@ export function AssetDetail({
               Use as cover
             </button>
           )}
-          <a className="btn" href={getDownloadUrl(asset)} download>
+          <a className="btn" href={getDownloadUrl(asset)} download title="With a note that it was made by AI (XMP)">
             Download
+          </a>
+          <a className="btn" href={`${getDownloadUrl(asset)}&original=1`} download title="Exactly the file fal returned">
+            Download original
           </a>
           <button type="button" className="btn" onClick={copy} disabled={!asset.prompt}>
             Copy prompt
@@ -216,7 +279,11 @@ export function AssetDetail({
               Animate
             </button>
           )}
-          {!confirming ? (
+          {trashOn ? (
+            <button type="button" className="btn danger-ghost" onClick={() => void del()} disabled={busy}>
+              Move to trash
+            </button>
+          ) : !confirming ? (
             <button type="button" className="btn danger-ghost" onClick={() => setConfirming(true)}>
               Delete
             </button>

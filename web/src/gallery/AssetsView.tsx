@@ -9,6 +9,7 @@ import { BulkBar } from './BulkBar';
 import { FiltersBar } from './FiltersBar';
 import { shareAsset, shareCollection, type Library, type ShareRequest } from './useLibrary';
 import { useSelection } from './useSelection';
+import type { ToastState } from './TrashView';
 
 const PAGE = 30;
 
@@ -26,6 +27,8 @@ export const noQuery: AssetQuery = { kind: '', q: '', filters: {} };
  * outlives a visit to the other views, and opening a collection sets it).
  */
 export function AssetsView({
+  trashOn = false,
+  onToast,
   query,
   onQuery,
   library,
@@ -35,6 +38,9 @@ export function AssetsView({
   onAnimate,
   onGoCreate,
 }: {
+  /** Deletes go to the trash (no confirmation; a toast offers Undo). */
+  trashOn?: boolean;
+  onToast?: (t: ToastState) => void;
   query: AssetQuery;
   onQuery: (q: AssetQuery) => void;
   library: Library;
@@ -67,10 +73,29 @@ export function AssetsView({
     const byId = new Map(changed.map((a) => [a.id, a]));
     setItems((cur) => cur.map((a) => byId.get(a.id) ?? a));
   };
+  // Restored assets go back to their place (the gallery's order: newest first).
+  const putBack = (back: Asset[]) =>
+    setItems((cur) =>
+      [...cur.filter((a) => !back.some((b) => b.id === a.id)), ...back].sort(
+        (x, y) => Date.parse(y.createdAt) - Date.parse(x.createdAt) || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0),
+      ),
+    );
+  const trashed = (gone: Asset[]) => {
+    if (!trashOn || gone.length === 0) return;
+    onToast?.({
+      text: gone.length === 1 ? 'Moved to trash' : `${gone.length} items moved to trash`,
+      undo: async () => {
+        await api.restore(gone.map((a) => a.id));
+        putBack(gone.map((a) => ({ ...a, trashedAt: null, purgeAt: null })));
+        void library.loadCollections();
+      },
+    });
+  };
   const remove = async (a: Asset) => {
     await api.deleteAsset(a.id);
     setItems((cur) => cur.filter((x) => x.id !== a.id));
     setOpen(null);
+    trashed([a]);
     void library.loadCollections();
     void library.loadShares();
   };
@@ -227,7 +252,9 @@ export function AssetsView({
             patch(items.filter((a) => done.includes(a.id)).map((a) => ({ ...a, collectionIds: [...new Set([...(a.collectionIds ?? []), collectionId])] })));
             await library.loadCollections();
           }}
+          trashOn={trashOn}
           onDeleted={(done) => {
+            trashed(items.filter((a) => done.includes(a.id)));
             setItems((cur) => cur.filter((a) => !done.includes(a.id)));
             sel.clear();
             void library.loadCollections();
@@ -248,6 +275,7 @@ export function AssetsView({
           onUseAsReference={onUseAsReference}
           onAnimate={onAnimate}
           onDelete={remove}
+          trashOn={trashOn}
           collections={library.collections}
           shareCount={library.shareCount(items[open].id)}
           onToggleFavorite={(a) => void toggleFavorite(a)}

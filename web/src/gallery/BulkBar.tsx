@@ -13,7 +13,10 @@ export function BulkBar({
   onAdded,
   onDeleted,
   onCollectionCreated,
+  trashOn = false,
 }: {
+  /** Deletes go to the trash at once (the caller offers Undo); off: confirm first. */
+  trashOn?: boolean;
   ids: string[];
   total: number;
   collections: Collection[];
@@ -107,7 +110,21 @@ export function BulkBar({
       <a className="btn small" href={exportUrl({ ids })} download>
         Download zip
       </a>
-      {!confirming ? (
+      {trashOn ? (
+        <button
+          type="button"
+          className="btn small danger-ghost"
+          disabled={busy}
+          onClick={() =>
+            run(async () => {
+              await api.bulkDelete(ids);
+              onDeleted(ids);
+            })
+          }
+        >
+          Move to trash
+        </button>
+      ) : !confirming ? (
         <button type="button" className="btn small danger-ghost" onClick={() => setConfirming(true)}>
           Delete…
         </button>

@@ -1,17 +1,22 @@
-import { useState } from 'react';
-import type { Asset } from '../lib/api';
+import { useCallback, useEffect, useState } from 'react';
+import { api, type Asset } from '../lib/api';
 import { AssetsView, noQuery, type AssetQuery } from './AssetsView';
 import { CollectionsView } from './CollectionsView';
 import { HistoryView } from './HistoryView';
 import { ShareDialog } from './ShareDialog';
 import { shareCollection, useLibrary, type ShareRequest } from './useLibrary';
+import { Toast, TrashView, type ToastState } from './TrashView';
 
-type View = 'assets' | 'collections' | 'history';
+type View = 'assets' | 'collections' | 'history' | 'trash';
 const views: [View, string][] = [
   ['assets', 'Assets'],
   ['collections', 'Collections'],
   ['history', 'History'],
+  ['trash', 'Trash'],
 ];
+
+/** How long a toast stays (its Undo with it). */
+const TOAST_MS = 8000;
 
 /**
  * The Gallery tab: the switch between its three views (the assets, the collections, the
@@ -33,6 +38,27 @@ export function GalleryTab({
   const [query, setQuery] = useState<AssetQuery>(noQuery);
   const [sharing, setSharing] = useState<ShareRequest | null>(null);
   const library = useLibrary();
+  // How long the trash keeps a deleted asset (SPEC §13.1); 0: the trash is off and a delete
+  // asks first. Unknown until the studio answers: deletes ask first meanwhile.
+  const [retention, setRetention] = useState(0);
+  const [toast, setToast] = useState<ToastState | null>(null);
+  useEffect(() => {
+    let live = true;
+    api
+      .trash(null, 1)
+      .then((r) => live && setRetention(r.retentionSeconds ?? 0))
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, []);
+  useEffect(() => {
+    if (!toast) return;
+    const t = window.setTimeout(() => setToast(null), TOAST_MS);
+    return () => window.clearTimeout(t);
+  }, [toast]);
+  // The assets view loads afresh when it is shown again, restored assets included.
+  const onRestored = useCallback(() => void library.loadCollections(), [library]);
 
   return (
     <div>
@@ -46,6 +72,8 @@ export function GalleryTab({
 
       {view === 'assets' && (
         <AssetsView
+          trashOn={retention > 0}
+          onToast={setToast}
           query={query}
           onQuery={setQuery}
           library={library}
@@ -68,6 +96,8 @@ export function GalleryTab({
         />
       )}
       {view === 'history' && <HistoryView />}
+      {view === 'trash' && <TrashView retention={retention} onRestored={onRestored} />}
+      {toast && <Toast toast={toast} onDone={() => setToast(null)} />}
 
       {sharing && <ShareDialog target={sharing.target} label={sharing.label} onClose={() => setSharing(null)} onChanged={library.setShares} />}
     </div>

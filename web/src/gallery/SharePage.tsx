@@ -56,6 +56,11 @@ export function SharePage({ token }: { token: string }) {
                   ) : (
                     <img src={a.url} alt={a.prompt || 'Shared image'} width={a.width ?? undefined} height={a.height ?? undefined} />
                   )}
+                  {a.aiGenerated !== false && (
+                    <span className="ai-label" data-testid="ai-label">
+                      AI-generated
+                    </span>
+                  )}
                   <p className="prompt">{a.prompt || <em className="muted">No prompt</em>}</p>
                   <p className="hint">
                     {a.model} · <time dateTime={a.createdAt}>{new Date(a.createdAt).toLocaleDateString()}</time>

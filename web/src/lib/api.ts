@@ -70,6 +70,20 @@ export interface Asset {
   collectionIds?: string[];
   /** A ≤512 px JPEG preview (a poster for videos); null until it exists. */
   thumbUrl?: string | null;
+  /** What it was made from (SPEC §13.2); missing: that asset is in the trash or gone. */
+  parent?: { assetId: string; relation: string; missing?: boolean } | null;
+  /** Both set while the asset is in the trash (SPEC §13.1). */
+  trashedAt?: string | null;
+  purgeAt?: string | null;
+  /** The stored original holds a C2PA manifest (SPEC §13.3). */
+  contentCredentials?: { present: boolean };
+}
+
+/** A page of the trash, with how long it keeps things (0: deletes are immediate). */
+export interface TrashPage {
+  assets: Asset[];
+  nextCursor: string | null;
+  retentionSeconds: number;
 }
 
 export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';
@@ -92,6 +106,8 @@ export interface Generation {
   costUsd?: number | null;
   costSource?: 'estimate' | 'billed' | 'not_billed' | null;
   group?: string | null; // the variations of one submit share it
+  referenceAssetIds?: string[];
+  relation?: string | null;
 }
 
 /** Saved model settings (SPEC §10). */
@@ -262,7 +278,18 @@ export interface PublicShare {
   kind: 'asset' | 'collection';
   name: string | null;
   expiresAt: string | null;
-  assets: { id: string; kind: Kind; url: string; contentType: string; width: number | null; height: number | null; prompt: string; model: string; createdAt: string }[];
+  assets: {
+    id: string;
+    kind: Kind;
+    url: string;
+    contentType: string;
+    width: number | null;
+    height: number | null;
+    prompt: string;
+    model: string;
+    createdAt: string;
+    aiGenerated?: boolean;
+  }[];
   /** The next page of a shared collection; null on the last page and for an asset share. */
   nextCursor: string | null;
 }
@@ -280,7 +307,18 @@ async function changed<T>(p: Promise<T>): Promise<T> {
 
 const libraryApi = {
   setFavorite: (id: string, on: boolean) => request<{ asset: Asset }>(on ? 'PUT' : 'DELETE', `/api/assets/${enc(id)}/favorite`),
-  bulkDelete: (assetIds: string[]) => request<{ deleted: number }>('POST', '/api/assets/bulk-delete', { assetIds }),
+  bulkDelete: (assetIds: string[]) => request<{ deleted: number; trashed?: number }>('POST', '/api/assets/bulk-delete', { assetIds }),
+  trash: (cursor?: string | null, limit = 50) => {
+    const p = new URLSearchParams({ limit: String(limit) });
+    if (cursor) p.set('cursor', cursor);
+    return request<TrashPage>('GET', `/api/trash?${p}`);
+  },
+  restore: (assetIds: string[]) => request<{ restored: number }>('POST', '/api/trash/restore', { assetIds }),
+  purge: (assetIds: string[]) => request<{ purged: number }>('POST', '/api/trash/purge', { assetIds }),
+  emptyTrash: () => request<{ purged: number }>('POST', '/api/trash/empty', {}),
+  lineage: (id: string) => request<{ ancestors: Asset[]; children: Asset[] }>('GET', `/api/assets/${enc(id)}/lineage`),
+  preferences: () => request<{ preferences: { embedPrompt: boolean } }>('GET', '/api/me/preferences'),
+  setPreferences: (p: { embedPrompt?: boolean }) => request<{ preferences: { embedPrompt: boolean } }>('PUT', '/api/me/preferences', p),
   bulkFavorite: (assetIds: string[], favorite: boolean) => request<{ updated: number }>('POST', '/api/assets/bulk-favorite', { assetIds, favorite }),
   collections: () => request<{ collections: Collection[] }>('GET', '/api/collections'),
   createCollection: (name: string) => changed(request<{ collection: Collection }>('POST', '/api/collections', { name })),
@@ -389,7 +427,8 @@ export const api = {
     p.set('limit', String(q.limit ?? 30));
     return request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?${p}`);
   },
-  deleteAsset: (id: string) => request<void>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
+  /** With the trash on the answer is the trashed asset; with it off, nothing (204). */
+  deleteAsset: (id: string) => request<{ asset: Asset } | undefined>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
   ...libraryApi,
   estimate: (model: string, prompt: string, params: Record<string, unknown>) =>
     request<EstimateResult>('POST', '/api/generations/estimate', { model, prompt, params }),
