@@ -17,7 +17,7 @@ let sim, studio, browser, storageState;
 
 before(async () => {
   sim = await startFalsim();
-  studio = await startStudio(sim.env);
+  studio = await startStudio(sim.env, { TRASH_DAYS: '0' }); // the delete confirmation; the trash's screens: trash.test.mjs
   browser = await launchBrowser();
   // One user with a key and two images, made through the API.
   const context = await browser.newContext();

@@ -11,7 +11,7 @@ let sim, studio;
 
 let env;
 before(async () => {
-  env = await startAll();
+  env = await startAll({ TRASH_DAYS: '0' }); // deletes confirm first (the trash: trash.test.mjs)
   ({ sim, studio } = env);
 });
 

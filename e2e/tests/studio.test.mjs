@@ -12,7 +12,7 @@ let sim, studio, browser;
 
 let env;
 before(async () => {
-  env = await startAll();
+  env = await startAll({ TRASH_DAYS: '0' }); // a delete is immediate (the trash: trash.test.mjs)
   ({ sim, studio, browser } = env);
 });
 
