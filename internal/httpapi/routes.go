@@ -54,6 +54,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
 	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
 
+	// Video continuity (SPEC §15).
+	mux.Handle("POST /api/assets/{id}/frame", s.authed(s.grabFrame))
+	mux.Handle("GET /api/assets/{id}/filmstrip", s.authed(s.getFilmstrip))
+	mux.Handle("GET /media/{id}/filmstrip/{count}", s.authed(s.serveFilmstrip))
+
 	// The library (SPEC §8).
 	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
 	mux.Handle("DELETE /api/assets/{id}/favorite", s.authed(s.favoriteAsset))

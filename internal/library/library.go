@@ -39,6 +39,13 @@ type Options struct {
 	// ExportsPerUser and Exports bound the ZIP exports streaming at once, per person and in all
 	// (0: DefaultExportsPerUser, DefaultExports).
 	ExportsPerUser, Exports int
+	// Video is ffmpeg for frames and filmstrips (SPEC §15); nil or without ffmpeg answers 501.
+	Video *media.Video
+	// Instance names this replica on the assets it keeps on local disk.
+	Instance string
+	// AfterAssetSaved runs after an asset the library made (a frame, an import) is stored: its
+	// preview is made like any output's. nil does nothing.
+	AfterAssetSaved func(*model.Asset)
 }
 
 // Service is the library.
@@ -51,6 +58,10 @@ type Service struct {
 	now     func() time.Time
 	audit   *audit.Log
 	exports *exportSlots
+
+	video      *media.Video
+	instance   string
+	afterSaved func(*model.Asset)
 }
 
 // New builds the service.
@@ -62,7 +73,7 @@ func New(st *store.Store, storage *media.Storage, cl *cleaner.Cleaner, urls medi
 		o.Now = time.Now
 	}
 	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit,
-		exports: newExportSlots(o.ExportsPerUser, o.Exports)}
+		exports: newExportSlots(o.ExportsPerUser, o.Exports), video: o.Video, instance: o.Instance, afterSaved: o.AfterAssetSaved}
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).

@@ -110,11 +110,11 @@ var inputArgs = []string{"-nostdin", "-hide_banner", "-v", "error", "-protocol_w
 
 // VideoInfo is what a probe learns of a video file.
 type VideoInfo struct {
-	Duration      float64 // the container duration, seconds
-	Width, Height int     // the picture size (storage size)
+	Duration       float64 // the container duration, seconds
+	Width, Height  int     // the picture size (storage size)
 	SARNum, SARDen int
-	FrameRate     string // "30/1", as ffprobe gives it
-	HasAudio      bool
+	FrameRate      string // "30/1", as ffprobe gives it
+	HasAudio       bool
 	// Frames are the presentation times of the video frames, counted from the first, sorted.
 	Frames []float64
 }
@@ -501,4 +501,42 @@ func CopyToTemp(r io.Reader, limit int64) (string, error) {
 		return "", fmt.Errorf("media: copy video: %w", err)
 	}
 	return f.Name(), nil
+}
+
+// MaxFilmstrip is the most tiles a filmstrip has (SPEC §15.8).
+const MaxFilmstrip = 60
+
+// FilmstripKey is the sprite's key for a video's key and a tile count: beside the original and
+// its preview, so it is found from the asset row alone and deleted with it.
+func FilmstripKey(key string, count int) string {
+	return strings.TrimSuffix(key, filepath.Ext(key)) + ".strip" + strconv.Itoa(count) + ".jpg"
+}
+
+// isVideoKey reports an original that may have filmstrips beside it.
+func isVideoKey(key string) bool {
+	switch strings.ToLower(filepath.Ext(key)) {
+	case ".mp4", ".webm", ".mov", ".mkv", ".m4v":
+		return true
+	}
+	return false
+}
+
+// PutFilmstrip stores a sprite beside the original key in the given backend.
+func (s *Storage) PutFilmstrip(ctx context.Context, storage, key string, count int, jpg []byte) error {
+	b, err := s.backend(storage)
+	if err != nil {
+		return err
+	}
+	_, err = b.Put(ctx, FilmstripKey(key, count), bytes.NewReader(jpg), int64(len(jpg)), ThumbContentType)
+	return err
+}
+
+// TempCopy copies a stored object into a temporary file (removed by the caller) for ffmpeg.
+func (s *Storage) TempCopy(ctx context.Context, storage, key string, limit int64) (string, error) {
+	rc, _, err := s.Open(ctx, storage, key, 0, -1)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	return CopyToTemp(rc, limit)
 }

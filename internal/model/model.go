@@ -261,6 +261,19 @@ const (
 	CodeTooManyExports = "too_many_exports" // more ZIP exports at once than allowed, per person or in all (SPEC §18)
 )
 
+// Error codes of SPEC §15 (video continuity).
+const (
+	CodeUnsupportedInput  = "unsupported_input"    // an asset or file of the wrong kind for the action (400)
+	CodeNoStartFrameField = "no_start_frame_field" // a start frame for a model without one (400)
+	CodeNoEndFrameField   = "no_end_frame_field"   // an end frame for a model without one (400)
+	CodeVideoUnreadable   = "video_unreadable"     // ffmpeg cannot decode the video (422; also a job error)
+	CodeFFmpegUnavailable = "ffmpeg_unavailable"   // no ffmpeg/ffprobe on PATH (501)
+	CodeInputMissing      = "input_missing"        // a stitch input deleted before the job read it (job error)
+)
+
+// ModelStitch is the model of a stitch job: a local job, no fal call, cost 0.
+const ModelStitch = "studio/stitch"
+
 // Error codes of SPEC §6 (teams).
 const (
 	CodeForbidden       = "forbidden"
