@@ -22,6 +22,25 @@ type SubmitInput struct {
 	Group  string // the variation group ("" for a single generation)
 	// CollectionID names one of the caller's collections the outputs land in ("" for none).
 	CollectionID string
+
+	// Lineage (SPEC §13.2). ReferenceAssetIDs are the caller's own image assets (in the library)
+	// that fill the model's reference field: at submit each stored original is uploaded to fal
+	// storage with the caller's key and its URL sent in that field, after any URLs Params
+	// already lists there. Every output gets the first of them as its parent, with Relation
+	// (default model.RelationReference).
+	//
+	// Other actions that make a job from one of the person's assets call Submit with their own
+	// relation: upscale and remove-background (§14) pass the source as ReferenceAssetIDs with
+	// Relation model.RelationUpscale / RelationRemoveBackground; an action whose input is made
+	// from the asset rather than the asset itself (§15 extend: the last frame of a clip) passes
+	// ParentAssetID (any kind, the caller's, in the library) with its Relation and sends its
+	// own input in Params. With both set, ParentAssetID must equal ReferenceAssetIDs[0].
+	// A refused submit (unknown or trashed id: not_found; a video as a reference, a bad count,
+	// an unknown relation: invalid_input; a model with no reference field: no_reference_field)
+	// creates and uploads nothing.
+	ReferenceAssetIDs []string
+	Relation          string
+	ParentAssetID     string
 }
 
 // submitTimeout bounds fal's answer to a submit.
@@ -40,7 +59,16 @@ const submitTimeout = 60 * time.Second
 // request). A fal refusal is returned as the error and the generation stays listed as failed.
 // The answer is the row as written, not read back.
 func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput) (*model.Generation, error) {
-	g, params, err := validate(caller.ID, in)
+	lin, err := s.resolveLineage(ctx, caller, &in)
+	if err != nil {
+		return nil, err
+	}
+	if len(lin.assets) > 0 {
+		if lin.field, err = s.referenceModel(ctx, caller, strings.TrimSpace(in.Model)); err != nil {
+			return nil, err
+		}
+	}
+	g, params, err := validate(caller.ID, in, lin)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +99,9 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 	sctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), submitTimeout, errors.New("fal did not answer the submit in time"))
 	defer cancel()
 	sub, subErr := s.runner.whileLeased(sctx, g.ID, func(ctx context.Context) (*fal.Submitted, error) {
+		if err := s.uploadReferences(ctx, key.Reveal(), lin, input); err != nil {
+			return nil, err
+		}
 		return s.fal.Submit(ctx, key.Reveal(), g.Model, input)
 	})
 	if subErr != nil {
@@ -97,8 +128,8 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 }
 
 // validate checks a request and returns the generation to insert and its parameters (the
-// prompt apart, as it is stored).
-func validate(userID int64, in SubmitInput) (*model.Generation, map[string]any, error) {
+// prompt apart, as it is stored). lin is its resolved lineage.
+func validate(userID int64, in SubmitInput, lin *lineage) (*model.Generation, map[string]any, error) {
 	in.Model = strings.TrimSpace(in.Model)
 	in.Prompt = strings.TrimSpace(in.Prompt)
 	if !ValidModelID(in.Model) {
@@ -122,12 +153,25 @@ func validate(userID int64, in SubmitInput) (*model.Generation, map[string]any, 
 	if err := validateParams(m, params); err != nil {
 		return nil, nil, err
 	}
+	switch {
+	case len(lin.assets) > 0:
+		if err := checkReferenceField(lin.field, params, len(lin.assets)); err != nil {
+			return nil, nil, err
+		}
+	case m != nil:
+		if err := checkReferenceField(m.Reference, params, 0); err != nil {
+			return nil, nil, err
+		}
+	}
 	stored, err := json.Marshal(params)
 	if err != nil || len(stored) > MaxParamsBytes {
 		return nil, nil, model.Errf(model.CodeInvalidInput, "The parameters are too large.")
 	}
 	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: stored, GroupID: in.Group,
-		CollectionID: strings.TrimSpace(in.CollectionID)}
+		CollectionID: strings.TrimSpace(in.CollectionID), ReferenceAssetIDs: []string{}, Relation: lin.relation, ParentAssetID: lin.parent}
+	for _, a := range lin.assets {
+		g.ReferenceAssetIDs = append(g.ReferenceAssetIDs, a.ID)
+	}
 	return g, params, nil
 }
 
@@ -202,41 +246,6 @@ func validateParams(m *Model, p map[string]any) error {
 		case "string":
 			if sv, ok := v.(string); !ok || len(sv) > 4000 {
 				return bad()
-			}
-		}
-	}
-	if r := m.Reference; r != nil {
-		var urls []string
-		switch v := p[r.Field].(type) {
-		case nil:
-		case string:
-			if r.Multiple {
-				return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
-			}
-			urls = []string{v}
-		case []any:
-			if !r.Multiple {
-				return model.Errf(model.CodeInvalidInput, "%s takes one image URL, not a list.", r.Field)
-			}
-			for _, x := range v {
-				sv, ok := x.(string)
-				if !ok {
-					return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
-				}
-				urls = append(urls, sv)
-			}
-		default:
-			return model.Errf(model.CodeInvalidInput, "%s must be an image URL.", r.Field)
-		}
-		if len(urls) < r.Min {
-			return model.Errf(model.CodeInvalidInput, "%s needs a reference image.", m.Name)
-		}
-		if len(urls) > r.Max {
-			return model.Errf(model.CodeInvalidInput, "%s takes at most %d reference images.", m.Name, r.Max)
-		}
-		for _, u := range urls {
-			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "data:image/") {
-				return model.Errf(model.CodeInvalidInput, "Reference images must be uploaded first.")
 			}
 		}
 	}

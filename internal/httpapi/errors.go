@@ -34,6 +34,7 @@ var statusFor = map[string]int{
 	model.CodeNameTaken:          http.StatusConflict,
 	model.CodeTooManyStreams:     http.StatusTooManyRequests,
 	model.CodeTooManyExports:     http.StatusTooManyRequests,
+	model.CodeNoReferenceField:   http.StatusBadRequest,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	model.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	model.CodeNotReady:           http.StatusServiceUnavailable,

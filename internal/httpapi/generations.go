@@ -40,6 +40,9 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		Prompt       string         `json:"prompt"`
 		Params       map[string]any `json:"params"`
 		CollectionID string         `json:"collectionId"` // the outputs land in this collection
+		// Lineage (SPEC §13.2): the caller's image assets that fill the reference field.
+		ReferenceAssetIDs []string `json:"referenceAssetIds"`
+		Relation          string   `json:"relation"`
 		// Variations runs the same settings several times as one group (SPEC §10).
 		Variations *struct {
 			Count int    `json:"count"`
@@ -49,12 +52,12 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
+	sub := generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID,
+		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation}
 	if in.Variations != nil {
-		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID},
-			generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
+		return s.createVariations(w, r, sub, generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}
-	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
-		CollectionID: in.CollectionID})
+	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()), sub)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
 	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
-	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source`
+	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, reference_asset_ids, relation, parent_asset_id`
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
 	var g model.Generation
@@ -26,9 +26,10 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var completed sql.NullInt64
 	var collection sql.NullString
 	var cost sql.NullFloat64
+	var refs string
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
 		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
-		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource)
+		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &refs, &g.Relation, &g.ParentAssetID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -46,6 +47,9 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	}
 	if err := json.Unmarshal([]byte(logs), &g.Logs); err != nil {
 		g.Logs = nil
+	}
+	if err := json.Unmarshal([]byte(refs), &g.ReferenceAssetIDs); err != nil || g.ReferenceAssetIDs == nil {
+		g.ReferenceAssetIDs = []string{}
 	}
 	if result != "" {
 		g.ResultJSON = json.RawMessage(result)
@@ -85,6 +89,14 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 		cost = sql.NullFloat64{Float64: *g.CostUSD, Valid: true}
 	}
 	collection := sql.NullString{String: g.CollectionID, Valid: g.CollectionID != ""}
+	refs := "[]"
+	if len(g.ReferenceAssetIDs) > 0 {
+		b, err := json.Marshal(g.ReferenceAssetIDs)
+		if err != nil {
+			return fmt.Errorf("store: insert generation: %w", err)
+		}
+		refs = string(b)
+	}
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, g.UserID)
 		if err != nil {
@@ -113,9 +125,9 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
-			cost_usd, cost_source, created_at, updated_at, group_id, collection_id)
-			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12)`,
-			g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection)
+			cost_usd, cost_source, created_at, updated_at, group_id, collection_id, reference_asset_ids, relation, parent_asset_id)
+			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15)`,
+			g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, refs, g.Relation, g.ParentAssetID)
 		if err != nil {
 			return fmt.Errorf("store: insert generation: %w", err)
 		}
