@@ -211,6 +211,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		gopts.Lease = cfg.JobLease
 	}
 	gopts.Instance = cfg.InstanceID
+	gopts.Video, gopts.StitchMaxSeconds = video, cfg.StitchMaxSeconds
 	a.costs = cost.New(st, a.falKeys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	gopts.Budgets = a.costs
 	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.cleaner, a.journal, gopts)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
@@ -88,5 +89,30 @@ func (s *Server) serveFilmstrip(w http.ResponseWriter, r *http.Request) error {
 		Key: obj.Key, Storage: a.Storage, ContentType: media.ThumbContentType, Size: obj.Size,
 		ModTime: obj.ModTime, FileName: a.ID + "-filmstrip",
 	}, media.ServeOptions{})
+	return nil
+}
+
+func (s *Server) createStitch(w http.ResponseWriter, r *http.Request) error {
+	if !s.Generations.VideoAvailable() {
+		return model.Errf(model.CodeFFmpegUnavailable, library.NoFFmpegMsg)
+	}
+	var in struct {
+		AssetIDs         []string `json:"assetIds" required:"true"`
+		CrossfadeSeconds *float64 `json:"crossfadeSeconds"`
+		CollectionID     string   `json:"collectionId"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	c := 0.0
+	if in.CrossfadeSeconds != nil {
+		c = *in.CrossfadeSeconds
+	}
+	g, err := s.Generations.Stitch(r.Context(), currentUser(r.Context()), generation.StitchInput{
+		AssetIDs: in.AssetIDs, CrossfadeSeconds: c, CollectionID: in.CollectionID})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"generation": generationView(s.urls, g)})
 	return nil
 }

@@ -44,7 +44,7 @@ func videoAsset(t *testing.T, c *testutil.Client, clip string) string {
 	return last.Assets[0].ID
 }
 
-type assetJSON struct {
+type videoAssetJSON struct {
 	ID           string          `json:"id"`
 	GenerationID *string         `json:"generationId"`
 	Model        string          `json:"model"`
@@ -58,9 +58,9 @@ type assetJSON struct {
 	ThumbURL     *string         `json:"thumbUrl"`
 }
 
-func decodeAsset(t *testing.T, r *testutil.Response) assetJSON {
+func decodeAsset(t *testing.T, r *testutil.Response) videoAssetJSON {
 	t.Helper()
-	var out struct{ Asset assetJSON }
+	var out struct{ Asset videoAssetJSON }
 	if err := json.Unmarshal(r.Body, &out); err != nil {
 		t.Fatalf("asset %d %s: %v", r.Status, r.Body, err)
 	}
@@ -118,6 +118,9 @@ func TestFrameGrab(t *testing.T) {
 	if a.Kind != "image" || a.ContentType != "image/png" || a.GenerationID != nil || a.Model != "fal-ai/veo3" || a.Prompt != "a clip clip:c320" ||
 		a.Width == nil || *a.Width != 320 || *a.Height != 240 || string(a.Params) != `{"atSeconds":1.05}` {
 		t.Fatalf("frame asset: %s", r.Body)
+	}
+	if !bytes.Contains(r.Body, []byte(`"parent":{"assetId":"`+vid+`","relation":"frame"`)) {
+		t.Fatalf("frame lineage: %s", r.Body)
 	}
 	// The stored PNG is frame 10 (1.0 s ≤ 1.05 < 1.1 s at 10 fps), exactly as ffmpeg decodes it.
 	m := c.Do("GET", a.URL, nil)
@@ -177,7 +180,7 @@ func TestFrameGrab(t *testing.T) {
 		}
 	}
 	// Bad input created nothing.
-	var page struct{ Assets []assetJSON }
+	var page struct{ Assets []videoAssetJSON }
 	if err := json.Unmarshal(c.Do("GET", "/api/assets?kind=image", nil).Body, &page); err != nil {
 		t.Fatal(err)
 	}

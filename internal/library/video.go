@@ -112,12 +112,13 @@ func (s *Service) GrabFrame(ctx context.Context, userID int64, id string, atSeco
 	if err != nil {
 		return nil, err
 	}
-	return s.saveImage(ctx, userID, v.Model, v.Prompt, png, "image/png", params)
+	return s.saveImage(ctx, userID, v.Model, v.Prompt, png, "image/png", params, v.ID, model.RelationFrame)
 }
 
 // saveImage stores an image the studio made or was given as an ordinary asset without a
 // generation: the object first, then its row (an object without a row is removed again).
-func (s *Service) saveImage(ctx context.Context, userID int64, modelID, prompt string, data []byte, contentType string, params json.RawMessage) (*model.Asset, error) {
+// parent and relation are its lineage ("" for none).
+func (s *Service) saveImage(ctx context.Context, userID int64, modelID, prompt string, data []byte, contentType string, params json.RawMessage, parent, relation string) (*model.Asset, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("library: image size: %w", err)
@@ -130,7 +131,7 @@ func (s *Service) saveImage(ctx context.Context, userID int64, modelID, prompt s
 	}
 	a := &model.Asset{ID: id, UserID: userID, Model: modelID, Prompt: prompt, Kind: model.KindImage, StorageKey: key,
 		Storage: res.Storage, ContentType: contentType, Bytes: res.Bytes, Width: cfg.Width, Height: cfg.Height, Params: params,
-		CreatedAt: s.now()}
+		CreatedAt: s.now(), ParentID: parent, ParentRelation: relation}
 	if res.Storage == model.StorageLocal {
 		a.LocalHolder = s.instance
 	}

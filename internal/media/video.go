@@ -424,7 +424,9 @@ func (v *Video) Stitch(ctx context.Context, in []StitchInput, fade float64, out 
 		return nil, fmt.Errorf("media: stitch: %w", err)
 	}
 	over := make(chan struct{})
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		// Progress lines (out_time_us=…) as ffmpeg writes them; the file size is checked with
 		// each, so an output past maxBytes is stopped at once.
 		buf := make([]byte, 4096)
@@ -458,6 +460,7 @@ func (v *Video) Stitch(ctx context.Context, in []StitchInput, fade float64, out 
 			}
 		}
 	}()
+	<-readDone // stdout ends when ffmpeg exits (or is killed by ctx); only then may Wait close it
 	werr := cmd.Wait()
 	st := &StitchStats{Elapsed: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
