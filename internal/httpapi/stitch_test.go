@@ -8,8 +8,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/falstudio/falstudio/internal/app"
+	"github.com/falstudio/falstudio/internal/falsim"
+	"github.com/falstudio/falstudio/internal/generation"
+	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -220,5 +226,136 @@ func checkStreams(t *testing.T, p probedFile, w, h int, rate string, audio bool)
 	}
 	if vs != 1 || as > 1 || (as == 1) != audio {
 		t.Fatalf("streams: %d video, %d audio (want audio %v)", vs, as, audio)
+	}
+}
+
+// longClip is 10 s of 640×360: twenty of them keep ffmpeg busy long enough to cancel or kill.
+var longClip = testutil.Clip{Width: 640, Height: 360, Seconds: 10, FPS: 24, Audio: true}
+
+// videoEnvWith is videoEnv with runner options (fault hooks, size caps) and a data directory.
+func videoEnvWith(t *testing.T, gen generation.Options, dir string) *genEnv {
+	t.Helper()
+	sim := falsim.NewTest(t, falsim.Options{})
+	for name, c := range map[string]testutil.Clip{"c320": clip320, "long": longClip} {
+		sim.SetClip(name, testutil.MakeClip(t, c))
+	}
+	gen.PollMin, gen.PollMax = fastRunner.Generation.PollMin, fastRunner.Generation.PollMax
+	opts := app.Options{Generation: gen, ThumbBackfillEvery: -1}
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	return &genEnv{sim: sim, studio: testutil.NewStudio(t, testutil.StudioOptions{Env: sim.URLs().Env(), DataDir: dir, App: opts})}
+}
+
+func repeatID(id string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = id
+	}
+	return out
+}
+
+// Cancel stops ffmpeg and stores nothing.
+func TestStitchCancel(t *testing.T) {
+	g := videoEnvWith(t, generation.Options{}, "")
+	c := g.user(t, "stitch-cancel@example.com", "sim-key")
+	long := videoAsset(t, c, "long")
+	mediaDir := filepath.Join(g.studio.DataDir, "media")
+	files := countFiles(t, mediaDir)
+	job := postStitch(t, c, map[string]any{"assetIds": repeatID(long, 20), "crossfadeSeconds": 0.5})
+	waitStatus(t, c, job.ID, "running", nil)
+	r := c.Do("POST", "/api/generations/"+job.ID+"/cancel", nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"canceled"`) {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	// ffmpeg is stopped: the worker lets go of the job within a moment, and nothing is stored.
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Contains(g.studio.Logs.String(), "stitch canceled; nothing stored") == false {
+		if time.Now().After(deadline) {
+			t.Fatalf("ffmpeg was not stopped: %s", g.studio.Logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if gen := decodeGen(t, c.Do("GET", "/api/generations/"+job.ID, nil)); gen.Status != "canceled" || len(gen.Assets) != 0 {
+		t.Fatalf("canceled stitch: %+v", gen)
+	}
+	if n := countFiles(t, mediaDir); n != files {
+		t.Fatalf("files after the cancel: %d, before %d", n, files)
+	}
+}
+
+// A restart in the middle runs the stitch again from the start and stores its output once.
+func TestStitchSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	g := videoEnvWith(t, generation.Options{}, dir)
+	c := g.user(t, "stitch-restart@example.com", "sim-key")
+	long := videoAsset(t, c, "long")
+	job := postStitch(t, c, map[string]any{"assetIds": repeatID(long, 6)})
+	waitStatus(t, c, job.ID, "running", nil)
+	g.studio.Stop()
+
+	st := testutil.NewStudio(t, testutil.StudioOptions{Env: g.sim.URLs().Env(), DataDir: dir, App: fastRunner})
+	c2 := st.NewClient(t)
+	if r := c2.Do("POST", "/api/auth/login", map[string]string{"email": "stitch-restart@example.com", "password": goodPassword}); r.Status != 200 {
+		t.Fatalf("login: %d", r.Status)
+	}
+	a := stitchedAsset(t, c2, job.ID)
+	p := probeBytes(t, c2.Do("GET", a.URL, nil).Body)
+	if math.Abs(p.Duration-60) > 0.2 {
+		t.Fatalf("stitch after the restart: %+v", p)
+	}
+	if n := filesNamed(t, filepath.Join(dir, "media"), "-"+a.ID+".mp4"); len(n) != 1 {
+		t.Fatalf("stored copies: %v", n)
+	}
+}
+
+// Failures in the job: a clip deleted before the job read it, an output over MAX_JOB_MB.
+func TestStitchJobFailures(t *testing.T) {
+	hold := make(chan struct{})
+	var held sync.Once
+	g := videoEnvWith(t, generation.Options{MaxJobBytes: 150_000, BeforeStep: func(gen *model.Generation) {
+		if gen.Model == model.ModelStitch && strings.Contains(gen.Prompt, "hold") {
+			held.Do(func() { <-hold })
+		}
+	}}, "")
+	c := g.user(t, "stitch-fail@example.com", "sim-key")
+	small := videoAsset(t, c, "c320")
+	ev := waitDone(t, c, submit(t, c, "fal-ai/veo3", "hold clip:c320", nil).ID)
+	held1 := ev[len(ev)-1].Assets[0].ID
+
+	job := postStitch(t, c, map[string]any{"assetIds": []string{held1, small}})
+	if r := c.Do("DELETE", "/api/assets/"+small, nil); r.Status != 204 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	close(hold)
+	last := waitDone(t, c, job.ID)
+	if f := last[len(last)-1]; f.Status != "failed" || f.Error == nil || f.Error.Code != "input_missing" {
+		t.Fatalf("deleted input: %+v", f)
+	}
+
+	// A video ffmpeg cannot decode (an MP4 header and nothing playable) is refused up front.
+	clip := testutil.MakeClip(t, clip320)
+	g.sim.SetClip("broken", append(clip[:32:32], make([]byte, 4096)...))
+	broken := videoAsset(t, c, "broken")
+	for _, path := range []string{"/api/stitch", "/api/assets/" + broken + "/frame"} {
+		var body any = map[string]any{"atSeconds": 0}
+		if path == "/api/stitch" {
+			body = map[string]any{"assetIds": []string{held1, broken}}
+		}
+		r := c.Do("POST", path, body)
+		if r.Status != 422 || r.ErrorCode() != "video_unreadable" {
+			t.Fatalf("%s of an undecodable video: %d %s", path, r.Status, r.Body)
+		}
+	}
+
+	// Four 100 KB clips joined pass 150 KB: ffmpeg is stopped and nothing is stored.
+	files := countFiles(t, filepath.Join(g.studio.DataDir, "media"))
+	job = postStitch(t, c, map[string]any{"assetIds": repeatID(held1, 4)})
+	last = waitDone(t, c, job.ID)
+	if f := last[len(last)-1]; f.Status != "failed" || f.Error == nil || f.Error.Code != "output_too_large" || len(f.Assets) != 0 {
+		t.Fatalf("too large: %+v", f)
+	}
+	if n := countFiles(t, filepath.Join(g.studio.DataDir, "media")); n != files {
+		t.Fatalf("files after the refused output: %d, before %d", n, files)
 	}
 }
