@@ -42,6 +42,11 @@ type SubmitInput struct {
 	Relation          string
 	ParentAssetID     string
 
+	// Start and end frames (SPEC §15.5): the caller's image assets sent in the model's frame
+	// fields; StartFramePNG is a frame Extend took from a clip (it replaces any value there).
+	StartAssetID, EndAssetID string
+	StartFramePNG            []byte
+
 	// Local makes a job the studio runs itself (SPEC §15.7 stitch, model "studio/…"): no fal
 	// key, no fal call, cost 0 under any budget; it is inserted like any job and the runner does
 	// its work. Only the studio's own actions set it; a "studio/" model is refused otherwise.
@@ -73,6 +78,10 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 			return nil, err
 		}
 	}
+	frames, err := s.resolveFrames(ctx, caller, &in)
+	if err != nil {
+		return nil, err
+	}
 	g, params, err := validate(caller.ID, in, lin)
 	if err != nil {
 		return nil, err
@@ -88,6 +97,10 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 		return nil, err
 	}
 	if err := s.checkQuota(ctx, caller.ID); err != nil {
+		return nil, err
+	}
+	// Every check passed: the frames go to fal storage now, so the stored params show them.
+	if err := s.uploadFrames(ctx, key.Reveal(), frames, g, params); err != nil {
 		return nil, err
 	}
 	var guard *store.BudgetGuard

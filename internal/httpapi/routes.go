@@ -60,6 +60,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/assets/{id}/filmstrip", s.authed(s.getFilmstrip))
 	mux.Handle("GET /media/{id}/filmstrip/{count}", s.authed(s.serveFilmstrip))
 	mux.Handle("POST /api/stitch", s.authed(s.createStitch))
+	mux.Handle("POST /api/assets/{id}/extend", s.authed(s.extendAsset))
 
 	// The library (SPEC §8).
 	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))

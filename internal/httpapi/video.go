@@ -116,3 +116,25 @@ func (s *Server) createStitch(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusAccepted, map[string]any{"generation": generationView(s.urls, g)})
 	return nil
 }
+
+func (s *Server) extendAsset(w http.ResponseWriter, r *http.Request) error {
+	if !s.Generations.VideoAvailable() {
+		return model.Errf(model.CodeFFmpegUnavailable, library.NoFFmpegMsg)
+	}
+	var in struct {
+		Prompt       string         `json:"prompt" required:"true"`
+		Model        string         `json:"model"`
+		Params       map[string]any `json:"params"`
+		CollectionID string         `json:"collectionId"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Generations.Extend(r.Context(), currentUser(r.Context()), generation.ExtendInput{
+		AssetID: r.PathValue("id"), Prompt: in.Prompt, Model: in.Model, Params: in.Params, CollectionID: in.CollectionID})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"generation": generationView(s.urls, g)})
+	return nil
+}

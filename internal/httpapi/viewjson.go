@@ -72,7 +72,9 @@ func (v *AssetView) AppendJSON(b []byte) []byte {
 	b = appendStringPtr(b, v.PurgeAt)
 	b = append(b, `,"contentCredentials":{"present":`...)
 	b = jsonappend.Bool(b, v.ContentCredentials.Present)
-	return append(b, "}}"...)
+	b = append(b, `},"sequenceId":`...)
+	b = appendStringPtr(b, v.SequenceID)
+	return append(b, '}')
 }
 
 func appendStringPtr(b []byte, s *string) []byte {

@@ -70,6 +70,8 @@ type AssetView struct {
 	PurgeAt   *string `json:"purgeAt"`
 	// ContentCredentials says whether the stored original holds a C2PA manifest (SPEC §13.3).
 	ContentCredentials ContentCredentialsView `json:"contentCredentials"`
+	// SequenceID is shared by the clips of one extend chain (SPEC §15.6); null for none.
+	SequenceID *string `json:"sequenceId"`
 }
 
 // ParentView is an asset's parent; Missing says the parent is not in the library (trashed or
@@ -101,6 +103,10 @@ func assetView(urls media.URLs, a *model.Asset) AssetView {
 	if a.GenerationID != "" {
 		g := a.GenerationID
 		v.GenerationID = &g
+	}
+	if a.SequenceID != "" {
+		seq := a.SequenceID
+		v.SequenceID = &seq
 	}
 	if a.Width > 0 && a.Height > 0 {
 		w, h := a.Width, a.Height

@@ -89,6 +89,7 @@ type Filter struct {
 	Model           string
 	From, To        string // YYYY-MM-DD, inclusive, UTC
 	Collection      string
+	Sequence        string // the clips of one extend chain (SPEC §15.6)
 }
 
 // AssetPage is one page of the gallery.
@@ -142,6 +143,10 @@ func (s *Service) Assets(ctx context.Context, userID int64, f Filter) (*AssetPag
 	if lf.FromMs > 0 && lf.BeforeMs > 0 && lf.FromMs >= lf.BeforeMs {
 		return nil, model.Errf(model.CodeInvalidInput, "from must not be after to.")
 	}
+	if len(f.Sequence) > 64 {
+		return nil, model.Errf(model.CodeInvalidInput, "The sequence id is too long.")
+	}
+	lf.Sequence = f.Sequence
 	if f.Collection != "" {
 		if _, err := s.st.Collection(ctx, userID, f.Collection); err != nil {
 			return nil, err // another user's collection is as missing as an unknown one

@@ -196,6 +196,8 @@ type Asset struct {
 	PurgeAt   *time.Time
 	// C2PA says the stored original holds a C2PA manifest store (SPEC §13.3).
 	C2PA bool
+	// SequenceID is shared by the clips of one extend chain (SPEC §15.6); "" for none.
+	SequenceID string
 }
 
 // Trashed reports whether the asset is in the trash.
