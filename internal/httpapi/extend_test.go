@@ -238,7 +238,9 @@ func TestStartAndEndFrames(t *testing.T) {
 			t.Fatalf("%s sent %q, not the asset's bytes", field, u)
 		}
 	}
-	var shown struct{ Generation struct{ Params map[string]any } }
+	var shown struct {
+		Generation struct{ Params map[string]any }
+	}
 	if err := json.Unmarshal(r.Body, &shown); err != nil || shown.Generation.Params["image_url"] != in["image_url"] || shown.Generation.Params["end_image_url"] != in["end_image_url"] {
 		t.Fatalf("generation params: %s", r.Body)
 	}

@@ -61,6 +61,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /media/{id}/filmstrip/{count}", s.authed(s.serveFilmstrip))
 	mux.Handle("POST /api/stitch", s.authed(s.createStitch))
 	mux.Handle("POST /api/assets/{id}/extend", s.authed(s.extendAsset))
+	mux.Handle("POST /api/assets/import", s.authed(s.importImage))
 
 	// The library (SPEC §8).
 	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))

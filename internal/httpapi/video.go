@@ -4,8 +4,13 @@ package httpapi
 // route answers 501 ffmpeg_unavailable right after the session check when ffmpeg is missing.
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/library"
@@ -136,5 +141,77 @@ func (s *Server) extendAsset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"generation": generationView(s.urls, g)})
+	return nil
+}
+
+// importImage stores an image the browser sends (SPEC §15.4): multipart file, and optional
+// parentAssetId, relation and atSeconds. Needs neither fal nor ffmpeg.
+func (s *Server) importImage(w http.ResponseWriter, r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return model.Errf("unsupported_media_type", "Send the image as multipart/form-data.")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, library.MaxImportBytes+64<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return model.Errf(model.CodeInvalidInput, "The upload is not a valid multipart form.")
+	}
+	var in library.ImportInput
+	haveFile := false
+	tooLarge := model.Errf(model.CodeTooLarge, "The image is larger than 20 MB.")
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return tooLarge
+			}
+			return model.Errf(model.CodeInvalidInput, "The upload is not a valid multipart form.")
+		}
+		name := part.FormName()
+		limit := int64(1 << 10) // the text fields are short
+		if name == "file" {
+			limit = library.MaxImportBytes
+		}
+		b, err := io.ReadAll(io.LimitReader(part, limit+1))
+		part.Close()
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return tooLarge
+			}
+			return model.Errf(model.CodeInvalidInput, "The upload is not a valid multipart form.")
+		}
+		if int64(len(b)) > limit {
+			if name == "file" {
+				return tooLarge
+			}
+			return model.Errf(model.CodeInvalidInput, "The field %s is too long.", name)
+		}
+		if name != "file" && (!utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0) {
+			return model.Errf(model.CodeInvalidInput, "The field %s is not valid text.", name)
+		}
+		switch name {
+		case "file":
+			in.Data, haveFile = b, true
+		case "parentAssetId":
+			in.ParentAssetID = string(b)
+		case "relation":
+			in.Relation = string(b)
+		case "atSeconds":
+			in.AtSeconds = string(b)
+		}
+	}
+	if !haveFile || len(in.Data) == 0 {
+		return model.Errf(model.CodeInvalidInput, "Send the image in a form field named file.")
+	}
+	a, err := s.Library.ImportImage(r.Context(), currentUser(r.Context()).ID, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"asset": assetView(s.urls, a)})
 	return nil
 }

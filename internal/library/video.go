@@ -265,3 +265,67 @@ func decodeJPEGConfig(head []byte) (image.Config, error) {
 	}
 	return cfg, nil
 }
+
+// Import limits (SPEC §15.4): the size of uploads, and the largest side of an image.
+const (
+	MaxImportBytes = 20 << 20
+	maxImportSide  = 16384
+)
+
+// ImportInput is an image the browser sends (its own frame grab, without ffmpeg).
+type ImportInput struct {
+	Data          []byte
+	ParentAssetID string
+	Relation      string
+	AtSeconds     string // "" when not given
+}
+
+// ImportImage stores an image the person sends as an ordinary image asset: the type from its
+// bytes (PNG, JPEG or WebP only), the size from its header, the bytes kept as sent. With a
+// parent video it becomes that video's frame. Bad input creates nothing.
+func (s *Service) ImportImage(ctx context.Context, userID int64, in ImportInput) (*model.Asset, error) {
+	ctype, _ := media.Sniff(in.Data[:min(len(in.Data), 512)])
+	switch ctype {
+	case "image/png", "image/jpeg", "image/webp":
+	default:
+		return nil, model.Errf(model.CodeUnsupportedInput, "Import a PNG, JPEG or WebP image.")
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(in.Data))
+	if err != nil {
+		return nil, model.Errf(model.CodeUnsupportedInput, "This file is not a readable PNG, JPEG or WebP image.")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxImportSide || cfg.Height > maxImportSide {
+		return nil, model.Errf(model.CodeInvalidInput, "The image is larger than %d pixels on a side.", maxImportSide)
+	}
+	params := json.RawMessage(`{}`)
+	if in.AtSeconds != "" {
+		at, err := strconv.ParseFloat(in.AtSeconds, 64)
+		if err != nil || at < 0 || math.IsInf(at, 0) || math.IsNaN(at) {
+			return nil, model.Errf(model.CodeInvalidInput, "atSeconds must be a number of seconds, 0 or more.")
+		}
+		if params, err = json.Marshal(map[string]float64{"atSeconds": at}); err != nil {
+			return nil, err
+		}
+	}
+	if in.ParentAssetID == "" {
+		if in.Relation != "" {
+			return nil, model.Errf(model.CodeInvalidInput, "A relation needs parentAssetId.")
+		}
+		return s.saveImage(ctx, userID, "studio/import", "", in.Data, ctype, params, "", "")
+	}
+	if in.Relation != "" && in.Relation != model.RelationFrame {
+		return nil, model.Errf(model.CodeInvalidInput, "An import's relation can only be \"frame\".")
+	}
+	found, err := s.st.LiveAssets(ctx, userID, []string{in.ParentAssetID})
+	if err != nil {
+		return nil, err
+	}
+	p := found[in.ParentAssetID]
+	if p == nil {
+		return nil, model.Errf(model.CodeNotFound, "Asset %s was not found in your library.", in.ParentAssetID)
+	}
+	if p.Kind != model.KindVideo {
+		return nil, model.Errf(model.CodeUnsupportedInput, "Only a video can be the parent of a frame.")
+	}
+	return s.saveImage(ctx, userID, p.Model, p.Prompt, in.Data, ctype, params, p.ID, model.RelationFrame)
+}
