@@ -123,6 +123,8 @@ func TestImportImage(t *testing.T) {
 		{"relation without parent", c, pngBytes, map[string]string{"relation": "frame"}, 400, "invalid_input"},
 		{"other relation", c, pngBytes, map[string]string{"parentAssetId": vid, "relation": "extend"}, 400, "invalid_input"},
 		{"image parent", c, pngBytes, map[string]string{"parentAssetId": image}, 400, "unsupported_input"},
+		{"garbage parent", c, pngBytes, map[string]string{"parentAssetId": "a\x00b"}, 400, "invalid_input"},
+		{"invalid UTF-8 parent", c, pngBytes, map[string]string{"parentAssetId": "a\xffb"}, 400, "invalid_input"},
 		{"unknown parent", c, pngBytes, map[string]string{"parentAssetId": "nope"}, 404, "not_found"},
 		{"another's parent", other, pngBytes, map[string]string{"parentAssetId": vid}, 404, "not_found"},
 	} {
