@@ -132,9 +132,6 @@ func (r *Runner) openClip(ctx context.Context, a *model.Asset) (*clip, error) {
 	return &clip{file: f, info: info}, nil
 }
 
-// errClipElsewhere: a clip is on another replica's local disk, not yet re-synced to S3.
-var errClipElsewhere = errors.New("generation: a clip is on another replica's disk")
-
 // stitch runs a stitch job from the start — whether it is new, or resumed after a restart in
 // running or saving — and stores its one output under the key chosen the first time.
 func (r *Runner) stitch(ctx context.Context, g *model.Generation) error {

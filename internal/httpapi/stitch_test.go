@@ -60,9 +60,7 @@ func probeBytes(t *testing.T, data []byte) probedFile {
 		t.Fatalf("duration %q", doc.Format.Duration)
 	}
 	p := probedFile{Duration: d}
-	for _, s := range doc.Streams {
-		p.Streams = append(p.Streams, s)
-	}
+	p.Streams = append(p.Streams, doc.Streams...)
 	m, md := bytes.Index(data, []byte("moov")), bytes.Index(data, []byte("mdat"))
 	p.MoovFirst = m > 0 && md > 0 && m < md
 	return p
