@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Asset } from '../lib/api';
+import type { Asset, Model } from '../lib/api';
 import { AssetsView, noQuery, type AssetQuery } from './AssetsView';
 import { CollectionsView } from './CollectionsView';
 import { HistoryView } from './HistoryView';
@@ -22,11 +22,13 @@ export function GalleryTab({
   onReuse,
   onUseAsReference,
   onAnimate,
+  onUseFrame,
   onGoCreate,
 }: {
   onReuse: (a: Asset) => void;
   onUseAsReference: (a: Asset, url: string) => void;
   onAnimate?: (a: Asset, url: string) => void;
+  onUseFrame?: (frame: Asset, url: string, model: Model, field: string) => void;
   onGoCreate: () => void;
 }) {
   const [view, setView] = useState<View>('assets');
@@ -53,6 +55,7 @@ export function GalleryTab({
           onReuse={onReuse}
           onUseAsReference={onUseAsReference}
           onAnimate={onAnimate}
+          onUseFrame={onUseFrame}
           onGoCreate={onGoCreate}
         />
       )}

@@ -1,0 +1,1 @@
+import{c as e,v as t,x as n}from"./index-XziMdbJL.js";var r=n();function i(){let[n,i]=(0,r.useState)({models:null,error:null});return(0,r.useEffect)(()=>{t.models().then(e=>i({models:e.models,error:null})).catch(t=>i({models:null,error:e(t,`Models could not be loaded.`)}))},[]),n}export{i as t};
