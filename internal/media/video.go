@@ -6,6 +6,7 @@ package media
 // limit, and at most Workers processes run at once per instance.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -321,71 +322,55 @@ func PlanStitch(in []StitchInput) StitchPlan {
 	return p
 }
 
-// stitchGraph builds the filter graph: each clip fitted into the first one's size (aspect kept,
-// centred on black, square pixels), at its rate, cut or padded to exactly its container duration
-// so that joins land where the durations say; sound resampled to one format, silence for a clip
-// without any; then concat, or a chain of xfade/acrossfade.
-func stitchGraph(in []StitchInput, p StitchPlan, fade float64) string {
-	var g strings.Builder
-	n := len(in)
-	for i, c := range in {
-		d := c.Info.Duration
-		fmt.Fprintf(&g, "[%d:v:0]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:black,setsar=1,fps=%s,format=yuv420p,"+
-			"tpad=stop_mode=clone:stop_duration=%.3f,trim=duration=%.6f,setpts=PTS-STARTPTS[v%d];",
-			i, p.Width, p.Height, p.Width, p.Height, p.FrameRate, d, d, i)
-		if p.Audio {
-			if c.Info.HasAudio {
-				fmt.Fprintf(&g, "[%d:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=duration=%.6f,asetpts=PTS-STARTPTS[a%d];", i, d, i)
-			} else {
-				fmt.Fprintf(&g, "anullsrc=r=48000:cl=stereo,atrim=duration=%.6f,aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=PTS-STARTPTS[a%d];", d, i)
-			}
-		}
+// The stitch runs in pieces so that memory stays flat whatever the length: one ffmpeg run per
+// piece — each clip's body, and each crossfade made from the tail of one clip and the head of
+// the next — normalised to one picture size, rate and sound format (H.264 and PCM in Matroska),
+// then one run joins the pieces with the concat demuxer, copying the picture and encoding the
+// sound to AAC once. A filter graph over all the clips at once would decode them side by side
+// and queue their frames until the crossfades consume them (measured: 1.6 GB for 200 s).
+
+// normalise is the filter chain that fits clip i into the output: scaled inside the first
+// clip's size (aspect kept), centred on black, square pixels, the output's rate, cut or padded
+// to exactly its container duration, then the part [from, to) of it.
+func normalise(i int, c *VideoInfo, p StitchPlan, from, to float64, label string) string {
+	d := c.Duration
+	return fmt.Sprintf("[%d:v:0]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:black,setsar=1,fps=%s,format=yuv420p,"+
+		"tpad=stop_mode=clone:stop_duration=%.3f,trim=duration=%.6f,setpts=PTS-STARTPTS,trim=start=%.6f:end=%.6f,setpts=PTS-STARTPTS[%s]",
+		i, p.Width, p.Height, p.Width, p.Height, p.FrameRate, d, d, from, to, label)
+}
+
+// normaliseAudio is the sound of clip i over [from, to): resampled to 48 kHz stereo, or silence
+// for a clip without sound.
+func normaliseAudio(i int, c *VideoInfo, from, to float64, label string) string {
+	if !c.HasAudio {
+		return fmt.Sprintf("anullsrc=r=48000:cl=stereo,atrim=duration=%.6f,aformat=sample_fmts=s16:channel_layouts=stereo,asetpts=PTS-STARTPTS[%s]", to-from, label)
 	}
-	if fade <= 0 {
-		for i := range n {
-			fmt.Fprintf(&g, "[v%d]", i)
-			if p.Audio {
-				fmt.Fprintf(&g, "[a%d]", i)
-			}
-		}
-		a := 0
-		if p.Audio {
-			a = 1
-		}
-		fmt.Fprintf(&g, "concat=n=%d:v=1:a=%d[vout]", n, a)
-		if p.Audio {
-			g.WriteString("[aout]")
-		}
-		return g.String()
+	return fmt.Sprintf("[%d:a:0]aresample=48000,aformat=sample_fmts=s16:channel_layouts=stereo,apad,atrim=duration=%.6f,asetpts=PTS-STARTPTS,"+
+		"atrim=start=%.6f:end=%.6f,asetpts=PTS-STARTPTS[%s]", i, c.Duration, from, to, label)
+}
+
+// pieceCodecs are the codecs of every piece: the same settings each time, so the concat demuxer
+// can copy the picture of all of them into one stream.
+func pieceCodecs(audio bool) []string {
+	args := []string{"-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"}
+	if audio {
+		args = append(args, "-c:a", "pcm_s16le")
 	}
-	prevV, prevA := "v0", "a0"
-	total := in[0].Info.Duration
-	for i := 1; i < n; i++ {
-		offset := total - fade
-		outV, outA := fmt.Sprintf("x%d", i), fmt.Sprintf("y%d", i)
-		if i == n-1 {
-			outV, outA = "vout", "aout"
-		}
-		fmt.Fprintf(&g, "[%s][v%d]xfade=transition=fade:duration=%.6f:offset=%.6f[%s];", prevV, i, fade, offset, outV)
-		if p.Audio {
-			fmt.Fprintf(&g, "[%s][a%d]acrossfade=d=%.6f:c1=tri:c2=tri[%s];", prevA, i, fade, outA)
-		}
-		prevV, prevA = outV, outA
-		total += in[i].Info.Duration - fade
-	}
-	return strings.TrimSuffix(g.String(), ";")
+	return args
 }
 
 // StitchStats are figures of one stitch run (docs/benchmarks.md).
 type StitchStats struct {
 	Elapsed  time.Duration
-	MaxRSSKB int64 // ffmpeg's peak resident memory
+	MaxRSSKB int64 // the largest peak resident memory of its ffmpeg runs
+	Pieces   int
 }
 
 // Stitch joins the clips into out, an MP4 (H.264 CRF 20 yuv420p, AAC when any clip has sound,
 // moov first). maxBytes stops ffmpeg as soon as the file passes it (tooLarge is returned).
-// progress, if not nil, receives the seconds of output written so far. The file is written by
-// ffmpeg itself — nothing passes through this process's memory.
+// progress, if not nil, receives the seconds of output made so far. Every file is written and
+// read by ffmpeg itself, piece by piece: nothing passes through this process's memory, and
+// ffmpeg holds one or two clips at a time.
 func (v *Video) Stitch(ctx context.Context, in []StitchInput, fade float64, out string, maxBytes int64, tooLarge error, progress func(float64)) (*StitchStats, error) {
 	if !v.Available() {
 		return nil, ErrNoFFmpeg
@@ -397,92 +382,152 @@ func (v *Video) Stitch(ctx context.Context, in []StitchInput, fade float64, out 
 	defer release()
 	ctx, cancel := context.WithTimeoutCause(ctx, StitchTimeout, errors.New("media: the stitch ran over its time limit"))
 	defer cancel()
+	dir, err := os.MkdirTemp("", "falstudio-pieces-*")
+	if err != nil {
+		return nil, fmt.Errorf("media: stitch temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
 	p := PlanStitch(in)
+	st := &StitchStats{}
+	start := time.Now()
+	done := 0.0
+	report := func(sec float64) {
+		if progress != nil {
+			progress(done + sec)
+		}
+	}
+	var list strings.Builder
+	piece := func(inputs []string, graph string, length float64) error {
+		name := filepath.Join(dir, fmt.Sprintf("p%03d.mkv", st.Pieces))
+		st.Pieces++
+		args := append([]string{}, inputArgs...)
+		for _, f := range inputs {
+			args = append(args, "-i", f)
+		}
+		args = append(args, "-filter_complex", graph, "-map", "[v]")
+		if p.Audio {
+			args = append(args, "-map", "[a]")
+		}
+		args = append(append(args, pieceCodecs(p.Audio)...), "-progress", "pipe:1", "-nostats", "-y", "-f", "matroska", name)
+		if err := v.runProgress(ctx, args, st, report, 0, nil, ""); err != nil {
+			return err
+		}
+		done += length
+		fmt.Fprintf(&list, "file '%s'\n", name)
+		return nil
+	}
+	n := len(in)
+	for i, c := range in {
+		from, to := 0.0, c.Info.Duration
+		if i > 0 {
+			from = fade
+		}
+		if i < n-1 {
+			to -= fade
+		}
+		graph := normalise(0, c.Info, p, from, to, "v")
+		if p.Audio {
+			graph += ";" + normaliseAudio(0, c.Info, from, to, "a")
+		}
+		if err := piece([]string{c.File}, graph, to-from); err != nil {
+			return st, err
+		}
+		if i == n-1 || fade <= 0 {
+			continue
+		}
+		// The crossfade: the last fade seconds of this clip into the first of the next.
+		next := in[i+1]
+		graph = normalise(0, c.Info, p, c.Info.Duration-fade, c.Info.Duration, "v0") + ";" +
+			normalise(1, next.Info, p, 0, fade, "v1") + ";" +
+			fmt.Sprintf("[v0][v1]xfade=transition=fade:duration=%.6f:offset=0[v]", fade)
+		if p.Audio {
+			graph += ";" + normaliseAudio(0, c.Info, c.Info.Duration-fade, c.Info.Duration, "a0") + ";" +
+				normaliseAudio(1, next.Info, 0, fade, "a1") + ";" +
+				fmt.Sprintf("[a0][a1]acrossfade=d=%.6f:c1=tri:c2=tri[a]", fade)
+		}
+		if err := piece([]string{c.File, next.File}, graph, fade); err != nil {
+			return st, err
+		}
+	}
+	listFile := filepath.Join(dir, "pieces.txt")
+	if err := os.WriteFile(listFile, []byte(list.String()), 0o600); err != nil {
+		return st, fmt.Errorf("media: stitch list: %w", err)
+	}
+	// The join: the picture copied, the sound encoded once, the index moved to the front.
+	done = 0
 	args := append([]string{}, inputArgs...)
-	for _, c := range in {
-		args = append(args, "-i", c.File)
-	}
-	args = append(args, "-filter_complex", stitchGraph(in, p, fade), "-map", "[vout]")
+	args = append(args, "-f", "concat", "-safe", "0", "-i", listFile, "-map", "0:v:0", "-c:v", "copy")
 	if p.Audio {
-		args = append(args, "-map", "[aout]", "-c:a", "aac", "-b:a", "160k")
+		args = append(args, "-map", "0:a:0", "-c:a", "aac", "-b:a", "160k")
 	}
-	args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-		"-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-y")
+	args = append(args, "-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-y")
 	if maxBytes > 0 {
 		args = append(args, "-fs", strconv.FormatInt(maxBytes+1, 10))
 	}
 	args = append(args, "-f", "mp4", out)
+	err = v.runProgress(ctx, args, st, report, maxBytes, tooLarge, out)
+	st.Elapsed = time.Since(start)
+	return st, err
+}
+
+// runProgress runs one ffmpeg of a stitch, reading its -progress lines: the seconds written go
+// to report, and with maxBytes the output's size is watched so that ffmpeg is stopped as soon as
+// it passes the limit (tooLarge). Its peak memory is folded into st.
+func (v *Video) runProgress(ctx context.Context, args []string, st *StitchStats, report func(float64), maxBytes int64, tooLarge error, out string) error {
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, v.ffmpeg, args...)
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("media: stitch: %w", err)
+		return fmt.Errorf("media: stitch: %w", err)
 	}
-	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("media: stitch: %w", err)
+		return fmt.Errorf("media: stitch: %w", err)
 	}
-	over := make(chan struct{})
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		// Progress lines (out_time_us=…) as ffmpeg writes them; the file size is checked with
-		// each, so an output past maxBytes is stopped at once.
-		buf := make([]byte, 4096)
-		var line []byte
-		stopped := false
-		for {
-			n, err := stdout.Read(buf)
-			for _, b := range buf[:n] {
-				if b != '\n' {
-					line = append(line, b)
-					continue
-				}
-				if k, val, ok := strings.Cut(string(line), "="); ok {
-					switch k {
-					case "out_time_us":
-						if us, err := strconv.ParseInt(val, 10, 64); err == nil && progress != nil {
-							progress(float64(us) / 1e6)
-						}
-					case "total_size":
-						if sz, err := strconv.ParseInt(val, 10, 64); err == nil && maxBytes > 0 && sz > maxBytes && !stopped {
-							stopped = true
-							close(over)
-							_ = cmd.Process.Kill()
-						}
-					}
-				}
-				line = line[:0]
+	over := false
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		k, val, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "out_time_us":
+			if us, err := strconv.ParseInt(val, 10, 64); err == nil && us > 0 {
+				report(float64(us) / 1e6)
 			}
-			if err != nil {
-				return
+		case "total_size":
+			if sz, err := strconv.ParseInt(val, 10, 64); err == nil && maxBytes > 0 && sz > maxBytes && !over {
+				over = true
+				_ = cmd.Process.Kill()
 			}
 		}
-	}()
-	<-readDone // stdout ends when ffmpeg exits (or is killed by ctx); only then may Wait close it
-	werr := cmd.Wait()
-	st := &StitchStats{Elapsed: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		st.MaxRSSKB = int64(ru.Maxrss) // kilobytes on Linux
 	}
-	select {
-	case <-over:
-		return st, tooLarge
-	default:
+	_, _ = io.Copy(io.Discard, stdout) // stdout ends when ffmpeg exits; only then may Wait close it
+	werr := cmd.Wait()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		st.MaxRSSKB = max(st.MaxRSSKB, int64(ru.Maxrss)) // kilobytes on Linux
+	}
+	if over {
+		return tooLarge
 	}
 	if werr != nil {
 		if ctx.Err() != nil {
-			return st, fmt.Errorf("media: stitch stopped: %w", context.Cause(ctx))
+			return fmt.Errorf("media: stitch stopped: %w", context.Cause(ctx))
 		}
-		return st, fmt.Errorf("%w: ffmpeg stitch: %v: %.400s", ErrVideoUnreadable, werr, stderr.String())
+		return fmt.Errorf("%w: ffmpeg stitch: %v: %.400s", ErrVideoUnreadable, werr, stderr.String())
 	}
-	if fi, err := os.Stat(out); err != nil {
-		return st, fmt.Errorf("media: stitch output: %w", err)
-	} else if maxBytes > 0 && fi.Size() > maxBytes {
-		return st, tooLarge
+	if out != "" && maxBytes > 0 {
+		fi, err := os.Stat(out)
+		if err != nil {
+			return fmt.Errorf("media: stitch output: %w", err)
+		}
+		if fi.Size() > maxBytes {
+			return tooLarge
+		}
 	}
-	return st, nil
+	return nil
 }
 
 // CopyToTemp copies r into a new temporary file (removed by the caller) and returns its path:
