@@ -2,7 +2,29 @@
 // save the frame on screen, and stitch two clips from the gallery's selection mode.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { startAll, newPage } from '../lib/harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']; // as tests/a11y.test.mjs
+
+// axeBothThemes runs axe-core on the page as it is, in the light and the dark theme.
+async function axeBothThemes(page, screen) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.evaluate(AXE);
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const violations = await page.evaluate(
+      (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }).then((r) => r.violations),
+      TAGS,
+    );
+    found.push(...violations.flatMap((v) => v.nodes.map((n) => `${screen} ${colorScheme}: ${v.id} at ${n.target.join(' ')}`)));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
 
 const PASSWORD = 'a long enough passphrase';
 let env, studio;
@@ -78,6 +100,10 @@ test('scrub, save a frame, stitch two clips', async () => {
   assert.deepEqual(frames[0].parent, { assetId: videos[0].id, relation: 'frame' });
   assert.equal(frames[0].contentType, 'image/png');
   assert.ok(Math.abs(frames[0].params.atSeconds - shown) < 0.002, `frame at ${frames[0].params.atSeconds}, shown ${shown}`);
+  // The video tools and the Extend form pass axe in both themes.
+  await dialog.getByRole('button', { name: 'Extend…' }).click();
+  await page.getByTestId('extend-prompt').waitFor();
+  assert.deepEqual(await axeBothThemes(page, 'video detail'), []);
   await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'detached' });
 
@@ -94,6 +120,7 @@ test('scrub, save a frame, stitch two clips', async () => {
   const order = await items.evaluateAll((els) => els.map((e) => e.dataset.assetId));
   assert.deepEqual(order, [before[1], before[0]]);
   await page.getByTestId('crossfade').fill('0.5');
+  assert.deepEqual(await axeBothThemes(page, 'stitch dialog'), []);
   await page.getByTestId('stitch-start').click();
   await page.getByText('Stitching: the new video appears').waitFor();
 
