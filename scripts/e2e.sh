@@ -12,6 +12,8 @@ if [ ! -x "$chromium_bin" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 export CHROMIUM_PATH="$chromium_bin"
+# The video test (frames, filmstrip, stitch) needs ffmpeg on the studio's PATH.
+scripts/install-ffmpeg.sh
 
 bin="$PWD/.tools/e2e"
 mkdir -p "$bin"

@@ -4,6 +4,8 @@
 #   Go module proxy; the Go tests start it on 127.0.0.1.
 #   staticcheck v0.8.2 (2026.2.2) — the linter scripts/test.sh runs after go vet.
 #   golangci-lint v2.15.0 — standard linters and depguard layering rules (.golangci.yml).
+#   ffmpeg/ffprobe — Debian's package (scripts/install-ffmpeg.sh), so the video paths (posters,
+#   frames, filmstrips, extend, stitch) are tested for real; the studio itself runs without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$PWD/.tools/bin"
@@ -40,3 +42,6 @@ if [ ! -x "$bin/golangci-lint" ] || [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 echo "golangci-lint $GOLANGCI_VERSION: $bin/golangci-lint"
+
+# ffmpeg from Debian's archive (apt), like the Chromium of scripts/e2e.sh.
+scripts/install-ffmpeg.sh

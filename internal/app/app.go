@@ -181,11 +181,16 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
 		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff})
 	// thumbs: previews at save time and a backfill for older assets; ffmpeg is looked up once.
-	ffmpeg := library.DetectFFmpeg()
-	log.Info("video posters", "enabled", ffmpeg != "", "ffmpeg", ffmpeg)
+	video := media.DetectVideo(cfg.VideoWorkers)
+	ffmpeg := video.FFmpeg()
+	log.Info("ffmpeg: video posters, frames, filmstrips, extend and stitch", "enabled", video.Available(), "ffmpeg", ffmpeg)
 	a.journal = journal.New(st, a.events, log, o.Generation.Now)
 	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log,
-		Made: func(as *model.Asset) { a.journal.Changed(as.UserID, as.GenerationID) }})
+		Made: func(as *model.Asset) {
+			if as.GenerationID != "" { // a frame or an import has no job whose stream would show it
+				a.journal.Changed(as.UserID, as.GenerationID)
+			}
+		}})
 	gopts := o.Generation
 	gopts.Logger = log
 	gopts.Metrics = a.metrics
@@ -206,6 +211,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		gopts.Lease = cfg.JobLease
 	}
 	gopts.Instance = cfg.InstanceID
+	gopts.Video, gopts.StitchMaxSeconds = video, cfg.StitchMaxSeconds
 	a.costs = cost.New(st, a.falKeys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	gopts.Budgets = a.costs
 	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.cleaner, a.journal, gopts)
@@ -214,7 +220,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.gen = generation.New(st, a.falKeys, falClient, a.storage, a.journal, a.runner, gopts)
 	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog,
-		TrashRetention: cfg.TrashRetention})
+		TrashRetention: cfg.TrashRetention, Video: video, Instance: cfg.InstanceID, AfterAssetSaved: a.thumbs.Enqueue})
 
 	version := o.Version
 	if version == "" {

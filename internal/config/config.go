@@ -76,6 +76,9 @@ type Config struct {
 	// TRASH_RETENTION); 0 turns the trash off.
 	TrashRetention time.Duration
 	ShutdownGrace  time.Duration
+	// Video work (SPEC §15): ffmpeg processes at once, and the longest stitch in seconds.
+	VideoWorkers     int
+	StitchMaxSeconds int
 
 	// InstanceID names this replica in job leases (generated once into DATA_DIR).
 	InstanceID string
@@ -353,6 +356,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, bad("MAX_JOB_MB", "must be a number of megabytes from 1 to 1048576")
 	}
 	c.MaxJobBytes = mb << 20
+	if c.VideoWorkers, err = strconv.Atoi(get("VIDEO_WORKERS", "2")); err != nil || c.VideoWorkers < 1 || c.VideoWorkers > 16 {
+		return nil, bad("VIDEO_WORKERS", "must be a number from 1 to 16")
+	}
+	if c.StitchMaxSeconds, err = strconv.Atoi(get("STITCH_MAX_SECONDS", "600")); err != nil || c.StitchMaxSeconds < 1 || c.StitchMaxSeconds > 86400 {
+		return nil, bad("STITCH_MAX_SECONDS", "must be a number of seconds from 1 to 86400")
+	}
 	if mb, err = strconv.ParseInt(get("STORAGE_QUOTA_MB", "0"), 10, 64); err != nil || mb < 0 || mb > 1<<30 {
 		return nil, bad("STORAGE_QUOTA_MB", "must be a number of megabytes (0 = no quota)")
 	}

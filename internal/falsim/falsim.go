@@ -202,12 +202,14 @@ type Server struct {
 	lastKey     string
 	lastInput   map[string]any
 	srv         *http.Server
+	// clips are the videos a prompt names with "clip:<name>" (SetClip); others get SampleMP4.
+	clips map[string][]byte
 }
 
 // New builds a simulator (not yet listening).
 func New(o Options) *Server {
 	return &Server{opts: defaults(o, Options{}), jobs: map[string]*job{}, files: map[string]file{}, uploads: map[string]string{},
-		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}}
+		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}, clips: map[string][]byte{}}
 }
 
 func defaults(o, prev Options) Options {

@@ -28,6 +28,28 @@ var (
 	samplePoster []byte
 )
 
+// SetClip makes a video model return data when its prompt contains "clip:<name>" (tests of
+// stitching and frames use real clips of several sizes, with and without sound).
+func (s *Server) SetClip(name string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clips[name] = data
+}
+
+// clip is the video a prompt asks for: a named clip, else SampleMP4.
+func (s *Server) clip(prompt string) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range strings.Fields(prompt) {
+		if name, ok := strings.CutPrefix(w, "clip:"); ok {
+			if d, ok := s.clips[name]; ok {
+				return d
+			}
+		}
+	}
+	return sampleMP4
+}
+
 // SampleMP4 is the video every video model returns (a copy).
 func SampleMP4() []byte { return bytes.Clone(sampleMP4) }
 
@@ -77,8 +99,9 @@ func (s *Server) output(j *job) map[string]any {
 	switch Kind(j.Endpoint) {
 	case "video":
 		name := j.ID + "-output.mp4"
-		return map[string]any{"video": map[string]any{"url": fileURL(name, "video/mp4", sampleMP4), "content_type": "video/mp4",
-			"file_name": "output.mp4", "file_size": len(sampleMP4)}, "seed": 42}
+		data := s.clip(p)
+		return map[string]any{"video": map[string]any{"url": fileURL(name, "video/mp4", data), "content_type": "video/mp4",
+			"file_name": "output.mp4", "file_size": len(data)}, "seed": 42}
 	case "audio":
 		data := makeWAV(8000, 500*time.Millisecond)
 		name := j.ID + "-output.wav"

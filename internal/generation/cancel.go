@@ -39,6 +39,18 @@ func (s *Service) Cancel(ctx context.Context, caller *model.User, id string) (*C
 		return nil, model.Errf(model.CodeConflict, "The job is still being sent to fal. Try again in a moment.")
 	case g.Status == model.StatusSaving:
 		res.Outcome, res.Message = CancelTooLate, "The job had already finished at fal; its result is being saved."
+	case isLocal(g):
+		// A local job stops here: the runner's watch sees the row and stops ffmpeg.
+		switch err := s.st.CancelQueued(ctx, caller.ID, g.ID); {
+		case err == nil:
+			res.Outcome, res.Message = CancelCanceled, "Canceled; nothing was stored."
+		case errors.Is(err, store.ErrStale):
+			res.Outcome, res.Message = CancelTooLate, "The job finished while it was being canceled."
+		default:
+			return nil, err
+		}
+		s.journal.Changed(g.UserID, g.ID)
+		s.runner.Wake()
 	default:
 		if err := s.cancelAtFal(ctx, caller, g, res); err != nil {
 			return nil, err

@@ -26,7 +26,18 @@ type Model struct {
 	PromptRequired bool       `json:"promptRequired"`
 	Reference      *Reference `json:"reference"`
 	Params         []Param    `json:"params"`
+	// Frames names the inputs that take a clip's first and last frame (SPEC §15.5); nil for a
+	// model without a start frame.
+	Frames *Frames `json:"frames"`
 }
+
+// Frames are a model's start- and end-frame input fields; End is nil when it takes no end frame.
+type Frames struct {
+	Start string  `json:"start"`
+	End   *string `json:"end"`
+}
+
+func str(v string) *string { return &v }
 
 // Reference says which input field takes reference images, and how many. Multiple says the
 // field is a list of URLs (false: one URL string), so the UI never guesses from the name.
@@ -119,6 +130,7 @@ var catalogue = []Model{
 		ID: "fal-ai/kling-video/v2.1/master/image-to-video", Name: "Kling 2.1 Master", Task: TaskImageToVideo, Output: model.KindVideo, PromptRequired: true,
 		Description: "Animate a still image into a cinematic 5 or 10 second clip.",
 		Reference:   &Reference{Field: "image_url", Min: 1, Max: 1},
+		Frames:      &Frames{Start: "image_url"},
 		Params: []Param{{Name: "duration", Label: "Duration (s)", Type: "enum", Options: []string{"5", "10"}, Default: "5"},
 			{Name: "negative_prompt", Label: "Negative prompt", Type: "string", Default: "blur, distort, and low quality"},
 			{Name: "cfg_scale", Label: "CFG scale", Type: "number", Min: f(0), Max: f(1), Step: f(0.05), Default: 0.5}},
@@ -127,6 +139,7 @@ var catalogue = []Model{
 		ID: "fal-ai/minimax/hailuo-02/standard/image-to-video", Name: "MiniMax Hailuo 02", Task: TaskImageToVideo, Output: model.KindVideo, PromptRequired: true,
 		Description: "MiniMax's image-to-video with strong physics and motion.",
 		Reference:   &Reference{Field: "image_url", Min: 1, Max: 1},
+		Frames:      &Frames{Start: "image_url", End: str("end_image_url")},
 		Params: []Param{{Name: "duration", Label: "Duration (s)", Type: "enum", Options: []string{"6", "10"}, Default: "6"},
 			{Name: "prompt_optimizer", Label: "Prompt optimizer", Type: "boolean", Default: true}},
 	},

@@ -21,6 +21,9 @@ var errLeaseLost = errors.New("generation: lease lost")
 // errQuota: saving the file would take the person past STORAGE_QUOTA_MB.
 var errQuota = model.Errf(model.CodeQuotaExceeded, "Your storage quota is full, so this result could not be saved. Delete some files from the gallery and run it again.")
 
+// NoFFmpegMsg names what is missing when video work is asked of a studio without ffmpeg.
+const NoFFmpegMsg = "This studio has no ffmpeg installed, so it cannot cut or join videos. Ask the operator to install ffmpeg."
+
 func newID() string { return strings.ToLower(rand.Text()) }
 
 // Describe gives the SPEC code and message of any failure: fal's verdicts and the studio's own
@@ -43,6 +46,10 @@ func Describe(err error) (code, message string) {
 		return model.CodeUnsafeOutput, "The model returned a file that is not an image, video or audio file, or from a host that is not allowed; it was not saved."
 	case errors.Is(err, media.ErrOutputExpired):
 		return model.CodeOutputExpired, "fal no longer has the output file, so it could not be saved."
+	case errors.Is(err, media.ErrVideoUnreadable):
+		return model.CodeVideoUnreadable, "ffmpeg could not decode this video."
+	case errors.Is(err, media.ErrNoFFmpeg):
+		return model.CodeFFmpegUnavailable, NoFFmpegMsg
 	case errors.Is(err, media.ErrTooLarge):
 		return model.CodeOutputTooLarge, "The model's output file is larger than this studio stores, so it was not saved."
 	case errors.Is(err, media.ErrDownload):

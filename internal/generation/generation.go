@@ -65,6 +65,10 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Budgets prices each submit and guards monthly budgets (package cost); nil: unpriced.
 	Budgets Budgets
+	// Video is ffmpeg for Stitch and Extend (SPEC §15); nil or without ffmpeg refuses them.
+	Video *media.Video
+	// StitchMaxSeconds is the longest total length of a stitch's clips (0: no limit).
+	StitchMaxSeconds int
 }
 
 func (o Options) withDefaults() Options {

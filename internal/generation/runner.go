@@ -203,10 +203,12 @@ func (r *Runner) keepLease(ctx context.Context, cancel context.CancelCauseFunc, 
 func (r *Runner) step(ctx context.Context, g *model.Generation, sealedKey string) {
 	defer func(phase string, start time.Time) { r.opts.Metrics.JobPhase(phase, time.Since(start)) }(g.Status, time.Now())
 	var err error
-	switch g.Status {
-	case model.StatusQueued, model.StatusRunning:
+	switch {
+	case isLocal(g):
+		err = r.stitch(ctx, g)
+	case g.Status == model.StatusQueued || g.Status == model.StatusRunning:
 		err = r.follow(ctx, g, sealedKey)
-	case model.StatusSaving:
+	case g.Status == model.StatusSaving:
 		err = r.save(ctx, g)
 	}
 	if err == nil {

@@ -193,6 +193,12 @@ func (r *Runner) saveOutput(ctx context.Context, g *model.Generation, o store.Ou
 	if res.Storage == model.StorageLocal {
 		a.LocalHolder = r.opts.Instance // with several replicas, only this one has the file
 	}
+	if g.Relation == model.RelationExtend && g.ParentAssetID != "" {
+		// An extended clip joins its parent's chain (SPEC §15.6; the parent got its id at submit).
+		if a.SequenceID, err = r.st.SequenceOf(ctx, g.UserID, g.ParentAssetID); err != nil {
+			return nil, false, err
+		}
+	}
 	if _, err := r.st.InsertAsset(ctx, a); err != nil {
 		// The row did not land: remove the object so nothing is left that no asset owns.
 		if derr := r.storage.Delete(context.WithoutCancel(ctx), res.Storage, key); derr != nil {

@@ -157,7 +157,41 @@ func modelFromOpenAPI(id string, raw json.RawMessage) (*Model, bool) {
 			m.Params = append(m.Params, p)
 		}
 	}
+	m.Frames = framesFrom(input.Properties, resolve)
 	return m, true
+}
+
+// framesFrom reads a custom model's start and end frame fields (SPEC §15.5): the first string
+// property present among the known names of each; an end field only with a start field.
+func framesFrom(props map[string]schemaNode, resolve func(schemaNode) schemaNode) *Frames {
+	first := func(names ...string) string {
+		for _, n := range names {
+			p, ok := props[n]
+			if !ok {
+				continue
+			}
+			p = resolve(p)
+			typ, _ := p.Type.(string)
+			for _, alt := range p.AnyOf { // an optional field: anyOf string / null
+				if t, _ := resolve(alt).Type.(string); t == "string" {
+					typ = t
+				}
+			}
+			if typ == "string" {
+				return n
+			}
+		}
+		return ""
+	}
+	start := first("image_url", "start_image_url", "first_frame_url", "first_image_url")
+	if start == "" {
+		return nil
+	}
+	f := &Frames{Start: start}
+	if end := first("end_image_url", "tail_image_url", "last_frame_url", "last_image_url"); end != "" {
+		f.End = &end
+	}
+	return f
 }
 
 func paramFrom(name string, n schemaNode, resolve func(schemaNode) schemaNode) (Param, bool) {

@@ -84,3 +84,37 @@ func FuzzModelFromOpenAPI(f *testing.F) {
 		}
 	})
 }
+
+// A custom model's frame fields come from its input schema (SPEC §15.5): the first string
+// property of each list, an end field only beside a start field.
+func TestFramesFromSchema(t *testing.T) {
+	schema := func(props string) json.RawMessage {
+		return json.RawMessage(`{"paths":{"/o/m":{"post":{"requestBody":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/MInput"}}}}}}},
+ "components":{"schemas":{"MInput":{"type":"object","properties":{"prompt":{"type":"string"},` + props + `}}}}}`)
+	}
+	for _, tc := range []struct {
+		props, start, end string
+	}{
+		{`"first_frame_url":{"type":"string"},"last_frame_url":{"type":"string"}`, "first_frame_url", "last_frame_url"},
+		{`"start_image_url":{"type":"string"},"tail_image_url":{"anyOf":[{"type":"string"},{"type":"null"}]}`, "start_image_url", "tail_image_url"},
+		{`"image_url":{"type":"string"},"start_image_url":{"type":"string"}`, "image_url", ""},
+		{`"image_url":{"type":"array","items":{"type":"string"}},"first_image_url":{"type":"string"}`, "first_image_url", ""},
+		{`"end_image_url":{"type":"string"}`, "", ""},
+		{`"seed":{"type":"integer"}`, "", ""},
+	} {
+		m, ok := modelFromOpenAPI("o/m", schema(tc.props))
+		if !ok {
+			t.Fatalf("%s: not read", tc.props)
+		}
+		switch {
+		case tc.start == "" && m.Frames != nil:
+			t.Errorf("%s: frames %+v, want none", tc.props, m.Frames)
+		case tc.start != "" && (m.Frames == nil || m.Frames.Start != tc.start):
+			t.Errorf("%s: frames %+v, want start %s", tc.props, m.Frames, tc.start)
+		case tc.start != "" && tc.end == "" && m.Frames.End != nil:
+			t.Errorf("%s: end %s, want none", tc.props, *m.Frames.End)
+		case tc.end != "" && (m.Frames.End == nil || *m.Frames.End != tc.end):
+			t.Errorf("%s: end %v, want %s", tc.props, m.Frames.End, tc.end)
+		}
+	}
+}

@@ -41,6 +41,16 @@ type SubmitInput struct {
 	ReferenceAssetIDs []string
 	Relation          string
 	ParentAssetID     string
+
+	// Start and end frames (SPEC §15.5): the caller's image assets sent in the model's frame
+	// fields; StartFramePNG is a frame Extend took from a clip (it replaces any value there).
+	StartAssetID, EndAssetID string
+	StartFramePNG            []byte
+
+	// Local makes a job the studio runs itself (SPEC §15.7 stitch, model "studio/…"): no fal
+	// key, no fal call, cost 0 under any budget; it is inserted like any job and the runner does
+	// its work. Only the studio's own actions set it; a "studio/" model is refused otherwise.
+	Local bool
 }
 
 // submitTimeout bounds fal's answer to a submit.
@@ -68,15 +78,29 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 			return nil, err
 		}
 	}
+	frames, err := s.resolveFrames(ctx, caller, &in)
+	if err != nil {
+		return nil, err
+	}
 	g, params, err := validate(caller.ID, in, lin)
 	if err != nil {
 		return nil, err
+	}
+	if in.Local != strings.HasPrefix(g.Model, localPrefix) {
+		return nil, model.Errf(model.CodeInvalidInput, "Choose a fal model; studio/ models are the studio's own actions (POST /api/stitch).")
+	}
+	if in.Local {
+		return s.submitLocal(ctx, caller, g)
 	}
 	key, err := s.keys.Of(caller)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.checkQuota(ctx, caller.ID); err != nil {
+		return nil, err
+	}
+	// Every check passed: the frames go to fal storage now, so the stored params show them.
+	if err := s.uploadFrames(ctx, key.Reveal(), frames, g, params); err != nil {
 		return nil, err
 	}
 	var guard *store.BudgetGuard
@@ -122,6 +146,31 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 	now := s.now()
 	g.Status, g.FalRequestID, g.QueuePosition, g.LeaseOwner, g.LeaseUntil, g.UpdatedAt, g.NextPollAt = status, sub.RequestID, sub.QueuePosition, "", time.Time{}, now, now
 	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", caller.ID, "model", g.Model)
+	s.journal.Changed(g.UserID, g.ID)
+	s.runner.Wake()
+	return g, nil
+}
+
+// localPrefix starts the model id of every job the studio runs itself.
+const localPrefix = "studio/"
+
+// submitLocal records a local job: the storage quota, then the one INSERT (cost 0, so no budget
+// guard), then queued at once and the runner woken. Nothing is sent to fal.
+func (s *Service) submitLocal(ctx context.Context, caller *model.User, g *model.Generation) (*model.Generation, error) {
+	if err := s.checkQuota(ctx, caller.ID); err != nil {
+		return nil, err
+	}
+	zero := 0.0
+	g.CostUSD = &zero
+	if err := s.st.InsertGeneration(ctx, g, s.opts.Instance, s.opts.Lease, nil); err != nil {
+		return nil, err
+	}
+	if err := s.st.MarkSubmitted(context.WithoutCancel(ctx), g.ID, s.opts.Instance, model.StatusQueued, "", nil); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	g.Status, g.LeaseOwner, g.LeaseUntil, g.UpdatedAt, g.NextPollAt = model.StatusQueued, "", time.Time{}, now, now
+	s.log.Info("local job queued", "generation_id", g.ID, "user_id", caller.ID, "model", g.Model)
 	s.journal.Changed(g.UserID, g.ID)
 	s.runner.Wake()
 	return g, nil

@@ -18,6 +18,9 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		// Checked as a submit checks them (SPEC §13.2), without uploading anything.
 		ReferenceAssetIDs []string `json:"referenceAssetIds"`
 		Relation          string   `json:"relation"`
+		// Start and end frames (SPEC §15.5), checked without uploading.
+		StartAssetID string `json:"startAssetId"`
+		EndAssetID   string `json:"endAssetId"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
@@ -32,6 +35,12 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if len(in.ReferenceAssetIDs) > 0 || in.Relation != "" {
 		if err := s.Generations.CheckLineage(r.Context(), caller, generation.SubmitInput{Model: in.Model, Params: in.Params,
 			ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation}); err != nil {
+			return err
+		}
+	}
+	if in.StartAssetID != "" || in.EndAssetID != "" {
+		if err := s.Generations.CheckFrames(r.Context(), caller, generation.SubmitInput{Model: in.Model, Params: in.Params,
+			StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID}); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,11 @@ var statusFor = map[string]int{
 	model.CodeQuotaExceeded:      http.StatusConflict,
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
 	model.CodeInternal:           http.StatusInternalServerError,
+	model.CodeUnsupportedInput:   http.StatusBadRequest,
+	model.CodeNoStartFrameField:  http.StatusBadRequest,
+	model.CodeNoEndFrameField:    http.StatusBadRequest,
+	model.CodeVideoUnreadable:    http.StatusUnprocessableEntity,
+	model.CodeFFmpegUnavailable:  http.StatusNotImplemented,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.
 	fal.CodeKeyInvalid:       http.StatusUnprocessableEntity,

@@ -43,6 +43,9 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		// Lineage (SPEC §13.2): the caller's image assets that fill the reference field.
 		ReferenceAssetIDs []string `json:"referenceAssetIds"`
 		Relation          string   `json:"relation"`
+		// Start and end frames (SPEC §15.5): the caller's image assets.
+		StartAssetID string `json:"startAssetId"`
+		EndAssetID   string `json:"endAssetId"`
 		// Variations runs the same settings several times as one group (SPEC §10).
 		Variations *struct {
 			Count int    `json:"count"`
@@ -53,7 +56,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	sub := generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID,
-		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation}
+		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID}
 	if in.Variations != nil {
 		return s.createVariations(w, r, sub, generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}

@@ -57,6 +57,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
 	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
 
+	// Video continuity (SPEC §15).
+	mux.Handle("POST /api/assets/{id}/frame", s.authed(s.grabFrame))
+	mux.Handle("GET /api/assets/{id}/filmstrip", s.authed(s.getFilmstrip))
+	mux.Handle("GET /media/{id}/filmstrip/{count}", s.authed(s.serveFilmstrip))
+	mux.Handle("POST /api/stitch", s.authed(s.createStitch))
+	mux.Handle("POST /api/assets/{id}/extend", s.authed(s.extendAsset))
+	mux.Handle("POST /api/assets/import", s.authed(s.importImage))
+
 	// The library (SPEC §8).
 	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
 	mux.Handle("DELETE /api/assets/{id}/favorite", s.authed(s.favoriteAsset))

@@ -47,7 +47,7 @@ type ErrorView struct {
 // AssetView is the SPEC Asset object.
 type AssetView struct {
 	ID           string          `json:"id"`
-	GenerationID string          `json:"generationId"`
+	GenerationID *string         `json:"generationId"` // null for an asset no job made (a frame, an import)
 	Model        string          `json:"model"`
 	Prompt       string          `json:"prompt"`
 	Kind         string          `json:"kind"`
@@ -70,6 +70,8 @@ type AssetView struct {
 	PurgeAt   *string `json:"purgeAt"`
 	// ContentCredentials says whether the stored original holds a C2PA manifest (SPEC §13.3).
 	ContentCredentials ContentCredentialsView `json:"contentCredentials"`
+	// SequenceID is shared by the clips of one extend chain (SPEC §15.6); null for none.
+	SequenceID *string `json:"sequenceId"`
 }
 
 // ParentView is an asset's parent; Missing says the parent is not in the library (trashed or
@@ -92,11 +94,19 @@ const costSourceNone = "not_billed" // failed or canceled: fal bills successful 
 
 // assetView is the SPEC Asset of a stored asset.
 func assetView(urls media.URLs, a *model.Asset) AssetView {
-	v := AssetView{ID: a.ID, GenerationID: a.GenerationID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: urls.Asset(a),
+	v := AssetView{ID: a.ID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: urls.Asset(a),
 		ContentType: a.ContentType, Bytes: a.Bytes, Storage: a.Storage, Params: a.Params, CreatedAt: rfc3339(a.CreatedAt),
 		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs}
 	if v.CollectionIDs == nil {
 		v.CollectionIDs = []string{}
+	}
+	if a.GenerationID != "" {
+		g := a.GenerationID
+		v.GenerationID = &g
+	}
+	if a.SequenceID != "" {
+		seq := a.SequenceID
+		v.SequenceID = &seq
 	}
 	if a.Width > 0 && a.Height > 0 {
 		w, h := a.Width, a.Height

@@ -42,6 +42,13 @@ type Options struct {
 	// TrashRetention is how long a deleted asset stays in the trash (SPEC §13.1); 0 deletes at
 	// once.
 	TrashRetention time.Duration
+	// Video is ffmpeg for frames and filmstrips (SPEC §15); nil or without ffmpeg answers 501.
+	Video *media.Video
+	// Instance names this replica on the assets it keeps on local disk.
+	Instance string
+	// AfterAssetSaved runs after an asset the library made (a frame, an import) is stored: its
+	// preview is made like any output's. nil does nothing.
+	AfterAssetSaved func(*model.Asset)
 }
 
 // Service is the library.
@@ -56,6 +63,10 @@ type Service struct {
 	exports *exportSlots
 	// retention is how long the trash keeps an asset; 0: deletes are immediate.
 	retention time.Duration
+
+	video      *media.Video
+	instance   string
+	afterSaved func(*model.Asset)
 }
 
 // New builds the service.
@@ -67,7 +78,8 @@ func New(st *store.Store, storage *media.Storage, cl *cleaner.Cleaner, urls medi
 		o.Now = time.Now
 	}
 	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit,
-		exports: newExportSlots(o.ExportsPerUser, o.Exports), retention: max(o.TrashRetention, 0)}
+		exports: newExportSlots(o.ExportsPerUser, o.Exports), retention: max(o.TrashRetention, 0),
+		video: o.Video, instance: o.Instance, afterSaved: o.AfterAssetSaved}
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).
@@ -83,6 +95,7 @@ type Filter struct {
 	Model           string
 	From, To        string // YYYY-MM-DD, inclusive, UTC
 	Collection      string
+	Sequence        string // the clips of one extend chain (SPEC §15.6)
 }
 
 // AssetPage is one page of the gallery.
@@ -136,6 +149,10 @@ func (s *Service) Assets(ctx context.Context, userID int64, f Filter) (*AssetPag
 	if lf.FromMs > 0 && lf.BeforeMs > 0 && lf.FromMs >= lf.BeforeMs {
 		return nil, model.Errf(model.CodeInvalidInput, "from must not be after to.")
 	}
+	if len(f.Sequence) > 64 {
+		return nil, model.Errf(model.CodeInvalidInput, "The sequence id is too long.")
+	}
+	lf.Sequence = f.Sequence
 	if f.Collection != "" {
 		if _, err := s.st.Collection(ctx, userID, f.Collection); err != nil {
 			return nil, err // another user's collection is as missing as an unknown one

@@ -284,7 +284,14 @@ func (s *Storage) Delete(ctx context.Context, storage, key string) error {
 	if IsThumbKey(key) {
 		return b.Delete(ctx, key)
 	}
-	return errors.Join(b.Delete(ctx, key), b.Delete(ctx, ThumbKey(key)))
+	errs := []error{b.Delete(ctx, key), b.Delete(ctx, ThumbKey(key))}
+	if isVideoKey(key) {
+		// Filmstrips (SPEC §15.8) go with their video: one sprite per tile count at most.
+		for n := 1; n <= MaxFilmstrip; n++ {
+			errs = append(errs, b.Delete(ctx, FilmstripKey(key, n)))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // URL is a presigned/public URL for an S3 object, or ErrNoURL.

@@ -196,6 +196,8 @@ type Asset struct {
 	PurgeAt   *time.Time
 	// C2PA says the stored original holds a C2PA manifest store (SPEC §13.3).
 	C2PA bool
+	// SequenceID is shared by the clips of one extend chain (SPEC §15.6); "" for none.
+	SequenceID string
 }
 
 // Trashed reports whether the asset is in the trash.
@@ -304,6 +306,19 @@ const (
 	// CodeNoReferenceField: referenceAssetIds for a model without a reference field (SPEC §13.2, §14).
 	CodeNoReferenceField = "no_reference_field"
 )
+
+// Error codes of SPEC §15 (video continuity).
+const (
+	CodeUnsupportedInput  = "unsupported_input"    // an asset or file of the wrong kind for the action (400)
+	CodeNoStartFrameField = "no_start_frame_field" // a start frame for a model without one (400)
+	CodeNoEndFrameField   = "no_end_frame_field"   // an end frame for a model without one (400)
+	CodeVideoUnreadable   = "video_unreadable"     // ffmpeg cannot decode the video (422; also a job error)
+	CodeFFmpegUnavailable = "ffmpeg_unavailable"   // no ffmpeg/ffprobe on PATH (501)
+	CodeInputMissing      = "input_missing"        // a stitch input deleted before the job read it (job error)
+)
+
+// ModelStitch is the model of a stitch job: a local job, no fal call, cost 0.
+const ModelStitch = "studio/stitch"
 
 // Error codes of SPEC §6 (teams).
 const (

@@ -17,6 +17,7 @@ type LibraryFilter struct {
 	FromMs     int64  // created at or after (epoch ms); 0 for no bound
 	BeforeMs   int64  // created before (epoch ms); 0 for no bound
 	Collection string // "" for all; the caller checked it is the user's
+	Sequence   string // "" for all; the clips of one extend chain (SPEC §15.6)
 }
 
 // assetSQL is a gallery query under construction: a FROM clause, fixed WHERE fragments with
@@ -70,6 +71,9 @@ func (lf LibraryFilter) fragments(userID int64, kind string) assetSQL {
 	}
 	if lf.Model != "" {
 		f.add("model = $?", lf.Model)
+	}
+	if lf.Sequence != "" {
+		f.add("sequence_id = $?", lf.Sequence)
 	}
 	if lf.FromMs > 0 {
 		f.add(f.created+" >= $?", lf.FromMs)

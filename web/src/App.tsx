@@ -38,7 +38,7 @@ interface TabDef {
 // The tabs, in order: adding one is one entry here (its path is served by the SPA fallback).
 const tabDefs: TabDef[] = [
   { id: 'create', path: '/', label: 'Create', icon: '✦', keep: true, fallback: <CreateSkeleton />, load: () => import('./create/CreateTab').then((m) => ({ shell }) => <m.CreateTab user={shell.user} preset={shell.preset} onGoAccount={() => shell.go('account')} />) },
-  { id: 'gallery', path: '/gallery', label: 'Gallery', icon: '▦', load: () => import('./gallery/GalleryTab').then((m) => ({ shell }) => <m.GalleryTab onReuse={(a) => shell.reuse(a, null)} onUseAsReference={(a, url) => shell.reuse(a, url)} onAnimate={(a, url) => shell.reuse(a, url, true)} onGoCreate={() => shell.go('create')} />) },
+  { id: 'gallery', path: '/gallery', label: 'Gallery', icon: '▦', load: () => import('./gallery/GalleryTab').then((m) => ({ shell }) => <m.GalleryTab onReuse={(a) => shell.reuse(a, null)} onUseAsReference={(a, url) => shell.reuse(a, url)} onAnimate={(a, url) => shell.reuse(a, url, true)} onUseFrame={(a, url, m, field) => shell.reuse({ ...a, model: m.id, prompt: '', params: { [field]: url } }, null)} onGoCreate={() => shell.go('create')} />) },
   { id: 'account', path: '/account', label: 'Account', icon: '◉', load: () => import('./account/AccountTab').then((m) => ({ shell }) => <m.AccountTab user={shell.user} onUser={shell.setUser} onLoggedOut={() => shell.setUser(null)} />) },
   { id: 'admin', path: '/admin', label: 'Admin', icon: '⚙', show: (u) => u.role === 'admin', load: () => import('./admin/AdminTab').then((m) => ({ shell }) => <m.AdminTab me={shell.user} onMeChanged={shell.refreshMe} />) },
 ];

@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, type Asset, type Collection } from '../lib/api';
+import { api, type Asset, type Collection, type Model } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 import { formatBytes, getAssetUrl, getDownloadUrl, getThumbUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 import { Dialog } from './Dialog';
+import { useModels } from '../create/useModels';
+import { FRAME_STEP, VideoTools } from './VideoTools';
 
 export function AssetDetail({
   asset,
@@ -22,6 +24,7 @@ export function AssetDetail({
   onShare,
   onSetCover,
   trashOn = false,
+  onUseFrame,
 }: {
   /** Delete moves to the trash at once (the gallery offers Undo); off: confirm first. */
   trashOn?: boolean;
@@ -41,8 +44,14 @@ export function AssetDetail({
   onToggleFavorite?: (a: Asset) => void;
   onShare?: (a: Asset) => void;
   onSetCover?: (a: Asset) => Promise<void>; // set when the gallery shows one collection
+  /** Opens Create with a frame (uploaded to fal as url) in the model's start or end frame field. */
+  onUseFrame?: (frame: Asset, url: string, model: Model, field: string) => void;
 }) {
   const dialog = useRef<HTMLDivElement>(null);
+  const video = useRef<HTMLVideoElement>(null);
+  const { models } = useModels();
+  const starters = (models ?? []).filter((m) => m.frames);
+  const ender = starters.find((m) => m.frames?.end);
   const [msg, setMsg] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
@@ -92,6 +101,12 @@ export function AssetDetail({
     } else if ((e.key === 'f' || e.key === 'F') && !own && !e.ctrlKey && !e.metaKey && !e.altKey && onToggleFavorite) {
       e.preventDefault();
       onToggleFavorite(asset);
+    } else if ((e.key === ',' || e.key === '.') && asset.kind === 'video' && video.current && !(t instanceof HTMLInputElement && t.type !== 'range') && !(t instanceof HTMLTextAreaElement)) {
+      // Frame steps: the player pauses and moves one frame back or forward.
+      e.preventDefault();
+      const v = video.current;
+      v.pause();
+      v.currentTime = Math.max(0, Math.min(v.duration || 0, v.currentTime + (e.key === ',' ? -FRAME_STEP : FRAME_STEP)));
     } else if (e.key === 'Delete' && !own) {
       e.preventDefault();
       if (trashOn) void del();
@@ -136,7 +151,7 @@ export function AssetDetail({
     <Dialog className="modal" labelledBy="detail-title" onClose={onClose} onKey={onKey} dialogRef={dialog}>
       <div className="modal-media">
         {asset.kind === 'video' ? (
-          <video key={asset.id} src={getAssetUrl(asset)} controls autoPlay muted playsInline loop data-testid="detail-media" />
+          <video key={asset.id} ref={video} src={getAssetUrl(asset)} controls autoPlay muted playsInline loop preload="auto" data-testid="detail-media" />
         ) : asset.kind === 'audio' ? (
           <audio key={asset.id} src={getAssetUrl(asset)} controls data-testid="detail-media" />
         ) : (
@@ -225,6 +240,12 @@ export function AssetDetail({
             </div>
           ))}
         </dl>
+        {asset.parent && (
+          <p className="muted small" data-testid="detail-parent">
+            Made from {asset.parent.missing ? 'a source that was deleted' : `asset ${asset.parent.assetId}`} ({asset.parent.relation})
+          </p>
+        )}
+        {asset.kind === 'video' && onUseFrame && <VideoTools asset={asset} video={video} models={models ?? []} onUseFrame={onUseFrame} />}
         <Banner kind="success">{msg}</Banner>
         <Banner kind="error">{error}</Banner>
         <div className="actions">
@@ -272,6 +293,16 @@ export function AssetDetail({
           {asset.kind === 'image' && (
             <button type="button" className="btn" onClick={() => void useRef_()} disabled={busy}>
               Use as reference
+            </button>
+          )}
+          {asset.kind === 'image' && onUseFrame && starters.length > 0 && (
+            <button type="button" className="btn" onClick={() => void useRef_((a, url) => onUseFrame(a, url, starters[0], starters[0].frames!.start))} disabled={busy}>
+              Use as start frame
+            </button>
+          )}
+          {asset.kind === 'image' && onUseFrame && ender && (
+            <button type="button" className="btn" onClick={() => void useRef_((a, url) => onUseFrame(a, url, ender, ender.frames!.end!))} disabled={busy}>
+              Use as end frame
             </button>
           )}
           {asset.kind === 'image' && onAnimate && (

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, type Asset, type AssetFilters } from '../lib/api';
+import { api, type Asset, type AssetFilters, type Model } from '../lib/api';
 import { getAssetUrl, getThumbUrl } from '../lib/assets';
 import { messageOf } from '../lib/useAction';
 import { usePagedList } from '../lib/usePagedList';
@@ -36,6 +36,7 @@ export function AssetsView({
   onReuse,
   onUseAsReference,
   onAnimate,
+  onUseFrame,
   onGoCreate,
 }: {
   /** Deletes go to the trash (no confirmation; a toast offers Undo). */
@@ -48,6 +49,7 @@ export function AssetsView({
   onReuse: (a: Asset) => void;
   onUseAsReference: (a: Asset, url: string) => void;
   onAnimate?: (a: Asset, url: string) => void;
+  onUseFrame?: (frame: Asset, url: string, model: Model, field: string) => void;
   onGoCreate: () => void;
 }) {
   const { kind, filters } = query;
@@ -243,6 +245,7 @@ export function AssetsView({
       {sel.selected.size > 0 && (
         <BulkBar
           ids={[...sel.selected]}
+          selectedAssets={[...sel.selected].map((id) => items.find((a) => a.id === id)).filter((a): a is Asset => Boolean(a))}
           total={items.length}
           collections={library.collections}
           onSelectAll={sel.selectAll}
@@ -274,6 +277,7 @@ export function AssetsView({
           onReuse={onReuse}
           onUseAsReference={onUseAsReference}
           onAnimate={onAnimate}
+          onUseFrame={onUseFrame}
           onDelete={remove}
           trashOn={trashOn}
           collections={library.collections}

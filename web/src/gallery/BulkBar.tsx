@@ -1,6 +1,8 @@
 import { useState } from 'react';
-import { api, exportUrl, type Collection } from '../lib/api';
+import { api, exportUrl, type Asset, type Collection } from '../lib/api';
 import { messageOf } from '../lib/useAction';
+import { StitchDialog } from './StitchDialog';
+import { useFFmpeg } from './VideoTools';
 
 /** Actions on the selected assets: favourite, add to a collection, download a zip, delete. */
 export function BulkBar({
@@ -14,10 +16,13 @@ export function BulkBar({
   onDeleted,
   onCollectionCreated,
   trashOn = false,
+  selectedAssets = [],
 }: {
   /** Deletes go to the trash at once (the caller offers Undo); off: confirm first. */
   trashOn?: boolean;
   ids: string[];
+  /** The selected assets that are loaded (Stitch takes the videos among them). */
+  selectedAssets?: Asset[];
   total: number;
   collections: Collection[];
   onSelectAll: () => void;
@@ -33,6 +38,17 @@ export function BulkBar({
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [stitching, setStitching] = useState(false);
+  const ffmpeg = useFFmpeg();
+  const videos = selectedAssets.filter((a) => a.kind === 'video');
+  const stitchReason =
+    ffmpeg === false
+      ? 'This studio has no ffmpeg installed, so it cannot join videos.'
+      : videos.length < 2 || videos.length !== ids.length
+        ? 'Select 2 to 20 videos (and nothing else) to stitch them.'
+        : videos.length > 20
+          ? 'At most 20 clips can be stitched at once.'
+          : '';
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -107,6 +123,20 @@ export function BulkBar({
       <button type="button" className="btn small" disabled={busy || !target || (target === '__new' && !newName.trim())} onClick={() => void add()}>
         Add
       </button>
+      <button type="button" className="btn small" disabled={busy || stitchReason !== ''} title={stitchReason || 'Join the selected clips into one video'} onClick={() => setStitching(true)}>
+        Stitch…
+      </button>
+      {stitchReason && videos.length > 0 && <span className="muted small" data-testid="stitch-reason">{stitchReason}</span>}
+      {stitching && (
+        <StitchDialog
+          clips={videos}
+          onClose={() => setStitching(false)}
+          onStarted={() => {
+            setStitching(false);
+            setMsg('Stitching: the new video appears in the jobs panel and then in the gallery.');
+          }}
+        />
+      )}
       <a className="btn small" href={exportUrl({ ids })} download>
         Download zip
       </a>

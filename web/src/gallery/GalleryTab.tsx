@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Asset } from '../lib/api';
+import { api, type Asset, type Model } from '../lib/api';
 import { AssetsView, noQuery, type AssetQuery } from './AssetsView';
 import { CollectionsView } from './CollectionsView';
 import { HistoryView } from './HistoryView';
@@ -27,11 +27,13 @@ export function GalleryTab({
   onReuse,
   onUseAsReference,
   onAnimate,
+  onUseFrame,
   onGoCreate,
 }: {
   onReuse: (a: Asset) => void;
   onUseAsReference: (a: Asset, url: string) => void;
   onAnimate?: (a: Asset, url: string) => void;
+  onUseFrame?: (frame: Asset, url: string, model: Model, field: string) => void;
   onGoCreate: () => void;
 }) {
   const [view, setView] = useState<View>('assets');
@@ -81,6 +83,7 @@ export function GalleryTab({
           onReuse={onReuse}
           onUseAsReference={onUseAsReference}
           onAnimate={onAnimate}
+          onUseFrame={onUseFrame}
           onGoCreate={onGoCreate}
         />
       )}

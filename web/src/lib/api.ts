@@ -54,7 +54,8 @@ export type Kind = 'image' | 'video' | 'audio';
 
 export interface Asset {
   id: string;
-  generationId: string;
+  /** null for an asset no job made (a saved frame, an import). */
+  generationId: string | null;
   model: string;
   prompt: string;
   kind: Kind;
@@ -77,6 +78,8 @@ export interface Asset {
   purgeAt?: string | null;
   /** The stored original holds a C2PA manifest (SPEC §13.3). */
   contentCredentials?: { present: boolean };
+  /** Shared by the clips of one extend chain (SPEC §15.6). */
+  sequenceId?: string | null;
 }
 
 /** A page of the trash, with how long it keeps things (0: deletes are immediate). */
@@ -84,6 +87,16 @@ export interface TrashPage {
   assets: Asset[];
   nextCursor: string | null;
   retentionSeconds: number;
+}
+
+/** A video's sprite of frames (SPEC §15.8). */
+export interface Filmstrip {
+  url: string;
+  count: number;
+  frameWidth: number;
+  frameHeight: number;
+  durationSeconds: number;
+  times: number[];
 }
 
 export type Status = 'queued' | 'running' | 'saving' | 'succeeded' | 'failed' | 'canceled';
@@ -151,6 +164,8 @@ export interface Model {
   promptRequired: boolean;
   reference: ModelReference | null;
   params: Param[];
+  /** The inputs that take a clip's first and last frame; null without a start frame. */
+  frames?: { start: string; end: string | null } | null;
 }
 
 // Costs and budgets (SPEC §7).
@@ -350,7 +365,7 @@ export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
   signup: (email: string, password: string, invite?: string) =>
     request<{ user: User }>('POST', '/api/auth/signup', invite ? { email, password, invite } : { email, password }),
-  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode }>('GET', '/api/status'),
+  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode; ffmpeg?: boolean }>('GET', '/api/status'),
   checkInvite: (invite: string) => request<{ invite: { email: string | null; expiresAt: string } }>('POST', '/api/auth/invite', { invite }),
   resetPassword: (token: string, newPassword: string) => request<void>('POST', '/api/auth/reset', { token, newPassword }),
   deleteMe: (password: string) => request<void>('DELETE', '/api/me', { password }),
@@ -429,6 +444,20 @@ export const api = {
   },
   /** With the trash on the answer is the trashed asset; with it off, nothing (204). */
   deleteAsset: (id: string) => request<{ asset: Asset } | undefined>('DELETE', `/api/assets/${encodeURIComponent(id)}`),
+  // Video continuity (SPEC §15).
+  grabFrame: (id: string, atSeconds: number) => request<{ asset: Asset }>('POST', `/api/assets/${enc(id)}/frame`, { atSeconds }),
+  filmstrip: (id: string, count = 10) => request<{ filmstrip: Filmstrip }>('GET', `/api/assets/${enc(id)}/filmstrip?count=${count}`),
+  importFrame: (file: Blob, parentAssetId: string, atSeconds: number) => {
+    const fd = new FormData();
+    fd.append('file', file, 'frame.png');
+    fd.append('parentAssetId', parentAssetId);
+    fd.append('relation', 'frame');
+    fd.append('atSeconds', String(atSeconds));
+    return request<{ asset: Asset }>('POST', '/api/assets/import', fd);
+  },
+  extend: (id: string, body: { prompt: string; model?: string }) => request<{ generation: Generation }>('POST', `/api/assets/${enc(id)}/extend`, body),
+  stitch: (assetIds: string[], crossfadeSeconds: number) => request<{ generation: Generation }>('POST', '/api/stitch', { assetIds, crossfadeSeconds }),
+  sequence: (sequenceId: string) => request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?sequence=${enc(sequenceId)}&limit=100`),
   ...libraryApi,
   estimate: (model: string, prompt: string, params: Record<string, unknown>) =>
     request<EstimateResult>('POST', '/api/generations/estimate', { model, prompt, params }),
