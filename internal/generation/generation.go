@@ -22,6 +22,7 @@ import (
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/policy"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
@@ -65,6 +66,8 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Budgets prices each submit and guards monthly budgets (package cost); nil: unpriced.
 	Budgets Budgets
+	// Policies binds members to what an admin lets them generate (SPEC §12.2); nil: no policies.
+	Policies *policy.Service
 }
 
 func (o Options) withDefaults() Options {

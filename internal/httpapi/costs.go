@@ -26,7 +26,11 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
 	}
 	caller := currentUser(r.Context())
-	q, err := s.Costs.Estimate(r.Context(), caller, in.Model, in.Prompt, in.Params)
+	params, err := s.Generations.ApplyPolicy(r.Context(), caller, in.Model, in.Prompt, in.Params, false)
+	if err != nil {
+		return err
+	}
+	q, err := s.Costs.Estimate(r.Context(), caller, in.Model, in.Prompt, params)
 	if err != nil {
 		return err
 	}
