@@ -151,7 +151,9 @@ func apply(p *model.Policy, in Input) error {
 func (s *Service) List(ctx context.Context) ([]*model.Policy, error) { return s.st.Policies(ctx) }
 
 // Get is one policy.
-func (s *Service) Get(ctx context.Context, id string) (*model.Policy, error) { return s.st.PolicyByID(ctx, id) }
+func (s *Service) Get(ctx context.Context, id string) (*model.Policy, error) {
+	return s.st.PolicyByID(ctx, id)
+}
 
 var errNameTaken = model.Errf(model.CodeNameTaken, "A policy with this name already exists.")
 

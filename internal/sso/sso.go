@@ -56,6 +56,7 @@ type Provider struct {
 	jwks        *jwksCache
 	now         func() time.Time
 
+	trying    chan struct{} // holds one discovery attempt at a time
 	mu        sync.Mutex
 	disc      *discovered // nil until discovery succeeds
 	lastTry   time.Time
@@ -87,7 +88,7 @@ func New(cfg config.OIDCConfig, redirectURL string, client *http.Client, log *sl
 	}
 	cache := &jwksCache{base: base, now: time.Now}
 	c.Transport = cache
-	return &Provider{cfg: cfg, redirectURL: redirectURL, log: log, client: &c, jwks: cache, now: time.Now}
+	return &Provider{cfg: cfg, redirectURL: redirectURL, log: log, client: &c, jwks: cache, now: time.Now, trying: make(chan struct{}, 1)}
 }
 
 // Config is the configuration the provider was built with.
@@ -125,6 +126,16 @@ func (p *Provider) Ready(context.Context) error {
 // discover returns the discovered provider, trying discovery when it has not succeeded and the
 // last try is older than minGap.
 func (p *Provider) discover(ctx context.Context, minGap time.Duration) (*discovered, error) {
+	if d := p.current(); d != nil {
+		return d, nil
+	}
+	// One attempt at a time: a start waits for the one under way rather than refusing.
+	select {
+	case p.trying <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-p.trying }()
 	p.mu.Lock()
 	if p.disc != nil {
 		d := p.disc
@@ -132,8 +143,9 @@ func (p *Provider) discover(ctx context.Context, minGap time.Duration) (*discove
 		return d, nil
 	}
 	if minGap > 0 && !p.lastTry.IsZero() && p.now().Sub(p.lastTry) < minGap {
+		err := p.lastError
 		p.mu.Unlock()
-		return nil, ErrUnavailable
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	p.lastTry = p.now()
 	p.mu.Unlock()
@@ -148,11 +160,15 @@ func (p *Provider) discover(ctx context.Context, minGap time.Duration) (*discove
 		p.lastError = err
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	if p.disc == nil {
-		p.disc = d
-		p.log.Info("oidc discovery succeeded", "issuer", p.cfg.Issuer)
-	}
-	return p.disc, nil
+	p.disc, p.lastError = d, nil
+	p.log.Info("oidc discovery succeeded", "issuer", p.cfg.Issuer)
+	return d, nil
+}
+
+func (p *Provider) current() *discovered {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.disc
 }
 
 // metadata is the part of the discovery document the studio reads.
