@@ -235,7 +235,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		probes = append(probes, httpapi.Probe{Name: "oidc", Check: a.sso.Ready})
 	}
 	a.handler = httpapi.New(httpapi.Deps{
-		SSO:    a.sso,
+		SSO: a.sso, Policies: a.policies,
 		Config: cfg, Accounts: a.accounts, Admin: a.admin, FalKeys: a.falKeys, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },

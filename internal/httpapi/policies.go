@@ -48,16 +48,49 @@ func (s *Server) myPolicy(ctx context.Context, me *model.User) (*policyJSON, err
 
 // policyBody is a create or update body: every field optional, unknown ones refused.
 type policyBody struct {
-	Name          *string          `json:"name"`
-	ForcedParams  *json.RawMessage `json:"forcedParams"`
-	AllowedModels *json.RawMessage `json:"allowedModels"`
-	BlockedTerms  *json.RawMessage `json:"blockedTerms"`
-	HideFlagged   *bool            `json:"hideFlagged"`
+	Name          optionalRaw `json:"name"`
+	ForcedParams  optionalRaw `json:"forcedParams"`
+	AllowedModels optionalRaw `json:"allowedModels"`
+	BlockedTerms  optionalRaw `json:"blockedTerms"`
+	HideFlagged   optionalRaw `json:"hideFlagged"`
 }
 
-func (b policyBody) input() policy.Input {
-	// A JSON null for forcedParams or blockedTerms is another type: refused by the service.
-	return policy.Input{Name: b.Name, ForcedParams: b.ForcedParams, AllowedModels: b.AllowedModels, BlockedTerms: b.BlockedTerms, HideFlagged: b.HideFlagged}
+// optionalRaw is a field as sent, null included (a null name, forcedParams or blockedTerms is
+// another type: refused).
+type optionalRaw struct {
+	Set bool
+	Raw json.RawMessage
+}
+
+func (o *optionalRaw) UnmarshalJSON(b []byte) error {
+	o.Set, o.Raw = true, append(json.RawMessage(nil), b...)
+	return nil
+}
+
+func (o optionalRaw) ptr() *json.RawMessage {
+	if !o.Set {
+		return nil
+	}
+	return &o.Raw
+}
+
+func (b policyBody) input() (policy.Input, error) {
+	in := policy.Input{ForcedParams: b.ForcedParams.ptr(), AllowedModels: b.AllowedModels.ptr(), BlockedTerms: b.BlockedTerms.ptr()}
+	if b.Name.Set {
+		var name string
+		if err := json.Unmarshal(b.Name.Raw, &name); err != nil || string(b.Name.Raw) == "null" {
+			return in, model.Errf(model.CodeInvalidInput, "The name must be a string.")
+		}
+		in.Name = &name
+	}
+	if b.HideFlagged.Set {
+		var hide bool
+		if err := json.Unmarshal(b.HideFlagged.Raw, &hide); err != nil || string(b.HideFlagged.Raw) == "null" {
+			return in, model.Errf(model.CodeInvalidInput, "hideFlagged must be true or false.")
+		}
+		in.HideFlagged = &hide
+	}
+	return in, nil
 }
 
 func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request) error {
@@ -78,7 +111,11 @@ func (s *Server) createPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.Policies.Create(r.Context(), currentUser(r.Context()), in.input())
+	pin, err := in.input()
+	if err != nil {
+		return err
+	}
+	p, err := s.Policies.Create(r.Context(), currentUser(r.Context()), pin)
 	if err != nil {
 		return err
 	}
@@ -95,7 +132,11 @@ func (s *Server) updatePolicy(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.Policies.Update(r.Context(), currentUser(r.Context()), id, in.input())
+	pin, err := in.input()
+	if err != nil {
+		return err
+	}
+	p, err := s.Policies.Update(r.Context(), currentUser(r.Context()), id, pin)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func apply(p *model.Policy, in Input) error {
 			return invalid("forcedParams is too large (at most 16 KiB).")
 		}
 		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		if err := json.Unmarshal(raw, &m); err != nil || m == nil || string(raw) == "null" {
 			return invalid("forcedParams must be an object of parameter names and values.")
 		}
 		if len(m) > maxForced {
