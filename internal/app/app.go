@@ -220,7 +220,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.gen = generation.New(st, a.falKeys, falClient, a.storage, a.journal, a.runner, gopts)
-	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog})
+	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog, HideFlagged: a.policies.HidesFlagged})
 
 	version := o.Version
 	if version == "" {

@@ -236,3 +236,64 @@ func TestPoliciesEnforcedInSubmit(t *testing.T) {
 		t.Fatalf("preset: %d %s", r.Status, r.Body)
 	}
 }
+
+// Outputs fal flags are marked for everyone; under hideFlagged they never leave the studio.
+func TestPoliciesHideFlaggedOutputs(t *testing.T) {
+	p := newPolicyEnv(t)
+	pol := p.create(t, map[string]any{"name": "Kids", "hideFlagged": true})
+	p.assign(t, pol["id"])
+	g := submit(t, p.kid, "fal-ai/flux/dev", "a flagged-output test", map[string]any{"num_images": 2})
+	events := waitDone(t, p.kid, g.ID)
+	if last := events[len(events)-1]; last.Status != "succeeded" || len(last.Assets) != 2 {
+		t.Fatalf("generation ended %s with %d assets", last.Status, len(last.Assets))
+	}
+	assets := p.kid.Do("GET", "/api/assets", nil).JSON()["assets"].([]any)
+	flagged, clean := "", ""
+	for _, a := range assets {
+		m := a.(map[string]any)
+		if m["flagged"] == true {
+			flagged = m["id"].(string)
+		} else if m["flagged"] == false {
+			clean = m["id"].(string)
+		}
+	}
+	if flagged == "" || clean == "" {
+		t.Fatalf("assets: %v", assets)
+	}
+	if r := p.kid.Do("POST", "/api/shares", map[string]any{"assetId": flagged}); r.Status != http.StatusConflict || r.ErrorCode() != "flagged_content" {
+		t.Fatalf("share flagged: %d %s", r.Status, r.Body)
+	}
+	if r := p.kid.Do("GET", "/media/"+flagged+"?download=1", nil); r.ErrorCode() != "flagged_content" {
+		t.Fatalf("download flagged: %d %s", r.Status, r.Body)
+	}
+	if r := p.kid.Do("GET", "/media/"+flagged, nil); r.Status != http.StatusOK {
+		t.Fatalf("inline flagged (the blurred tile): %d", r.Status)
+	}
+	if r := p.kid.Do("GET", "/api/export.zip?ids="+flagged+","+clean, nil); r.ErrorCode() != "flagged_content" {
+		t.Fatalf("export flagged: %d %.200s", r.Status, r.Body)
+	}
+	// A collection share leaves it out, and its media is not found.
+	col := p.kid.Do("POST", "/api/collections", map[string]any{"name": "both"})
+	cid, _ := col.JSON()["collection"].(map[string]any)["id"].(string)
+	if r := p.kid.Do("POST", "/api/collections/"+cid+"/assets", map[string]any{"assetIds": []string{flagged, clean}}); r.Status >= 300 {
+		t.Fatalf("add to collection: %d %s", r.Status, r.Body)
+	}
+	sh := p.kid.Do("POST", "/api/shares", map[string]any{"collectionId": cid})
+	shareURL, _ := sh.JSON()["share"].(map[string]any)["url"].(string)
+	token := strings.TrimPrefix(shareURL, "/s/")
+	pub := p.studio.NewClient(t).Do("GET", "/api/s/"+token, nil)
+	if pub.Status != http.StatusOK || strings.Contains(string(pub.Body), flagged) || !strings.Contains(string(pub.Body), clean) {
+		t.Fatalf("public collection: %d %s", pub.Status, pub.Body)
+	}
+	if r := p.studio.NewClient(t).Do("GET", "/s/"+token+"/media/"+flagged, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("public media of a flagged output: %d", r.Status)
+	}
+	if r := p.kid.Do("GET", "/api/export.zip?collection="+cid, nil); r.Status != http.StatusOK || strings.Contains(string(r.Body), flagged) {
+		t.Fatalf("collection export: %d", r.Status)
+	}
+	// Without the policy the same output is shared like any other.
+	p.assign(t, nil)
+	if r := p.kid.Do("POST", "/api/shares", map[string]any{"assetId": flagged}); r.Status != http.StatusCreated {
+		t.Fatalf("share without the policy: %d %s", r.Status, r.Body)
+	}
+}

@@ -53,6 +53,8 @@ func (v *AssetView) AppendJSON(b []byte) []byte {
 	} else {
 		b = jsonappend.String(b, *v.ThumbURL)
 	}
+	b = append(b, `,"flagged":`...)
+	b = jsonappend.Bool(b, v.Flagged)
 	return append(b, '}')
 }
 

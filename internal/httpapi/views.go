@@ -59,6 +59,7 @@ type AssetView struct {
 	Favorite      bool     `json:"favorite"`
 	CollectionIDs []string `json:"collectionIds"`
 	ThumbURL      *string  `json:"thumbUrl"` // null until the preview exists
+	Flagged       bool     `json:"flagged"`  // fal flagged it as unsafe (SPEC §12.2)
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -70,7 +71,7 @@ const costSourceNone = "not_billed" // failed or canceled: fal bills successful 
 func assetView(urls media.URLs, a *model.Asset) AssetView {
 	v := AssetView{ID: a.ID, GenerationID: a.GenerationID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: urls.Asset(a),
 		ContentType: a.ContentType, Bytes: a.Bytes, Storage: a.Storage, Params: a.Params, CreatedAt: rfc3339(a.CreatedAt),
-		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs}
+		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs, Flagged: a.Flagged}
 	if v.CollectionIDs == nil {
 		v.CollectionIDs = []string{}
 	}

@@ -39,6 +39,9 @@ type Options struct {
 	// ExportsPerUser and Exports bound the ZIP exports streaming at once, per person and in all
 	// (0: DefaultExportsPerUser, DefaultExports).
 	ExportsPerUser, Exports int
+	// HideFlagged says whether a person's policy keeps fal-flagged outputs out of shares and
+	// exports (SPEC §12.2), at the time of each request; nil: never.
+	HideFlagged func(ctx context.Context, userID int64) (bool, error)
 }
 
 // Service is the library.
@@ -51,6 +54,7 @@ type Service struct {
 	now     func() time.Time
 	audit   *audit.Log
 	exports *exportSlots
+	hide    func(ctx context.Context, userID int64) (bool, error)
 }
 
 // New builds the service.
@@ -62,7 +66,33 @@ func New(st *store.Store, storage *media.Storage, cl *cleaner.Cleaner, urls medi
 		o.Now = time.Now
 	}
 	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit,
-		exports: newExportSlots(o.ExportsPerUser, o.Exports)}
+		exports: newExportSlots(o.ExportsPerUser, o.Exports), hide: o.HideFlagged}
+}
+
+// errFlagged refuses sharing, exporting or downloading a flagged output under hideFlagged.
+var errFlagged = model.Errf(model.CodeFlaggedContent, "This output was flagged as unsafe, and your policy keeps it from being shared, downloaded or exported.")
+
+// HidesFlagged reports whether the person's policy hides flagged outputs now.
+func (s *Service) HidesFlagged(ctx context.Context, userID int64) (bool, error) {
+	if s.hide == nil {
+		return false, nil
+	}
+	return s.hide(ctx, userID)
+}
+
+// CheckDownload refuses (flagged_content) a download of a flagged output under hideFlagged.
+func (s *Service) CheckDownload(ctx context.Context, a *model.Asset) error {
+	if !a.Flagged {
+		return nil
+	}
+	hide, err := s.HidesFlagged(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if hide {
+		return errFlagged
+	}
+	return nil
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).

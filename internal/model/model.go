@@ -184,6 +184,8 @@ type Asset struct {
 	// The library (SPEC §8).
 	Favorite      bool
 	CollectionIDs []string // the user's collections holding it, oldest membership first
+	// Flagged: fal's result flagged this output as unsafe (has_nsfw_concepts), SPEC §12.2.
+	Flagged bool
 }
 
 // Collection is a board of a user's assets.

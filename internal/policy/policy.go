@@ -62,6 +62,19 @@ func (s *Service) For(ctx context.Context, u *model.User) (*model.Policy, error)
 	return p, err
 }
 
+// HidesFlagged reports whether the person is bound now by a policy with hideFlagged.
+func (s *Service) HidesFlagged(ctx context.Context, userID int64) (bool, error) {
+	u, err := s.st.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	p, err := s.For(ctx, u)
+	return p != nil && p.HideFlagged, err
+}
+
 // Input is a policy as an admin sends it; nil fields are not given.
 type Input struct {
 	Name          *string

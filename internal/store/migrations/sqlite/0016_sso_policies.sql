@@ -36,5 +36,6 @@ CREATE TABLE policies (
 ALTER TABLE users ADD COLUMN policy_id TEXT REFERENCES policies(id);
 CREATE INDEX users_policy ON users(policy_id);
 
--- fal flagged this output (has_nsfw_concepts).
+-- fal flagged this output (has_nsfw_concepts): kept from the result (outputs) to the asset.
+ALTER TABLE outputs ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE assets ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
