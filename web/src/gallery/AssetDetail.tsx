@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useHidesFlagged } from '../lib/policy';
 import { api, type Asset, type Collection } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 import { formatBytes, getAssetUrl, getDownloadUrl } from '../lib/assets';
@@ -39,6 +40,7 @@ export function AssetDetail({
   onShare?: (a: Asset) => void;
   onSetCover?: (a: Asset) => Promise<void>; // set when the gallery shows one collection
 }) {
+  const hidden = useHidesFlagged() && !!asset.flagged;
   const dialog = useRef<HTMLDivElement>(null);
   const [msg, setMsg] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -122,7 +124,12 @@ export function AssetDetail({
         ) : asset.kind === 'audio' ? (
           <audio key={asset.id} src={getAssetUrl(asset)} controls data-testid="detail-media" />
         ) : (
-          <img src={getAssetUrl(asset)} alt={asset.prompt || 'Generated image'} data-testid="detail-media" />
+          <img
+            src={getAssetUrl(asset)}
+            alt={asset.prompt || 'Generated image'}
+            data-testid="detail-media"
+            className={hidden ? 'flagged-blur' : undefined}
+          />
         )}
         <button type="button" className="nav prev" onClick={onPrev} disabled={!hasPrev} aria-label="Previous">
           ←
@@ -179,7 +186,8 @@ export function AssetDetail({
               {asset.favorite ? '★ Favourite' : '☆ Favourite'}
             </button>
           )}
-          {onShare && (
+          {hidden && <p className="hint">fal flagged this output as unsafe; your policy keeps it blurred and private.</p>}
+          {onShare && !hidden && (
             <button type="button" className="btn" onClick={() => onShare(asset)}>
               Share…
             </button>
@@ -197,9 +205,11 @@ export function AssetDetail({
               Use as cover
             </button>
           )}
-          <a className="btn" href={getDownloadUrl(asset)} download>
-            Download
-          </a>
+          {!hidden && (
+            <a className="btn" href={getDownloadUrl(asset)} download>
+              Download
+            </a>
+          )}
           <button type="button" className="btn" onClick={copy} disabled={!asset.prompt}>
             Copy prompt
           </button>
