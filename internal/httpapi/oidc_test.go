@@ -93,7 +93,9 @@ func (e *ssoEnv) loginAt(t *testing.T, c *testutil.Client, authURL, username str
 	if err != nil {
 		t.Fatalf("authorization request: %v", err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	id := resp.Request.URL.Query().Get("authRequestID")
 	if resp.StatusCode != http.StatusOK || id == "" {
@@ -103,7 +105,9 @@ func (e *ssoEnv) loginAt(t *testing.T, c *testutil.Client, authURL, username str
 	if err != nil {
 		t.Fatalf("login at the provider: %v", err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("login at the provider answered %d at %s", resp.StatusCode, resp.Request.URL)

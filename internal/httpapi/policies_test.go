@@ -251,9 +251,10 @@ func TestPoliciesHideFlaggedOutputs(t *testing.T) {
 	flagged, clean := "", ""
 	for _, a := range assets {
 		m := a.(map[string]any)
-		if m["flagged"] == true {
+		switch m["flagged"] {
+		case true:
 			flagged = m["id"].(string)
-		} else if m["flagged"] == false {
+		case false:
 			clean = m["id"].(string)
 		}
 	}
