@@ -238,3 +238,42 @@ func TestSSOOffRoutesNotFound(t *testing.T) {
 		t.Fatalf("status oidc = %v", o)
 	}
 }
+
+// No email where an account must be made: sso_email_missing; a disabled account: account_disabled.
+// Neither the audit log nor any answer holds the client secret, a code, a state or a nonce.
+func TestSSOEmailMissingAndDisabled(t *testing.T) {
+	e := newSSOEnv(t, nil)
+	owner := e.browser(t)
+	owner.SignUp("owner@example.com", goodPassword)
+	e.op.SetUser(oidctest.User{ID: "sub-nomail", Username: "nomail", Password: opPassword})
+	if loc := e.signIn(t, e.browser(t), "nomail", ""); loc != "/?ssoError=sso_email_missing" {
+		t.Fatalf("no email: %q", loc)
+	}
+	bob := e.browser(t)
+	authURL := e.start(t, bob, "")
+	u, err := url.Parse(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc := e.loginAt(t, bob, authURL, "bob", false).Header.Get("Location"); loc != "/" {
+		t.Fatalf("bob: %q", loc)
+	}
+	me := e.me(t, bob)
+	id := jsonNumber(me["user"].(map[string]any)["id"])
+	if r := owner.Do("PATCH", "/api/admin/users/"+id, map[string]any{"disabled": true}); r.Status != http.StatusOK {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	if loc := e.signIn(t, e.browser(t), "bob", ""); loc != "/?ssoError=account_disabled" {
+		t.Fatalf("disabled: %q", loc)
+	}
+	r := owner.Do("GET", "/api/admin/audit?limit=200", nil)
+	body := string(r.Body)
+	for _, secret := range []string{ssoSecret, u.Query().Get("state"), u.Query().Get("nonce")} {
+		if strings.Contains(body, secret) || strings.Contains(e.studio.Logs.String(), secret) {
+			t.Fatalf("the audit log or the logs hold a flow secret %q", secret)
+		}
+	}
+	if !strings.Contains(body, "sso_email_missing") || !strings.Contains(body, "account_disabled") {
+		t.Fatalf("audit lacks the refusals: %s", body)
+	}
+}
