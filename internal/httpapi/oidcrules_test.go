@@ -276,4 +276,15 @@ func TestSSOEmailMissingAndDisabled(t *testing.T) {
 	if !strings.Contains(body, "sso_email_missing") || !strings.Contains(body, "account_disabled") {
 		t.Fatalf("audit lacks the refusals: %s", body)
 	}
+	// An account without a password confirms its deletion with its email.
+	cy := e.browser(t)
+	if loc := e.signIn(t, cy, "cy", ""); loc != "/" {
+		t.Fatalf("cy: %q", loc)
+	}
+	if r := cy.Do("DELETE", "/api/me", map[string]any{"email": "someone@example.com"}); r.ErrorCode() != "invalid_input" {
+		t.Fatalf("delete with another email: %d %s", r.Status, r.Body)
+	}
+	if r := cy.Do("DELETE", "/api/me", map[string]any{"email": "CY@example.com"}); r.Status != http.StatusNoContent {
+		t.Fatalf("delete with the email: %d %s", r.Status, r.Body)
+	}
 }
