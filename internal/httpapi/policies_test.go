@@ -294,7 +294,24 @@ func TestPoliciesHideFlaggedOutputs(t *testing.T) {
 	}
 	// Without the policy the same output is shared like any other.
 	p.assign(t, nil)
-	if r := p.kid.Do("POST", "/api/shares", map[string]any{"assetId": flagged}); r.Status != http.StatusCreated {
+	r := p.kid.Do("POST", "/api/shares", map[string]any{"assetId": flagged})
+	if r.Status != http.StatusCreated {
 		t.Fatalf("share without the policy: %d %s", r.Status, r.Body)
+	}
+	earlier, _ := r.JSON()["share"].(map[string]any)["url"].(string)
+	if r := p.studio.NewClient(t).Do("GET", "/api"+earlier, nil); r.Status != http.StatusOK {
+		t.Fatalf("the share without the policy: %d %s", r.Status, r.Body)
+	}
+	// The policy again: the share made earlier answers 404, at the time of the request.
+	p.assign(t, pol["id"])
+	if r := p.studio.NewClient(t).Do("GET", "/api"+earlier, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("an earlier share of a flagged output under hideFlagged: %d %s", r.Status, r.Body)
+	}
+	if r := p.studio.NewClient(t).Do("GET", earlier+"/media/"+flagged, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("its media: %d", r.Status)
+	}
+	// The asset itself stays in the member's library, marked.
+	if r := p.kid.Do("GET", "/api/assets/"+flagged, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"flagged":true`) {
+		t.Fatalf("the asset: %d %s", r.Status, r.Body)
 	}
 }
