@@ -117,3 +117,49 @@ test('sign in through the provider, refuse an existing email, link from Account'
   assert.equal(await again.page.getByTestId('account-email').textContent(), 'cy@example.com');
   for (const p of [cy, other, again]) assert.deepEqual(ownProblems(p.problems), []);
 });
+
+test('an admin protects a member with a policy: locked safety checker, only the allowed models', async () => {
+  // ann is the admin (the previous test's first account); bob signs in through the provider.
+  const ann = await newPage(env);
+  await ann.page.goto(env.studio.url);
+  await ann.page.getByRole('link', { name: LABEL }).click();
+  await loginAtProvider(ann.page, 'ann');
+  const bob = await newPage(env, { viewport: { width: 390, height: 844 } });
+  await bob.page.goto(env.studio.url);
+  await bob.page.getByRole('link', { name: LABEL }).click();
+  await loginAtProvider(bob.page, 'bob');
+  await bob.page.getByLabel('Model').waitFor();
+
+  // Admin → Policies: a policy forcing the safety checker, two models, a blocked term.
+  await ann.page.getByRole('tab', { name: 'Admin' }).click();
+  await ann.page.getByRole('tab', { name: 'Policies' }).click();
+  await ann.page.getByRole('button', { name: 'New policy' }).click();
+  await ann.page.getByLabel('Name', { exact: true }).fill('Kids');
+  await ann.page.getByLabel('Only these models').check();
+  await ann.page.getByLabel('FLUX.1 [schnell]').check();
+  await ann.page.getByLabel('FLUX.1 [dev]').check();
+  await ann.page.getByLabel('Blocked terms, one per line').fill('dragon');
+  await screenshot(ann.page, 'sso-policy-editor');
+  await ann.page.getByRole('button', { name: 'Save policy' }).click();
+  await ann.page.getByTestId('policy-item').filter({ hasText: 'Kids' }).waitFor();
+  // People: bob gets the policy.
+  await ann.page.getByRole('tab', { name: 'People' }).click();
+  await ann.page.getByLabel('Policy of bob@example.com').selectOption({ label: 'Kids' });
+  await ann.page.getByText('Policy assigned to bob@example.com.').waitFor();
+
+  // bob's Create: only the two models, the safety checker locked and naming the policy.
+  await bob.page.reload();
+  await bob.page.getByLabel('Model').locator('option', { hasText: 'FLUX.1 [schnell]' }).waitFor({ state: 'attached' });
+  const options = await bob.page.getByLabel('Model').locator('option').allTextContents();
+  assert.ok(options.some((o) => o.includes('FLUX.1 [schnell]')), `models offered: ${options}`);
+  assert.ok(!options.some((o) => o.includes('pro')), `a model outside the policy is offered: ${options}`);
+  await bob.page.getByLabel('Model').selectOption('fal-ai/flux/dev');
+  const locked = bob.page.getByTestId('locked-enable_safety_checker');
+  await locked.waitFor();
+  assert.equal(await locked.getAttribute('title'), 'Set by the policy “Kids”');
+  assert.equal(await bob.page.getByLabel('Safety checker').isDisabled(), true);
+  assert.equal(await bob.page.getByLabel('Safety checker').isChecked(), true);
+  await screenshot(bob.page, 'sso-policy-locked-phone');
+  assert.deepEqual(await audit(bob.page, 'Create with a locked param'), []);
+  for (const p of [ann, bob]) assert.deepEqual(ownProblems(p.problems), []);
+});
