@@ -19,7 +19,8 @@ bin="$PWD/.tools/e2e"
 mkdir -p "$bin"
 go build -o "$bin/falstudio" ./cmd/falstudio
 go build -o "$bin/falsim" ./cmd/falsim
-export FALSTUDIO_BIN="$bin/falstudio" FALSIM_BIN="$bin/falsim"
+go build -o "$bin/oidcprovider" ./cmd/oidcprovider # a test-only OpenID provider on loopback (sso.test.mjs)
+export FALSTUDIO_BIN="$bin/falstudio" FALSIM_BIN="$bin/falsim" OIDCPROVIDER_BIN="$bin/oidcprovider"
 export E2E_SCREENSHOTS="$PWD/e2e/screenshots"
 
 cd e2e

@@ -1,5 +1,6 @@
 // Starts the real falsim and falstudio binaries on 127.0.0.1 and a headless Debian Chromium.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,34 @@ export async function startStudio(falEnv, extraEnv = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// freePort finds a loopback port nothing listens on (the studio of an SSO test must know its
+// PUBLIC_URL, and the provider its redirect URL, before the studio starts).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// startOIDCProvider runs cmd/oidcprovider (a real OpenID provider, loopback only) for a studio
+// whose redirect URL is redirect; it answers the OIDC_* variables and the provider's people.
+export async function startOIDCProvider(redirect) {
+  const bin = process.env.OIDCPROVIDER_BIN;
+  if (!bin) throw new Error('OIDCPROVIDER_BIN is not set: run scripts/e2e.sh');
+  const proc = spawn(bin, ['-addr', '127.0.0.1:0', '-redirect', redirect], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { output } = await waitForLine(proc, /Ctrl\+C stops/, 'oidcprovider');
+  const env = {};
+  for (const line of output().split('\n')) {
+    const m = line.trim().match(/^(OIDC_[A-Z_]+)=(\S+)$/);
+    if (m) env[m[1]] = m[2];
+  }
+  return { env, issuer: env.OIDC_ISSUER, password: 'provider-password', stop: () => stop(proc) };
 }
 
 function stop(proc) {

@@ -33,6 +33,9 @@ type Options struct {
 	PerIP, PerEmail, PerEmailAnyIP Limit
 	Now                            func() time.Time
 	Logger                         *slog.Logger
+	// PasswordLoginOff turns password sign-in and sign-up off (OIDC_PASSWORD_LOGIN=false),
+	// except for admins without an SSO link.
+	PasswordLoginOff bool
 }
 
 // The defaults throttle without locking anyone out for long: tokens refill. DefaultPerEmail is
@@ -61,6 +64,8 @@ type Service struct {
 	hashSem, ownSem chan struct{}
 	dummyHash       []byte
 	limits          *throttler
+	// passwordLoginOff: see Options.PasswordLoginOff.
+	passwordLoginOff bool
 }
 
 // New builds the service. keys seals the fal keys people save; sessionKey keys the stored
@@ -99,7 +104,8 @@ func New(st *store.Store, keys *falkey.Keys, sessionKey []byte, o Options) (*Ser
 		st: st, keys: keys, sessionKey: sessionKey, signupMode: o.SignupMode, audit: o.Audit, bcryptCost: o.BcryptCost,
 		now: o.Now, log: o.Logger, hashSem: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		ownSem: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/4)), dummyHash: dummy,
-		limits: newThrottler(st, o.Now, o.PerIP, o.PerEmail, o.PerEmailAnyIP),
+		limits:           newThrottler(st, o.Now, o.PerIP, o.PerEmail, o.PerEmailAnyIP),
+		passwordLoginOff: o.PasswordLoginOff,
 	}, nil
 }
 

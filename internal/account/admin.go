@@ -62,10 +62,11 @@ type AdminUser struct {
 	Generations int64
 	Assets      int64
 	Bytes       int64
+	SSOLinked   bool
 }
 
 func adminUser(r *store.UserUsage) AdminUser {
-	return AdminUser{User: r.User, LastSeenAt: r.LastSeenAt, Generations: r.Generations, Assets: r.Assets, Bytes: r.Bytes}
+	return AdminUser{User: r.User, LastSeenAt: r.LastSeenAt, Generations: r.Generations, Assets: r.Assets, Bytes: r.Bytes, SSOLinked: r.SSOLinked}
 }
 
 // Users lists every account with its usage, oldest first.

@@ -79,9 +79,16 @@ func CheckNewPassword(p string) error {
 // ChangePassword checks the current password, stores the new one, ends every other session and
 // replaces the current one; it returns the new session token. Checks are throttled per account
 // and per address like login (ip is the client's).
+//
+// An account made by single sign-on has no password: its first one is set without current.
 func (s *Service) ChangePassword(ctx context.Context, ip string, u *model.User, sessionID, current, next string) (string, error) {
-	if err := s.checkOwnPassword(ctx, ip, u, current, "The current password is incorrect."); err != nil {
-		return "", err
+	if u.HasPassword() {
+		if current == "" {
+			return "", model.Errf(model.CodeInvalidInput, "currentPassword is required.")
+		}
+		if err := s.checkOwnPassword(ctx, ip, u, current, "The current password is incorrect."); err != nil {
+			return "", err
+		}
 	}
 	if err := CheckNewPassword(next); err != nil {
 		return "", err

@@ -80,6 +80,12 @@ func (s *Service) LoginFrom(ctx context.Context, ip, device, rawEmail, password 
 		s.audit.Record(ctx, audit.Entry{Action: audit.ActionLoginFailed, Target: audit.User(u.ID), IP: ip, Detail: map[string]any{"reason": "account_disabled", "email": email}})
 		return nil, "", "", errAccountDisabled
 	}
+	if ok, err := s.passwordLoginAllowed(ctx, u); err != nil {
+		return nil, "", "", err
+	} else if !ok {
+		s.audit.Record(ctx, audit.Entry{Action: audit.ActionLoginFailed, Target: audit.User(u.ID), IP: ip, Detail: map[string]any{"reason": model.CodePasswordLoginDisabled, "email": email}})
+		return nil, "", "", errPasswordLoginDisabled
+	}
 	tok, err := s.newSession(ctx, u.ID)
 	if err != nil {
 		return nil, "", "", err

@@ -30,9 +30,11 @@ import (
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/policy"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/secret"
+	"github.com/falstudio/falstudio/internal/sso"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
@@ -65,6 +67,8 @@ type Options struct {
 
 // App is a running studio.
 type App struct {
+	policies *policy.Service
+	sso      *sso.Provider // nil without OIDC_ISSUER
 	cfg      *config.Config
 	log      *slog.Logger
 	store    *store.Store
@@ -145,6 +149,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	auditLog := audit.New(st, log)
 	a.accounts, err = account.New(st, a.falKeys, cfg.SessionSecret, account.Options{
 		AllowSignup: cfg.AllowSignup, SignupMode: cfg.SignupMode, Audit: auditLog, BcryptCost: o.BcryptCost, PerIP: o.PerIP, PerEmail: o.PerEmail, PerEmailAnyIP: o.PerEmailAnyIP, Logger: log,
+		PasswordLoginOff: cfg.OIDC.Enabled() && !cfg.OIDC.PasswordLogin,
 	})
 	if err != nil {
 		return nil, err
@@ -195,6 +200,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	gopts.Logger = log
 	gopts.Metrics = a.metrics
 	gopts.AfterAssetSaved = a.thumbs.Enqueue
+	a.policies = policy.New(st, auditLog)
+	gopts.Policies = a.policies
 	if gopts.Concurrency == 0 {
 		gopts.Concurrency = cfg.JobConcurrency
 	}
@@ -220,18 +227,27 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.gen = generation.New(st, a.falKeys, falClient, a.storage, a.journal, a.runner, gopts)
 	a.lib = library.New(st, a.storage, a.cleaner, media.NewURLs(cfg.S3.PublicBaseURL), library.Options{Logger: log, Now: gopts.Now, Audit: auditLog,
-		TrashRetention: cfg.TrashRetention, Video: video, Instance: cfg.InstanceID, AfterAssetSaved: a.thumbs.Enqueue})
+		TrashRetention: cfg.TrashRetention, Video: video, Instance: cfg.InstanceID, AfterAssetSaved: a.thumbs.Enqueue,
+		HideFlagged: a.policies.HidesFlagged})
 
 	version := o.Version
 	if version == "" {
 		version = buildVersion()
 	}
 	a.shutdown = make(chan struct{})
+	probes := []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}}
+	if cfg.OIDC.Enabled() {
+		// Discovery runs in Start (and again on a sign-in): an unreachable provider makes the
+		// studio not ready, never stops it.
+		a.sso = sso.New(cfg.OIDC, cfg.RedirectURL(), nil, log)
+		probes = append(probes, httpapi.Probe{Name: "oidc", Check: a.sso.Ready})
+	}
 	a.handler = httpapi.New(httpapi.Deps{
+		SSO: a.sso, Policies: a.policies,
 		Config: cfg, Accounts: a.accounts, Admin: a.admin, FalKeys: a.falKeys, Audit: auditLog, Logger: log, Version: version, Storage: a.storage.Name(), UI: o.UI,
 		Database: st.Dialect(), Instance: cfg.InstanceID,
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
-		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
+		Probes:      probes,
 		Metrics:     a.metrics,
 		Generations: a.gen, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		AssetVersions:  library.NewVersions(st),
@@ -294,6 +310,9 @@ func (a *App) Thumbs() *library.Thumbs { return a.thumbs }
 // worker and the PostgreSQL relay, and every periodic pass from this one place.
 func (a *App) Start(ctx context.Context) {
 	a.spawn(func() { a.journal.Run(ctx) })
+	if a.sso != nil {
+		a.spawn(func() { a.sso.Run(ctx) })
+	}
 	a.spawn(func() { a.runner.Run(ctx) })
 	a.spawn(func() { a.thumbs.Run(ctx) })
 	if a.relay != nil {

@@ -82,6 +82,33 @@ type Config struct {
 
 	// InstanceID names this replica in job leases (generated once into DATA_DIR).
 	InstanceID string
+
+	// OIDC is single sign-on (SPEC §12.1); its Issuer is "" when it is off.
+	OIDC OIDCConfig
+}
+
+// OIDCConfig is the OpenID Connect provider the studio signs people in with.
+type OIDCConfig struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string // never logged or returned
+	Scopes       []string
+	ButtonLabel  string
+	AutoRegister bool
+	AdminGroups  []string // nil: roles are the studio's own
+	// PasswordLogin false turns password sign-in off, except for admins without an SSO link.
+	PasswordLogin bool
+}
+
+// Enabled reports whether single sign-on is configured.
+func (o OIDCConfig) Enabled() bool { return o.Issuer != "" }
+
+// RedirectURL is the callback to register at the provider.
+func (c *Config) RedirectURL() string {
+	if c.PublicURL == nil {
+		return ""
+	}
+	return strings.TrimSuffix(c.PublicURL.String(), "/") + "/api/auth/oidc/callback"
 }
 
 // S3Config is used only when Bucket is set.
@@ -375,6 +402,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	c.ShutdownGrace = 15 * time.Second
+	if c.OIDC, err = loadOIDC(getenv, get, c.PublicURL != nil); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -396,6 +426,65 @@ func trashRetention(get func(string, string) string) (time.Duration, error) {
 		return 0, bad("TRASH_DAYS", "must be a non-negative number of days like 30 or 0.5 (0 turns the trash off)")
 	}
 	return time.Duration(days * float64(24*time.Hour)), nil
+}
+
+// loadOIDC reads the OIDC_* variables (SPEC §12.1); every refusal names its variable and never
+// holds the secret.
+func loadOIDC(getenv func(string) string, get func(k, def string) string, hasPublicURL bool) (OIDCConfig, error) {
+	o := OIDCConfig{Issuer: get("OIDC_ISSUER", "")}
+	if o.Issuer == "" {
+		o.PasswordLogin = true
+		return o, nil
+	}
+	if err := checkURL(o.Issuer); err != nil {
+		return o, bad("OIDC_ISSUER", "must be an http(s):// URL, the provider's issuer")
+	}
+	if !hasPublicURL {
+		return o, bad("PUBLIC_URL", "is required with OIDC_ISSUER (the redirect URL is PUBLIC_URL/api/auth/oidc/callback)")
+	}
+	if o.ClientID = get("OIDC_CLIENT_ID", ""); o.ClientID == "" {
+		return o, bad("OIDC_CLIENT_ID", "is required with OIDC_ISSUER")
+	}
+	secret, file := strings.TrimSpace(getenv("OIDC_CLIENT_SECRET")), strings.TrimSpace(getenv("OIDC_CLIENT_SECRET_FILE"))
+	switch {
+	case secret != "" && file != "":
+		return o, bad("OIDC_CLIENT_SECRET_FILE", "give either OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return o, bad("OIDC_CLIENT_SECRET_FILE", "cannot read the file")
+		}
+		secret = strings.TrimSpace(string(b))
+		if secret == "" {
+			return o, bad("OIDC_CLIENT_SECRET_FILE", "the file is empty")
+		}
+	case secret == "":
+		return o, bad("OIDC_CLIENT_SECRET", "is required with OIDC_ISSUER (or OIDC_CLIENT_SECRET_FILE)")
+	}
+	o.ClientSecret = secret
+	o.Scopes = []string{"openid"}
+	for _, sc := range strings.Fields(get("OIDC_SCOPES", "openid email profile")) {
+		if sc != "openid" {
+			o.Scopes = append(o.Scopes, sc)
+		}
+	}
+	o.ButtonLabel = get("OIDC_BUTTON_LABEL", "Sign in with SSO")
+	if len(o.ButtonLabel) > 100 {
+		return o, bad("OIDC_BUTTON_LABEL", "must be at most 100 bytes")
+	}
+	var err error
+	if o.AutoRegister, err = parseBool(get("OIDC_AUTO_REGISTER", "true")); err != nil {
+		return o, bad("OIDC_AUTO_REGISTER", "must be true or false")
+	}
+	if o.PasswordLogin, err = parseBool(get("OIDC_PASSWORD_LOGIN", "true")); err != nil {
+		return o, bad("OIDC_PASSWORD_LOGIN", "must be true or false")
+	}
+	for _, g := range strings.Split(get("OIDC_ADMIN_GROUPS", ""), ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			o.AdminGroups = append(o.AdminGroups, g)
+		}
+	}
+	return o, nil
 }
 
 // Sign-up modes (SPEC §6).

@@ -14,6 +14,9 @@ type Output struct {
 	Width       int
 	Height      int
 	Kind        string // image | video | audio | "" when unknown (the bytes decide later)
+	// Flagged: the result's has_nsfw_concepts flagged this entry of images (one boolean
+	// flags every image).
+	Flagged bool
 }
 
 // maxOutputs bounds how many files one result may name.
@@ -78,7 +81,42 @@ func ExtractOutputs(result json.RawMessage) []Output {
 		}
 	}
 	walk(doc, "", 0)
+	markFlagged(doc, out)
 	return out
+}
+
+// markFlagged reads has_nsfw_concepts: its i-th boolean flags the i-th entry of images, and a
+// single boolean flags every image.
+func markFlagged(doc any, out []Output) {
+	top, ok := doc.(map[string]any)
+	if !ok {
+		return
+	}
+	images, _ := top["images"].([]any)
+	flagged := map[string]bool{}
+	switch v := top["has_nsfw_concepts"].(type) {
+	case bool:
+		for _, im := range images {
+			if m, ok := im.(map[string]any); ok && v {
+				if u, ok := m["url"].(string); ok {
+					flagged[u] = true
+				}
+			}
+		}
+	case []any:
+		for i, f := range v {
+			if b, ok := f.(bool); ok && b && i < len(images) {
+				if m, ok := images[i].(map[string]any); ok {
+					if u, ok := m["url"].(string); ok {
+						flagged[u] = true
+					}
+				}
+			}
+		}
+	}
+	for i := range out {
+		out[i].Flagged = flagged[out[i].URL]
+	}
 }
 
 func isFileURL(u string) bool {

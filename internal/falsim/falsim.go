@@ -28,6 +28,7 @@
 // Prompts (a word anywhere in the input's "prompt"):
 //
 //	"blocked" or "nsfw"   status COMPLETED; result 422 detail[] type content_policy_violation
+//	"flagged-output"      succeeds; has_nsfw_concepts flags the first image
 //	"invalid"             status COMPLETED; result 422 detail[{loc:[body,prompt],…}] validation error
 //	"fail5xx"             status COMPLETED with error/error_type runner_disconnected; result 503
 //	"start-timeout"       status COMPLETED with error request_timeout; result 504 with
@@ -69,6 +70,7 @@ import (
 const (
 	PromptBlocked      = "blocked"
 	PromptNSFW         = "nsfw"
+	PromptFlagged      = "flagged-output" // the first image is flagged in has_nsfw_concepts
 	PromptInvalid      = "invalid"
 	PromptFail5xx      = "fail5xx"
 	PromptStartTimeout = "start-timeout"

@@ -139,7 +139,11 @@ func (s *Server) output(j *job) map[string]any {
 		images = append(images, map[string]any{"url": fileURL(name, ctype, data), "width": wd, "height": ht,
 			"content_type": ctype, "file_name": fmt.Sprintf("output-%d.%s", i, ext), "file_size": len(data)})
 	}
-	out := map[string]any{"images": images, "seed": 42, "has_nsfw_concepts": make([]bool, n), "prompt": p,
+	nsfw := make([]bool, n)
+	if strings.Contains(p, PromptFlagged) && n > 0 {
+		nsfw[0] = true
+	}
+	out := map[string]any{"images": images, "seed": 42, "has_nsfw_concepts": nsfw, "prompt": p,
 		"timings": map[string]any{"inference": 0.5}}
 	if strings.Contains(j.Endpoint, "nano-banana") {
 		out = map[string]any{"images": images, "description": "Here is the image you asked for."}

@@ -67,7 +67,7 @@ func (r *Runner) follow(ctx context.Context, g *model.Generation, sealedKey stri
 	}
 	plan := make([]store.Output, len(outs))
 	for i, o := range outs {
-		plan[i] = store.Output{GenerationID: g.ID, Index: i, AssetID: newID(), SourceURL: o.URL}
+		plan[i] = store.Output{GenerationID: g.ID, Index: i, AssetID: newID(), SourceURL: o.URL, Flagged: o.Flagged}
 	}
 	if err := r.st.PlanOutputs(ctx, plan); err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/policy"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
@@ -69,6 +70,8 @@ type Options struct {
 	Video *media.Video
 	// StitchMaxSeconds is the longest total length of a stitch's clips (0: no limit).
 	StitchMaxSeconds int
+	// Policies binds members to what an admin lets them generate (SPEC §12.2); nil: no policies.
+	Policies *policy.Service
 }
 
 func (o Options) withDefaults() Options {

@@ -69,6 +69,16 @@ const submitTimeout = 60 * time.Second
 // request). A fal refusal is returned as the error and the generation stays listed as failed.
 // The answer is the row as written, not read back.
 func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput) (*model.Generation, error) {
+	if !in.Local {
+		// The caller's policy first (models, blocked terms, forced params), here and nowhere
+		// else, so every way to start a job obeys it; the usual validation then runs on the
+		// result. The studio's own local jobs (stitch) send nothing anywhere and are not priced.
+		params, err := s.ApplyPolicy(ctx, caller, in.Model, in.Prompt, in.Params, true)
+		if err != nil {
+			return nil, err
+		}
+		in.Params = params
+	}
 	lin, err := s.resolveLineage(ctx, caller, &in)
 	if err != nil {
 		return nil, err
@@ -174,6 +184,21 @@ func (s *Service) submitLocal(ctx context.Context, caller *model.User, g *model.
 	s.journal.Changed(g.UserID, g.ID)
 	s.runner.Wake()
 	return g, nil
+}
+
+// ApplyPolicy is the policy step of the pipeline (SPEC §12.2) for a well-formed model id:
+// model_not_allowed, prompt_blocked (audited when record), then the forced params over the
+// person's. The estimate calls it too (record false), so it prices what would run.
+func (s *Service) ApplyPolicy(ctx context.Context, caller *model.User, modelID, prompt string, params map[string]any, record bool) (map[string]any, error) {
+	modelID = strings.TrimSpace(modelID)
+	if s.opts.Policies == nil || !ValidModelID(modelID) {
+		return params, nil // validate refuses a malformed id
+	}
+	p, err := s.opts.Policies.For(ctx, caller)
+	if err != nil || p == nil {
+		return params, err
+	}
+	return s.opts.Policies.Check(ctx, caller, p, modelID, prompt, params, record)
 }
 
 // validate checks a request and returns the generation to insert and its parameters (the

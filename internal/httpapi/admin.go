@@ -40,13 +40,19 @@ type adminUserJSON struct {
 	Bytes             int64      `json:"bytes"`
 	SpentThisMonthUSD float64    `json:"spentThisMonthUsd"`
 	MonthlyBudgetUSD  *float64   `json:"monthlyBudgetUsd"`
+	PolicyID          *string    `json:"policyId"`
+	SSOLinked         bool       `json:"ssoLinked"`
 }
 
 // toAdminUserJSON joins an account's usage (account) with its spending this month (cost).
 func toAdminUserJSON(a *account.AdminUser, sp cost.Spend) adminUserJSON {
-	return adminUserJSON{ID: a.User.ID, Email: a.User.Email, Role: a.User.Role, Disabled: a.User.Disabled(), HasFalKey: a.User.HasFalKey(),
+	out := adminUserJSON{ID: a.User.ID, Email: a.User.Email, Role: a.User.Role, Disabled: a.User.Disabled(), HasFalKey: a.User.HasFalKey(),
 		CreatedAt: a.User.CreatedAt, LastSeenAt: a.LastSeenAt, Generations: a.Generations, Assets: a.Assets, Bytes: a.Bytes,
-		SpentThisMonthUSD: sp.SpentThisMonthUSD, MonthlyBudgetUSD: sp.MonthlyBudgetUSD}
+		SpentThisMonthUSD: sp.SpentThisMonthUSD, MonthlyBudgetUSD: sp.MonthlyBudgetUSD, SSOLinked: a.SSOLinked}
+	if a.User.PolicyID != "" {
+		out.PolicyID = &a.User.PolicyID
+	}
+	return out
 }
 
 // pathID is the {id} of the route; anything that is not one of our ids is simply not found.
@@ -120,6 +126,7 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 		Role             *string        `json:"role"`
 		Disabled         *bool          `json:"disabled"`
 		MonthlyBudgetUSD optionalNumber `json:"monthlyBudgetUsd"` // null: no budget
+		PolicyID         optionalString `json:"policyId"`         // null: none
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
@@ -140,6 +147,11 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Admin.User(ctx, id); err != nil {
 		return err
 	}
+	if in.PolicyID.Set && in.PolicyID.Value != "" {
+		if _, err := s.Policies.Get(ctx, in.PolicyID.Value); err != nil {
+			return model.Errf(model.CodeInvalidInput, "policyId names no policy.")
+		}
+	}
 	if err := s.Admin.CheckChange(ctx, id, in.Role, in.Disabled); err != nil {
 		return err
 	}
@@ -150,6 +162,11 @@ func (s *Server) patchAdminUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Disabled != nil {
 		if err := s.Admin.SetDisabled(ctx, actor, id, *in.Disabled); err != nil {
+			return err
+		}
+	}
+	if in.PolicyID.Set {
+		if err := s.Policies.Assign(ctx, me, id, in.PolicyID.Value); err != nil {
 			return err
 		}
 	}
@@ -247,12 +264,17 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Password string `json:"password"`
+		Email    string `json:"email"` // the confirmation of an account without a password
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
 	me := currentUser(r.Context())
-	if err := s.Accounts.CheckPassword(r.Context(), s.clientIP(r), me, in.Password); err != nil {
+	if !me.HasPassword() {
+		if !strings.EqualFold(strings.TrimSpace(in.Email), me.Email) {
+			return model.Errf(model.CodeInvalidInput, "Type the account's email to confirm.")
+		}
+	} else if err := s.Accounts.CheckPassword(r.Context(), s.clientIP(r), me, in.Password); err != nil {
 		return err
 	}
 	if err := s.deleteAccount(r.Context(), audit.ActorOf(me), me.ID); err != nil {

@@ -146,7 +146,7 @@ func TestAdminRoutesScenarios(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &list); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"assets", "bytes", "createdAt", "disabled", "email", "generations", "hasFalKey", "id", "lastSeenAt", "monthlyBudgetUsd", "role", "spentThisMonthUsd"}
+	want := []string{"assets", "bytes", "createdAt", "disabled", "email", "generations", "hasFalKey", "id", "lastSeenAt", "monthlyBudgetUsd", "policyId", "role", "spentThisMonthUsd", "ssoLinked"}
 	if len(list.Users) != 2 {
 		t.Fatalf("users after deleting the victim: %s", r.Body)
 	}

@@ -70,6 +70,11 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Get("download") == "1" {
+		if err := s.Library.CheckDownload(r.Context(), a); err != nil {
+			return err
+		}
+	}
 	if err := s.onThisReplica(r, a); err != nil {
 		return err
 	}

@@ -25,6 +25,14 @@ type userResponse struct {
 	User userJSON `json:"user"`
 }
 
+// meResponse is GET /api/me: the User, and beside it what only the person sees (SPEC §12).
+type meResponse struct {
+	User        userJSON    `json:"user"`
+	HasPassword bool        `json:"hasPassword"`
+	SSO         *ssoJSON    `json:"sso"`
+	Policy      *policyJSON `json:"policy"`
+}
+
 // cookieName names one of the studio's cookies: the __Host- prefix pins it to this exact origin,
 // and browsers allow that prefix only with Secure.
 func (s *Server) cookieName(base string) string {
@@ -106,6 +114,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
+	if s.Accounts.PasswordSignupOff() {
+		return model.Errf(model.CodePasswordLoginDisabled, "Password sign-up is turned off on this studio. Use single sign-on (with the invite link, if you have one).")
+	}
 	u, tok, err := s.Accounts.SignUpWithInvite(r.Context(), s.clientIP(r), in.Email, in.Password, in.Invite)
 	if err != nil {
 		return err
@@ -148,13 +159,25 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, userResponse{toUserJSON(currentUser(r.Context()))})
+	me := currentUser(r.Context())
+	out := meResponse{User: toUserJSON(me), HasPassword: me.HasPassword()}
+	link, err := s.Accounts.SSOLink(r.Context(), me.ID)
+	if err != nil {
+		return err
+	}
+	if link != nil {
+		out.SSO = &ssoJSON{Issuer: link.Issuer, LinkedAt: link.LinkedAt}
+	}
+	if out.Policy, err = s.myPolicy(r.Context(), me); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		CurrentPassword string `json:"currentPassword" required:"true"`
+		CurrentPassword string `json:"currentPassword"` // required when the account has a password
 		NewPassword     string `json:"newPassword" required:"true"`
 	}
 	if err := readJSON(w, r, &in); err != nil {

@@ -32,6 +32,11 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
 	}
 	caller := currentUser(r.Context())
+	params, err := s.Generations.ApplyPolicy(r.Context(), caller, in.Model, in.Prompt, in.Params, false)
+	if err != nil {
+		return err
+	}
+	in.Params = params
 	if len(in.ReferenceAssetIDs) > 0 || in.Relation != "" {
 		if err := s.Generations.CheckLineage(r.Context(), caller, generation.SubmitInput{Model: in.Model, Params: in.Params,
 			ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation}); err != nil {

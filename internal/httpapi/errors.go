@@ -47,6 +47,15 @@ var statusFor = map[string]int{
 	model.CodeNoEndFrameField:    http.StatusBadRequest,
 	model.CodeVideoUnreadable:    http.StatusUnprocessableEntity,
 	model.CodeFFmpegUnavailable:  http.StatusNotImplemented,
+	// Single sign-on and policies (SPEC §12.3).
+	model.CodeSSOUnavailable:        http.StatusServiceUnavailable,
+	model.CodeSSOAlreadyLinked:      http.StatusConflict,
+	model.CodePasswordRequired:      http.StatusConflict,
+	model.CodePasswordLoginDisabled: http.StatusForbidden,
+	model.CodeModelNotAllowed:       http.StatusForbidden,
+	model.CodePromptBlocked:         http.StatusUnprocessableEntity,
+	model.CodeFlaggedContent:        http.StatusConflict,
+	model.CodePolicyInUse:           http.StatusConflict,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.
 	fal.CodeKeyInvalid:       http.StatusUnprocessableEntity,

@@ -6,10 +6,25 @@ import (
 
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/policy"
 )
 
 func (s *Server) getModels(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"models": generation.Catalogue()})
+	p, err := s.Policies.For(r.Context(), currentUser(r.Context()))
+	if err != nil {
+		return err
+	}
+	models := generation.Catalogue()
+	if p != nil && p.AllowedModels != nil { // a bound member sees only the models allowed
+		allowed := []generation.Model{}
+		for _, m := range models {
+			if policy.Allows(p, m.ID) {
+				allowed = append(allowed, m)
+			}
+		}
+		models = allowed
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"models": models})
 	return nil
 }
 
@@ -20,12 +35,28 @@ func (s *Server) searchModels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	p, err := s.Policies.For(r.Context(), currentUser(r.Context()))
+	if err != nil {
+		return err
+	}
+	if p != nil && p.AllowedModels != nil { // a bound member finds only the models allowed
+		kept := list[:0]
+		for _, m := range list {
+			if policy.Allows(p, m.ID) {
+				kept = append(kept, m)
+			}
+		}
+		list = kept
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"models": list})
 	return nil
 }
 
 // modelSchema turns any fal model's input schema into a renderable Model (custom models).
 func (s *Server) modelSchema(w http.ResponseWriter, r *http.Request) error {
+	if err := s.allowedModel(r.Context(), currentUser(r.Context()), r.URL.Query().Get("id")); err != nil {
+		return err
+	}
 	m, err := s.Generations.ModelFromSchema(r.Context(), currentUser(r.Context()), r.URL.Query().Get("id"))
 	if err != nil {
 		return err

@@ -71,6 +71,8 @@ func TestGarbageInputNeverReachesTheDatabase(t *testing.T) {
 	mustJSON(t, e.a.Do("POST", "/api/presets", map[string]any{"name": "Garbage preset", "model": "fal-ai/flux/dev"}), 201, &pr)
 	gen := submit(t, e.a, "fal-ai/flux/dev", "a real job", nil).ID
 	member := strconv.FormatInt(e.bID, 10)
+	var pol struct{ Policy struct{ ID string } }
+	mustJSON(t, e.a.Do("POST", "/api/admin/policies", map[string]any{"name": "Garbage policy"}), 201, &pol)
 	const pw = `"` + goodPassword + `"`
 
 	routes := []inputRoute{
@@ -94,7 +96,19 @@ func TestGarbageInputNeverReachesTheDatabase(t *testing.T) {
 		{pattern: "POST /api/auth/invite", path: "/api/auth/invite", json: []string{`{"invite":{}}`}},
 		{pattern: "GET /api/admin/users", path: "/api/admin/users"},
 		{pattern: "PATCH /api/admin/users/{id}", path: "/api/admin/users/" + member, body: `{"disabled":false}`,
-			ids: []string{"/api/admin/users/{}"}, json: []string{`{"role":{}}`}},
+			ids: []string{"/api/admin/users/{}"}, json: []string{`{"role":{}}`, `{"policyId":{}}`}},
+		// Single sign-on is off in this studio: its routes are the catch-all's 404, and garbage in
+		// their query is refused before any routing.
+		{pattern: "GET /api/auth/oidc/start", path: "/api/auth/oidc/start", query: []string{"invite"}},
+		{pattern: "GET /api/auth/oidc/callback", path: "/api/auth/oidc/callback", query: []string{"code", "state", "error"}},
+		{pattern: "POST /api/me/oidc/link", path: "/api/me/oidc/link", body: `{}`},
+		{pattern: "DELETE /api/me/oidc", path: "/api/me/oidc"},
+		{pattern: "GET /api/admin/policies", path: "/api/admin/policies"},
+		{pattern: "POST /api/admin/policies", path: "/api/admin/policies", json: []string{`{"name":{}}`, `{"name":"G1","blockedTerms":[{}]}`,
+			`{"name":"G2","allowedModels":[{}]}`, `{"name":"G3","forcedParams":{"seed":{}}}`}},
+		{pattern: "PATCH /api/admin/policies/{id}", path: "/api/admin/policies/" + pol.Policy.ID, body: `{"hideFlagged":false}`,
+			ids: []string{"/api/admin/policies/{}"}, json: []string{`{"name":{}}`, `{"blockedTerms":[{}]}`}},
+		{pattern: "DELETE /api/admin/policies/{id}", path: "/api/admin/policies/unknown", ids: []string{"/api/admin/policies/{}"}},
 		{pattern: "DELETE /api/admin/users/{id}", path: "/api/admin/users/999999", ids: []string{"/api/admin/users/{}"}},
 		{pattern: "POST /api/admin/users/{id}/password-reset", path: "/api/admin/users/" + member + "/password-reset",
 			ids: []string{"/api/admin/users/{}/password-reset"}},

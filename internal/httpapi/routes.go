@@ -15,6 +15,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/auth/login", s.adapt(s.login))
 	mux.Handle("POST /api/auth/logout", s.authed(s.logout))
 
+	if s.SSO != nil { // without OIDC_ISSUER these fall to the /api/ catch-all: 404 not_found
+		mux.Handle("GET /api/auth/oidc/start", s.adapt(s.oidcStart))
+		mux.Handle("GET /api/auth/oidc/callback", s.adapt(s.oidcCallback))
+		mux.Handle("POST /api/me/oidc/link", s.authed(s.oidcLink))
+		mux.Handle("DELETE /api/me/oidc", s.authed(s.oidcUnlink))
+	}
+
 	mux.Handle("GET /api/me", s.authed(s.getMe))
 	mux.Handle("PUT /api/me/password", s.authed(s.changePassword))
 	mux.Handle("PUT /api/me/fal-key", s.authed(s.putFalKey))
@@ -33,6 +40,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/admin/invites", s.admin(s.createInvite))
 	mux.Handle("DELETE /api/admin/invites/{id}", s.admin(s.revokeInvite))
 	mux.Handle("GET /api/admin/audit", s.admin(s.listAudit))
+	mux.Handle("GET /api/admin/policies", s.admin(s.listPolicies))
+	mux.Handle("POST /api/admin/policies", s.admin(s.createPolicy))
+	mux.Handle("PATCH /api/admin/policies/{id}", s.admin(s.updatePolicy))
+	mux.Handle("DELETE /api/admin/policies/{id}", s.admin(s.deletePolicy))
 	mux.Handle("GET /api/admin/users/{id}/shares", s.admin(s.listUserShares))
 	mux.Handle("DELETE /api/admin/shares/{id}", s.admin(s.revokeAnyShare))
 

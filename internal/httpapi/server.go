@@ -21,8 +21,10 @@ import (
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/policy"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/ratelimit"
+	"github.com/falstudio/falstudio/internal/sso"
 )
 
 // Deps are what the handlers need.
@@ -59,6 +61,10 @@ type Deps struct {
 	Shutdown <-chan struct{}
 
 	Presets *preset.Service
+	// SSO is the OpenID Connect provider; nil when single sign-on is off (its routes answer 404).
+	SSO *sso.Provider
+	// Policies are what admins let members generate (SPEC §12.2).
+	Policies *policy.Service
 	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
 	// every stream after that long (0: 30 minutes), the browser then reconnects.
 	StreamsPerUser int

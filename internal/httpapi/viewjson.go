@@ -74,6 +74,8 @@ func (v *AssetView) AppendJSON(b []byte) []byte {
 	b = jsonappend.Bool(b, v.ContentCredentials.Present)
 	b = append(b, `},"sequenceId":`...)
 	b = appendStringPtr(b, v.SequenceID)
+	b = append(b, `,"flagged":`...)
+	b = jsonappend.Bool(b, v.Flagged)
 	return append(b, '}')
 }
 

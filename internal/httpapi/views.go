@@ -72,6 +72,8 @@ type AssetView struct {
 	ContentCredentials ContentCredentialsView `json:"contentCredentials"`
 	// SequenceID is shared by the clips of one extend chain (SPEC §15.6); null for none.
 	SequenceID *string `json:"sequenceId"`
+	// Flagged: fal flagged it as unsafe (SPEC §12.2).
+	Flagged bool `json:"flagged"`
 }
 
 // ParentView is an asset's parent; Missing says the parent is not in the library (trashed or
@@ -96,7 +98,7 @@ const costSourceNone = "not_billed" // failed or canceled: fal bills successful 
 func assetView(urls media.URLs, a *model.Asset) AssetView {
 	v := AssetView{ID: a.ID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: urls.Asset(a),
 		ContentType: a.ContentType, Bytes: a.Bytes, Storage: a.Storage, Params: a.Params, CreatedAt: rfc3339(a.CreatedAt),
-		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs}
+		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs, Flagged: a.Flagged}
 	if v.CollectionIDs == nil {
 		v.CollectionIDs = []string{}
 	}

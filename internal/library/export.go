@@ -111,6 +111,22 @@ func (s *Service) PrepareExport(ctx context.Context, userID int64, ids []string,
 		}
 		sel.IDs = ids
 	}
+	hide, err := s.HidesFlagged(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if hide && len(sel.IDs) > 0 {
+		as, err := s.st.AssetsByIDs(ctx, userID, sel.IDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			if a.Flagged {
+				return nil, errFlagged
+			}
+		}
+	}
+	sel.NoFlagged = hide // a collection's flagged outputs are left out
 	if err := s.exports.take(userID); err != nil {
 		return nil, err
 	}

@@ -49,6 +49,9 @@ type Options struct {
 	// AfterAssetSaved runs after an asset the library made (a frame, an import) is stored: its
 	// preview is made like any output's. nil does nothing.
 	AfterAssetSaved func(*model.Asset)
+	// HideFlagged says whether a person's policy keeps fal-flagged outputs out of shares and
+	// exports (SPEC §12.2), at the time of each request; nil: never.
+	HideFlagged func(ctx context.Context, userID int64) (bool, error)
 }
 
 // Service is the library.
@@ -67,6 +70,8 @@ type Service struct {
 	video      *media.Video
 	instance   string
 	afterSaved func(*model.Asset)
+
+	hide func(ctx context.Context, userID int64) (bool, error)
 }
 
 // New builds the service.
@@ -79,7 +84,33 @@ func New(st *store.Store, storage *media.Storage, cl *cleaner.Cleaner, urls medi
 	}
 	return &Service{st: st, storage: storage, urls: urls, cleaner: cl, log: o.Logger, now: o.Now, audit: o.Audit,
 		exports: newExportSlots(o.ExportsPerUser, o.Exports), retention: max(o.TrashRetention, 0),
-		video: o.Video, instance: o.Instance, afterSaved: o.AfterAssetSaved}
+		video: o.Video, instance: o.Instance, afterSaved: o.AfterAssetSaved, hide: o.HideFlagged}
+}
+
+// errFlagged refuses sharing, exporting or downloading a flagged output under hideFlagged.
+var errFlagged = model.Errf(model.CodeFlaggedContent, "This output was flagged as unsafe, and your policy keeps it from being shared, downloaded or exported.")
+
+// HidesFlagged reports whether the person's policy hides flagged outputs now.
+func (s *Service) HidesFlagged(ctx context.Context, userID int64) (bool, error) {
+	if s.hide == nil {
+		return false, nil
+	}
+	return s.hide(ctx, userID)
+}
+
+// CheckDownload refuses (flagged_content) a download of a flagged output under hideFlagged.
+func (s *Service) CheckDownload(ctx context.Context, a *model.Asset) error {
+	if !a.Flagged {
+		return nil
+	}
+	hide, err := s.HidesFlagged(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if hide {
+		return errFlagged
+	}
+	return nil
 }
 
 // Storage is the media storage (the HTTP layer serves objects from it).

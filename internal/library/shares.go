@@ -60,6 +60,13 @@ func (s *Service) CreateShare(ctx context.Context, userID int64, in ShareInput) 
 		return nil, model.Errf(model.CodeInvalidInput, "Share either an asset or a collection, not both.")
 	case in.AssetID != "":
 		sh.Kind, sh.TargetID = model.ShareAsset, in.AssetID
+		if len(in.AssetID) <= 100 {
+			if a, err := s.st.Asset(ctx, userID, in.AssetID); err == nil {
+				if err := s.CheckDownload(ctx, a); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case in.CollectionID != "":
 		sh.Kind, sh.TargetID = model.ShareCollection, in.CollectionID
 	default:
@@ -260,6 +267,9 @@ func (s *Service) Public(ctx context.Context, token, cursor string, limit int) (
 		if err != nil {
 			return nil, err
 		}
+		if a.Flagged && s.CheckDownload(ctx, a) != nil {
+			return nil, store.ErrNotFound // shared before; now hidden by the owner's policy
+		}
 		list = []*model.Asset{a}
 	default:
 		c, err := s.st.Collection(ctx, sh.UserID, sh.TargetID)
@@ -277,6 +287,9 @@ func (s *Service) Public(ctx context.Context, token, cursor string, limit int) (
 		}
 		if next != "" {
 			out.NextCursor = &next
+		}
+		if list, err = s.withoutHidden(ctx, sh.UserID, list); err != nil {
+			return nil, err
 		}
 	}
 	base := "/s/" + token + "/media/"
@@ -303,5 +316,27 @@ func (s *Service) PublicMedia(ctx context.Context, token, assetID string) (*mode
 	if assetID == "" || len(assetID) > 100 {
 		return nil, store.ErrNotFound
 	}
-	return s.st.SharedAsset(ctx, sh, assetID)
+	a, err := s.st.SharedAsset(ctx, sh, assetID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Flagged && s.CheckDownload(ctx, a) != nil {
+		return nil, store.ErrNotFound
+	}
+	return a, nil
+}
+
+// withoutHidden leaves out flagged outputs when the owner's policy hides them.
+func (s *Service) withoutHidden(ctx context.Context, ownerID int64, list []*model.Asset) ([]*model.Asset, error) {
+	hide, err := s.HidesFlagged(ctx, ownerID)
+	if err != nil || !hide {
+		return list, err
+	}
+	kept := list[:0]
+	for _, a := range list {
+		if !a.Flagged {
+			kept = append(kept, a)
+		}
+	}
+	return kept, nil
 }

@@ -21,6 +21,7 @@ type User struct {
 	CreatedAt    time.Time
 	Role         string     // RoleAdmin | RoleMember
 	DisabledAt   *time.Time // nil: the account may log in
+	PolicyID     string     // the policy an admin assigned ("" for none); binds members only
 }
 
 // HasFalKey reports whether the user saved a fal key.
@@ -28,6 +29,9 @@ func (u *User) HasFalKey() bool { return u.FalKey != "" }
 
 // IsAdmin reports whether the user administers the studio.
 func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// HasPassword reports whether the account can sign in with a password (SSO accounts may not).
+func (u *User) HasPassword() bool { return u.PasswordHash != "" }
 
 // Disabled reports whether an admin disabled the account.
 func (u *User) Disabled() bool { return u.DisabledAt != nil }
@@ -198,6 +202,8 @@ type Asset struct {
 	C2PA bool
 	// SequenceID is shared by the clips of one extend chain (SPEC §15.6); "" for none.
 	SequenceID string
+	// Flagged: fal's result flagged this output as unsafe (has_nsfw_concepts), SPEC §12.2.
+	Flagged bool
 }
 
 // Trashed reports whether the asset is in the trash.
@@ -328,6 +334,21 @@ const (
 	CodeAccountDisabled = "account_disabled"
 	CodeResetInvalid    = "reset_invalid"
 	CodeLastAdmin       = "last_admin"
+
+	// Single sign-on and policies (SPEC §12).
+	CodeSSOUnavailable        = "sso_unavailable"
+	CodeSSOAlreadyLinked      = "sso_already_linked"
+	CodePasswordRequired      = "password_required"
+	CodePasswordLoginDisabled = "password_login_disabled"
+	CodeModelNotAllowed       = "model_not_allowed"
+	CodePromptBlocked         = "prompt_blocked"
+	CodeFlaggedContent        = "flagged_content"
+	CodePolicyInUse           = "policy_in_use"
+	CodeStateInvalid          = "state_invalid"
+	CodeSSOFailed             = "sso_failed"
+	CodeSSOEmailMissing       = "sso_email_missing"
+	CodeAccountExists         = "account_exists"
+	CodeSSONotRegistered      = "sso_not_registered"
 )
 
 // Invite is a sign-up invitation (SPEC §6); its token is stored hashed elsewhere, never here.
@@ -341,4 +362,17 @@ type Invite struct {
 	UsedBy    int64  // 0 when unused or the account is gone
 	UsedEmail string // the email that used it, kept after that account is deleted
 	RevokedAt *time.Time
+}
+
+// Policy is what an admin lets a member generate (SPEC §12.2). It binds members only.
+type Policy struct {
+	ID            string
+	Name          string
+	ForcedParams  map[string]any // replace (or add) these params on every submit
+	AllowedModels []string       // nil: every model
+	BlockedTerms  []string       // refused in prompts, as whole words, any case
+	HideFlagged   bool           // outputs fal flagged are blurred and never leave the studio
+	UserCount     int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }

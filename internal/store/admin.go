@@ -17,12 +17,14 @@ type UserUsage struct {
 	Generations int64
 	Assets      int64
 	Bytes       int64
+	SSOLinked   bool // the account has a single sign-on identity
 }
 
 // usageSelect counts with correlated subqueries over the user_id indexes: for each account an
 // index range of its own rows only (assets_user_bytes covers the count and the bytes), measured
 // faster than one grouped pass over every table (docs/benchmarks.md).
-const usageSelect = `SELECT u.id, u.email, u.password_hash, u.fal_key, u.created_at, u.role, u.disabled_at, u.last_seen_at,
+const usageSelect = `SELECT u.id, u.email, u.password_hash, u.fal_key, u.created_at, u.role, u.disabled_at, u.policy_id, u.last_seen_at,
+	(SELECT count(*) FROM user_identities i WHERE i.user_id = u.id),
 	(SELECT count(*) FROM generations g WHERE g.user_id = u.id),
 	(SELECT count(*) FROM assets a WHERE a.user_id = u.id),
 	(SELECT CAST(coalesce(sum(a.bytes), 0) AS BIGINT) FROM assets a WHERE a.user_id = u.id)
@@ -33,14 +35,17 @@ func scanUsage(row interface{ Scan(...any) error }) (*UserUsage, error) {
 	var uu UserUsage
 	var created int64
 	var disabled, seen sql.NullInt64
-	err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created, &u.Role, &disabled, &seen, &uu.Generations, &uu.Assets, &uu.Bytes)
+	var policy sql.NullString
+	var linked int64
+	err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created, &u.Role, &disabled, &policy, &seen, &linked, &uu.Generations, &uu.Assets, &uu.Bytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	u.CreatedAt, u.DisabledAt = msToTime(created), nullMsToTime(disabled)
+	u.CreatedAt, u.DisabledAt, u.PolicyID = msToTime(created), nullMsToTime(disabled), policy.String
+	uu.SSOLinked = linked > 0
 	uu.User, uu.LastSeenAt = &u, nullMsToTime(seen)
 	return &uu, nil
 }

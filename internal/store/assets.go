@@ -17,7 +17,7 @@ import (
 
 const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage,
 	content_type, bytes, width, height, params_json, created_at, local_holder, favorite, thumb_bytes,
-	parent_asset_id, parent_relation, trashed_at, purge_at, c2pa, sequence_id`
+	parent_asset_id, parent_relation, trashed_at, purge_at, c2pa, sequence_id, flagged`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
@@ -26,7 +26,7 @@ func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var trashed, purge sql.NullInt64
 	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey,
 		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav, &a.ThumbBytes,
-		&a.ParentID, &a.ParentRelation, &trashed, &purge, &c2pa, &a.SequenceID)
+		&a.ParentID, &a.ParentRelation, &trashed, &purge, &c2pa, &a.SequenceID, &a.Flagged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -66,10 +66,10 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 		a.ParentRelation = ""
 	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) ON CONFLICT (id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO NOTHING`,
 		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.Storage,
 		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite), a.ThumbBytes,
-		a.ParentID, a.ParentRelation, nullMs(a.TrashedAt), nullMs(a.PurgeAt), boolInt(a.C2PA), a.SequenceID)
+		a.ParentID, a.ParentRelation, nullMs(a.TrashedAt), nullMs(a.PurgeAt), boolInt(a.C2PA), a.SequenceID, a.Flagged)
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
 	}
@@ -202,7 +202,7 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 // SQLite driver a locked call or two, so a page of 51 rows leaves out those it never shows
 // (user_id is the caller's, local_holder is for serving and re-sync).
 const pageCols = `id, generation_id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height,
-	params_json, created_at, favorite, thumb_bytes, parent_asset_id, parent_relation, c2pa, sequence_id`
+	params_json, created_at, favorite, thumb_bytes, parent_asset_id, parent_relation, c2pa, sequence_id, flagged`
 
 // scanPageAsset reads a row of pageCols and its collection ids. The asset's LocalHolder is
 // left empty: serving one asset reads it whole (Asset).
@@ -212,7 +212,7 @@ func scanPageAsset(row *sql.Rows) (*model.Asset, error) {
 	var created, fav, c2pa int64
 	var collections sql.NullString
 	if err := row.Scan(&a.ID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.Storage, &a.ContentType,
-		&a.Bytes, &a.Width, &a.Height, &params, &created, &fav, &a.ThumbBytes, &a.ParentID, &a.ParentRelation, &c2pa, &a.SequenceID, &collections); err != nil {
+		&a.Bytes, &a.Width, &a.Height, &params, &created, &fav, &a.ThumbBytes, &a.ParentID, &a.ParentRelation, &c2pa, &a.SequenceID, &a.Flagged, &collections); err != nil {
 		return nil, err
 	}
 	a.Params = json.RawMessage(params)

@@ -19,6 +19,8 @@ type ExportSelection struct {
 	IDs          []string // ≤ the bulk maximum; others' ids simply match nothing
 	Collection   string   // the caller checked it is the user's
 	AddedUntilMs int64
+	// NoFlagged leaves out outputs fal flagged (an owner under a hideFlagged policy).
+	NoFlagged bool
 }
 
 // ExportCursor is the last row of the previous page (oldest first: (created_at, id) ascending).
@@ -40,12 +42,16 @@ func exportCols(withParams bool) string {
 
 // exportWhere is the selection as a FROM and WHERE with its arguments, and the ordering columns.
 func (sel ExportSelection) exportWhere() (from, where string, args []any, created, id string) {
+	flagged := ""
+	if sel.NoFlagged {
+		flagged = " AND NOT assets.flagged"
+	}
 	if sel.Collection != "" {
 		return "collection_assets CROSS JOIN assets",
-			"collection_id = $1 AND assets.id = asset_id AND user_id = $2 AND added_at <= $3 AND trashed_at IS NULL",
+			"collection_id = $1 AND assets.id = asset_id AND user_id = $2 AND added_at <= $3 AND trashed_at IS NULL" + flagged,
 			[]any{sel.Collection, sel.UserID, sel.AddedUntilMs}, "asset_created_at", "asset_id"
 	}
-	return "assets", "user_id = $1 AND trashed_at IS NULL AND id IN (" + placeholders(2, len(sel.IDs)) + ")",
+	return "assets", "user_id = $1 AND trashed_at IS NULL AND id IN (" + placeholders(2, len(sel.IDs)) + ")" + flagged,
 		append([]any{sel.UserID}, stringArgs(sel.IDs)...), "created_at", "id"
 }
 
@@ -107,13 +113,13 @@ func (s *Store) ExportPage(ctx context.Context, sel ExportSelection, after *Expo
 // publicCols are the columns a share link shows (SPEC §8), plus the object for its media
 // route; never params, which a share never shows and which may be 64 KB a row.
 const publicCols = `assets.id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height, assets.created_at,
-	parent_asset_id, c2pa`
+	parent_asset_id, c2pa, assets.flagged`
 
 func scanPublicAsset(row interface{ Scan(...any) error }, userID int64) (*model.Asset, error) {
 	var a model.Asset
 	var created, c2pa int64
 	err := row.Scan(&a.ID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &created,
-		&a.ParentID, &c2pa)
+		&a.ParentID, &c2pa, &a.Flagged)
 	a.C2PA = c2pa != 0
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound

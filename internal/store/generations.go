@@ -553,14 +553,15 @@ type Output struct {
 	SourceURL    string
 	StorageKey   string
 	Storage      string
+	Flagged      bool // fal flagged this output (has_nsfw_concepts)
 }
 
 // PlanOutputs records the output files of a generation once; asset ids are fixed here.
 func (s *Store) PlanOutputs(ctx context.Context, outs []Output) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		for _, o := range outs {
-			_, err := tx.ExecContext(ctx, `INSERT INTO outputs (generation_id, idx, asset_id, source_url, updated_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (generation_id, idx) DO NOTHING`, o.GenerationID, o.Index, o.AssetID, o.SourceURL, s.nowMs())
+			_, err := tx.ExecContext(ctx, `INSERT INTO outputs (generation_id, idx, asset_id, source_url, updated_at, flagged)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (generation_id, idx) DO NOTHING`, o.GenerationID, o.Index, o.AssetID, o.SourceURL, s.nowMs(), o.Flagged)
 			if err != nil {
 				return fmt.Errorf("store: plan outputs: %w", err)
 			}
@@ -571,7 +572,7 @@ func (s *Store) PlanOutputs(ctx context.Context, outs []Output) error {
 
 // Outputs lists a generation's planned outputs in order.
 func (s *Store) Outputs(ctx context.Context, generationID string) ([]Output, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT generation_id, idx, asset_id, source_url, storage_key, storage FROM outputs WHERE generation_id = $1 ORDER BY idx`, generationID)
+	rows, err := s.r.QueryContext(ctx, `SELECT generation_id, idx, asset_id, source_url, storage_key, storage, flagged FROM outputs WHERE generation_id = $1 ORDER BY idx`, generationID)
 	if err != nil {
 		return nil, fmt.Errorf("store: outputs: %w", err)
 	}
@@ -579,7 +580,7 @@ func (s *Store) Outputs(ctx context.Context, generationID string) ([]Output, err
 	var out []Output
 	for rows.Next() {
 		var o Output
-		if err := rows.Scan(&o.GenerationID, &o.Index, &o.AssetID, &o.SourceURL, &o.StorageKey, &o.Storage); err != nil {
+		if err := rows.Scan(&o.GenerationID, &o.Index, &o.AssetID, &o.SourceURL, &o.StorageKey, &o.Storage, &o.Flagged); err != nil {
 			return nil, fmt.Errorf("store: outputs: %w", err)
 		}
 		out = append(out, o)

@@ -10,13 +10,14 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 )
 
-const userCols = `id, email, password_hash, fal_key, created_at, role, disabled_at`
+const userCols = `id, email, password_hash, fal_key, created_at, role, disabled_at, policy_id`
 
 func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
 	var u model.User
 	var created int64
 	var disabled sql.NullInt64
-	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created, &u.Role, &disabled); err != nil {
+	var policy sql.NullString
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created, &u.Role, &disabled, &policy); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -24,6 +25,7 @@ func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
 	}
 	u.CreatedAt = msToTime(created)
 	u.DisabledAt = nullMsToTime(disabled)
+	u.PolicyID = policy.String
 	return &u, nil
 }
 
@@ -42,8 +44,9 @@ var ErrNotFirst = errors.New("store: not the first account")
 // NewUser is an account to create.
 type NewUser struct {
 	Email, PasswordHash string
-	InviteHash          []byte // consumed with the account when set
-	FirstOnly           bool   // only the first account of the instance may be created
+	InviteHash          []byte    // consumed with the account when set
+	FirstOnly           bool      // only the first account of the instance may be created
+	identity            *Identity // linked with the account (CreateSSOUser)
 }
 
 // CreateUser creates an account in one transaction. The first account on an empty instance
@@ -73,6 +76,11 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*model.User, error)
 		}
 		if err != nil {
 			return fmt.Errorf("store: insert user: %w", err)
+		}
+		if nu.identity != nil {
+			if err := linkIdentity(ctx, tx, u.ID, nu.identity.Issuer, nu.identity.Subject, now); err != nil {
+				return err
+			}
 		}
 		if inviteHash == nil {
 			return nil

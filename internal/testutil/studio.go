@@ -60,6 +60,9 @@ type StudioOptions struct {
 	Env     map[string]string // configuration variables, as the environment would give them
 	DataDir string            // reuse a data directory (restart tests)
 	App     app.Options
+	// Listener, when set, is where the studio serves (a test that must know the address before
+	// the studio starts, for PUBLIC_URL, opens it first).
+	Listener net.Listener
 }
 
 // NewStudio starts a studio on 127.0.0.1 with a fresh data directory (unless one is given).
@@ -103,10 +106,12 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 		cancel()
 		t.Fatalf("app: %v", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		t.Fatalf("listen: %v", err)
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			cancel()
+			t.Fatalf("listen: %v", err)
+		}
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()

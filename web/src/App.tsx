@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type ComponentType, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
-import { api, setUnauthorizedHandler, type Asset, type SignupMode, type User } from './lib/api';
+import { api, setUnauthorizedHandler, type Asset, type OIDCStatus, type SignupMode, type User } from './lib/api';
+import { takeSSOResult } from './lib/sso';
 import { getAssetUrl } from './lib/assets';
 import { useRoute } from './lib/router';
 import { TabBoundary } from './components/TabBoundary';
@@ -99,6 +100,8 @@ export function App() {
   // Before the router: it reads (and cleans) the address first.
   const [link, setLink] = useState(takeLinkTokens);
   const [signupMode, setSignupMode] = useState<SignupMode | null>(null);
+  const [oidc, setOidc] = useState<OIDCStatus | null>(null);
+  const [sso] = useState(takeSSOResult);
   const visibleTabs = useMemo(() => tabs.filter((t) => !user || !t.show || t.show(user)), [user]);
   const [route, navigate] = useRoute(tabs, [RESET_PATH]);
   const [visited, setVisited] = useState<Set<string>>(() => new Set());
@@ -131,7 +134,10 @@ export function App() {
     if (checking || user) return;
     api
       .status()
-      .then((s) => setSignupMode(s.signupMode))
+      .then((s) => {
+        setSignupMode(s.signupMode);
+        setOidc(s.oidc ?? null);
+      })
       .catch(() => setSignupMode(null));
   }, [checking, user]);
 
@@ -193,6 +199,8 @@ export function App() {
           notice={notice}
           invite={link.invite}
           signupMode={signupMode}
+          oidc={oidc}
+          ssoError={sso.error}
           onAuthenticated={(u) => {
             setNotice(null);
             setLink({ invite: null, reset: null }); // an invite is spent once it signed someone up

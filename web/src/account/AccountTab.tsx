@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type User } from '../lib/api';
+import { api, ApiError, type Me, type User } from '../lib/api';
+import { takeSSOResult } from '../lib/sso';
+import { SsoCard } from './SsoCard';
 import { Banner } from '../components/Banner';
 import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
@@ -159,13 +161,14 @@ function FilesCard() {
   );
 }
 
-function PasswordCard() {
+function PasswordCard({ hasPassword = true, onSet }: { hasPassword?: boolean; onSet?: () => void }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const action = useAction(
     async () => {
-      await api.changePassword(current, next);
+      await api.changePassword(hasPassword ? current : '', next);
+      onSet?.();
       setCurrent('');
       setNext('');
       setConfirm('');
@@ -181,13 +184,16 @@ function PasswordCard() {
   };
   return (
     <form className="card" onSubmit={submit} aria-busy={busy}>
-      <h2>Change password</h2>
+      <h2>{hasPassword ? 'Change password' : 'Set a password'}</h2>
       <Banner kind="error">{error}</Banner>
       <Banner kind="success">{success}</Banner>
-      <div className="field">
-        <label htmlFor="current-password">Current password</label>
-        <input id="current-password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
-      </div>
+      {!hasPassword && <p className="muted">This account signs in with single sign-on and has no password yet.</p>}
+      {hasPassword && (
+        <div className="field">
+          <label htmlFor="current-password">Current password</label>
+          <input id="current-password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
+        </div>
+      )}
       <div className="field">
         <label htmlFor="new-password">New password</label>
         <input id="new-password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="new-password-hint" />
@@ -198,7 +204,7 @@ function PasswordCard() {
         <input id="confirm-new-password" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
       </div>
       <button className="btn" type="submit" disabled={busy}>
-        {busy ? 'Changing…' : 'Change password'}
+        {busy ? 'Saving…' : hasPassword ? 'Change password' : 'Set password'}
       </button>
     </form>
   );
@@ -206,6 +212,22 @@ function PasswordCard() {
 
 export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: (u: User) => void; onLoggedOut: () => void }) {
   const [busy, setBusy] = useState(false);
+  const [me, setMe] = useState<Me | null>(null);
+  const [ssoLabel, setSsoLabel] = useState<string | null>(null);
+  const [linkedNow] = useState(() => takeSSOResult().linked);
+  const loadMe = useCallback(() => {
+    api
+      .me()
+      .then(setMe)
+      .catch(() => setMe(null));
+  }, []);
+  useEffect(() => {
+    loadMe();
+    api
+      .status()
+      .then((s) => setSsoLabel(s.oidc?.enabled ? s.oidc.label : null))
+      .catch(() => setSsoLabel(null));
+  }, [loadMe]);
   const logout = async () => {
     setBusy(true);
     try {
@@ -230,8 +252,9 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       <CreditsCard user={user} />
       <UsageCard />
       <FilesCard />
-      <PasswordCard />
-      <DeleteAccountCard onDeleted={onLoggedOut} />
+      {me && ssoLabel !== null && <SsoCard me={me} label={ssoLabel} linkedNow={linkedNow} onChanged={loadMe} />}
+      <PasswordCard key={me ? String(me.hasPassword) : 'pw'} hasPassword={me?.hasPassword ?? true} onSet={loadMe} />
+      <DeleteAccountCard onDeleted={onLoggedOut} email={me && !me.hasPassword ? user.email : null} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 
 /** Deleting one's own account: everything it stored goes too, after the password is given. */
-export function DeleteAccountCard({ onDeleted }: { onDeleted: () => void }) {
+export function DeleteAccountCard({ onDeleted, email }: { onDeleted: () => void; email?: string | null }) {
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -12,10 +12,11 @@ export function DeleteAccountCard({ onDeleted }: { onDeleted: () => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    if (!password) return setError('Enter your password to confirm.');
+    if (!password) return setError(email ? 'Type your email to confirm.' : 'Enter your password to confirm.');
     setBusy(true);
     try {
-      await api.deleteMe(password);
+      // An account without a password (single sign-on) confirms with its email.
+      await (email ? api.deleteMeByEmail(password) : api.deleteMe(password));
       onDeleted();
     } catch (err) {
       setError(messageOf(err, 'The account could not be deleted.'));
@@ -34,8 +35,15 @@ export function DeleteAccountCard({ onDeleted }: { onDeleted: () => void }) {
         <>
           <Banner kind="error">{error}</Banner>
           <div className="field">
-            <label htmlFor="delete-password">Your password</label>
-            <input id="delete-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
+            <label htmlFor="delete-password">{email ? `Type your email (${email})` : 'Your password'}</label>
+            <input
+              id="delete-password"
+              type={email ? 'email' : 'password'}
+              autoComplete={email ? 'off' : 'current-password'}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              autoFocus
+            />
           </div>
           <div className="row">
             <button type="submit" className="btn danger" disabled={busy}>

@@ -3,14 +3,16 @@ import { api, type User } from '../lib/api';
 import { UsersPanel } from './UsersPanel';
 import { InvitesPanel } from './InvitesPanel';
 import { AuditPanel } from './AuditPanel';
+import { PoliciesPanel } from './PoliciesPanel';
 import { AdminSpend } from '../account/AdminSpend';
 
-type Section = 'people' | 'spending' | 'invites' | 'audit';
+type Section = 'people' | 'spending' | 'invites' | 'audit' | 'policies';
 const SECTIONS: { id: Section; label: string }[] = [
   { id: 'people', label: 'People' },
   { id: 'invites', label: 'Invites' },
   { id: 'audit', label: 'Audit log' },
   { id: 'spending', label: 'Spending' },
+  { id: 'policies', label: 'Policies' },
 ];
 
 /** The Admin tab: accounts, invites and the audit log. Only rendered for admins; the API refuses members anyway. */
@@ -64,6 +66,7 @@ export function AdminTab({ me, onMeChanged }: { me: User; onMeChanged: () => voi
         {section === 'spending' && <AdminSpend />}
         {section === 'invites' && <InvitesPanel signupMode={signupMode} />}
         {section === 'audit' && <AuditPanel />}
+        {section === 'policies' && <PoliciesPanel />}
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { api, type AdminUser, type Role, type User } from '../lib/api';
+import { api, type AdminUser, type Policy, type Role, type User } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { CopyField } from './CopyField';
@@ -16,6 +16,13 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
   const [open, setOpen] = useState<Open>(null);
+  const [policies, setPolicies] = useState<Policy[]>([]);
+  useEffect(() => {
+    api.admin
+      .policies()
+      .then((r) => setPolicies(r.policies))
+      .catch(() => setPolicies([]));
+  }, []);
 
   const load = useCallback(async () => {
     try {
@@ -118,6 +125,7 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
             <tr>
               <th scope="col">Account</th>
               <th scope="col">Role</th>
+              <th scope="col">Policy</th>
               <th scope="col">Usage</th>
               <th scope="col">Spent this month</th>
               <th scope="col">Last seen</th>
@@ -134,6 +142,16 @@ export function UsersPanel({ me, onMeChanged }: { me: User; onMeChanged: () => v
                 isMe={u.id === me.id}
                 busy={busy === u.id}
                 open={open && open.id === u.id ? open : null}
+                policies={policies}
+                onPolicy={(policyId) =>
+                  void act(
+                    u,
+                    async () => {
+                      replace((await api.admin.updateUser(u.id, { policyId })).user);
+                    },
+                    policyId ? `Policy assigned to ${u.email}.` : `${u.email} has no policy now.`,
+                  )
+                }
                 onRole={(r) => void setRole(u, r)}
                 onUser={replace}
                 onDisabled={(d) => void setDisabled(u, d)}
@@ -156,6 +174,8 @@ function UserRow({
   isMe,
   busy,
   open,
+  policies,
+  onPolicy,
   onRole,
   onUser,
   onDisabled,
@@ -169,6 +189,8 @@ function UserRow({
   isMe: boolean;
   busy: boolean;
   open: Open;
+  policies: Policy[];
+  onPolicy: (id: string | null) => void;
   onRole: (r: Role) => void;
   onUser: (u: AdminUser) => void;
   onDisabled: (d: boolean) => void;
@@ -179,6 +201,7 @@ function UserRow({
   onClose: () => void;
 }) {
   const roleId = useId();
+  const policyId = useId();
   return (
     <>
       <tr className={u.disabled ? 'disabled-row' : undefined} data-testid="user-row" data-email={u.email}>
@@ -198,6 +221,20 @@ function UserRow({
             <option value="member">Member</option>
             <option value="admin">Admin</option>
           </select>
+        </td>
+        <td data-label="Policy">
+          <label htmlFor={policyId} className="visually-hidden">
+            Policy of {u.email}
+          </label>
+          <select id={policyId} value={u.policyId ?? ''} disabled={busy} onChange={(e) => onPolicy(e.target.value || null)}>
+            <option value="">None</option>
+            {policies.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+          {u.ssoLinked && <span className="pill">SSO</span>}
         </td>
         <td data-label="Usage">
           <span title={`${u.generations} generations, ${u.assets} files`}>
@@ -233,7 +270,7 @@ function UserRow({
       </tr>
       {open && (
         <tr className="detail-row">
-          <td colSpan={6}>
+          <td colSpan={7}>
             {open.kind === 'reset' ? (
               <div className="inline-panel">
                 <CopyField

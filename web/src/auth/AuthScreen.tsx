@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type SignupMode, type User } from '../lib/api';
+import { api, ApiError, type OIDCStatus, type SignupMode, type User } from '../lib/api';
+import { ssoErrorMessage, ssoStartURL } from '../lib/sso';
 import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
@@ -16,13 +17,23 @@ export function AuthScreen({
   notice,
   invite,
   signupMode,
+  oidc,
+  ssoError,
 }: {
   onAuthenticated: (u: User) => void;
   notice?: string | null;
   /** From an invite link (/#invite=…): the screen opens on sign-up with it filled in. */
   invite?: string | null;
   signupMode?: SignupMode | null;
+  /** Single sign-on (SPEC §12.1): its button, and whether the password form is shown. */
+  oidc?: OIDCStatus | null;
+  /** The ssoError the callback redirected with, shown as a sentence. */
+  ssoError?: string | null;
 }) {
+  const sso = oidc?.enabled ? oidc : null;
+  // With password sign-in off the form hides behind a small "Administrator sign-in" link.
+  const [adminForm, setAdminForm] = useState(false);
+  const showPasswordForm = !sso || sso.passwordLogin || adminForm;
   const [mode, setMode] = useState<'login' | 'signup'>(invite ? 'signup' : 'login');
   const [inviteCode, setInviteCode] = useState(invite ?? '');
   const [inviteInfo, setInviteInfo] = useState<{ ok: boolean; email: string | null; message?: string } | null>(null);
@@ -93,6 +104,26 @@ export function AuthScreen({
           <span className="logo" aria-hidden="true">◆</span> fal-studio
         </h1>
         <p className="muted">Generate images and videos with fal.ai — and keep every result.</p>
+        {ssoError && (
+          <Banner kind="error">
+            <span data-testid="sso-error">{ssoErrorMessage(ssoError)}</span>
+          </Banner>
+        )}
+        {sso && (
+          <div className="sso-block">
+            <a className="btn primary wide sso-button" href={ssoStartURL(inviteFromInput(inviteCode) || invite)} data-testid="sso-button">
+              {sso.label || 'Sign in with SSO'}
+            </a>
+            {sso.passwordLogin && <p className="muted or-line">or with your email and password</p>}
+            {!sso.passwordLogin && !adminForm && (
+              <button type="button" className="link admin-signin" onClick={() => setAdminForm(true)}>
+                Administrator sign-in
+              </button>
+            )}
+          </div>
+        )}
+        {showPasswordForm && (
+        <>
         <div className="segmented" role="tablist" aria-label="Log in or sign up">
           <button type="button" role="tab" aria-selected={mode === 'login'} className={mode === 'login' ? 'active' : ''} onClick={() => switchMode('login')}>
             Log in
@@ -188,6 +219,8 @@ export function AuthScreen({
         <button className="btn primary wide" type="submit" disabled={busy}>
           {busy ? (mode === 'signup' ? 'Creating account…' : 'Logging in…') : mode === 'signup' ? 'Create account' : 'Log in'}
         </button>
+        </>
+        )}
       </form>
     </div>
   );

@@ -3,7 +3,7 @@ import { api, ApiError, terminal, type Asset, type Model, type Preset, type Seed
 import { getAssetUrl } from '../lib/assets';
 import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
-import { ParamsForm, defaultsOf, invalidParam } from './ParamsForm';
+import { ParamsForm, defaultsOf, invalidParam, type Locked } from './ParamsForm';
 import { References, type Ref, type ReferencesHandle } from './References';
 import { ModelPicker } from './ModelPicker';
 import { PresetsBar } from './PresetsBar';
@@ -58,6 +58,20 @@ function draftFor(models: Model[], modelId: string, params: Record<string, unkno
  */
 export function CreateTab({ user, preset, onGoAccount, price }: { user: User; preset: CreatePreset | null; onGoAccount: () => void; price?: ReactNode }) {
   const { models, error: loadError } = useModels();
+  // A member's policy (SPEC §12.2): its forced params show locked; the server forces them anyway.
+  const [locked, setLocked] = useState<Locked>(null);
+  useEffect(() => {
+    let live = true;
+    api
+      .me()
+      .then((r) => {
+        if (live) setLocked(r.policy && Object.keys(r.policy.forcedParams).length > 0 ? { policy: r.policy.name, params: r.policy.forcedParams } : null);
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, []);
   const [draft, dispatch] = useDraft();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -248,7 +262,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
           />
         </div>
         {ref && <References handle={refsHandle} refs={draft.refs} min={ref.min} max={ref.max} multiple={ref.multiple} onChange={(refs) => dispatch({ type: 'refs', refs })} />}
-        {model && <ParamsForm params={model.params} values={draft.values} onChange={(values) => dispatch({ type: 'values', values })} />}
+        {model && <ParamsForm params={model.params} values={draft.values} locked={locked} onChange={(values) => dispatch({ type: 'values', values })} />}
         <SaveToCollection value={saveTo} onChange={setSaveTo} />
         <Banner kind="info">{notice}</Banner>
         <FormActions

@@ -23,7 +23,10 @@ export function invalidParam(params: Param[], values: Values): string | null {
   return null;
 }
 
-export function ParamsForm({ params, values, onChange }: { params: Param[]; values: Values; onChange: (v: Values) => void }) {
+/** Params a member's policy forces (SPEC §12.2): shown with their forced value, locked. */
+export type Locked = { policy: string; params: Values } | null;
+
+export function ParamsForm({ params, values, onChange, locked = null }: { params: Param[]; values: Values; onChange: (v: Values) => void; locked?: Locked }) {
   const set = (name: string, value: unknown) => {
     const next = { ...values };
     if (value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value))) delete next[name];
@@ -35,9 +38,27 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
     <fieldset className="params">
       <legend>Settings</legend>
       {params.map((p) => {
+        const forced = locked !== null && Object.prototype.hasOwnProperty.call(locked.params, p.name);
+        const field = renderParam(p, forced ? locked!.params[p.name] : values[p.name]);
+        if (!forced) return field;
+        // A disabled fieldset locks whatever control the field is; the note names the policy.
+        const note = `Set by the policy “${locked!.policy}”`;
+        return (
+          <fieldset className="locked-param" disabled key={p.name} title={note} data-testid={`locked-${p.name}`}>
+            {field}
+            <small className="hint lock-note">
+              <span aria-hidden="true">🔒 </span>
+              {note}
+            </small>
+          </fieldset>
+        );
+      })}
+    </fieldset>
+  );
+
+  function renderParam(p: Param, v: unknown) {
         const id = `param-${p.name}`;
         const tip = p.description || undefined;
-        const v = values[p.name];
         const label = (
           <span>
             {p.label}
@@ -122,7 +143,5 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
               </div>
             );
         }
-      })}
-    </fieldset>
-  );
+  }
 }

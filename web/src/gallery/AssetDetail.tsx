@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useHidesFlagged } from '../lib/policy';
 import { api, type Asset, type Collection, type Model } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 import { formatBytes, getAssetUrl, getDownloadUrl, getThumbUrl } from '../lib/assets';
@@ -47,6 +48,7 @@ export function AssetDetail({
   /** Opens Create with a frame (uploaded to fal as url) in the model's start or end frame field. */
   onUseFrame?: (frame: Asset, url: string, model: Model, field: string) => void;
 }) {
+  const hidden = useHidesFlagged() && !!asset.flagged;
   const dialog = useRef<HTMLDivElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const { models } = useModels();
@@ -155,7 +157,12 @@ export function AssetDetail({
         ) : asset.kind === 'audio' ? (
           <audio key={asset.id} src={getAssetUrl(asset)} controls data-testid="detail-media" />
         ) : (
-          <img src={getAssetUrl(asset)} alt={asset.prompt || 'Generated image'} data-testid="detail-media" />
+          <img
+            src={getAssetUrl(asset)}
+            alt={asset.prompt || 'Generated image'}
+            data-testid="detail-media"
+            className={hidden ? 'flagged-blur' : undefined}
+          />
         )}
         <button type="button" className="nav prev" onClick={onPrev} disabled={!hasPrev} aria-label="Previous">
           ←
@@ -260,7 +267,8 @@ export function AssetDetail({
               {asset.favorite ? '★ Favourite' : '☆ Favourite'}
             </button>
           )}
-          {onShare && (
+          {hidden && <p className="hint">fal flagged this output as unsafe; your policy keeps it blurred and private.</p>}
+          {onShare && !hidden && (
             <button type="button" className="btn" onClick={() => onShare(asset)}>
               Share…
             </button>
@@ -278,12 +286,16 @@ export function AssetDetail({
               Use as cover
             </button>
           )}
+          {!hidden && (
+            <>
           <a className="btn" href={getDownloadUrl(asset)} download title="With a note that it was made by AI (XMP)">
             Download
           </a>
           <a className="btn" href={`${getDownloadUrl(asset)}&original=1`} download title="Exactly the file fal returned">
             Download original
           </a>
+            </>
+          )}
           <button type="button" className="btn" onClick={copy} disabled={!asset.prompt}>
             Copy prompt
           </button>

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useHidesFlagged } from '../lib/policy';
 import { api, type Asset, type AssetFilters, type Model } from '../lib/api';
 import { getAssetUrl, getThumbUrl } from '../lib/assets';
 import { messageOf } from '../lib/useAction';
@@ -52,6 +53,7 @@ export function AssetsView({
   onUseFrame?: (frame: Asset, url: string, model: Model, field: string) => void;
   onGoCreate: () => void;
 }) {
+  const hideFlagged = useHidesFlagged();
   const { kind, filters } = query;
   const [search, setSearch] = useState(query.q.trim());
   const [open, setOpen] = useState<number | null>(null);
@@ -173,8 +175,9 @@ export function AssetsView({
               <div key={a.id} className={chosen ? 'tile-wrap selected' : 'tile-wrap'}>
                 <button
                   type="button"
-                  className="tile"
+                  className={hideFlagged && a.flagged ? 'tile flagged-blur' : 'tile'}
                   data-testid="asset-card"
+                  data-flagged={a.flagged ? 'true' : undefined}
                   data-asset-id={a.id}
                   data-kind={a.kind}
                   data-selected={chosen ? 'true' : 'false'}

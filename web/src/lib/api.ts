@@ -23,7 +23,48 @@ export interface AdminUser {
   bytes: number;
   spentThisMonthUsd: number;
   monthlyBudgetUsd: number | null;
+  /** SPEC §12: the policy an admin assigned (null for none) and whether SSO is linked. */
+  policyId?: string | null;
+  ssoLinked?: boolean;
 }
+
+/** Single sign-on as /api/status describes it (SPEC §12.1). */
+export interface OIDCStatus {
+  enabled: boolean;
+  label: string;
+  passwordLogin: boolean;
+}
+
+/** What a member's policy forces and allows, as GET /api/me tells them (never the blocked terms). */
+export interface MyPolicy {
+  name: string;
+  forcedParams: Record<string, unknown>;
+  allowedModels: string[] | null;
+  hideFlagged: boolean;
+}
+
+/** GET /api/me: the User and what only the person sees. */
+export interface Me {
+  user: User;
+  hasPassword: boolean;
+  sso: { issuer: string; linkedAt: string } | null;
+  policy: MyPolicy | null;
+}
+
+/** A policy as admins edit it (SPEC §12.2). */
+export interface Policy {
+  id: string;
+  name: string;
+  forcedParams: Record<string, unknown>;
+  allowedModels: string[] | null;
+  blockedTerms: string[];
+  hideFlagged: boolean;
+  userCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type PolicyInput = Partial<Pick<Policy, 'name' | 'forcedParams' | 'allowedModels' | 'blockedTerms' | 'hideFlagged'>>;
 
 export type InviteState = 'pending' | 'used' | 'expired' | 'revoked';
 
@@ -80,6 +121,8 @@ export interface Asset {
   contentCredentials?: { present: boolean };
   /** Shared by the clips of one extend chain (SPEC §15.6). */
   sequenceId?: string | null;
+  /** fal flagged this output as unsafe (has_nsfw_concepts). */
+  flagged?: boolean;
 }
 
 /** A page of the trash, with how long it keeps things (0: deletes are immediate). */
@@ -362,16 +405,25 @@ const libraryApi = {
 
 
 export const api = {
-  me: () => request<{ user: User }>('GET', '/api/me'),
+  me: () => request<Me>('GET', '/api/me'),
   signup: (email: string, password: string, invite?: string) =>
     request<{ user: User }>('POST', '/api/auth/signup', invite ? { email, password, invite } : { email, password }),
-  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode; ffmpeg?: boolean }>('GET', '/api/status'),
+  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode; ffmpeg?: boolean; oidc?: OIDCStatus }>('GET', '/api/status'),
+  /** Starts linking single sign-on: the answer's url is where the browser goes next. */
+  linkSSO: (password?: string) => request<{ url: string }>('POST', '/api/me/oidc/link', password ? { password } : {}),
+  unlinkSSO: () => request<void>('DELETE', '/api/me/oidc'),
   checkInvite: (invite: string) => request<{ invite: { email: string | null; expiresAt: string } }>('POST', '/api/auth/invite', { invite }),
   resetPassword: (token: string, newPassword: string) => request<void>('POST', '/api/auth/reset', { token, newPassword }),
   deleteMe: (password: string) => request<void>('DELETE', '/api/me', { password }),
+  /** An account without a password (made by single sign-on) confirms with its email. */
+  deleteMeByEmail: (email: string) => request<void>('DELETE', '/api/me', { email }),
   admin: {
     users: () => request<{ users: AdminUser[] }>('GET', '/api/admin/users'),
-    updateUser: (id: number, change: { role?: Role; disabled?: boolean; monthlyBudgetUsd?: number | null }) =>
+    policies: () => request<{ policies: Policy[] }>('GET', '/api/admin/policies'),
+    createPolicy: (p: PolicyInput) => request<{ policy: Policy }>('POST', '/api/admin/policies', p),
+    updatePolicy: (id: string, p: PolicyInput) => request<{ policy: Policy }>('PATCH', `/api/admin/policies/${enc(id)}`, p),
+    deletePolicy: (id: string) => request<void>('DELETE', `/api/admin/policies/${enc(id)}`),
+    updateUser: (id: number, change: { role?: Role; disabled?: boolean; monthlyBudgetUsd?: number | null; policyId?: string | null }) =>
       request<{ user: AdminUser }>('PATCH', `/api/admin/users/${id}`, change),
     deleteUser: (id: number) => request<void>('DELETE', `/api/admin/users/${id}`),
     resetLink: (id: number) => request<{ url: string; expiresAt: string }>('POST', `/api/admin/users/${id}/password-reset`),
