@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,9 @@ type SubmitInput struct {
 	Group  string // the variation group ("" for a single generation)
 	// CollectionID names one of the caller's collections the outputs land in ("" for none).
 	CollectionID string
+	// Via is the personal access token the request came through (nil from the browser): its
+	// model list, monthly cap and rate limit apply, and the generation records it (SPEC §11).
+	Via *model.Via
 }
 
 // submitTimeout bounds fal's answer to a submit.
@@ -44,6 +48,9 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 	if err != nil {
 		return nil, err
 	}
+	if err := in.Via.Allows(g.Model); err != nil {
+		return nil, err
+	}
 	key, err := s.keys.Of(caller)
 	if err != nil {
 		return nil, err
@@ -56,6 +63,18 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 		if guard, err = s.opts.Budgets.Guard(ctx, key.Reveal(), g, params); err != nil {
 			return nil, err
 		}
+	}
+	if in.Via != nil {
+		g.TokenID, g.TokenName = in.Via.TokenID, in.Via.Name
+		if guard == nil {
+			from, to := monthBounds(s.now())
+			guard = &store.BudgetGuard{MonthStart: from, MonthEnd: to}
+		}
+		var capFn func(store.TokenSpend) error
+		if s.opts.Budgets != nil {
+			capFn = s.opts.Budgets.TokenCap(g, in.Via)
+		}
+		guard.Token = &store.TokenGuard{ID: in.Via.TokenID, Window: time.Minute, Allow: tokenAllow(in.Via, s.now, capFn)}
 	}
 	if err := s.st.InsertGeneration(ctx, g, s.opts.Instance, s.opts.Lease, guard); err != nil {
 		return nil, err
@@ -94,6 +113,30 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 	s.journal.Changed(g.UserID, g.ID)
 	s.runner.Wake()
 	return g, nil
+}
+
+// tokenAllow is a token's rate limit (at most SubmitsPerMinute generations started in any 60
+// seconds, counted in the database so every replica shares it), then its cap.
+func tokenAllow(via *model.Via, now func() time.Time, capFn func(store.TokenSpend) error) func(store.TokenSpend) error {
+	return func(ts store.TokenSpend) error {
+		if via.SubmitsPerMinute > 0 && ts.Recent >= int64(via.SubmitsPerMinute) {
+			wait := int(math.Ceil(ts.OldestRecent.Add(time.Minute).Sub(now()).Seconds()))
+			e := model.Errf(model.CodeRateLimited, "This token may start %d generations a minute. Try again in %d seconds.", via.SubmitsPerMinute, max(wait, 1))
+			e.RetryAfter = max(wait, 1)
+			return e
+		}
+		if capFn != nil {
+			return capFn(ts)
+		}
+		return nil
+	}
+}
+
+// monthBounds is the calendar month (UTC) of t, as package cost counts budgets.
+func monthBounds(t time.Time) (time.Time, time.Time) {
+	t = t.UTC()
+	start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return start, start.AddDate(0, 1, 0)
 }
 
 // validate checks a request and returns the generation to insert and its parameters (the

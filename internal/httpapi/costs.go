@@ -25,6 +25,9 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if len(in.Params) > generation.MaxParams || len(in.Prompt) > 4*generation.MaxPromptChars {
 		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
 	}
+	if err := s.via(r).Allows(in.Model); err != nil {
+		return err
+	}
 	caller := currentUser(r.Context())
 	q, err := s.Costs.Estimate(r.Context(), caller, in.Model, in.Prompt, in.Params)
 	if err != nil {

@@ -41,6 +41,9 @@ var statusFor = map[string]int{
 	model.CodeQuotaExceeded:      http.StatusConflict,
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
 	model.CodeInternal:           http.StatusInternalServerError,
+	model.CodeInsufficientScope:  http.StatusForbidden,
+	model.CodeModelNotAllowed:    http.StatusForbidden,
+	model.CodeTooManyTokens:      http.StatusConflict,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.
 	fal.CodeKeyInvalid:       http.StatusUnprocessableEntity,

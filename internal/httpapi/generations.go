@@ -9,8 +9,24 @@ import (
 )
 
 func (s *Server) getModels(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"models": generation.Catalogue()})
+	writeJSON(w, http.StatusOK, map[string]any{"models": s.catalogueFor(r)})
 	return nil
+}
+
+// catalogueFor is the catalogue, or through a token with a model list, its models in it.
+func (s *Server) catalogueFor(r *http.Request) []generation.Model {
+	all := generation.Catalogue()
+	v := s.via(r)
+	if v == nil || v.Models == nil {
+		return all
+	}
+	out := make([]generation.Model, 0, len(all))
+	for _, m := range all {
+		if v.Allows(m.ID) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // searchModels searches fal's live catalogue (any result can be used as a custom model id).
@@ -50,11 +66,11 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if in.Variations != nil {
-		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID},
+		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID, Via: s.via(r)},
 			generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}
 	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
-		CollectionID: in.CollectionID})
+		CollectionID: in.CollectionID, Via: s.via(r)})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/ratelimit"
+	"github.com/falstudio/falstudio/internal/token"
 )
 
 // Deps are what the handlers need.
@@ -59,6 +60,8 @@ type Deps struct {
 	Shutdown <-chan struct{}
 
 	Presets *preset.Service
+	// Tokens are the personal access tokens (SPEC §11); nil serves no bearer requests.
+	Tokens *token.Service
 	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
 	// every stream after that long (0: 30 minutes), the browser then reconnects.
 	StreamsPerUser int
@@ -97,6 +100,18 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 	})
 }
 
+// exemptBearer skips the cross-origin check for bearer requests: no cookie rides along, so there
+// is nothing to forge (SPEC §11). /mcp checks Origin itself (a DNS-rebinding guard).
+func exemptBearer(checked, direct http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isBearer(r) || r.URL.Path == "/mcp" {
+			direct.ServeHTTP(w, r)
+			return
+		}
+		checked.ServeHTTP(w, r)
+	})
+}
+
 // New builds the whole HTTP handler.
 func New(d Deps) http.Handler {
 	if d.Logger == nil {
@@ -121,7 +136,7 @@ func New(d Deps) http.Handler {
 	}))
 
 	h := compressJSON(checkInput(recordPattern(mux)))
-	h = cop.Handler(h)
+	h = exemptBearer(cop.Handler(h), h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)

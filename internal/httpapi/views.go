@@ -32,6 +32,14 @@ type GenerationView struct {
 	CostUSD    *float64 `json:"costUsd"`
 	CostSource *string  `json:"costSource"`
 	Group      *string  `json:"group"` // the variation group, null on its own
+	// Via is the personal access token that made it (SPEC §11), null from the browser.
+	Via *ViaView `json:"via"`
+}
+
+// ViaView names the token a generation was made through, by its name at submit time.
+type ViaView struct {
+	TokenID string `json:"tokenId"`
+	Name    string `json:"name"`
 }
 
 // ErrorView is a generation's failure.
@@ -122,6 +130,9 @@ func generationView(urls media.URLs, g *model.Generation) GenerationView {
 	if g.GroupID != "" {
 		grp := g.GroupID
 		v.Group = &grp
+	}
+	if g.TokenID != "" {
+		v.Via = &ViaView{TokenID: g.TokenID, Name: g.TokenName}
 	}
 	if g.CompletedAt != nil {
 		c := rfc3339(*g.CompletedAt)

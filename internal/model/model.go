@@ -143,6 +143,9 @@ type Generation struct {
 	// price. CostSource says which ("estimate" | "billed" | "" when unknown).
 	CostUSD    *float64
 	CostSource string
+	// TokenID and TokenName are the personal access token it was made through and that token's
+	// name at submit time ("" from the browser).
+	TokenID, TokenName string
 	// Assets are the stored outputs, filled by the reads that show a generation (not the runner).
 	Assets []*Asset
 }

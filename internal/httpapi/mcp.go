@@ -1,0 +1,7 @@
+package httpapi
+
+import "net/http"
+
+func (s *Server) mcpHandler() http.Handler {
+	return http.NotFoundHandler()
+}
