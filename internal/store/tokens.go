@@ -143,8 +143,8 @@ func (s *Store) TokenSpent(ctx context.Context, userID int64, from, to time.Time
 // RevokeAccessToken revokes one of the person's tokens and returns it; another person's, a
 // missing or an already revoked one is ErrNotFound.
 func (s *Store) RevokeAccessToken(ctx context.Context, userID int64, id string) (*model.AccessToken, error) {
-	t, err := scanToken(nil, s.w.QueryRowContext(ctx, `UPDATE access_tokens AS t SET revoked_at = $1
-		WHERE t.id = $2 AND t.user_id = $3 AND t.revoked_at IS NULL RETURNING `+tokenCols, s.nowMs(), id, userID))
+	t, err := scanToken(nil, s.w.QueryRowContext(ctx, `UPDATE access_tokens SET revoked_at = $1
+		WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL RETURNING `+strings.ReplaceAll(tokenCols, "t.", ""), s.nowMs(), id, userID))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: revoke token: %w", err)
 	}
