@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/falstudio/falstudio/internal/cost"
@@ -19,23 +20,32 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	if !generation.ValidModelID(in.Model) {
-		return model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
-	}
-	if len(in.Params) > generation.MaxParams || len(in.Prompt) > 4*generation.MaxPromptChars {
-		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
-	}
-	if err := s.via(r).Allows(in.Model); err != nil {
-		return err
-	}
-	caller := currentUser(r.Context())
-	q, err := s.Costs.Estimate(r.Context(), caller, in.Model, in.Prompt, in.Params)
+	body, err := s.estimate(r.Context(), currentUser(r.Context()), s.via(r), in.Model, in.Prompt, in.Params)
 	if err != nil {
 		return err
 	}
-	b, err := s.Costs.Budget(r.Context(), caller.ID)
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// estimate is the answer of POST /api/generations/estimate (the MCP estimate tool's too).
+func (s *Server) estimate(ctx context.Context, caller *model.User, via *model.Via, modelID, prompt string, params map[string]any) (map[string]any, error) {
+	if !generation.ValidModelID(modelID) {
+		return nil, model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
+	}
+	if len(params) > generation.MaxParams || len(prompt) > 4*generation.MaxPromptChars {
+		return nil, model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
+	}
+	if err := via.Allows(modelID); err != nil {
+		return nil, err
+	}
+	q, err := s.Costs.Estimate(ctx, caller, modelID, prompt, params)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	b, err := s.Costs.Budget(ctx, caller.ID)
+	if err != nil {
+		return nil, err
 	}
 	body := map[string]any{"estimate": q.Estimate, "budget": b, "withinBudget": nil}
 	if q.Estimate == nil {
@@ -44,8 +54,7 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if b.MonthlyUSD != nil {
 		body["withinBudget"] = q.Estimate != nil && cost.Fits(b.SpentUSD+b.ReservedUSD, q.Estimate.USD, *b.MonthlyUSD)
 	}
-	writeJSON(w, http.StatusOK, body)
-	return nil
+	return body, nil
 }
 
 // putBudget sets the person's own monthly budget: {"monthlyBudgetUsd": 12.5} or null for none.

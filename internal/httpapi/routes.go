@@ -112,7 +112,8 @@ func (s *Server) routeTable(mux routeMux) {
 	mux.Handle("POST /api/tokens", s.authed(s.createToken))
 	mux.Handle("DELETE /api/tokens/{id}", s.authed(s.revokeToken))
 	mux.Handle("GET /api/openapi.json", s.adapt(s.getOpenAPI))
-	mux.Handle("POST /mcp", s.mcpHandler())
-	mux.Handle("GET /mcp", s.mcpHandler())
-	mux.Handle("DELETE /mcp", s.mcpHandler())
+	mcpHandler := s.mcpHandler()
+	mux.Handle("POST /mcp", mcpHandler)
+	mux.Handle("GET /mcp", mcpHandler)
+	mux.Handle("DELETE /mcp", mcpHandler)
 }
