@@ -24,6 +24,8 @@ type access struct {
 	bearer bool     // a token may call it
 	scopes []string // any one of these scopes is enough; empty with bearer: any token
 	admin  bool
+	// tokenOnly: a cookie session does not reach it (/mcp).
+	tokenOnly bool
 }
 
 // routeHandler is a route's handler with its access rule.

@@ -85,7 +85,7 @@ func (s *Server) mcpHandler() http.Handler {
 		DisableLocalhostProtection: true,
 		MaxRequestBodyBytes:        maxJSONBody,
 	})
-	return routeHandler{access: access{bearer: true}, Handler: s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+	return routeHandler{access: access{bearer: true, tokenOnly: true}, Handler: s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		if o := r.Header.Get("Origin"); o != "" && o != s.origin(r) {
 			return model.Errf(model.CodeCrossOrigin, "This request came from another site and was refused.")
 		}
@@ -471,5 +471,3 @@ func (s *Server) mcpAddToCollection(c *mcpCall, args json.RawMessage) (any, stri
 	v := map[string]any{"collection": col}
 	return v, fmt.Sprintf("Collection %q (%s) now holds %d assets.", col.Name, col.ID, col.Count), nil
 }
-
-

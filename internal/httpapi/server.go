@@ -85,6 +85,7 @@ type Server struct {
 	urls     media.URLs // where a browser loads stored objects from
 	streams  *streamLimiter
 	shares   *ratelimit.Keyed // public share requests per client address
+	openapi  openAPIJSON      // GET /api/openapi.json, encoded once
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
