@@ -52,8 +52,9 @@ func currentToken(ctx context.Context) *model.AccessToken {
 
 // via is the token a request came through, with the limits its submits run under (nil from a
 // cookie session).
-func (s *Server) via(r *http.Request) *model.Via {
-	t := currentToken(r.Context())
+func (s *Server) via(r *http.Request) *model.Via { return s.viaOf(currentToken(r.Context())) }
+
+func (s *Server) viaOf(t *model.AccessToken) *model.Via {
 	if t == nil {
 		return nil
 	}

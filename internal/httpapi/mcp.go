@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -21,6 +22,9 @@ import (
 // on the official Go SDK. It is stateless — every request is authenticated by its bearer token
 // and served by a server built for that token's scopes — so any replica answers any request,
 // and a token revoked mid-session is refused at its next request.
+
+// ctxOrigin carries the studio's origin to the MCP tools (absolute asset URLs).
+const ctxOrigin ctxKey = 101
 
 // mcpImageWait bounds how long the generate tool waits for an image model's result.
 const mcpImageWait = 60 * time.Second
@@ -97,6 +101,7 @@ func (s *Server) mcpHandler() http.Handler {
 		if r = s.authenticateBearer(w, r, secret); r == nil {
 			return nil
 		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxOrigin, s.origin(r)))
 		if r.Method == http.MethodDelete { // stateless: there is no session to end
 			w.WriteHeader(http.StatusNoContent)
 			return nil
@@ -118,30 +123,52 @@ func (s *Server) origin(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// mcpServer builds the server of one request: exactly the tools its token's scopes allow.
+// mcpServer is the server for a request's token: exactly the tools its scopes allow. There are
+// few scope sets, so each one's server is built once and shared; the tools read the person, the
+// token and the origin from the request's context (set by mcpHandler), never from the server.
 func (s *Server) mcpServer(r *http.Request) *mcp.Server {
-	srv := mcp.NewServer(&mcp.Implementation{Name: "fal-studio", Version: s.Version}, nil)
 	t := currentToken(r.Context())
-	if t == nil {
+	var scopes []string
+	if t != nil {
+		scopes = t.Scopes
+	}
+	key := strings.Join(scopes, " ")
+	s.mcpServers.mu.Lock()
+	defer s.mcpServers.mu.Unlock()
+	if srv, ok := s.mcpServers.byScopes[key]; ok {
 		return srv
 	}
-	call := &mcpCall{user: currentUser(r.Context()), via: s.via(r), base: s.origin(r)}
+	srv := mcp.NewServer(&mcp.Implementation{Name: "fal-studio", Version: s.Version}, nil)
 	for _, tool := range mcpTools {
-		if !t.Has(tool.scope) {
+		if !slices.Contains(scopes, tool.scope) {
 			continue
 		}
 		def := tool.def
 		srv.AddTool(&def, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			c := *call
-			c.ctx = ctx
-			v, text, err := tool.handle(s, &c, req.Params.Arguments)
+			tok, user := currentToken(ctx), currentUser(ctx)
+			origin, _ := ctx.Value(ctxOrigin).(string)
+			if tok == nil || user == nil || !tok.Has(tool.scope) {
+				return s.mcpError(ctx, def.Name, model.Errf(model.CodeInsufficientScope, "This access token needs the %s scope for %s.", tool.scope, def.Name)), nil
+			}
+			c := &mcpCall{ctx: ctx, user: user, via: s.viaOf(tok), base: origin}
+			v, text, err := tool.handle(s, c, req.Params.Arguments)
 			if err != nil {
 				return s.mcpError(ctx, def.Name, err), nil
 			}
 			return &mcp.CallToolResult{StructuredContent: v, Content: []mcp.Content{&mcp.TextContent{Text: text}}}, nil
 		})
 	}
+	if s.mcpServers.byScopes == nil {
+		s.mcpServers.byScopes = map[string]*mcp.Server{}
+	}
+	s.mcpServers.byScopes[key] = srv
 	return srv
+}
+
+// mcpServers are the MCP servers by scope set (mcpServer).
+type mcpServers struct {
+	mu       sync.Mutex
+	byScopes map[string]*mcp.Server
 }
 
 // mcpError is a refusal as a tool result: the REST error code and message.

@@ -78,14 +78,15 @@ var DefaultShareLimit = ratelimit.Limit{Every: 100 * time.Millisecond, Burst: 30
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	cfg      *config.Config
-	log      *slog.Logger
-	shutdown <-chan struct{}
-	pages    *pageCache // encoded gallery pages by ETag (pagecache.go)
-	urls     media.URLs // where a browser loads stored objects from
-	streams  *streamLimiter
-	shares   *ratelimit.Keyed // public share requests per client address
-	openapi  openAPIJSON      // GET /api/openapi.json, encoded once
+	cfg        *config.Config
+	log        *slog.Logger
+	shutdown   <-chan struct{}
+	pages      *pageCache // encoded gallery pages by ETag (pagecache.go)
+	urls       media.URLs // where a browser loads stored objects from
+	streams    *streamLimiter
+	shares     *ratelimit.Keyed // public share requests per client address
+	openapi    openAPIJSON      // GET /api/openapi.json, encoded once
+	mcpServers                  // the MCP servers, one per scope set
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.

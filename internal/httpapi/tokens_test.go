@@ -17,7 +17,7 @@ import (
 var tokenSecretRE = regexp.MustCompile(`^fst_[A-Za-z0-9_-]{43}$`)
 
 // newToken creates a token through the cookie client c and returns its id and secret.
-func newToken(t *testing.T, c *testutil.Client, body map[string]any) (string, string) {
+func newToken(t testing.TB, c *testutil.Client, body map[string]any) (string, string) {
 	t.Helper()
 	r := c.Do("POST", "/api/tokens", body)
 	if r.Status != http.StatusCreated {
@@ -34,7 +34,7 @@ func newToken(t *testing.T, c *testutil.Client, body map[string]any) (string, st
 }
 
 // bearer is a client that sends only the token (no cookie jar).
-func bearer(t *testing.T, st *testutil.Studio, secret string) *testutil.Client {
+func bearer(t testing.TB, st *testutil.Studio, secret string) *testutil.Client {
 	c := st.NewClient(t)
 	c.HTTP.Jar = nil
 	c.Header.Set("Authorization", "Bearer "+secret)
