@@ -3,6 +3,7 @@ import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
 import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
+import { AgentsCard } from './AgentsCard';
 import { UserError, useAction, messageOf } from '../lib/useAction';
 import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 
@@ -192,6 +193,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       <FalKeyForm user={user} onUser={onUser} />
       <CreditsCard user={user} />
       <UsageCard />
+      <AgentsCard />
       <PasswordCard />
       <DeleteAccountCard onDeleted={onLoggedOut} />
     </div>
