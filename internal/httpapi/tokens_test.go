@@ -205,6 +205,24 @@ func TestTokensCreateListRevoke(t *testing.T) {
 		}
 	}
 
+	// An expired token answers 401 (and is still listed until revoked).
+	expiring := st.NewClient(t)
+	expiring.SignUp("expiring@example.com", goodPassword)
+	expID, expSecret := newToken(t, expiring, map[string]any{"name": "soon", "scopes": []string{"generate"}, "expiresAt": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	if r := bearer(t, st, expSecret).Do("GET", "/api/me", nil); r.Status != 200 {
+		t.Fatalf("before expiry: %d", r.Status)
+	}
+	db := testutil.OpenDB(t, st.DataDir)
+	if _, err := db.Exec(`UPDATE access_tokens SET expires_at = $1 WHERE id = $2`, time.Now().Add(-time.Minute).UnixMilli(), expID); err != nil {
+		t.Fatal(err)
+	}
+	if r := bearer(t, st, expSecret).Do("GET", "/api/me", nil); r.Status != 401 || !strings.Contains(string(r.Body), "expired") {
+		t.Fatalf("expired token: %d %s", r.Status, r.Body)
+	}
+	if r := expiring.Do("GET", "/api/tokens", nil); !strings.Contains(string(r.Body), expID) {
+		t.Fatalf("an expired token is not listed: %s", r.Body)
+	}
+
 	// At most 50 tokens; the 51st is refused.
 	many := st.NewClient(t)
 	many.SignUp("many@example.com", goodPassword)
@@ -296,6 +314,12 @@ func TestTokenGenerations(t *testing.T) {
 	r = bearer(t, g.studio, capped).Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "too dear"})
 	if r.Status != 409 || r.ErrorCode() != "budget_exceeded" || !strings.Contains(string(r.Body), `Token \"capped\" has a monthly cap of $0.00`) {
 		t.Fatalf("capped submit: %d %s", r.Status, r.Body)
+	}
+	// A model without a price cannot run through a capped token.
+	_, capped5 := newToken(t, c, map[string]any{"name": "capped5", "scopes": []string{"generate"}, "monthlyCapUsd": 5})
+	r = bearer(t, g.studio, capped5).Do("POST", "/api/generations", map[string]any{"model": "acme/custom-app", "prompt": "no price"})
+	if r.Status != 409 || r.ErrorCode() != "budget_exceeded" || !strings.Contains(string(r.Body), "no price") {
+		t.Fatalf("unpriced model through a capped token: %d %s", r.Status, r.Body)
 	}
 	// A cap above the person's budget is refused.
 	if r := c.Do("PUT", "/api/me/budget", map[string]any{"monthlyBudgetUsd": 1}); r.Status != 200 {
