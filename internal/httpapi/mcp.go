@@ -341,7 +341,7 @@ func kindOf(id string) string {
 	return model.KindImage
 }
 
-// awaitGeneration waits until the generation ends or wait passes, woken by its changes (the
+// awaitGeneration waits until the generation ends, wait passes or the studio shuts down, woken by its changes (the
 // event hub hears every replica's), re-reading at least every two seconds; it returns the
 // generation as it then is.
 func (s *Server) awaitGeneration(ctx context.Context, userID int64, id string, wait time.Duration) (*model.Generation, error) {
@@ -367,6 +367,8 @@ func (s *Server) awaitGeneration(ctx context.Context, userID int64, id string, w
 		case <-woken:
 		case <-tick.C:
 		case <-deadline.C:
+			return g, nil
+		case <-s.shutdown: // the studio is stopping: answer with the generation as it is
 			return g, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
