@@ -102,8 +102,13 @@ test('create a token, see the secret once, use it, see its spend, revoke it', as
   await table.waitFor();
   assert.match(await table.getByRole('row', { name: /Claude Code/ }).textContent(), /\$0\.003/);
 
-  // The history marks the generation with the token.
+  // The gallery's detail and the history mark the generation with the token.
   await page.getByRole('tab', { name: 'Gallery' }).click();
+  await page.getByTestId('asset-card').first().click();
+  await page.getByRole('dialog').waitFor();
+  assert.equal(await page.getByTestId('detail-via').textContent(), 'via Claude Code');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
   const history = page.getByRole('tab', { name: 'History' });
   if (await history.count()) {
     await history.click();

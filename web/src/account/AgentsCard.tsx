@@ -66,10 +66,12 @@ export function AgentsCard() {
   const load = useCallback(async () => {
     try {
       const r = await api.tokens();
+      if (!Array.isArray(r?.tokens)) throw new Error('unexpected answer');
       setTokens(r.tokens);
       setLoadError(null);
-    } catch (err) {
-      setLoadError(messageOf(err, 'Your tokens could not be loaded.'));
+    } catch {
+      // One plain sentence: the card sits beside others that report their own failures.
+      setLoadError('Your tokens could not be loaded. Reload the page to try again.');
     }
   }, []);
   useEffect(() => {
