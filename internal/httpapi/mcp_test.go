@@ -257,6 +257,19 @@ func TestMCPRefusals(t *testing.T) {
 			t.Fatalf("initialize %s: %d %s", v, r.Status, r.Body)
 		}
 	}
+	// A newer revision than the server knows gets the newest it supports.
+	r := b.Do("POST", "/mcp", strings.Replace(init, "2025-06-18", "2999-01-01", 1), hdr...)
+	var ans struct {
+		Result struct {
+			ProtocolVersion string `json:"protocolVersion"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(r.Body, &ans); err != nil || r.Status != 200 || ans.Result.ProtocolVersion < "2025-11-25" || ans.Result.ProtocolVersion == "2999-01-01" {
+		t.Fatalf("initialize with a future revision: %d %s", r.Status, r.Body)
+	}
+	if r := b.Do("DELETE", "/mcp", nil); r.Status != 204 {
+		t.Fatalf("DELETE /mcp: %d", r.Status)
+	}
 	if r := b.Do("GET", "/mcp", nil, hdr...); r.Status != 405 {
 		t.Fatalf("GET /mcp: %d", r.Status)
 	}
