@@ -340,3 +340,33 @@ func TestTokenGenerations(t *testing.T) {
 		t.Fatalf("usage after revoke: %s", r.Body)
 	}
 }
+
+// The cap is checked in the insert's transaction: submits racing through one token never
+// together pass it (spend + reservations + this estimate ≤ cap).
+func TestTokenCapHoldsUnderConcurrentSubmits(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{}, nil, "")
+	c := g.user(t, "racer@example.com", "sim-key")
+	_, secret := newToken(t, c, map[string]any{"name": "racer", "scopes": []string{"generate"}, "monthlyCapUsd": 0.007})
+	b := bearer(t, g.studio, secret)
+	const n = 6
+	statuses := make(chan int, n)
+	for range n {
+		go func() {
+			statuses <- b.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "race"}).Status
+		}()
+	}
+	accepted, refused := 0, 0
+	for range n {
+		switch s := <-statuses; s {
+		case 202:
+			accepted++
+		case 409:
+			refused++
+		default:
+			t.Errorf("submit answered %d", s)
+		}
+	}
+	if accepted != 2 || refused != n-2 { // $0.003 each under a $0.007 cap
+		t.Fatalf("accepted %d, refused %d", accepted, refused)
+	}
+}
