@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -196,7 +197,16 @@ func decodeArgs(raw json.RawMessage, dst any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
 	}
+	// The same rules as a REST body (input.go): valid UTF-8, no NUL in any key or string, no
+	// duplicate key — so no argument can reach the database as text PostgreSQL refuses.
+	if !utf8.Valid(raw) {
+		return model.Errf(model.CodeInvalidInput, "The arguments are not valid UTF-8.")
+	}
+	if _, err := scanJSON(raw); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return model.Errf(model.CodeInvalidInput, "The arguments do not match the tool's input schema: %s", strings.TrimPrefix(err.Error(), "json: "))

@@ -132,6 +132,19 @@ func TestMCPWithTheOfficialClient(t *testing.T) {
 	if !res.IsError || errCode(bad) != "invalid_input" {
 		t.Fatalf("generate with a bad model: %v", bad)
 	}
+	// Text PostgreSQL cannot store never reaches the database: a NUL in any argument.
+	for tool, args := range map[string]map[string]any{
+		"get_generation":    {"id": "a\x00b"},
+		"get_asset":         {"id": "a\x00b"},
+		"search_library":    {"query": "fox\x00"},
+		"add_to_collection": {"assetIds": []string{"x"}, "collectionName": "bad\x00name"},
+		"generate":          {"model": "fal-ai/flux/schnell", "prompt": "nul\x00"},
+	} {
+		out, res := callTool(t, cs, tool, args)
+		if !res.IsError || errCode(out) != "invalid_input" {
+			t.Errorf("%s with a NUL: %v", tool, out)
+		}
+	}
 
 	// An image model: the tool waits and returns the stored asset, as an absolute studio URL
 	// the same token can fetch.
