@@ -36,6 +36,7 @@ import (
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/sso"
 	"github.com/falstudio/falstudio/internal/store"
+	"github.com/falstudio/falstudio/internal/token"
 )
 
 // Options are the parts a caller (main or a test) may supply.
@@ -252,6 +253,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Generations: a.gen, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
+		Tokens:         token.New(st, auditLog, log, nil),
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
 	})
 	if cfg.MetricsAddr != "" {

@@ -39,6 +39,8 @@ const (
 	ActionBudgetChange      = "budget.change"
 	ActionShareCreate       = "share.create"
 	ActionShareRevoke       = "share.revoke"
+	ActionTokenCreate       = "token.create"
+	ActionTokenRevoke       = "token.revoke"
 )
 
 // Target types.
@@ -46,6 +48,7 @@ const (
 	TargetUser   = "user"
 	TargetInvite = "invite"
 	TargetShare  = "share"
+	TargetToken  = "token"
 )
 
 // Actor is who acted; its email is copied into the event, so the log outlives the account.
@@ -142,6 +145,10 @@ func clean(detail map[string]any) map[string]any {
 			out[k] = x
 		case bool, int, int64, float64, nil:
 			out[k] = x
+		case []string: // short lists (a token's scopes)
+			if len(x) <= 20 {
+				out[k] = append([]string{}, x...)
+			}
 		}
 	}
 	return out

@@ -63,6 +63,9 @@ type Config struct {
 
 	// MetricsToken enables GET /metrics on the main listener for "Authorization: Bearer <token>".
 	MetricsToken string
+	// TokenSubmitsPerMinute bounds the generations one personal access token starts in any 60
+	// seconds (TOKEN_SUBMITS_PER_MINUTE, SPEC §11).
+	TokenSubmitsPerMinute int
 	// MetricsAddr serves /metrics on its own listener (no token: bind it to a private address).
 	MetricsAddr string
 
@@ -363,6 +366,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.JobConcurrency, err = strconv.Atoi(get("JOB_CONCURRENCY", "4")); err != nil || c.JobConcurrency < 1 || c.JobConcurrency > 64 {
 		return nil, bad("JOB_CONCURRENCY", "must be a number from 1 to 64")
+	}
+	if c.TokenSubmitsPerMinute, err = strconv.Atoi(get("TOKEN_SUBMITS_PER_MINUTE", "60")); err != nil || c.TokenSubmitsPerMinute < 1 || c.TokenSubmitsPerMinute > 1_000_000 {
+		return nil, bad("TOKEN_SUBMITS_PER_MINUTE", "must be a positive whole number")
 	}
 	if c.MetricsToken, err = getSecret("METRICS_TOKEN"); err != nil {
 		return nil, err

@@ -21,6 +21,9 @@ func TestDefaults(t *testing.T) {
 	if c.FalQueueURL != DefaultFalQueueURL || len(c.FalMediaHosts) == 0 || c.S3.Region != "us-east-1" {
 		t.Fatalf("fal defaults: %+v", c)
 	}
+	if c.TokenSubmitsPerMinute != 60 {
+		t.Fatalf("TOKEN_SUBMITS_PER_MINUTE default %d", c.TokenSubmitsPerMinute)
+	}
 	if c.Database() != filepath.Join("data", "falstudio.db") {
 		t.Fatalf("db path %s", c.Database())
 	}
@@ -41,28 +44,30 @@ func TestDefaultMediaHostsAreFalsDocumentedHosts(t *testing.T) {
 
 func TestBadValuesNameTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
-		"SESSION_SECRET":       {"SESSION_SECRET": "short"},
-		"ENCRYPTION_KEY":       {"ENCRYPTION_KEY": "not-a-key"},
-		"S3_ENDPOINT":          {"S3_ENDPOINT": "ftp://x", "S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a", "S3_SECRET_ACCESS_KEY": "s"},
-		"S3_ACCESS_KEY_ID":     {"S3_BUCKET": "b"},
-		"S3_SECRET_ACCESS_KEY": {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a"},
-		"S3_BUCKET":            {"S3_ENDPOINT": "https://fsn1.your-objectstorage.com"},
-		"PUBLIC_URL":           {"PUBLIC_URL": "studio.example.com"},
-		"ALLOW_SIGNUP":         {"ALLOW_SIGNUP": "maybe"},
-		"SIGNUP_MODE":          {"SIGNUP_MODE": "sometimes"},
-		"ADDR":                 {"ADDR": "8080"},
-		"FAL_QUEUE_URL":        {"FAL_QUEUE_URL": "nope"},
-		"FAL_MEDIA_HOSTS":      {"FAL_MEDIA_HOSTS": "https://x/y"},
-		"DATABASE_URL":         {"DATABASE_URL": "postgres:///db"},
-		"DATABASE_URL ":        {"DATABASE_URL": "mysql://u@h/db"},
-		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "x.y"},
-		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
-		"METRICS_TOKEN":        {"METRICS_TOKEN": "tooshort"},
-		"METRICS_ADDR":         {"METRICS_ADDR": "9090"},
-		"TRASH_DAYS":           {"TRASH_DAYS": "-1"},
-		"TRASH_DAYS ":          {"TRASH_DAYS": "a month"},
-		"TRASH_RETENTION":      {"TRASH_RETENTION": "30d"},
-		"TRASH_RETENTION ":     {"TRASH_RETENTION": "-5s"},
+		"SESSION_SECRET":            {"SESSION_SECRET": "short"},
+		"ENCRYPTION_KEY":            {"ENCRYPTION_KEY": "not-a-key"},
+		"S3_ENDPOINT":               {"S3_ENDPOINT": "ftp://x", "S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a", "S3_SECRET_ACCESS_KEY": "s"},
+		"S3_ACCESS_KEY_ID":          {"S3_BUCKET": "b"},
+		"S3_SECRET_ACCESS_KEY":      {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a"},
+		"S3_BUCKET":                 {"S3_ENDPOINT": "https://fsn1.your-objectstorage.com"},
+		"PUBLIC_URL":                {"PUBLIC_URL": "studio.example.com"},
+		"ALLOW_SIGNUP":              {"ALLOW_SIGNUP": "maybe"},
+		"SIGNUP_MODE":               {"SIGNUP_MODE": "sometimes"},
+		"ADDR":                      {"ADDR": "8080"},
+		"FAL_QUEUE_URL":             {"FAL_QUEUE_URL": "nope"},
+		"FAL_MEDIA_HOSTS":           {"FAL_MEDIA_HOSTS": "https://x/y"},
+		"DATABASE_URL":              {"DATABASE_URL": "postgres:///db"},
+		"DATABASE_URL ":             {"DATABASE_URL": "mysql://u@h/db"},
+		"TRUSTED_PROXIES":           {"TRUSTED_PROXIES": "x.y"},
+		"LOG_LEVEL":                 {"LOG_LEVEL": "loud"},
+		"METRICS_TOKEN":             {"METRICS_TOKEN": "tooshort"},
+		"METRICS_ADDR":              {"METRICS_ADDR": "9090"},
+		"TRASH_DAYS":                {"TRASH_DAYS": "-1"},
+		"TRASH_DAYS ":               {"TRASH_DAYS": "a month"},
+		"TRASH_RETENTION":           {"TRASH_RETENTION": "30d"},
+		"TRASH_RETENTION ":          {"TRASH_RETENTION": "-5s"},
+		"TOKEN_SUBMITS_PER_MINUTE":  {"TOKEN_SUBMITS_PER_MINUTE": "0"},
+		"TOKEN_SUBMITS_PER_MINUTE ": {"TOKEN_SUBMITS_PER_MINUTE": "ten"},
 	}
 	for name, e := range cases {
 		_, err := Load(env(e))

@@ -178,3 +178,24 @@ func (s *Service) AdminSpend(ctx context.Context) (map[int64]Spend, error) {
 // ValidBudget checks a budget an admin asks for without setting it (a PATCH validates all its
 // fields before it writes any).
 func ValidBudget(v *float64) error { return validBudget(v) }
+
+// TokenCap is the check of a personal access token's monthly cap (SPEC §11) for a generation
+// Guard has priced: the token's spend this month plus its unfinished generations' estimates plus
+// this one must stay within the cap, read in the insert's transaction like the budget. A model
+// without a price cannot run through a capped token. nil when the token has no cap.
+func (s *Service) TokenCap(g *model.Generation, via *model.Via) func(store.TokenSpend) error {
+	if via == nil || via.CapUSD == nil {
+		return nil
+	}
+	limit, cost, name := *via.CapUSD, g.CostUSD, via.Name
+	return func(ts store.TokenSpend) error {
+		if cost == nil {
+			return model.Errf(model.CodeBudgetExceeded, "%s has no price, so it cannot run through token %q, which has a monthly cap of %s.", g.Model, name, usd(limit))
+		}
+		if !Fits(ts.SpentUSD+ts.ReservedUSD, *cost, limit) {
+			return model.Errf(model.CodeBudgetExceeded, "Token %q has a monthly cap of %s: %s spent and %s reserved this month.",
+				name, usd(limit), usd(roundUSD(ts.SpentUSD)), usd(roundUSD(ts.ReservedUSD)))
+		}
+		return nil
+	}
+}

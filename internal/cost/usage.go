@@ -15,6 +15,7 @@ const (
 	GroupDay   = "day"
 	GroupModel = "model"
 	GroupUser  = "user"
+	GroupToken = "token" // the person's own usage by personal access token (SPEC §11)
 )
 
 // maxUsageDays bounds a usage range (a day-grouped answer has one bucket per day).
@@ -31,6 +32,7 @@ type UsageQuery struct {
 type Bucket struct {
 	Key    string  `json:"key"`
 	UserID *int64  `json:"userId,omitempty"` // groupBy=user
+	Name   *string `json:"name,omitempty"`   // groupBy=token: the token's name, "web" for the browser
 	USD    float64 `json:"usd"`
 	Count  int64   `json:"count"`
 }
@@ -87,7 +89,7 @@ func (s *Service) parseRange(q UsageQuery, allowed ...string) (time.Time, time.T
 
 // MyUsage is the person's own usage, grouped by day or model, with their budget.
 func (s *Service) MyUsage(ctx context.Context, userID int64, q UsageQuery) (*Usage, error) {
-	from, to, group, err := s.parseRange(q, GroupDay, GroupModel)
+	from, to, group, err := s.parseRange(q, GroupDay, GroupModel, GroupToken)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +142,10 @@ func (s *Service) usage(ctx context.Context, userID int64, from, to time.Time, g
 				continue
 			}
 			b.Key = time.UnixMilli(n * int64(day/time.Millisecond)).UTC().Format(time.DateOnly)
+		}
+		if group == GroupToken {
+			name := r.Name
+			b.Name = &name
 		}
 		if group == GroupUser {
 			id := r.UserID

@@ -20,6 +20,7 @@ type ExtendInput struct {
 	Model        string // "" for the clip's own
 	Params       map[string]any
 	CollectionID string
+	Via          *model.Via // the token it came through; nil from the browser
 }
 
 // Extend submits the next clip of a video from its last frame.
@@ -92,6 +93,6 @@ func (s *Service) Extend(ctx context.Context, caller *model.User, in ExtendInput
 	if _, err := s.st.EnsureSequence(ctx, caller.ID, v.ID, newID()); err != nil {
 		return nil, err
 	}
-	return s.Submit(ctx, caller, SubmitInput{Model: modelID, Prompt: in.Prompt, Params: params, CollectionID: in.CollectionID,
+	return s.Submit(ctx, caller, SubmitInput{Model: modelID, Prompt: in.Prompt, Params: params, CollectionID: in.CollectionID, Via: in.Via,
 		ParentAssetID: v.ID, Relation: model.RelationExtend, StartFramePNG: png})
 }

@@ -113,6 +113,8 @@ func (o Options) withDefaults() Options {
 // the person's monthly budget would be exceeded.
 type Budgets interface {
 	Guard(ctx context.Context, falKey string, g *model.Generation, params map[string]any) (*store.BudgetGuard, error)
+	// TokenCap checks a token's monthly cap for g, priced by Guard (nil: no cap).
+	TokenCap(g *model.Generation, via *model.Via) func(store.TokenSpend) error
 }
 
 // Service is the submission service: submit, variations, cancel, reads and uploads.

@@ -274,3 +274,118 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// InputSchema is the JSON Schema of a model's input: the request body of the endpoint's POST in
+// fal's OpenAPI document (a top-level $ref resolved, the document's schemas kept under $defs so
+// nested references still resolve). A curated model fal has no document for gets a schema
+// built from its known parameters.
+func (s *Service) InputSchema(ctx context.Context, caller *model.User, id string) (map[string]any, error) {
+	if !ValidModelID(id) {
+		return nil, model.Errf(model.CodeInvalidInput, "Enter a fal model id like fal-ai/flux/dev.")
+	}
+	doc, err := s.fal.Schema(ctx, s.optionalKey(caller), id)
+	if err == nil {
+		if sc := inputSchemaOf(id, doc); sc != nil {
+			return sc, nil
+		}
+	}
+	if m := modelByID(id); m != nil {
+		return schemaOfModel(m), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, model.Errf(model.CodeNotFound, "fal has no input schema for %s.", id)
+}
+
+func inputSchemaOf(id string, raw json.RawMessage) map[string]any {
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if json.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	var op struct {
+		RequestBody struct {
+			Content map[string]struct {
+				Schema map[string]any `json:"schema"`
+			} `json:"content"`
+		} `json:"requestBody"`
+	}
+	post, ok := doc.Paths["/"+id]["post"]
+	if !ok || json.Unmarshal(post, &op) != nil {
+		return nil
+	}
+	sc := op.RequestBody.Content["application/json"].Schema
+	for range 4 {
+		ref, _ := sc["$ref"].(string)
+		if ref == "" {
+			break
+		}
+		sc = doc.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
+	}
+	if sc == nil {
+		return nil
+	}
+	if len(doc.Components.Schemas) > 0 {
+		// Re-point nested references from the OpenAPI document to $defs of this schema.
+		b, err := json.Marshal(doc.Components.Schemas)
+		if err == nil {
+			var defs map[string]any
+			if json.Unmarshal([]byte(strings.ReplaceAll(string(b), `"#/components/schemas/`, `"#/$defs/`)), &defs) == nil {
+				sc["$defs"] = defs
+			}
+		}
+		if b, err := json.Marshal(sc); err == nil {
+			var out map[string]any
+			if json.Unmarshal([]byte(strings.ReplaceAll(string(b), `"#/components/schemas/`, `"#/$defs/`)), &out) == nil {
+				sc = out
+			}
+		}
+	}
+	return sc
+}
+
+// schemaOfModel is a JSON Schema of a curated model's known parameters.
+func schemaOfModel(m *Model) map[string]any {
+	props := map[string]any{"prompt": map[string]any{"type": "string", "maxLength": MaxPromptChars}}
+	for _, p := range m.Params {
+		ps := map[string]any{"title": p.Label}
+		switch p.Type {
+		case "enum":
+			ps["type"], ps["enum"] = "string", p.Options
+		case "seed":
+			ps["type"] = "integer"
+		default:
+			ps["type"] = p.Type
+		}
+		if p.Min != nil {
+			ps["minimum"] = *p.Min
+		}
+		if p.Max != nil {
+			ps["maximum"] = *p.Max
+		}
+		if p.Default != nil {
+			ps["default"] = p.Default
+		}
+		if p.Description != "" {
+			ps["description"] = p.Description
+		}
+		props[p.Name] = ps
+	}
+	if r := m.Reference; r != nil {
+		if r.Multiple {
+			props[r.Field] = map[string]any{"type": "array", "items": map[string]any{"type": "string", "format": "uri"}, "maxItems": r.Max}
+		} else {
+			props[r.Field] = map[string]any{"type": "string", "format": "uri"}
+		}
+	}
+	sc := map[string]any{"type": "object", "properties": props}
+	if m.PromptRequired {
+		sc["required"] = []string{"prompt"}
+	}
+	return sc
+}

@@ -32,6 +32,7 @@ type StitchInput struct {
 	AssetIDs         []string
 	CrossfadeSeconds float64
 	CollectionID     string
+	Via              *model.Via // the token it came through; nil from the browser
 }
 
 // stitchParams are a stitch job's params as stored and shown.
@@ -106,7 +107,7 @@ func (s *Service) Stitch(ctx context.Context, caller *model.User, in StitchInput
 	}
 	params := map[string]any{"assetIds": in.AssetIDs, "crossfadeSeconds": c}
 	first := found[in.AssetIDs[0]]
-	return s.Submit(ctx, caller, SubmitInput{Model: model.ModelStitch, Prompt: first.Prompt, Params: params,
+	return s.Submit(ctx, caller, SubmitInput{Model: model.ModelStitch, Prompt: first.Prompt, Params: params, Via: in.Via,
 		CollectionID: in.CollectionID, ParentAssetID: first.ID, Relation: model.RelationStitch, Local: true})
 }
 

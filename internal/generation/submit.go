@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +52,9 @@ type SubmitInput struct {
 	// key, no fal call, cost 0 under any budget; it is inserted like any job and the runner does
 	// its work. Only the studio's own actions set it; a "studio/" model is refused otherwise.
 	Local bool
+	// Via is the personal access token the request came through (nil from the browser): its
+	// model list, monthly cap and rate limit apply, and the generation records it (SPEC §11).
+	Via *model.Via
 }
 
 // submitTimeout bounds fal's answer to a submit.
@@ -100,7 +104,15 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 		return nil, model.Errf(model.CodeInvalidInput, "Choose a fal model; studio/ models are the studio's own actions (POST /api/stitch).")
 	}
 	if in.Local {
+		// The studio's own work (a stitch) costs nothing and runs no model: a token's model
+		// list and cap do not apply, but the job still says which token started it.
+		if in.Via != nil {
+			g.TokenID, g.TokenName = in.Via.TokenID, in.Via.Name
+		}
 		return s.submitLocal(ctx, caller, g)
+	}
+	if err := in.Via.Allows(g.Model); err != nil {
+		return nil, err
 	}
 	key, err := s.keys.Of(caller)
 	if err != nil {
@@ -118,6 +130,18 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 		if guard, err = s.opts.Budgets.Guard(ctx, key.Reveal(), g, params); err != nil {
 			return nil, err
 		}
+	}
+	if in.Via != nil {
+		g.TokenID, g.TokenName = in.Via.TokenID, in.Via.Name
+		if guard == nil {
+			from, to := monthBounds(s.now())
+			guard = &store.BudgetGuard{MonthStart: from, MonthEnd: to}
+		}
+		var capFn func(store.TokenSpend) error
+		if s.opts.Budgets != nil {
+			capFn = s.opts.Budgets.TokenCap(g, in.Via)
+		}
+		guard.Token = &store.TokenGuard{ID: in.Via.TokenID, Window: time.Minute, Allow: tokenAllow(in.Via, s.now, capFn)}
 	}
 	if err := s.st.InsertGeneration(ctx, g, s.opts.Instance, s.opts.Lease, guard); err != nil {
 		return nil, err
@@ -199,6 +223,30 @@ func (s *Service) ApplyPolicy(ctx context.Context, caller *model.User, modelID, 
 		return params, err
 	}
 	return s.opts.Policies.Check(ctx, caller, p, modelID, prompt, params, record)
+}
+
+// tokenAllow is a token's rate limit (at most SubmitsPerMinute generations started in any 60
+// seconds, counted in the database so every replica shares it), then its cap.
+func tokenAllow(via *model.Via, now func() time.Time, capFn func(store.TokenSpend) error) func(store.TokenSpend) error {
+	return func(ts store.TokenSpend) error {
+		if via.SubmitsPerMinute > 0 && ts.Recent >= int64(via.SubmitsPerMinute) {
+			wait := int(math.Ceil(ts.OldestRecent.Add(time.Minute).Sub(now()).Seconds()))
+			e := model.Errf(model.CodeRateLimited, "This token may start %d generations a minute. Try again in %d seconds.", via.SubmitsPerMinute, max(wait, 1))
+			e.RetryAfter = max(wait, 1)
+			return e
+		}
+		if capFn != nil {
+			return capFn(ts)
+		}
+		return nil
+	}
+}
+
+// monthBounds is the calendar month (UTC) of t, as package cost counts budgets.
+func monthBounds(t time.Time) (time.Time, time.Time) {
+	t = t.UTC()
+	start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return start, start.AddDate(0, 1, 0)
 }
 
 // validate checks a request and returns the generation to insert and its parameters (the

@@ -18,12 +18,12 @@ import (
 
 // admin requires a session of an admin: a member gets 403 forbidden, no session 401.
 func (s *Server) admin(h handlerFunc) http.Handler {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+	return s.guard(access{admin: true}, s.cookieAuthed(func(w http.ResponseWriter, r *http.Request) error {
 		if !currentUser(r.Context()).IsAdmin() {
 			return account.ErrForbidden
 		}
 		return h(w, r)
-	})
+	}), nil)
 }
 
 // adminUserJSON is the SPEC §6 AdminUser: never the hash or the key, only hasFalKey.

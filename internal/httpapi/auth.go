@@ -82,8 +82,14 @@ func currentSession(ctx context.Context) *model.Session {
 	return ss
 }
 
-// authed requires a valid session and puts the user in the context.
+// authed requires a valid session and puts the user in the context. A token never reaches such
+// a route (403 insufficient_scope); scoped names the routes tokens may call.
 func (s *Server) authed(h handlerFunc) http.Handler {
+	return s.guard(access{}, s.cookieAuthed(h), nil)
+}
+
+// cookieAuthed is the session check itself.
+func (s *Server) cookieAuthed(h handlerFunc) http.Handler {
 	return s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := r.Cookie(s.cookieName(sessionCookie))
 		if err != nil || c.Value == "" {

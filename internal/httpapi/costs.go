@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/falstudio/falstudio/internal/cost"
@@ -25,37 +26,50 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	if !generation.ValidModelID(in.Model) {
-		return model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
-	}
-	if len(in.Params) > generation.MaxParams || len(in.Prompt) > 4*generation.MaxPromptChars {
-		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
-	}
-	caller := currentUser(r.Context())
-	params, err := s.Generations.ApplyPolicy(r.Context(), caller, in.Model, in.Prompt, in.Params, false)
+	body, err := s.estimate(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
+		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID, Via: s.via(r)})
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// estimate is the answer of POST /api/generations/estimate (the MCP estimate tool's too): the
+// checks a submit makes before anything is created (the token's model list, the caller's
+// policy, references and frames, without uploading), then the price of what would run.
+func (s *Server) estimate(ctx context.Context, caller *model.User, in generation.SubmitInput) (map[string]any, error) {
+	if !generation.ValidModelID(in.Model) {
+		return nil, model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
+	}
+	if len(in.Params) > generation.MaxParams || len(in.Prompt) > 4*generation.MaxPromptChars {
+		return nil, model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
+	}
+	if err := in.Via.Allows(in.Model); err != nil {
+		return nil, err
+	}
+	params, err := s.Generations.ApplyPolicy(ctx, caller, in.Model, in.Prompt, in.Params, false)
+	if err != nil {
+		return nil, err
 	}
 	in.Params = params
 	if len(in.ReferenceAssetIDs) > 0 || in.Relation != "" {
-		if err := s.Generations.CheckLineage(r.Context(), caller, generation.SubmitInput{Model: in.Model, Params: in.Params,
-			ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation}); err != nil {
-			return err
+		if err := s.Generations.CheckLineage(ctx, caller, in); err != nil {
+			return nil, err
 		}
 	}
 	if in.StartAssetID != "" || in.EndAssetID != "" {
-		if err := s.Generations.CheckFrames(r.Context(), caller, generation.SubmitInput{Model: in.Model, Params: in.Params,
-			StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID}); err != nil {
-			return err
+		if err := s.Generations.CheckFrames(ctx, caller, in); err != nil {
+			return nil, err
 		}
 	}
-	q, err := s.Costs.Estimate(r.Context(), caller, in.Model, in.Prompt, in.Params)
+	q, err := s.Costs.Estimate(ctx, caller, in.Model, in.Prompt, in.Params)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b, err := s.Costs.Budget(r.Context(), caller.ID)
+	b, err := s.Costs.Budget(ctx, caller.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	body := map[string]any{"estimate": q.Estimate, "budget": b, "withinBudget": nil}
 	if q.Estimate == nil {
@@ -64,8 +78,7 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if b.MonthlyUSD != nil {
 		body["withinBudget"] = q.Estimate != nil && cost.Fits(b.SpentUSD+b.ReservedUSD, q.Estimate.USD, *b.MonthlyUSD)
 	}
-	writeJSON(w, http.StatusOK, body)
-	return nil
+	return body, nil
 }
 
 // putBudget sets the person's own monthly budget: {"monthlyBudgetUsd": 12.5} or null for none.

@@ -56,6 +56,8 @@ var statusFor = map[string]int{
 	model.CodePromptBlocked:         http.StatusUnprocessableEntity,
 	model.CodeFlaggedContent:        http.StatusConflict,
 	model.CodePolicyInUse:           http.StatusConflict,
+	model.CodeInsufficientScope:  http.StatusForbidden,
+	model.CodeTooManyTokens:      http.StatusConflict,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.
 	fal.CodeKeyInvalid:       http.StatusUnprocessableEntity,

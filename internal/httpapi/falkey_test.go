@@ -3,8 +3,11 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/falstudio/falstudio/internal/app"
 	"github.com/falstudio/falstudio/internal/config"
+	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -24,7 +28,7 @@ func scanForSecret(t *testing.T, secret string, where map[string][]byte) {
 	for name, b := range where {
 		for _, f := range forms {
 			if bytes.Contains(b, []byte(f)) {
-				t.Errorf("the fal key appears in %s", name)
+				t.Errorf("the secret (%.8s…) appears in %s", secret, name)
 			}
 		}
 	}
@@ -154,4 +158,85 @@ func TestWrongEncryptionKeyStopsStartup(t *testing.T) {
 	if _, err := s.App.FalKeys().Of(u); err != nil {
 		t.Fatalf("key sealed under the rotated key does not open: %v", err)
 	}
+}
+
+// A personal access token's secret is shown once, in the answer that created it, and never
+// again: not in later answers (lists, errors, the audit log, MCP results), not in the log, not in
+// the database or any data file in plaintext (only its SHA-256 is stored).
+func TestTokenSecretIsNeverLeaked(t *testing.T) {
+	g := newGenEnv(t, falsim.Options{}, nil, "")
+	s := g.studio
+	c := g.user(t, "tokens@example.com", "sim-key")
+	r := c.Do("POST", "/api/tokens", map[string]any{"name": "leaky?", "scopes": []string{"generate", "library:read", "share"}})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	secret := r.JSON()["secret"].(string)
+	id := r.JSON()["token"].(map[string]any)["id"].(string)
+	hidden := secret[12:] // what the shown prefix leaves out
+	seen := map[string][]byte{}
+	record := func(name string, r *testutil.Response) {
+		var hdr bytes.Buffer
+		if err := r.Header.Write(&hdr); err != nil {
+			t.Fatal(err)
+		}
+		seen[name] = append(hdr.Bytes(), r.Body...)
+	}
+	b := bearer(t, s, secret)
+	record("list", c.Do("GET", "/api/tokens", nil))
+	record("me", b.Do("GET", "/api/me", nil))
+	record("out of scope", b.Do("GET", "/api/tokens", nil))
+	record("bad token", c.Do("GET", "/api/me", nil, "Authorization", "Bearer "+secret+"x"))
+	record("bad input", b.Do("POST", "/api/generations", map[string]any{"model": "bad model", "prompt": secret}))
+	sub := b.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a lamp"})
+	record("submit", sub)
+	waitDone(t, c, decodeGen(t, sub).ID)
+	record("generation", b.Do("GET", "/api/generations/"+decodeGen(t, sub).ID, nil))
+	record("usage", c.Do("GET", "/api/me/usage?groupBy=token", nil))
+	cs := mcpConnect(t, s, secret)
+	out, res := callTool(t, cs, "search_library", map[string]any{})
+	mb, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen["mcp"] = append(mb, resultText(res)...)
+	if r := c.Do("DELETE", "/api/tokens/"+id, nil); r.Status != 204 {
+		t.Fatalf("revoke: %d", r.Status)
+	}
+	record("revoked", b.Do("GET", "/api/me", nil))
+	record("audit", c.Do("GET", "/api/admin/audit", nil))
+	seen["log"] = []byte(s.Logs.String())
+
+	// The database holds the SHA-256 of the secret, never the secret.
+	db := testutil.OpenDB(t, s.DataDir)
+	var hash []byte
+	var prefix string
+	if err := db.QueryRow(`SELECT secret_hash, prefix FROM access_tokens WHERE id = $1`, id).Scan(&hash, &prefix); err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256([]byte(secret)); !bytes.Equal(hash, sum[:]) || prefix != secret[:12] {
+		t.Fatalf("stored hash %x, prefix %q", hash, prefix)
+	}
+	rows, err := db.Query(`SELECT id, user_id, name, prefix, scopes, coalesce(models_json, '') FROM access_tokens`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dump bytes.Buffer
+	for rows.Next() {
+		var a, c2, d, e, f string
+		var uid int64
+		if err := rows.Scan(&a, &uid, &c2, &d, &e, &f); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&dump, a, uid, c2, d, e, f)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	seen["access_tokens rows"] = dump.Bytes()
+	for k, v := range dataFiles(t, s.DataDir) { // on SQLite, the database file and its WAL
+		seen[k] = v
+	}
+	scanForSecret(t, hidden, seen)
 }

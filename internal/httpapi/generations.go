@@ -10,22 +10,31 @@ import (
 )
 
 func (s *Server) getModels(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.Policies.For(r.Context(), currentUser(r.Context()))
+	models, err := s.catalogueFor(r)
 	if err != nil {
 		return err
 	}
-	models := generation.Catalogue()
-	if p != nil && p.AllowedModels != nil { // a bound member sees only the models allowed
-		allowed := []generation.Model{}
-		for _, m := range models {
-			if policy.Allows(p, m.ID) {
-				allowed = append(allowed, m)
-			}
-		}
-		models = allowed
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"models": models})
 	return nil
+}
+
+// catalogueFor is the catalogue as the caller may use it: a member bound by a policy with a
+// model list sees only those models (SPEC §12.2), and a token with a model list only its own
+// among them (SPEC §11).
+func (s *Server) catalogueFor(r *http.Request) ([]generation.Model, error) {
+	p, err := s.Policies.For(r.Context(), currentUser(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	v := s.via(r)
+	all := generation.Catalogue()
+	out := make([]generation.Model, 0, len(all))
+	for _, m := range all {
+		if (p == nil || p.AllowedModels == nil || policy.Allows(p, m.ID)) && v.Allows(m.ID) == nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // searchModels searches fal's live catalogue (any result can be used as a custom model id).
@@ -87,7 +96,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	sub := generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID,
-		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID}
+		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID, Via: s.via(r)}
 	if in.Variations != nil {
 		return s.createVariations(w, r, sub, generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}

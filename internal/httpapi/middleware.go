@@ -180,10 +180,11 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// apiDeadline gives ordinary API requests a write deadline; streams and media set their own.
+// apiDeadline gives ordinary API requests (and /mcp, whose generate waits at most a minute) a
+// write deadline; streams and media set their own.
 func apiDeadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/events") {
+		if (strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/events")) || r.URL.Path == "/mcp" {
 			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(2 * time.Minute))
 		}
 		next.ServeHTTP(w, r)

@@ -1,9 +1,37 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
 
-// routes is the whole route table.
+	"github.com/falstudio/falstudio/internal/model"
+)
+
+// routeMux registers routes; the server's ServeMux in routes, a recorder in the OpenAPI
+// document and its test (openapi.go), so both walk the one table below.
+type routeMux struct {
+	handle func(pattern string, h http.Handler)
+}
+
+func (m routeMux) Handle(pattern string, h http.Handler) { m.handle(pattern, h) }
+func (m routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.handle(pattern, http.HandlerFunc(h))
+}
+
+// routes is the route table and the catch-alls after it.
 func (s *Server) routes(mux *http.ServeMux) {
+	s.routeTable(routeMux{handle: mux.Handle})
+	// Unknown API paths answer JSON, not the SPA.
+	// A known path asked with another method answers 405 (JSON) instead of the catch-alls.
+	mux.Handle("/api/", methodNotAllowed(mux, s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		errorJSON(w, http.StatusNotFound, "not_found", "No such API route.")
+		return nil
+	})))
+	mux.Handle("/", methodNotAllowed(mux, s.spa()))
+}
+
+// routeTable is the whole route table. s.authed routes take a cookie session only; s.scoped
+// ones also a personal access token with one of the scopes named (SPEC §11).
+func (s *Server) routeTable(mux routeMux) {
 	mux.Handle("GET /api/status", s.adapt(s.getStatus))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -11,26 +39,26 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle("GET /metrics", s.metricsWithToken())
 	}
 
-	mux.Handle("POST /api/auth/signup", s.adapt(s.signup))
-	mux.Handle("POST /api/auth/login", s.adapt(s.login))
+	mux.Handle("POST /api/auth/signup", s.noTokens(s.adapt(s.signup)))
+	mux.Handle("POST /api/auth/login", s.noTokens(s.adapt(s.login)))
 	mux.Handle("POST /api/auth/logout", s.authed(s.logout))
 
 	if s.SSO != nil { // without OIDC_ISSUER these fall to the /api/ catch-all: 404 not_found
-		mux.Handle("GET /api/auth/oidc/start", s.adapt(s.oidcStart))
-		mux.Handle("GET /api/auth/oidc/callback", s.adapt(s.oidcCallback))
+		mux.Handle("GET /api/auth/oidc/start", s.noTokens(s.adapt(s.oidcStart)))
+		mux.Handle("GET /api/auth/oidc/callback", s.noTokens(s.adapt(s.oidcCallback)))
 		mux.Handle("POST /api/me/oidc/link", s.authed(s.oidcLink))
 		mux.Handle("DELETE /api/me/oidc", s.authed(s.oidcUnlink))
 	}
 
-	mux.Handle("GET /api/me", s.authed(s.getMe))
+	mux.Handle("GET /api/me", s.scoped(s.getMe))
 	mux.Handle("PUT /api/me/password", s.authed(s.changePassword))
 	mux.Handle("PUT /api/me/fal-key", s.authed(s.putFalKey))
 	mux.Handle("DELETE /api/me/fal-key", s.authed(s.deleteFalKey))
 	mux.Handle("DELETE /api/me", s.authed(s.deleteMe))
 	mux.Handle("GET /api/me/preferences", s.authed(s.getPreferences))
 	mux.Handle("PUT /api/me/preferences", s.authed(s.putPreferences))
-	mux.Handle("POST /api/auth/reset", s.adapt(s.resetPassword))
-	mux.Handle("POST /api/auth/invite", s.adapt(s.checkInvite))
+	mux.Handle("POST /api/auth/reset", s.noTokens(s.adapt(s.resetPassword)))
+	mux.Handle("POST /api/auth/invite", s.noTokens(s.adapt(s.checkInvite)))
 
 	mux.Handle("GET /api/admin/users", s.admin(s.listAdminUsers))
 	mux.Handle("PATCH /api/admin/users/{id}", s.admin(s.patchAdminUser))
@@ -51,65 +79,67 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/me/budget", s.authed(s.putBudget))
 	mux.Handle("GET /api/me/usage", s.authed(s.getMyUsage))
 	mux.Handle("GET /api/admin/usage", s.admin(s.getAdminUsage))
-	mux.Handle("GET /api/models", s.authed(s.getModels))
-	mux.Handle("GET /api/models/search", s.authed(s.searchModels))
-	mux.Handle("GET /api/models/schema", s.authed(s.modelSchema))
-	mux.Handle("POST /api/uploads", s.authed(s.createUpload))
-	mux.Handle("POST /api/generations", s.authed(s.createGeneration))
-	mux.Handle("POST /api/generations/estimate", s.authed(s.estimateGeneration))
-	mux.Handle("GET /api/generations", s.authed(s.listGenerations))
-	mux.Handle("GET /api/generations/{id}", s.authed(s.getGeneration))
-	mux.Handle("GET /api/generations/{id}/events", s.authed(s.generationEvents))
-	mux.Handle("POST /api/generations/{id}/cancel", s.authed(s.cancelGeneration))
-	mux.Handle("GET /api/assets", s.authed(s.conditionalList(s.listAssets)))
-	mux.Handle("GET /api/assets/{id}", s.authed(s.getAsset))
-	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
-	mux.Handle("GET /api/assets/{id}/lineage", s.authed(s.assetLineage))
-	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
-	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
+	mux.Handle("GET /api/models", s.scoped(s.getModels, model.ScopeGenerate))
+	mux.Handle("GET /api/models/search", s.scoped(s.searchModels, model.ScopeGenerate))
+	mux.Handle("GET /api/models/schema", s.scoped(s.modelSchema, model.ScopeGenerate))
+	mux.Handle("POST /api/uploads", s.scoped(s.createUpload, model.ScopeGenerate))
+	mux.Handle("POST /api/generations", s.scoped(s.createGeneration, model.ScopeGenerate))
+	mux.Handle("POST /api/generations/estimate", s.scoped(s.estimateGeneration, model.ScopeGenerate))
+	mux.Handle("GET /api/generations", s.scoped(s.listGenerations, model.ScopeGenerate))
+	mux.Handle("GET /api/generations/{id}", s.scoped(s.getGeneration, model.ScopeGenerate))
+	mux.Handle("GET /api/generations/{id}/events", s.scoped(s.generationEvents, model.ScopeGenerate))
+	mux.Handle("POST /api/generations/{id}/cancel", s.scoped(s.cancelGeneration, model.ScopeGenerate))
+	mux.Handle("GET /api/assets", s.scoped(s.conditionalList(s.listAssets), model.ScopeLibraryRead))
+	mux.Handle("GET /api/assets/{id}", s.scoped(s.getAsset, model.ScopeLibraryRead))
+	mux.Handle("DELETE /api/assets/{id}", s.scoped(s.deleteAsset, model.ScopeLibraryWrite))
+	mux.Handle("GET /api/assets/{id}/lineage", s.scoped(s.assetLineage, model.ScopeLibraryRead))
+	mux.Handle("GET /media/{id}", s.scoped(s.serveMedia, model.ScopeGenerate, model.ScopeLibraryRead))
+	mux.Handle("GET /media/{id}/thumb", s.scoped(s.serveThumb, model.ScopeGenerate, model.ScopeLibraryRead))
 
 	// Video continuity (SPEC §15).
-	mux.Handle("POST /api/assets/{id}/frame", s.authed(s.grabFrame))
-	mux.Handle("GET /api/assets/{id}/filmstrip", s.authed(s.getFilmstrip))
-	mux.Handle("GET /media/{id}/filmstrip/{count}", s.authed(s.serveFilmstrip))
-	mux.Handle("POST /api/stitch", s.authed(s.createStitch))
-	mux.Handle("POST /api/assets/{id}/extend", s.authed(s.extendAsset))
-	mux.Handle("POST /api/assets/import", s.authed(s.importImage))
+	mux.Handle("POST /api/assets/{id}/frame", s.scoped(s.grabFrame, model.ScopeLibraryWrite))
+	mux.Handle("GET /api/assets/{id}/filmstrip", s.scoped(s.getFilmstrip, model.ScopeLibraryRead))
+	mux.Handle("GET /media/{id}/filmstrip/{count}", s.scoped(s.serveFilmstrip, model.ScopeLibraryRead))
+	mux.Handle("POST /api/stitch", s.scoped(s.createStitch, model.ScopeGenerate))
+	mux.Handle("POST /api/assets/{id}/extend", s.scoped(s.extendAsset, model.ScopeGenerate))
+	mux.Handle("POST /api/assets/import", s.scoped(s.importImage, model.ScopeLibraryWrite))
 
 	// The library (SPEC §8).
-	mux.Handle("PUT /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
-	mux.Handle("DELETE /api/assets/{id}/favorite", s.authed(s.favoriteAsset))
-	mux.Handle("POST /api/assets/bulk-delete", s.authed(s.bulkDeleteAssets))
-	mux.Handle("POST /api/assets/bulk-favorite", s.authed(s.bulkFavoriteAssets))
-	mux.Handle("GET /api/trash", s.authed(s.listTrash))
-	mux.Handle("POST /api/trash/restore", s.authed(s.restoreTrash))
-	mux.Handle("POST /api/trash/purge", s.authed(s.purgeTrash))
-	mux.Handle("POST /api/trash/empty", s.authed(s.emptyTrash))
-	mux.Handle("GET /api/collections", s.authed(s.listCollections))
-	mux.Handle("POST /api/collections", s.authed(s.createCollection))
-	mux.Handle("PATCH /api/collections/{id}", s.authed(s.updateCollection))
-	mux.Handle("DELETE /api/collections/{id}", s.authed(s.deleteCollection))
-	mux.Handle("POST /api/collections/{id}/assets", s.authed(s.collectionAssets))
-	mux.Handle("DELETE /api/collections/{id}/assets", s.authed(s.collectionAssets))
-	mux.Handle("GET /api/export.zip", s.authed(s.exportZip))
-	mux.Handle("GET /api/shares", s.authed(s.listShares))
-	mux.Handle("POST /api/shares", s.authed(s.createShare))
-	mux.Handle("DELETE /api/shares/{id}", s.authed(s.deleteShare))
+	mux.Handle("PUT /api/assets/{id}/favorite", s.scoped(s.favoriteAsset, model.ScopeLibraryWrite))
+	mux.Handle("DELETE /api/assets/{id}/favorite", s.scoped(s.favoriteAsset, model.ScopeLibraryWrite))
+	mux.Handle("POST /api/assets/bulk-delete", s.scoped(s.bulkDeleteAssets, model.ScopeLibraryWrite))
+	mux.Handle("POST /api/assets/bulk-favorite", s.scoped(s.bulkFavoriteAssets, model.ScopeLibraryWrite))
+	mux.Handle("GET /api/trash", s.scoped(s.listTrash, model.ScopeLibraryRead))
+	mux.Handle("POST /api/trash/restore", s.scoped(s.restoreTrash, model.ScopeLibraryWrite))
+	mux.Handle("POST /api/trash/purge", s.scoped(s.purgeTrash, model.ScopeLibraryWrite))
+	mux.Handle("POST /api/trash/empty", s.scoped(s.emptyTrash, model.ScopeLibraryWrite))
+	mux.Handle("GET /api/collections", s.scoped(s.listCollections, model.ScopeLibraryRead))
+	mux.Handle("POST /api/collections", s.scoped(s.createCollection, model.ScopeLibraryWrite))
+	mux.Handle("PATCH /api/collections/{id}", s.scoped(s.updateCollection, model.ScopeLibraryWrite))
+	mux.Handle("DELETE /api/collections/{id}", s.scoped(s.deleteCollection, model.ScopeLibraryWrite))
+	mux.Handle("POST /api/collections/{id}/assets", s.scoped(s.collectionAssets, model.ScopeLibraryWrite))
+	mux.Handle("DELETE /api/collections/{id}/assets", s.scoped(s.collectionAssets, model.ScopeLibraryWrite))
+	mux.Handle("GET /api/export.zip", s.scoped(s.exportZip, model.ScopeLibraryRead))
+	mux.Handle("GET /api/shares", s.scoped(s.listShares, model.ScopeShare))
+	mux.Handle("POST /api/shares", s.scoped(s.createShare, model.ScopeShare))
+	mux.Handle("DELETE /api/shares/{id}", s.scoped(s.deleteShare, model.ScopeShare))
 	// Public share links: no session; /s/{token} itself is the SPA's read-only page.
 	mux.Handle("GET /api/s/{token}", s.adapt(s.limitShares(s.publicShare)))
 	mux.Handle("GET /s/{token}/media/{assetId}", s.adapt(s.limitShares(s.publicShareMedia)))
 
-	mux.Handle("GET /api/events", s.authed(s.userEvents))
+	mux.Handle("GET /api/events", s.scoped(s.userEvents, model.ScopeGenerate))
 	mux.Handle("GET /api/presets", s.authed(s.listPresets))
 	mux.Handle("POST /api/presets", s.authed(s.createPreset))
 	mux.Handle("PATCH /api/presets/{id}", s.authed(s.updatePreset))
 	mux.Handle("DELETE /api/presets/{id}", s.authed(s.deletePreset))
 
-	// Unknown API paths answer JSON, not the SPA.
-	// A known path asked with another method answers 405 (JSON) instead of the catch-alls.
-	mux.Handle("/api/", methodNotAllowed(mux, s.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		errorJSON(w, http.StatusNotFound, "not_found", "No such API route.")
-		return nil
-	})))
-	mux.Handle("/", methodNotAllowed(mux, s.spa()))
+	// Personal access tokens, the API document and the MCP server (SPEC §11).
+	mux.Handle("GET /api/tokens", s.authed(s.listTokens))
+	mux.Handle("POST /api/tokens", s.authed(s.createToken))
+	mux.Handle("DELETE /api/tokens/{id}", s.authed(s.revokeToken))
+	mux.Handle("GET /api/openapi.json", s.adapt(s.getOpenAPI))
+	mcpHandler := s.mcpHandler()
+	mux.Handle("POST /mcp", mcpHandler)
+	mux.Handle("GET /mcp", mcpHandler)
+	mux.Handle("DELETE /mcp", mcpHandler)
 }

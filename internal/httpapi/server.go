@@ -25,6 +25,7 @@ import (
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/sso"
+	"github.com/falstudio/falstudio/internal/token"
 )
 
 // Deps are what the handlers need.
@@ -65,6 +66,8 @@ type Deps struct {
 	SSO *sso.Provider
 	// Policies are what admins let members generate (SPEC §12.2).
 	Policies *policy.Service
+	// Tokens are the personal access tokens (SPEC §11); nil serves no bearer requests.
+	Tokens *token.Service
 	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
 	// every stream after that long (0: 30 minutes), the browser then reconnects.
 	StreamsPerUser int
@@ -81,13 +84,15 @@ var DefaultShareLimit = ratelimit.Limit{Every: 100 * time.Millisecond, Burst: 30
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	cfg      *config.Config
-	log      *slog.Logger
-	shutdown <-chan struct{}
-	pages    *pageCache // encoded gallery pages by ETag (pagecache.go)
-	urls     media.URLs // where a browser loads stored objects from
-	streams  *streamLimiter
-	shares   *ratelimit.Keyed // public share requests per client address
+	cfg        *config.Config
+	log        *slog.Logger
+	shutdown   <-chan struct{}
+	pages      *pageCache // encoded gallery pages by ETag (pagecache.go)
+	urls       media.URLs // where a browser loads stored objects from
+	streams    *streamLimiter
+	shares     *ratelimit.Keyed // public share requests per client address
+	openapi    openAPIJSON      // GET /api/openapi.json, encoded once
+	mcpServers                  // the MCP servers, one per scope set
 }
 
 // handlerFunc is a handler that returns its error; adapt turns it into the SPEC error body.
@@ -100,6 +105,18 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
+	})
+}
+
+// exemptBearer skips the cross-origin check for bearer requests: no cookie rides along, so there
+// is nothing to forge (SPEC §11). /mcp checks Origin itself (a DNS-rebinding guard).
+func exemptBearer(checked, direct http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isBearer(r) || r.URL.Path == "/mcp" {
+			direct.ServeHTTP(w, r)
+			return
+		}
+		checked.ServeHTTP(w, r)
 	})
 }
 
@@ -127,7 +144,7 @@ func New(d Deps) http.Handler {
 	}))
 
 	h := compressJSON(checkInput(recordPattern(mux)))
-	h = cop.Handler(h)
+	h = exemptBearer(cop.Handler(h), h)
 	h = apiDeadline(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)

@@ -114,7 +114,7 @@ func (s *Server) createStitch(w http.ResponseWriter, r *http.Request) error {
 		c = *in.CrossfadeSeconds
 	}
 	g, err := s.Generations.Stitch(r.Context(), currentUser(r.Context()), generation.StitchInput{
-		AssetIDs: in.AssetIDs, CrossfadeSeconds: c, CollectionID: in.CollectionID})
+		AssetIDs: in.AssetIDs, CrossfadeSeconds: c, CollectionID: in.CollectionID, Via: s.via(r)})
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (s *Server) extendAsset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	g, err := s.Generations.Extend(r.Context(), currentUser(r.Context()), generation.ExtendInput{
-		AssetID: r.PathValue("id"), Prompt: in.Prompt, Model: in.Model, Params: in.Params, CollectionID: in.CollectionID})
+		AssetID: r.PathValue("id"), Prompt: in.Prompt, Model: in.Model, Params: in.Params, CollectionID: in.CollectionID, Via: s.via(r)})
 	if err != nil {
 		return err
 	}

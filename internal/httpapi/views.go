@@ -36,6 +36,14 @@ type GenerationView struct {
 	// relation its outputs have to their parent (null when none).
 	ReferenceAssetIDs []string `json:"referenceAssetIds"`
 	Relation          *string  `json:"relation"`
+	// Via is the personal access token that made it (SPEC §11), null from the browser.
+	Via *ViaView `json:"via"`
+}
+
+// ViaView names the token a generation was made through, by its name at submit time.
+type ViaView struct {
+	TokenID string `json:"tokenId"`
+	Name    string `json:"name"`
 }
 
 // ErrorView is a generation's failure.
@@ -178,6 +186,10 @@ func generationView(urls media.URLs, g *model.Generation) GenerationView {
 	if g.Relation != "" {
 		rel := g.Relation
 		v.Relation = &rel
+
+	}
+	if g.TokenID != "" {
+		v.Via = &ViaView{TokenID: g.TokenID, Name: g.TokenName}
 	}
 	if g.CompletedAt != nil {
 		c := rfc3339(*g.CompletedAt)

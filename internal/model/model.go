@@ -153,6 +153,9 @@ type Generation struct {
 	ReferenceAssetIDs []string
 	Relation          string
 	ParentAssetID     string
+	// TokenID and TokenName are the personal access token it was made through and that token's
+	// name at submit time ("" from the browser).
+	TokenID, TokenName string
 	// Assets are the stored outputs, filled by the reads that show a generation (not the runner).
 	Assets []*Asset
 }

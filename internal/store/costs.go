@@ -128,6 +128,7 @@ type UsageQuery struct {
 // for "model" and the email for "user".
 type UsageRow struct {
 	Key      string
+	Name     string // groupBy "token": the token's name ("web" for the browser)
 	UserID   int64
 	USD      float64
 	Count    int64
@@ -138,7 +139,12 @@ type UsageRow struct {
 func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	// Fixed fragments only: the grouping never reaches the SQL as text from a request.
 	var key, group string
+	name, join := `''`, ``
 	switch q.GroupBy {
+	case "token": // the browser's generations fall under "web"; a token's under its current name
+		key, group = `coalesce(g.token_id, 'web'), 0`, `coalesce(g.token_id, 'web')`
+		name = `coalesce(max(t.name), max(g.token_name), 'web')`
+		join = ` LEFT JOIN access_tokens t ON t.id = g.token_id`
 	case "day":
 		key, group = `CAST(g.completed_at / 86400000 AS TEXT), 0`, `g.completed_at / 86400000`
 	case "model":
@@ -155,8 +161,8 @@ func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 		args = append(args, q.UserID)
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, coalesce(sum(g.cost_usd), 0), count(*),
-		CAST(coalesce(sum(CASE WHEN g.cost_usd IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT)
-		FROM generations g JOIN users u ON u.id = g.user_id
+		CAST(coalesce(sum(CASE WHEN g.cost_usd IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT), `+name+`
+		FROM generations g JOIN users u ON u.id = g.user_id`+join+`
 		WHERE `+where+` GROUP BY `+group, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: usage: %w", err)
@@ -165,7 +171,7 @@ func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	var out []UsageRow
 	for rows.Next() {
 		var r UsageRow
-		if err := rows.Scan(&r.Key, &r.UserID, &r.USD, &r.Count, &r.Unpriced); err != nil {
+		if err := rows.Scan(&r.Key, &r.UserID, &r.USD, &r.Count, &r.Unpriced, &r.Name); err != nil {
 			return nil, fmt.Errorf("store: usage: %w", err)
 		}
 		out = append(out, r)

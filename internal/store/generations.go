@@ -15,7 +15,7 @@ import (
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
 	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
-	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, reference_asset_ids, relation, parent_asset_id`
+	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, reference_asset_ids, relation, parent_asset_id, token_id, token_name`
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
 	var g model.Generation
@@ -27,9 +27,10 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var collection sql.NullString
 	var cost sql.NullFloat64
 	var refs string
+	var tokenID, tokenName sql.NullString
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
 		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
-		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &refs, &g.Relation, &g.ParentAssetID)
+		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &refs, &g.Relation, &g.ParentAssetID, &tokenID, &tokenName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -38,6 +39,7 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	}
 	g.Params = json.RawMessage(params)
 	g.CollectionID = collection.String
+	g.TokenID, g.TokenName = tokenID.String, tokenName.String
 	if cost.Valid {
 		g.CostUSD = &cost.Float64
 	}
@@ -67,7 +69,46 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 // Spend for [MonthStart, MonthEnd) is read there, and Allow's error refuses the insert as is.
 type BudgetGuard struct {
 	MonthStart, MonthEnd time.Time
-	Allow                func(Spend) error
+	Allow                func(Spend) error // nil: no budget to check
+	// Token, when set, is the personal access token the submit came through: its own spend and
+	// recent submits are read in the same transaction.
+	Token *TokenGuard
+}
+
+// TokenGuard checks a token's cap and rate limit inside the insert's transaction.
+type TokenGuard struct {
+	ID string
+	// Window is the rate limit's span (its recent submits are those created within it).
+	Window time.Duration
+	Allow  func(TokenSpend) error
+}
+
+// TokenSpend is what one token has spent this month, what its unfinished generations hold, and
+// the generations it started within the guard's window (and when the oldest of those started).
+type TokenSpend struct {
+	SpentUSD, ReservedUSD float64
+	Recent                int64
+	OldestRecent          time.Time
+}
+
+// tokenSpendQuery reads a TokenSpend: $1 token, [$2, $3) the month, $4 the window's start.
+const tokenSpendQuery = `SELECT
+	coalesce(sum(CASE WHEN ` + spent + ` AND g.completed_at >= $2 AND g.completed_at < $3 THEN g.cost_usd END), 0),
+	coalesce(sum(CASE WHEN g.status IN ` + activeStatuses + ` THEN g.cost_usd END), 0),
+	CAST(coalesce(sum(CASE WHEN g.created_at >= $4 THEN 1 ELSE 0 END), 0) AS BIGINT),
+	coalesce(min(CASE WHEN g.created_at >= $4 THEN g.created_at END), 0)
+	FROM generations g WHERE g.token_id = $1`
+
+func scanTokenSpend(row *sql.Row) (TokenSpend, error) {
+	var ts TokenSpend
+	var oldest int64
+	if err := row.Scan(&ts.SpentUSD, &ts.ReservedUSD, &ts.Recent, &oldest); err != nil {
+		return TokenSpend{}, err
+	}
+	if oldest > 0 {
+		ts.OldestRecent = msToTime(oldest)
+	}
+	return ts, nil
 }
 
 // InsertGeneration is the one INSERT of every submit. It stores g as submitting (about to be sent
@@ -115,7 +156,17 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 				return fmt.Errorf("store: collection of a submit: %w", err)
 			}
 		}
-		if guard != nil {
+		if guard != nil && guard.Token != nil {
+			tg := guard.Token
+			ts, err := scanTokenSpend(tx.QueryRowContext(ctx, tokenSpendQuery, tg.ID, guard.MonthStart.UnixMilli(), guard.MonthEnd.UnixMilli(), now-tg.Window.Milliseconds()))
+			if err != nil {
+				return fmt.Errorf("store: token spend: %w", err)
+			}
+			if err := tg.Allow(ts); err != nil {
+				return err
+			}
+		}
+		if guard != nil && guard.Allow != nil {
 			sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, g.UserID, guard.MonthStart.UnixMilli(), guard.MonthEnd.UnixMilli()))
 			if err != nil {
 				return fmt.Errorf("store: spend: %w", err)
@@ -124,10 +175,12 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 				return err
 			}
 		}
+		tokenID := sql.NullString{String: g.TokenID, Valid: g.TokenID != ""}
+		tokenName := sql.NullString{String: g.TokenName, Valid: g.TokenID != ""}
 		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
-			cost_usd, cost_source, created_at, updated_at, group_id, collection_id, reference_asset_ids, relation, parent_asset_id)
-			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15)`,
-			g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, refs, g.Relation, g.ParentAssetID)
+			cost_usd, cost_source, created_at, updated_at, group_id, collection_id, reference_asset_ids, relation, parent_asset_id, token_id, token_name)
+			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, refs, g.Relation, g.ParentAssetID, tokenID, tokenName)
 		if err != nil {
 			return fmt.Errorf("store: insert generation: %w", err)
 		}

@@ -5,6 +5,7 @@ import { SsoCard } from './SsoCard';
 import { Banner } from '../components/Banner';
 import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
+import { AgentsCard } from './AgentsCard';
 import { UserError, useAction, messageOf } from '../lib/useAction';
 import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 
@@ -252,6 +253,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       <CreditsCard user={user} />
       <UsageCard />
       <FilesCard />
+      <AgentsCard />
       {me && ssoLabel !== null && <SsoCard me={me} label={ssoLabel} linkedNow={linkedNow} onChanged={loadMe} />}
       <PasswordCard key={me ? String(me.hasPassword) : 'pw'} hasPassword={me?.hasPassword ?? true} onSet={loadMe} />
       <DeleteAccountCard onDeleted={onLoggedOut} email={me && !me.hasPassword ? user.email : null} />

@@ -5,8 +5,51 @@ import { Banner } from '../components/Banner';
 import { formatUsd } from '../lib/money';
 import { SpendChart } from './SpendChart';
 
-/** This month's spend against the budget, the person's own budget, and spend per day. */
+/** This month's spend split by personal access token (the browser's under "web"). */
+function SpendByToken() {
+  const [usage, setUsage] = useState<Usage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .usage({ groupBy: 'token' })
+      .then(setUsage)
+      .catch((err) => setError(messageOf(err, 'Spending by app could not be loaded.')));
+  }, []);
+  if (error) return <Banner kind="error">{error}</Banner>;
+  if (!usage) return <div className="skeleton line" aria-label="Loading spending by app" />;
+  if (usage.buckets.length === 0) return <p className="muted">Nothing spent this month.</p>;
+  const max = Math.max(0, ...usage.buckets.map((b) => b.usd));
+  return (
+    <table className="spend-table" data-testid="spend-by-token">
+      <caption className="visually-hidden">Your spend by app, {usage.from} to {usage.to}</caption>
+      <thead>
+        <tr>
+          <th scope="col">App</th>
+          <th scope="col">Spent</th>
+          <th scope="col">Generations</th>
+        </tr>
+      </thead>
+      <tbody>
+        {usage.buckets.map((b) => (
+          <tr key={b.key}>
+            <th scope="row">{b.key === 'web' ? 'In the browser' : (b.name ?? b.key)}</th>
+            <td>
+              <span className="spend-track" aria-hidden="true">
+                <span className="spend-bar" style={{ width: `${max > 0 ? (b.usd / max) * 100 : 0}%` }} />
+              </span>
+              {formatUsd(b.usd)}
+            </td>
+            <td>{b.count}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** This month's spend against the budget, the person's own budget, and spend per day or per app. */
 export function UsageCard() {
+  const [split, setSplit] = useState<'day' | 'token'>('day');
   const [usage, setUsage] = useState<Usage | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [amount, setAmount] = useState('');
@@ -97,7 +140,15 @@ export function UsageCard() {
               {usage.unpricedCount === 1 ? ' is' : ' are'} not counted.
             </p>
           )}
-          <SpendChart days={usage.buckets} title={`Your spend per day, ${usage.from} to ${usage.to}`} />
+          <div className="spend-split" role="group" aria-label="Show spending">
+            <button type="button" className="btn" aria-pressed={split === 'day'} onClick={() => setSplit('day')}>
+              Per day
+            </button>
+            <button type="button" className="btn" aria-pressed={split === 'token'} onClick={() => setSplit('token')}>
+              Per app &amp; token
+            </button>
+          </div>
+          {split === 'day' ? <SpendChart days={usage.buckets} title={`Your spend per day, ${usage.from} to ${usage.to}`} /> : <SpendByToken />}
           <p className="hint">
             Amounts are the estimates recorded when each generation started; failed and canceled ones cost nothing. fal's own
             billing may differ slightly.

@@ -104,6 +104,7 @@ function JobRow({
         </span>
       </button>
       <div className="job-meta">
+        {g.via && <span className="muted">via {g.via.name}</span>}
         {g.status === 'queued' && g.queuePosition !== null && <span className="muted">#{g.queuePosition} in queue</span>}
         <span className="muted" data-testid="job-elapsed">
           {running ? formatSeconds(elapsed) : took !== null ? formatSeconds(took) : ''}

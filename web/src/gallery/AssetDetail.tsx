@@ -78,6 +78,24 @@ export function AssetDetail({
       live = false;
     };
   }, [asset.id]);
+  // The personal access token that made it, if any ("via Claude Code"), from its generation.
+  const [via, setVia] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    setVia(null);
+    if (!asset.generationId) return; // a frame or an import: no job made it
+    api
+      .generation(asset.generationId)
+      .then((r) => {
+        if (live) setVia(r?.generation?.via?.name ?? null);
+      })
+      .catch(() => {
+        // the detail shows without it
+      });
+    return () => {
+      live = false;
+    };
+  }, [asset.generationId]);
   // The confirm buttons replace the Delete button (and back): keep focus in the dialog so its
   // keys (Escape, arrows) still work.
   const first = useRef(true);
@@ -182,6 +200,12 @@ export function AssetDetail({
         <dl>
           <dt>Model</dt>
           <dd data-testid="detail-model">{asset.model}</dd>
+          {via && (
+            <>
+              <dt>Made by</dt>
+              <dd data-testid="detail-via">via {via}</dd>
+            </>
+          )}
           <dt>Created</dt>
           <dd>
             <time dateTime={asset.createdAt}>{new Date(asset.createdAt).toLocaleString()}</time>

@@ -75,6 +75,7 @@ export function HistoryView() {
               <div className="row">
                 <span className={`pill pill-${g.status}`}>{label[g.status] ?? g.status}</span>
                 <span className="muted">{g.model}</span>
+                {g.via && <span className="muted" data-testid="via">via {g.via.name}</span>}
                 <time className="muted" dateTime={g.createdAt}>
                   {new Date(g.createdAt).toLocaleString()}
                 </time>

@@ -164,6 +164,38 @@ export interface Generation {
   group?: string | null; // the variations of one submit share it
   referenceAssetIds?: string[];
   relation?: string | null;
+  /** The personal access token that made it (REST or MCP), by its name at submit time. */
+  via?: { tokenId: string; name: string } | null;
+}
+
+/** Personal access tokens (SPEC §11). */
+export type Scope = 'generate' | 'library:read' | 'library:write' | 'share';
+export const SCOPES: { scope: Scope; label: string }[] = [
+  { scope: 'generate', label: 'Generate (models, estimates, generations, uploads)' },
+  { scope: 'library:read', label: 'Read the library (assets, collections, export)' },
+  { scope: 'library:write', label: 'Change the library (favourites, collections, deletes)' },
+  { scope: 'share', label: 'Share links' },
+];
+
+export interface Token {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  monthlyCapUsd: number | null;
+  spentThisMonthUsd: number;
+  models: string[] | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  prefix: string;
+}
+
+export interface NewToken {
+  name: string;
+  scopes: Scope[];
+  monthlyCapUsd?: number | null;
+  expiresAt?: string | null;
+  models?: string[] | null;
 }
 
 /** Saved model settings (SPEC §10). */
@@ -238,11 +270,11 @@ export interface EstimateResult {
 export interface Usage extends Budget {
   from: string;
   to: string;
-  groupBy: 'day' | 'model' | 'user';
+  groupBy: 'day' | 'model' | 'user' | 'token';
   totalUsd: number;
   count: number;
   unpricedCount: number;
-  buckets: { key: string; userId?: number; usd: number; count: number }[];
+  buckets: { key: string; userId?: number; name?: string; usd: number; count: number }[];
 }
 
 function usageQuery(q: { from?: string; to?: string; groupBy?: string }) {
@@ -514,7 +546,10 @@ export const api = {
   estimate: (model: string, prompt: string, params: Record<string, unknown>) =>
     request<EstimateResult>('POST', '/api/generations/estimate', { model, prompt, params }),
   setBudget: (monthlyBudgetUsd: number | null) => request<{ budget: Budget }>('PUT', '/api/me/budget', { monthlyBudgetUsd }),
-  usage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' } = {}) => request<Usage>('GET', `/api/me/usage?${usageQuery(q)}`),
+  usage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' | 'token' } = {}) => request<Usage>('GET', `/api/me/usage?${usageQuery(q)}`),
+  tokens: () => request<{ tokens: Token[] }>('GET', '/api/tokens'),
+  createToken: (t: NewToken) => request<{ token: Token; secret: string }>('POST', '/api/tokens', t),
+  revokeToken: (id: string) => request<void>('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
   adminUsage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' | 'user' } = {}) =>
     request<Usage>('GET', `/api/admin/usage?${usageQuery(q)}`),
 };
