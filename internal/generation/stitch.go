@@ -145,6 +145,15 @@ func (r *Runner) stitch(ctx context.Context, g *model.Generation) error {
 		r.fail(ctx, g, model.CodeFFmpegUnavailable, NoFFmpegMsg)
 		return nil
 	}
+	if g.Status == model.StatusQueued && r.opts.Video.Busy() {
+		// Every VIDEO_WORKERS slot is taken: wait in the queue, not in a runner worker.
+		err := r.st.MarkPolled(ctx, g.ID, r.opts.Instance, model.StatusQueued, nil, g.Logs, g.Attempts+1, r.now().Add(time.Second))
+		if errors.Is(err, store.ErrStale) {
+			r.transitionFailed("wait for a video slot", g, err)
+			return nil
+		}
+		return err
+	}
 	logs := append([]model.LogLine{}, g.Logs...)
 	logf := func(format string, args ...any) {
 		logs = append(logs, model.LogLine{Time: r.now().UTC().Format(time.RFC3339), Message: fmt.Sprintf(format, args...)})

@@ -231,9 +231,13 @@ func checkStreams(t *testing.T, p probedFile, w, h int, rate string, audio bool)
 var longClip = testutil.Clip{Width: 640, Height: 360, Seconds: 10, FPS: 24, Audio: true}
 
 // videoEnvWith is videoEnv with runner options (fault hooks, size caps) and a data directory.
-func videoEnvWith(t *testing.T, gen generation.Options, dir string) *genEnv {
+func videoEnvWith(t *testing.T, gen generation.Options, dir string, env ...string) *genEnv {
 	t.Helper()
 	sim := falsim.NewTest(t, falsim.Options{})
+	e := sim.URLs().Env()
+	for i := 0; i+1 < len(env); i += 2 {
+		e[env[i]] = env[i+1]
+	}
 	for name, c := range map[string]testutil.Clip{"c320": clip320, "long": longClip} {
 		sim.SetClip(name, testutil.MakeClip(t, c))
 	}
@@ -242,7 +246,7 @@ func videoEnvWith(t *testing.T, gen generation.Options, dir string) *genEnv {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	return &genEnv{sim: sim, studio: testutil.NewStudio(t, testutil.StudioOptions{Env: sim.URLs().Env(), DataDir: dir, App: opts})}
+	return &genEnv{sim: sim, studio: testutil.NewStudio(t, testutil.StudioOptions{Env: e, DataDir: dir, App: opts})}
 }
 
 func repeatID(id string, n int) []string {
@@ -355,5 +359,22 @@ func TestStitchJobFailures(t *testing.T) {
 	}
 	if n := countFiles(t, filepath.Join(g.studio.DataDir, "media")); n != files {
 		t.Fatalf("files after the refused output: %d, before %d", n, files)
+	}
+}
+
+// With VIDEO_WORKERS=1 a second stitch waits queued (holding no runner worker) while the first
+// runs, then runs too.
+func TestStitchWaitsForAVideoSlot(t *testing.T) {
+	g := videoEnvWith(t, generation.Options{}, "", "VIDEO_WORKERS", "1")
+	c := g.user(t, "stitch-slots@example.com", "sim-key")
+	long := videoAsset(t, c, "long")
+	first := postStitch(t, c, map[string]any{"assetIds": repeatID(long, 3)})
+	waitStatus(t, c, first.ID, "running", nil)
+	second := postStitch(t, c, map[string]any{"assetIds": repeatID(long, 2)})
+	if gen := decodeGen(t, c.Do("GET", "/api/generations/"+second.ID, nil)); gen.Status != "queued" {
+		t.Fatalf("second stitch while the first runs: %s", gen.Status)
+	}
+	for _, id := range []string{first.ID, second.ID} {
+		stitchedAsset(t, c, id)
 	}
 }

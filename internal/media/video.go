@@ -72,6 +72,10 @@ func (v *Video) FFmpeg() string {
 	return v.ffmpeg
 }
 
+// Busy reports that every slot is taken now (a local job then waits in the queue instead of
+// holding a runner worker while it waits).
+func (v *Video) Busy() bool { return v.Available() && len(v.slots) == cap(v.slots) }
+
 // acquire waits for one of the Workers slots.
 func (v *Video) acquire(ctx context.Context) (func(), error) {
 	select {
