@@ -40,6 +40,7 @@ var statusFor = map[string]int{
 	model.CodeConflict:           http.StatusConflict,
 	model.CodeQuotaExceeded:      http.StatusConflict,
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
+	model.CodeWebhookInvalid:     http.StatusUnauthorized,
 	model.CodeInternal:           http.StatusInternalServerError,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.

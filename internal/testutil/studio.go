@@ -60,6 +60,8 @@ type StudioOptions struct {
 	Env     map[string]string // configuration variables, as the environment would give them
 	DataDir string            // reuse a data directory (restart tests)
 	App     app.Options
+	// PublicURLSelf sets PUBLIC_URL to the studio's own address (fal webhooks reach it).
+	PublicURLSelf bool
 }
 
 // NewStudio starts a studio on 127.0.0.1 with a fresh data directory (unless one is given).
@@ -77,8 +79,16 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	for k, v := range o.Env {
 		env[k] = v
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	if o.PublicURLSelf {
+		env["PUBLIC_URL"] = "http://" + ln.Addr().String()
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
+		_ = ln.Close()
 		t.Fatalf("config: %v", err)
 	}
 	cfg.ShutdownGrace = 5 * time.Second
@@ -101,12 +111,8 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	a, err := app.New(ctx, cfg, ao)
 	if err != nil {
 		cancel()
+		_ = ln.Close()
 		t.Fatalf("app: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		t.Fatalf("listen: %v", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()
