@@ -256,7 +256,7 @@ func (s *Store) MarkSubmittedDue(ctx context.Context, id, holder, status, reques
 	}
 	now := s.nowMs()
 	return s.transition(ctx, "submitted", id, `UPDATE generations SET status = $1, fal_request_id = $2, queue_position = $3,
-		next_poll_at = CASE WHEN woken = 1 THEN $4 ELSE $7 END, lease_owner = '', lease_until = 0, updated_at = $4
+		next_poll_at = CASE WHEN woken = 1 THEN CAST($4 AS BIGINT) ELSE CAST($7 AS BIGINT) END, lease_owner = '', lease_until = 0, updated_at = $4
 		WHERE id = $5 AND lease_owner = $6 AND status = 'submitting'`, status, requestID, nullPos(queuePos), now, id, holder, next.UnixMilli())
 }
 
@@ -268,7 +268,7 @@ func (s *Store) MarkPolled(ctx context.Context, id, holder, status string, queue
 	}
 	// A webhook that arrived while this poll ran (woken) makes the job due again at once.
 	return s.transition(ctx, "polled", id, `UPDATE generations SET status = $1, queue_position = $2, logs_json = $3, attempts = $4,
-		next_poll_at = CASE WHEN woken = 1 THEN $6 ELSE $5 END, failures = 0, failing_since = 0, lease_owner = '', lease_until = 0, updated_at = $6
+		next_poll_at = CASE WHEN woken = 1 THEN CAST($6 AS BIGINT) ELSE CAST($5 AS BIGINT) END, failures = 0, failing_since = 0, lease_owner = '', lease_until = 0, updated_at = $6
 		WHERE id = $7 AND lease_owner = $8 AND status IN ('queued', 'running')`,
 		status, nullPos(queuePos), logsJSON(logs), attempts, next.UnixMilli(), s.nowMs(), id, holder)
 }

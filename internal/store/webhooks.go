@@ -22,7 +22,7 @@ func (s *Store) WakeByRequestID(ctx context.Context, requestID string, wake bool
 	err := sql.ErrNoRows
 	if wake {
 		err = s.w.QueryRowContext(ctx, `UPDATE generations SET woken = 1,
-			next_poll_at = CASE WHEN next_poll_at > $1 THEN $1 ELSE next_poll_at END
+			next_poll_at = CASE WHEN next_poll_at > CAST($1 AS BIGINT) THEN CAST($1 AS BIGINT) ELSE next_poll_at END
 		WHERE fal_request_id = $2 AND status IN ('queued', 'running') RETURNING status`, now, requestID).Scan(&status)
 	}
 	if err == nil {
