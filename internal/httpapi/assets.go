@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
@@ -59,7 +60,7 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
 	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
 		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt,
 		FileName: a.ID,
-	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})
+	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1", PresignTTL: s.presignTTL()})
 	return nil
 }
 
@@ -93,6 +94,15 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
 	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
 		Key: media.ThumbKey(a.StorageKey), Storage: a.Storage, ContentType: media.ThumbContentType, Size: a.ThumbBytes,
 		ModTime: a.CreatedAt, FileName: a.ID + "-preview",
-	}, media.ServeOptions{})
+	}, media.ServeOptions{PresignTTL: s.presignTTL()})
 	return nil
+}
+
+// presignTTL is the lifetime of the presigned redirects media routes answer with (S3_PRESIGN,
+// SPEC §17.2); 0 streams every file.
+func (s *Server) presignTTL() time.Duration {
+	if !s.cfg.S3.Presign || !s.cfg.S3.Enabled() {
+		return 0
+	}
+	return s.cfg.S3.PresignTTL
 }

@@ -91,7 +91,7 @@ func (s *Server) publicShareMedia(w http.ResponseWriter, r *http.Request) error 
 	}
 	media.Serve(noStore{w}, r, s.Library.Storage(), media.ObjectInfo{
 		Key: a.StorageKey, Storage: a.Storage, ContentType: a.ContentType, Size: a.Bytes, ModTime: a.CreatedAt, FileName: a.ID,
-	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1"})
+	}, media.ServeOptions{Download: r.URL.Query().Get("download") == "1", PresignTTL: s.presignTTL()})
 	return nil
 }
 
