@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/dbtest"
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
@@ -199,5 +201,36 @@ func TestWebhooksOff(t *testing.T) {
 	h := g.sim.SignWebhook("x", "u", time.Now(), []byte(`{"request_id":"x"}`))
 	if code, body := postHook(t, g.studio.URL, h, []byte(`{"request_id":"x"}`)); code != 404 || !strings.Contains(body, "not_found") {
 		t.Fatalf("webhook route while off: %d %s", code, body)
+	}
+}
+
+// With several replicas any one may receive fal's call: it wakes the job in the database and
+// whichever replica claims it works it (here the webhook goes to replica b for a job a
+// submitted; the fallback poll is an hour away).
+func TestWebhookOnAnotherReplica(t *testing.T) {
+	sim := falsim.NewTest(t, falsim.Options{})
+	env := sim.URLs().Env()
+	env["FAL_FALLBACK_POLL"] = "1h"
+	env["DATABASE_URL"] = dbtest.URL(t)
+	env["SESSION_SECRET"], env["ENCRYPTION_KEY"] = "replica-secret-replica-secret-0123456789", "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+	b := testutil.NewStudio(t, testutil.StudioOptions{Env: env, App: fastRunner, PublicURLSelf: true})
+	envA := maps.Clone(env)
+	envA["PUBLIC_URL"] = b.URL
+	a := testutil.NewStudio(t, testutil.StudioOptions{Env: envA, App: fastRunner})
+	ca := a.NewClient(t)
+	ca.SignUp("replicas@example.com", goodPassword)
+	if r := ca.Do("PUT", "/api/me/fal-key", map[string]string{"falKey": "sim-key"}); r.Status != 200 {
+		t.Fatalf("key: %d", r.Status)
+	}
+	ev := waitDone(t, ca, submit(t, ca, "fal-ai/flux/schnell", "woken elsewhere", nil).ID)
+	if last := ev[len(ev)-1]; last.Status != "succeeded" || len(last.Assets) != 1 {
+		t.Fatalf("job: %+v", last)
+	}
+	ds := sim.Deliveries()
+	if len(ds) != 1 || ds[0].Status != 200 || sim.Count("status") > 2 {
+		t.Fatalf("deliveries %+v, %d status requests", ds, sim.Count("status"))
+	}
+	if !strings.Contains(b.Logs.String(), "fal webhook") || strings.Contains(a.Logs.String(), "fal webhook refused") {
+		t.Fatal("replica b did not take the call")
 	}
 }
