@@ -14,8 +14,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // fal signs each webhook delivery with Ed25519 (fal-api.md §5.9, SPEC §17.1): the message is
@@ -109,6 +111,10 @@ func (v *Verifier) Verify(ctx context.Context, h http.Header, body []byte) (*Web
 	ts, sigHex := h.Get(HeaderWebhookTimestamp), h.Get(HeaderWebhookSignature)
 	if reqID == "" || userID == "" || ts == "" || sigHex == "" {
 		return nil, invalid("a signature header is missing")
+	}
+	// fal's request ids are UUIDs; anything else never reaches a query.
+	if len(reqID) > 128 || !utf8.ValidString(reqID) || strings.ContainsRune(reqID, 0) {
+		return nil, invalid("the request id is not one fal gives")
 	}
 	if len(body) > MaxWebhookBody {
 		return nil, invalid("body too large")
