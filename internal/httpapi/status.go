@@ -15,6 +15,7 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": s.Database, "storage": s.Storage, "signupMode": mode})
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": s.Database, "storage": s.Storage, "signupMode": mode,
+		"falWebhooks": s.Webhooks != nil})
 	return nil
 }

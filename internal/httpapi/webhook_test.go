@@ -64,6 +64,10 @@ func assetCount(t *testing.T, c *testutil.Client) int {
 func TestWebhookFinishesJob(t *testing.T) {
 	g := newHookEnv(t, falsim.Options{}, nil)
 	c := g.user(t, "hook@example.com", "sim-key-1")
+	// The UI says "Waiting for fal…" instead of a stale queue position.
+	if st := c.Do("GET", "/api/status", nil).JSON(); st["falWebhooks"] != true {
+		t.Fatalf("status falWebhooks %v", st["falWebhooks"])
+	}
 	job := submit(t, c, "fal-ai/flux/schnell", "a fox", nil)
 	evs := waitDone(t, c, job.ID)
 	if last := evs[len(evs)-1]; last.Status != "succeeded" || len(last.Assets) != 1 {
@@ -191,6 +195,9 @@ func TestWebhookKeysUnavailable(t *testing.T) {
 func TestWebhooksOff(t *testing.T) {
 	g := newGenEnv(t, falsim.Options{}, nil, "")
 	c := g.user(t, "nohook@example.com", "sim-key-1")
+	if st := c.Do("GET", "/api/status", nil).JSON(); st["falWebhooks"] != false {
+		t.Fatalf("status falWebhooks %v", st["falWebhooks"])
+	}
 	job := submit(t, c, "fal-ai/flux/schnell", "a fox", nil)
 	if evs := waitDone(t, c, job.ID); evs[len(evs)-1].Status != "succeeded" {
 		t.Fatalf("job: %+v", evs[len(evs)-1])

@@ -312,7 +312,7 @@ export const api = {
   me: () => request<{ user: User }>('GET', '/api/me'),
   signup: (email: string, password: string, invite?: string) =>
     request<{ user: User }>('POST', '/api/auth/signup', invite ? { email, password, invite } : { email, password }),
-  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode }>('GET', '/api/status'),
+  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode; falWebhooks?: boolean }>('GET', '/api/status'),
   checkInvite: (invite: string) => request<{ invite: { email: string | null; expiresAt: string } }>('POST', '/api/auth/invite', { invite }),
   resetPassword: (token: string, newPassword: string) => request<void>('POST', '/api/auth/reset', { token, newPassword }),
   deleteMe: (password: string) => request<void>('DELETE', '/api/me', { password }),
