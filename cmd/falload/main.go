@@ -7,6 +7,7 @@
 //	go run ./cmd/falload -scenario gallery -conns 64 -duration 10s [-q fox] [-kind image]
 //	go run ./cmd/falload -scenario sse -streams 256
 //	go run ./cmd/falload -scenario jobs -users 20 -jobs 200
+//	go run ./cmd/falload -scenario scale -database-url postgres://127.0.0.1… -studio-bin /tmp/falstudio
 //
 // Figures go to docs/benchmarks.md.
 package main
@@ -107,9 +108,24 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.jobTime, "job-time", time.Second, "jobs: how long each job runs at the simulator")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "jobs: JOB_CONCURRENCY of the studio it starts")
 	fs.StringVar(&o.databaseURL, "database-url", "", "DATABASE_URL of the studio it starts (postgres://127.0.0.1…); empty: SQLite")
+	var so scaleOpts
+	fs.StringVar(&so.bin, "studio-bin", "", "scale: a built falstudio binary, run as 3 replicas")
+	fs.StringVar(&so.versitygw, "versitygw", ".tools/bin/versitygw", "scale: the versitygw binary")
+	fs.IntVar(&so.people, "people", 1000, "scale: people (max 1000)")
+	fs.IntVar(&so.small, "assets-small", 10_000, "scale: assets at the first measurement")
+	fs.IntVar(&so.assets, "assets-total", maxScaleAssets, "scale: assets at the second measurement (max 1,000,000)")
+	fs.IntVar(&so.jobs, "scale-jobs", 1000, "scale: jobs per run (max 1000)")
+	fs.IntVar(&so.conns, "scale-conns", 8, "scale: gallery connections (max 64)")
+	fs.IntVar(&so.reqs, "scale-requests", 300, "scale: requests per gallery row (max 5000)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	so.people = clamp(so.people, scaleDrivers+1, maxScalePeople)
+	so.assets = clamp(so.assets, 1000, maxScaleAssets)
+	so.small = clamp(so.small, 1000, so.assets)
+	so.jobs = clamp(so.jobs, 1, maxJobs)
+	so.conns = clamp(so.conns, 1, 64)
+	so.reqs = clamp(so.reqs, 10, 5000)
 	o.conns = clamp(o.conns, 1, maxConns)
 	o.duration = min(max(o.duration, time.Second), maxDuration)
 	o.requests = clamp(o.requests, 0, maxRequests)
@@ -135,9 +151,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("-database-url: %w", err)
 		}
 	}
+	fmt.Fprintf(o.out, "falload: %s, GOMAXPROCS=%d, %s\n", o.scenario, runtime.GOMAXPROCS(0), dbName(o.databaseURL))
+	if o.scenario == "scale" {
+		if o.target != "" {
+			return errors.New("-target does not work with scale: it starts its own replicas")
+		}
+		return scale(ctx, o, so) // bounded by maxScaleRun
+	}
 	ctx, cancel := context.WithTimeout(ctx, maxRunTime)
 	defer cancel()
-	fmt.Fprintf(o.out, "falload: %s, GOMAXPROCS=%d, %s\n", o.scenario, runtime.GOMAXPROCS(0), dbName(o.databaseURL))
 	switch o.scenario {
 	case "gallery":
 		return gallery(ctx, o)

@@ -41,3 +41,21 @@ func TestScenariosSmoke(t *testing.T) {
 		}
 	}
 }
+
+// The scale scenario needs a loopback PostgreSQL and a built studio binary, and says so.
+func TestScaleNeedsItsParts(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-scenario", "scale"}, "-database-url"},
+		{[]string{"-scenario", "scale", "-database-url", "postgres://u@127.0.0.1/x"}, "-studio-bin"},
+		{[]string{"-scenario", "scale", "-database-url", "postgres://u@db.example.com/x", "-studio-bin", "/bin/true"}, "loopback"},
+		{[]string{"-scenario", "scale", "-target", "http://127.0.0.1:1"}, "-target"},
+	} {
+		err := run(context.Background(), tc.args, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error naming %s", tc.args, err, tc.want)
+		}
+	}
+}

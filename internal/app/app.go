@@ -183,9 +183,16 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.cleaner = cleaner.New(st, a.storage, cleaner.Options{Instance: cfg.InstanceID, RetryAfter: o.Generation.PollMax, Now: o.Generation.Now, Logger: log})
 	a.admin = account.NewAdmin(st, account.AdminOptions{Audit: auditLog, Cleaner: a.cleaner, Logger: log})
 	fetcher := media.NewFetcher(media.FetchConfig{AllowedHosts: cfg.FalMediaHosts})
+	var webhookURL string
+	var webhooks *fal.Verifier
+	if cfg.FalWebhooks {
+		webhookURL = cfg.WebhookURL()
+		webhooks = fal.NewVerifier(fal.VerifierConfig{JWKSURL: cfg.FalJWKSURL, HTTPClient: o.FalHTTPClient, Now: o.Generation.Now, Logger: log})
+	}
 	falClient := fal.New(fal.Config{QueueURL: cfg.FalQueueURL, RunURL: cfg.FalRunURL, RestURL: cfg.FalRestURL,
 		APIURL: cfg.FalAPIURL, CDNURL: cfg.FalCDNURL, Logger: log, HTTPClient: o.FalHTTPClient,
-		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff})
+		BackoffBase: o.FalBackoff, BackoffMax: o.FalBackoff, WebhookURL: webhookURL})
+	log.Info("fal webhooks", "enabled", cfg.FalWebhooks, "fallback_poll", cfg.FalFallbackPoll.String())
 	// thumbs: previews at save time and a backfill for older assets; ffmpeg is looked up once.
 	video := media.DetectVideo(cfg.VideoWorkers)
 	ffmpeg := video.FFmpeg()
@@ -220,6 +227,10 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	gopts.Instance = cfg.InstanceID
 	gopts.Video, gopts.StitchMaxSeconds = video, cfg.StitchMaxSeconds
+	gopts.Webhooks = cfg.FalWebhooks
+	if gopts.FallbackPoll == 0 {
+		gopts.FallbackPoll = cfg.FalFallbackPoll
+	}
 	a.costs = cost.New(st, a.falKeys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	gopts.Budgets = a.costs
 	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.cleaner, a.journal, gopts)
@@ -250,7 +261,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Ping:        func(r *http.Request) error { return st.Ping(r.Context()) },
 		Probes:      probes,
 		Metrics:     a.metrics,
-		Generations: a.gen, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
+		Generations: a.gen, Webhooks: webhooks, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
 		Tokens:         token.New(st, auditLog, log, nil),

@@ -28,6 +28,7 @@ const (
 	DefaultFalRestURL  = "https://rest.fal.ai"
 	DefaultFalAPIURL   = "https://api.fal.ai"
 	DefaultFalCDNURL   = "https://v3.fal.media"
+	DefaultFalJWKSURL  = "https://rest.fal.ai/.well-known/jwks.json"
 )
 
 // DefaultFalMediaHosts are the hosts fal documents outputs on: its CDN, Google Cloud Storage, and
@@ -88,6 +89,10 @@ type Config struct {
 
 	// OIDC is single sign-on (SPEC §12.1); its Issuer is "" when it is off.
 	OIDC OIDCConfig
+	// fal webhooks (SPEC §17.1): on by default when PUBLIC_URL is set.
+	FalWebhooks     bool
+	FalJWKSURL      string
+	FalFallbackPoll time.Duration
 }
 
 // OIDCConfig is the OpenID Connect provider the studio signs people in with.
@@ -114,6 +119,15 @@ func (c *Config) RedirectURL() string {
 	return strings.TrimSuffix(c.PublicURL.String(), "/") + "/api/auth/oidc/callback"
 }
 
+// WebhookURL is where fal calls the studio back: PUBLIC_URL (as configured, no trailing "/")
+// followed by /api/fal/webhook — never built from a request's Host or a forwarded header.
+func (c *Config) WebhookURL() string {
+	if c.PublicURL == nil {
+		return ""
+	}
+	return strings.TrimRight(c.PublicURL.String(), "/") + "/api/fal/webhook"
+}
+
 // S3Config is used only when Bucket is set.
 type S3Config struct {
 	Endpoint        string
@@ -123,6 +137,10 @@ type S3Config struct {
 	SecretAccessKey string
 	ForcePathStyle  bool
 	PublicBaseURL   string
+	// Presign answers media held in S3 with a redirect to a presigned GET valid PresignTTL
+	// (SPEC §17.2).
+	Presign    bool
+	PresignTTL time.Duration
 }
 
 // Enabled reports whether S3 storage is configured.
@@ -408,6 +426,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	c.ShutdownGrace = 15 * time.Second
+	if err := loadScale(c, get); err != nil {
+		return nil, err
+	}
 	if c.OIDC, err = loadOIDC(getenv, get, c.PublicURL != nil); err != nil {
 		return nil, err
 	}
@@ -657,3 +678,33 @@ func (c *Config) Database() string {
 
 // MediaDir is where local media lives.
 func (c *Config) MediaDir() string { return filepath.Join(c.DataDir, "media") }
+
+// loadScale reads the internet-scale settings (SPEC §17): fal webhooks and presigned media.
+func loadScale(c *Config, get func(k, def string) string) error {
+	def := strconv.FormatBool(c.PublicURL != nil)
+	var err error
+	if c.FalWebhooks, err = parseBool(get("FAL_WEBHOOKS", def)); err != nil {
+		return bad("FAL_WEBHOOKS", "must be true or false")
+	}
+	if c.FalWebhooks && c.PublicURL == nil {
+		return bad("FAL_WEBHOOKS", "is true but PUBLIC_URL is not set: fal needs PUBLIC_URL to call the studio back")
+	}
+	c.FalJWKSURL = get("FAL_JWKS_URL", DefaultFalJWKSURL)
+	if err := checkURL(c.FalJWKSURL); err != nil {
+		return bad("FAL_JWKS_URL", "%v", err)
+	}
+	d, err := time.ParseDuration(get("FAL_FALLBACK_POLL", "60s"))
+	if err != nil || d < time.Second || d > time.Hour {
+		return bad("FAL_FALLBACK_POLL", "must be a duration from 1s to 1h, e.g. 60s")
+	}
+	c.FalFallbackPoll = d
+	if c.S3.Presign, err = parseBool(get("S3_PRESIGN", "false")); err != nil {
+		return bad("S3_PRESIGN", "must be true or false")
+	}
+	d, err = time.ParseDuration(get("S3_PRESIGN_TTL", "5m"))
+	if err != nil || d < time.Minute || d > 10*time.Minute {
+		return bad("S3_PRESIGN_TTL", "must be a duration from 1m to 10m, e.g. 5m")
+	}
+	c.S3.PresignTTL = d
+	return nil
+}

@@ -68,6 +68,14 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"TRASH_RETENTION ":          {"TRASH_RETENTION": "-5s"},
 		"TOKEN_SUBMITS_PER_MINUTE":  {"TOKEN_SUBMITS_PER_MINUTE": "0"},
 		"TOKEN_SUBMITS_PER_MINUTE ": {"TOKEN_SUBMITS_PER_MINUTE": "ten"},
+		"FAL_WEBHOOKS":              {"FAL_WEBHOOKS": "true"},
+		"FAL_WEBHOOKS ":             {"FAL_WEBHOOKS": "often", "PUBLIC_URL": "https://s.example.com"},
+		"FAL_FALLBACK_POLL":         {"FAL_FALLBACK_POLL": "500ms"},
+		"FAL_FALLBACK_POLL ":        {"FAL_FALLBACK_POLL": "2h"},
+		"FAL_JWKS_URL":              {"FAL_JWKS_URL": "nope"},
+		"S3_PRESIGN":                {"S3_PRESIGN": "yes please"},
+		"S3_PRESIGN_TTL":            {"S3_PRESIGN_TTL": "30s"},
+		"S3_PRESIGN_TTL ":           {"S3_PRESIGN_TTL": "11m"},
 	}
 	for name, e := range cases {
 		_, err := Load(env(e))
@@ -214,5 +222,30 @@ func TestSignupMode(t *testing.T) {
 		if c.SignupMode != tc.want {
 			t.Errorf("%v: mode %q, want %q", tc.env, c.SignupMode, tc.want)
 		}
+	}
+}
+
+// Webhooks follow PUBLIC_URL unless FAL_WEBHOOKS says otherwise; "true" without PUBLIC_URL is
+// refused naming both (TestBadValuesNameTheVariable). The callback is PUBLIC_URL's.
+func TestWebhookSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.FalWebhooks || c.WebhookURL() != "" || c.FalFallbackPoll != time.Minute || c.FalJWKSURL != DefaultFalJWKSURL {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = Load(env(map[string]string{"PUBLIC_URL": "https://studio.example.com/"}))
+	if err != nil || !c.FalWebhooks || c.WebhookURL() != "https://studio.example.com/api/fal/webhook" {
+		t.Fatalf("with PUBLIC_URL: %v %q %v", c.FalWebhooks, c.WebhookURL(), err)
+	}
+	c, err = Load(env(map[string]string{"PUBLIC_URL": "https://studio.example.com", "FAL_WEBHOOKS": "false", "FAL_FALLBACK_POLL": "5s"}))
+	if err != nil || c.FalWebhooks || c.FalFallbackPoll != 5*time.Second {
+		t.Fatalf("turned off: %v %v", c.FalWebhooks, err)
+	}
+	_, err = Load(env(map[string]string{"FAL_WEBHOOKS": "true"}))
+	if err == nil || !strings.Contains(err.Error(), "PUBLIC_URL") {
+		t.Fatalf("FAL_WEBHOOKS without PUBLIC_URL: %v", err)
+	}
+	c, err = Load(env(map[string]string{"S3_PRESIGN": "true", "S3_PRESIGN_TTL": "2m"}))
+	if err != nil || !c.S3.Presign || c.S3.PresignTTL != 2*time.Minute {
+		t.Fatalf("presign: %+v %v", c.S3, err)
 	}
 }

@@ -30,7 +30,10 @@ type Config struct {
 	// SchemaURL is fal's per-model OpenAPI document route, the fallback when the models API
 	// cannot expand a schema. Left empty it defaults to fal.ai only when APIURL is fal's own, so
 	// a client pointed at a simulator never reaches out to the real site.
-	SchemaURL   string
+	SchemaURL string
+	// WebhookURL, when set, is sent with every queue submit as fal_webhook: fal calls it back
+	// when the job ends (SPEC §17.1).
+	WebhookURL  string
 	HTTPClient  *http.Client
 	Logger      *slog.Logger
 	MaxRetries  int           // for idempotent calls; default 5
@@ -335,7 +338,11 @@ type Submitted struct {
 // fal's edge, without an x-fal-request-id.
 func (c *Client) Submit(ctx context.Context, key, endpointID string, input any) (*Submitted, error) {
 	var out Submitted
-	_, _, _, err := c.do(ctx, call{op: "submit", method: http.MethodPost, url: c.cfg.QueueURL + "/" + escapePath(endpointID), key: key, body: input, unqueued: true, out: &out})
+	u := c.cfg.QueueURL + "/" + escapePath(endpointID)
+	if c.cfg.WebhookURL != "" {
+		u += "?fal_webhook=" + url.QueryEscape(c.cfg.WebhookURL)
+	}
+	_, _, _, err := c.do(ctx, call{op: "submit", method: http.MethodPost, url: u, key: key, body: input, unqueued: true, out: &out})
 	if err != nil {
 		return nil, err
 	}

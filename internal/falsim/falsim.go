@@ -57,6 +57,7 @@
 package falsim
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"net"
 	"net/http"
@@ -150,23 +151,32 @@ type Options struct {
 	StreamInterval time.Duration
 	// Now is the clock for time-based timing (default time.Now).
 	Now func() time.Time
+
+	// WebhookDelay is when a webhook job completes on its own with poll-counted timing
+	// (default 20ms); WebhookRetryBase the first pause before a failed delivery is retried,
+	// doubling (default 10s); WebhookRetries the retries after the first call (default 10).
+	WebhookDelay, WebhookRetryBase time.Duration
+	WebhookRetries                 int
+	// WebhookDrop loses every delivery on the way (the studio must fall back to polling).
+	WebhookDrop bool
 }
 
 // URLs are the bases to configure the studio with.
 type URLs struct {
 	QueueURL, RunURL, RestURL, APIURL, CDNURL string
 	SchemaURL                                 string // fal.ai/api/openapi/queue/openapi.json stand-in
+	JWKSURL                                   string // rest.fal.ai/.well-known/jwks.json stand-in
 	MediaHosts                                string // host:port of the CDN ("127.0.0.1:PORT")
 }
 
 // Env returns the studio's configuration variables pointing at the simulator.
 func (u URLs) Env() map[string]string {
 	return map[string]string{"FAL_QUEUE_URL": u.QueueURL, "FAL_RUN_URL": u.RunURL, "FAL_REST_URL": u.RestURL,
-		"FAL_API_URL": u.APIURL, "FAL_CDN_URL": u.CDNURL, "FAL_MEDIA_HOSTS": u.MediaHosts}
+		"FAL_API_URL": u.APIURL, "FAL_CDN_URL": u.CDNURL, "FAL_MEDIA_HOSTS": u.MediaHosts, "FAL_JWKS_URL": u.JWKSURL}
 }
 
 // EnvNames is the order cmd/falsim prints Env in.
-var EnvNames = []string{"FAL_QUEUE_URL", "FAL_RUN_URL", "FAL_REST_URL", "FAL_API_URL", "FAL_CDN_URL", "FAL_MEDIA_HOSTS"}
+var EnvNames = []string{"FAL_QUEUE_URL", "FAL_RUN_URL", "FAL_REST_URL", "FAL_API_URL", "FAL_CDN_URL", "FAL_MEDIA_HOSTS", "FAL_JWKS_URL"}
 
 type job struct {
 	ID, Endpoint, Key, Prompt string
@@ -206,12 +216,20 @@ type Server struct {
 	srv         *http.Server
 	// clips are the videos a prompt names with "clip:<name>" (SetClip); others get SampleMP4.
 	clips map[string][]byte
+	// Webhooks: the signing key, the calls made, and the delivery goroutines Close stops.
+	signKey    ed25519.PrivateKey
+	deliveries []Delivery
+	hookClient *http.Client
+	wg         sync.WaitGroup
+	closing    chan struct{}
+	closeOnce  sync.Once
 }
 
 // New builds a simulator (not yet listening).
 func New(o Options) *Server {
 	return &Server{opts: defaults(o, Options{}), jobs: map[string]*job{}, files: map[string]file{}, uploads: map[string]string{},
-		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}, clips: map[string][]byte{}}
+		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}, clips: map[string][]byte{},
+		signKey: newSigningKey(), hookClient: &http.Client{Timeout: 15 * time.Second}, closing: make(chan struct{})}
 }
 
 func defaults(o, prev Options) Options {
@@ -233,7 +251,7 @@ func defaults(o, prev Options) Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return o
+	return webhookDefaults(o)
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves in the background.
@@ -253,6 +271,12 @@ func (s *Server) Start(addr string) error {
 
 // Close stops the simulator and its open streams.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		close(s.closing)
+		s.mu.Unlock()
+	})
+	s.wg.Wait()
 	if s.srv == nil {
 		return nil
 	}
@@ -271,7 +295,7 @@ func (s *Server) URLs() URLs {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return URLs{QueueURL: s.base + "/queue", RunURL: s.base + "/run", RestURL: s.base + "/rest", APIURL: s.base + "/api",
-		CDNURL: s.base + "/cdn", SchemaURL: s.base + schemaPath, MediaHosts: s.host}
+		CDNURL: s.base + "/cdn", SchemaURL: s.base + schemaPath, JWKSURL: s.base + jwksPath, MediaHosts: s.host}
 }
 
 // NewTest starts a simulator on 127.0.0.1 for a test and stops it when the test ends.
@@ -287,6 +311,7 @@ func NewTest(t testing.TB, o Options) *Server {
 
 // Count returns how many calls of a kind arrived: "submit", "run", "status", "stream", "result",
 // "cancel", "upload" (initiate), "put", "token", "cdn", "billing", "models", "pricing", "estimate", "schema", "meta",
+// "jwks", "webhook" (a delivery attempt), "webhook_ok" (answered 2xx), "webhook_dropped",
 // and "key_in_url" (a request whose URL carried the caller's key: must stay 0).
 func (s *Server) Count(kind string) int {
 	s.mu.Lock()
@@ -392,6 +417,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.queue(w, r, strings.TrimPrefix(p, "/queue/"))
 	case strings.HasPrefix(p, "/run/"):
 		s.run(w, r, strings.TrimPrefix(p, "/run/"))
+	case p == jwksPath:
+		s.jwks(w, r)
 	case p == "/rest/storage/upload/initiate":
 		s.initiate(w, r)
 	case p == "/rest/storage/auth/token":

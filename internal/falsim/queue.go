@@ -189,6 +189,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, endpoint string)
 	}
 	w.Header().Set("X-Fal-Request-Id", j.ID)
 	writeJSON(w, http.StatusOK, body)
+	if j.Webhook != "" {
+		s.scheduleWebhook(j)
+	}
 }
 
 // ingressFails reports whether this submit of an ingress5xx prompt is the one fal's edge drops:

@@ -28,7 +28,7 @@ func (r *Runner) follow(ctx context.Context, g *model.Generation, sealedKey stri
 			status = model.StatusRunning
 		}
 		polls := g.Attempts + 1
-		next := r.now().Add(min(r.opts.PollMin*time.Duration(1+polls/4), r.opts.PollMax))
+		next := r.nextPoll(polls)
 		err := r.st.MarkPolled(ctx, g.ID, r.opts.Instance, status, at.QueuePosition, logs, polls, next)
 		if errors.Is(err, store.ErrStale) {
 			r.transitionFailed("poll", g, err)
@@ -83,6 +83,15 @@ func (r *Runner) follow(ctx context.Context, g *model.Generation, sealedKey stri
 	r.changed(g)
 	g.Status, g.ResultJSON = model.StatusSaving, result
 	return r.save(ctx, g)
+}
+
+// nextPoll is when a job still waiting on fal is asked again: polling backs off from PollMin to
+// PollMax; while webhooks are on, fal's call wakes the job and the poll is only the fallback.
+func (r *Runner) nextPoll(polls int) time.Time {
+	if r.opts.Webhooks {
+		return r.now().Add(r.opts.FallbackPoll)
+	}
+	return r.now().Add(min(r.opts.PollMin*time.Duration(1+polls/4), r.opts.PollMax))
 }
 
 func samePos(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }

@@ -72,6 +72,11 @@ type Options struct {
 	StitchMaxSeconds int
 	// Policies binds members to what an admin lets them generate (SPEC §12.2); nil: no policies.
 	Policies *policy.Service
+	// Webhooks: every submit asks fal to call back (the fal client carries the URL), so status
+	// polling becomes a fallback: at most one status request per job per FallbackPoll (SPEC
+	// §17.1). FallbackPoll 0 is a minute.
+	Webhooks     bool
+	FallbackPoll time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -101,6 +106,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.FallbackPoll <= 0 {
+		o.FallbackPoll = time.Minute
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -172,13 +172,18 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 	if sub.Status == fal.StateInProgress {
 		status = model.StatusRunning
 	}
-	if err := s.st.MarkSubmitted(sctx, g.ID, s.opts.Instance, status, sub.RequestID, sub.QueuePosition); err != nil {
+	// Polled at once without webhooks; with them, fal calls back and the poll is the fallback.
+	next := s.now()
+	if s.opts.Webhooks {
+		next = next.Add(s.opts.FallbackPoll)
+	}
+	if err := s.st.MarkSubmittedDue(sctx, g.ID, s.opts.Instance, status, sub.RequestID, sub.QueuePosition, next); err != nil {
 		// fal accepted (and may bill) a job the studio no longer tracks: say so loudly.
 		s.log.Error("fal accepted a job whose row could not record it", "generation_id", g.ID, "fal_request_id", sub.RequestID, "err", err)
 		return nil, err
 	}
 	now := s.now()
-	g.Status, g.FalRequestID, g.QueuePosition, g.LeaseOwner, g.LeaseUntil, g.UpdatedAt, g.NextPollAt = status, sub.RequestID, sub.QueuePosition, "", time.Time{}, now, now
+	g.Status, g.FalRequestID, g.QueuePosition, g.LeaseOwner, g.LeaseUntil, g.UpdatedAt, g.NextPollAt = status, sub.RequestID, sub.QueuePosition, "", time.Time{}, now, next
 	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", caller.ID, "model", g.Model)
 	s.journal.Changed(g.UserID, g.ID)
 	s.runner.Wake()

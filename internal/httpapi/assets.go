@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/library"
 	"github.com/falstudio/falstudio/internal/media"
@@ -79,7 +80,7 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	opts := media.ServeOptions{Download: q.Get("download") == "1"}
+	opts := media.ServeOptions{Download: q.Get("download") == "1", PresignTTL: s.presignTTL()}
 	// A download is the marked copy (SPEC §13.3); ?original=1 and inline views are the stored
 	// bytes, unchanged.
 	if opts.Download && q.Get("original") != "1" {
@@ -124,6 +125,15 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
 	media.Serve(w, r, s.Library.Storage(), media.ObjectInfo{
 		Key: media.ThumbKey(a.StorageKey), Storage: a.Storage, ContentType: media.ThumbContentType, Size: a.ThumbBytes,
 		ModTime: a.CreatedAt, FileName: a.ID + "-preview",
-	}, media.ServeOptions{})
+	}, media.ServeOptions{PresignTTL: s.presignTTL()})
 	return nil
+}
+
+// presignTTL is the lifetime of the presigned redirects media routes answer with (S3_PRESIGN,
+// SPEC §17.2); 0 streams every file.
+func (s *Server) presignTTL() time.Duration {
+	if !s.cfg.S3.Presign || !s.cfg.S3.Enabled() {
+		return 0
+	}
+	return s.cfg.S3.PresignTTL
 }

@@ -41,6 +41,7 @@ var statusFor = map[string]int{
 	model.CodeConflict:           http.StatusConflict,
 	model.CodeQuotaExceeded:      http.StatusConflict,
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
+	model.CodeWebhookInvalid:     http.StatusUnauthorized,
 	model.CodeInternal:           http.StatusInternalServerError,
 	model.CodeUnsupportedInput:   http.StatusBadRequest,
 	model.CodeNoStartFrameField:  http.StatusBadRequest,

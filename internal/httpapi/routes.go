@@ -127,6 +127,9 @@ func (s *Server) routeTable(mux routeMux) {
 	mux.Handle("GET /api/s/{token}", s.adapt(s.limitShares(s.publicShare)))
 	mux.Handle("GET /s/{token}/media/{assetId}", s.adapt(s.limitShares(s.publicShareMedia)))
 
+	// fal's callback (SPEC §17.1): no session, fal's signature instead.
+	mux.Handle("POST /api/fal/webhook", s.adapt(s.falWebhook))
+
 	mux.Handle("GET /api/events", s.scoped(s.userEvents, model.ScopeGenerate))
 	mux.Handle("GET /api/presets", s.authed(s.listPresets))
 	mux.Handle("POST /api/presets", s.authed(s.createPreset))

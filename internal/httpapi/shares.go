@@ -90,7 +90,7 @@ func (s *Server) publicShareMedia(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	// Shared images are marked copies (SPEC §13.3), by the owner's embedPrompt.
-	opts := media.ServeOptions{Download: r.URL.Query().Get("download") == "1"}
+	opts := media.ServeOptions{Download: r.URL.Query().Get("download") == "1", PresignTTL: s.presignTTL()}
 	if opts.Marked, opts.MarkedETag, err = s.Library.MarkedCopy(r.Context(), a); err != nil {
 		return err
 	}

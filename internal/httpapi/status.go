@@ -16,6 +16,7 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "version": s.Version, "database": s.Database, "storage": s.Storage, "signupMode": mode,
-		"ffmpeg": s.Library.VideoAvailable(), "oidc": s.oidcStatus()})
+		"ffmpeg": s.Library.VideoAvailable(), "oidc": s.oidcStatus(),
+		"falWebhooks": s.Webhooks != nil})
 	return nil
 }

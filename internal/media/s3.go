@@ -323,6 +323,25 @@ func (s *S3) URL(ctx context.Context, key string, expiry time.Duration) (string,
 	return req.URL, nil
 }
 
+// PresignGet signs a GET of key at the S3 endpoint (never S3_PUBLIC_BASE_URL) valid for ttl,
+// with the response's Content-Type and, when not empty, Content-Disposition part of the
+// signature (response-content-type, response-content-disposition): S3 serves the file as the
+// studio would, and a changed value makes S3 refuse the URL. Signing is local; nothing is sent.
+func (s *S3) PresignGet(ctx context.Context, key string, ttl time.Duration, contentType, disposition string) (string, error) {
+	in := &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: &key}
+	if contentType != "" {
+		in.ResponseContentType = &contentType
+	}
+	if disposition != "" {
+		in.ResponseContentDisposition = &disposition
+	}
+	req, err := s.pre.PresignGetObject(ctx, in, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("media: presign get: %w", err)
+	}
+	return req.URL, nil
+}
+
 // PresignPut returns a presigned PUT URL (benchmarks compare with curl through it).
 func (s *S3) PresignPut(ctx context.Context, key string, expiry time.Duration) (string, error) {
 	req, err := s.pre.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: &s.cfg.Bucket, Key: &key}, s3.WithPresignExpires(expiry))

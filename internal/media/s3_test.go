@@ -297,7 +297,7 @@ func TestServeFromS3WithRangeAndPresign(t *testing.T) {
 	}
 	info := media.ObjectInfo{Key: "users/1/video/v.mp4", Storage: "s3", ContentType: "video/mp4", Size: int64(len(data)), ModTime: time.Now(), FileName: "v"}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		media.Serve(w, r, st, info, media.ServeOptions{Presign: r.URL.Query().Get("presign") == "1", Download: r.URL.Query().Get("download") == "1"})
+		media.Serve(w, r, st, info, media.ServeOptions{PresignTTL: map[bool]time.Duration{true: time.Minute}[r.URL.Query().Get("presign") == "1"], Download: r.URL.Query().Get("download") == "1"})
 	})
 	ts := httptest.NewServer(h)
 	defer ts.Close()

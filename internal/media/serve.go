@@ -22,7 +22,9 @@ type ObjectInfo struct {
 // ServeOptions choose how to serve.
 type ServeOptions struct {
 	Download bool // Content-Disposition: attachment
-	Presign  bool // redirect to a short-lived presigned URL instead of streaming (S3 only)
+	// PresignTTL > 0 answers an object held in S3 with a 302 to a presigned GET valid that
+	// long (SPEC §17.2) instead of streaming it; a local file is still streamed.
+	PresignTTL time.Duration
 	// Marked serves this marked copy (SPEC §13.3) instead of the stored bytes: streamed, never
 	// redirected, and revalidated on each use, since its ETag (MarkedETag) changes with the
 	// packet.
@@ -60,7 +62,8 @@ func Serve(w http.ResponseWriter, r *http.Request, st *Storage, obj ObjectInfo, 
 	if name == "" {
 		name = "file"
 	}
-	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": name + "." + ExtFor(obj.ContentType)}))
+	cd := mime.FormatMediaType(disp, map[string]string{"filename": name + "." + ExtFor(obj.ContentType)})
+	h.Set("Content-Disposition", cd)
 
 	if opts.Marked != nil {
 		h.Set("ETag", opts.MarkedETag)
@@ -74,14 +77,24 @@ func Serve(w http.ResponseWriter, r *http.Request, st *Storage, obj ObjectInfo, 
 		http.ServeContent(w, r, "", obj.ModTime, rs)
 		return
 	}
-	if opts.Presign && obj.Storage == "s3" {
-		u, err := st.URL(r.Context(), obj.Storage, obj.Key, 5*time.Minute)
+	if opts.PresignTTL > 0 && obj.Storage == "s3" {
+		// The disposition goes into the signature only when the studio would send attachment:
+		// S3 shows everything else inline by default, as the studio does.
+		signedCD := ""
+		if disp == "attachment" {
+			signedCD = cd
+		}
+		u, err := st.PresignGet(r.Context(), obj.Storage, obj.Key, opts.PresignTTL, obj.ContentType, signedCD)
 		if err == nil {
-			h.Set("Cache-Control", "private, no-store") // the presigned URL expires
+			// A browser may reuse the redirect only while the URL still works (with a margin
+			// for the time the request takes); share routes replace this with no-store.
+			h.Set("Cache-Control", fmt.Sprintf("private, max-age=%d", int(opts.PresignTTL.Seconds()*0.8)))
 			http.Redirect(w, r, u, http.StatusFound)
 			return
 		}
+		// Signing is local and cannot fail for a valid key; stream if it ever does.
 	}
+
 	// An object's bytes never change for its key (a new file is a new asset id, and a re-sync
 	// moves the same bytes), so the browser keeps it for a year without asking again; the ETag
 	// answers the odd revalidation with a 304.

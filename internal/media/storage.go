@@ -303,6 +303,15 @@ func (s *Storage) URL(ctx context.Context, storage, key string, expiry time.Dura
 	return b.URL(ctx, key, expiry)
 }
 
+// PresignGet is S3.PresignGet for an object held in S3; ErrNoURL for any other storage (a
+// local file is streamed).
+func (s *Storage) PresignGet(ctx context.Context, storage, key string, ttl time.Duration, contentType, disposition string) (string, error) {
+	if storage != "s3" || s.s3 == nil {
+		return "", ErrNoURL
+	}
+	return s.s3.PresignGet(ctx, key, ttl, contentType, disposition)
+}
+
 // spool is a local temporary file beside key's final place: commit syncs and renames it into
 // place, discard removes it. Nothing else ever sees it.
 type spool struct {

@@ -303,6 +303,8 @@ const (
 	CodeOutputTooLarge     = "output_too_large"
 	CodeQuotaExceeded      = "storage_quota_exceeded"
 	CodeMediaUnavailable   = "media_unavailable"
+	// CodeWebhookInvalid is a call to fal's webhook route that is not fal's (SPEC §17.3).
+	CodeWebhookInvalid = "webhook_invalid"
 	// CodeMethodNotAllowed: a known route asked with another method (405).
 	CodeMethodNotAllowed = "method_not_allowed"
 	// CodeNotReady: /readyz found the database or the media store not answering (503).

@@ -29,6 +29,10 @@ type dialect struct {
 	// collectionIDs is a page row's collection ids, comma-joined (NULL for none); the caller
 	// sorts them. No ORDER BY inside the aggregate: SQLite would open a sorter for every row.
 	collectionIDs string
+	// searchWindow > 0 pages a prompt search in two steps (Store.searchPage): PostgreSQL's
+	// planner cannot estimate a prefix term, so it walks a big library's whole date index for a
+	// rare word (0.6 s at 100,000 assets) or sorts every match of a common one.
+	searchWindow int
 }
 
 func collectionIDsOf(agg string) string {
@@ -59,6 +63,7 @@ var postgresDialect = dialect{
 		return "search @@ to_tsquery('simple', $" + strconv.Itoa(arg) + ")", m, m != ""
 	},
 	collectionIDs: collectionIDsOf("string_agg"),
+	searchWindow:  5000,
 }
 
 // isUnique reports whether err is a unique-constraint violation, in either dialect.

@@ -310,13 +310,19 @@ func logsJSON(logs []model.LogLine) string {
 
 // MarkSubmitted records fal's request id: submitting → queued or running, lease released, due now.
 func (s *Store) MarkSubmitted(ctx context.Context, id, holder, status, requestID string, queuePos *int) error {
+	return s.MarkSubmittedDue(ctx, id, holder, status, requestID, queuePos, msToTime(s.nowMs()))
+}
+
+// MarkSubmittedDue is MarkSubmitted with the first status request due at next (while fal's
+// webhook is awaited, the fallback poll's time). A webhook that woke the job meanwhile wins.
+func (s *Store) MarkSubmittedDue(ctx context.Context, id, holder, status, requestID string, queuePos *int, next time.Time) error {
 	if status != model.StatusQueued && status != model.StatusRunning {
 		return fmt.Errorf("store: submitted: bad status %q", status)
 	}
 	now := s.nowMs()
 	return s.transition(ctx, "submitted", id, `UPDATE generations SET status = $1, fal_request_id = $2, queue_position = $3,
-		next_poll_at = $4, lease_owner = '', lease_until = 0, updated_at = $4
-		WHERE id = $5 AND lease_owner = $6 AND status = 'submitting'`, status, requestID, nullPos(queuePos), now, id, holder)
+		next_poll_at = CASE WHEN woken = 1 THEN CAST($4 AS BIGINT) ELSE CAST($7 AS BIGINT) END, lease_owner = '', lease_until = 0, updated_at = $4
+		WHERE id = $5 AND lease_owner = $6 AND status = 'submitting'`, status, requestID, nullPos(queuePos), now, id, holder, next.UnixMilli())
 }
 
 // MarkPolled records a status poll: queued/running → queued/running with the queue position and
@@ -325,8 +331,9 @@ func (s *Store) MarkPolled(ctx context.Context, id, holder, status string, queue
 	if status != model.StatusQueued && status != model.StatusRunning {
 		return fmt.Errorf("store: polled: bad status %q", status)
 	}
+	// A webhook that arrived while this poll ran (woken) makes the job due again at once.
 	return s.transition(ctx, "polled", id, `UPDATE generations SET status = $1, queue_position = $2, logs_json = $3, attempts = $4,
-		next_poll_at = $5, failures = 0, failing_since = 0, lease_owner = '', lease_until = 0, updated_at = $6
+		next_poll_at = CASE WHEN woken = 1 THEN CAST($6 AS BIGINT) ELSE CAST($5 AS BIGINT) END, failures = 0, failing_since = 0, lease_owner = '', lease_until = 0, updated_at = $6
 		WHERE id = $7 AND lease_owner = $8 AND status IN ('queued', 'running')`,
 		status, nullPos(queuePos), logsJSON(logs), attempts, next.UnixMilli(), s.nowMs(), id, holder)
 }
@@ -510,7 +517,8 @@ func (s *Store) ClaimShare(ctx context.Context, holder string, limit, workers, p
 		args := append([]any{holder, now + lease.Milliseconds(), now}, ids...)
 		// The lock (SKIP LOCKED on PostgreSQL) and the lease test are repeated on the rows
 		// themselves: another replica may have taken some since they were ranked.
-		res, err := tx.QueryContext(ctx, `UPDATE generations SET lease_owner = $1, lease_until = $2
+		// The claimed step sees fal's state as of now, so an earlier wake-up is spent (woken = 0).
+		res, err := tx.QueryContext(ctx, `UPDATE generations SET lease_owner = $1, lease_until = $2, woken = 0
 			WHERE id IN (SELECT id FROM generations WHERE id IN (`+placeholders(4, len(ids))+`)
 				AND lease_until < $3 AND status IN ('queued', 'running', 'saving')`+s.d.skipLocked+`)
 			RETURNING `+genCols, args...)

@@ -63,6 +63,8 @@ type StudioOptions struct {
 	// Listener, when set, is where the studio serves (a test that must know the address before
 	// the studio starts, for PUBLIC_URL, opens it first).
 	Listener net.Listener
+	// PublicURLSelf sets PUBLIC_URL to the studio's own address (fal webhooks reach it).
+	PublicURLSelf bool
 }
 
 // NewStudio starts a studio on 127.0.0.1 with a fresh data directory (unless one is given).
@@ -80,8 +82,19 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	for k, v := range o.Env {
 		env[k] = v
 	}
+	ln := o.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatalf("listen: %v", err)
+		}
+	}
+	if o.PublicURLSelf {
+		env["PUBLIC_URL"] = "http://" + ln.Addr().String()
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
+		_ = ln.Close()
 		t.Fatalf("config: %v", err)
 	}
 	cfg.ShutdownGrace = 5 * time.Second
@@ -104,14 +117,8 @@ func NewStudio(t testing.TB, o StudioOptions) *Studio {
 	a, err := app.New(ctx, cfg, ao)
 	if err != nil {
 		cancel()
+		_ = ln.Close()
 		t.Fatalf("app: %v", err)
-	}
-	ln := o.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			cancel()
-			t.Fatalf("listen: %v", err)
-		}
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()

@@ -283,9 +283,10 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
             note={shown ? (jobs.notes[shown.id] ?? null) : null}
             onCancel={() => shown && void jobs.cancel(shown.id)}
             onAnimate={canAnimate ? (a) => void animate(a) : null}
+            waitingForFal={jobs.waitingForFal}
           />
         </div>
-        <JobsPanel jobs={jobs.jobs} selectedId={shown?.id ?? null} onSelect={setSelectedId} onCancel={(id) => void jobs.cancel(id)} live={jobs.live} />
+        <JobsPanel jobs={jobs.jobs} selectedId={shown?.id ?? null} onSelect={setSelectedId} onCancel={(id) => void jobs.cancel(id)} live={jobs.live} waitingForFal={jobs.waitingForFal} />
       </div>
     </div>
   );

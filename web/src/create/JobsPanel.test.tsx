@@ -56,6 +56,12 @@ describe('JobsPanel', () => {
     expect(select).toHaveBeenCalledWith('s');
   });
 
+  it('says "Waiting for fal…" instead of a stale queue position while fal calls back (webhooks)', () => {
+    render(<JobsPanel jobs={[g('q', { status: 'queued', queuePosition: 3 })]} selectedId={null} onSelect={() => {}} onCancel={() => {}} live waitingForFal />);
+    expect(screen.getByText('Waiting for fal…')).toBeTruthy();
+    expect(screen.queryByText('#3 in queue')).toBeNull();
+  });
+
   it('renders nothing without jobs', () => {
     const { container } = render(<JobsPanel jobs={[]} selectedId={null} onSelect={() => {}} onCancel={() => {}} live />);
     expect(container.innerHTML).toBe('');

@@ -16,12 +16,15 @@ export function JobsPanel({
   onSelect,
   onCancel,
   live,
+  waitingForFal = false,
 }: {
   jobs: Generation[];
   selectedId: string | null;
   onSelect: (id: string) => void;
   onCancel: (id: string) => void;
   live: boolean;
+  /** fal calls back when a job ends: a queued job's position is only that of the last check. */
+  waitingForFal?: boolean;
 }) {
   if (jobs.length === 0) return null;
   const active = jobs.filter((g) => !terminal(g.status)).length;
@@ -37,13 +40,13 @@ export function JobsPanel({
       <ul className="job-list">
         {groupJobs(jobs).map((group) =>
           group.length === 1 ? (
-            <JobRow key={group[0].id} g={group[0]} selected={group[0].id === selectedId} onSelect={onSelect} onCancel={onCancel} />
+            <JobRow key={group[0].id} g={group[0]} selected={group[0].id === selectedId} onSelect={onSelect} onCancel={onCancel} waitingForFal={waitingForFal} />
           ) : (
             <li key={group[0].group ?? group[0].id} className="job-group" data-testid="job-group">
               <span className="hint">Variations · {group.length}</span>
               <ul className="job-list">
                 {group.map((g, i) => (
-                  <JobRow key={g.id} g={g} index={i + 1} selected={g.id === selectedId} onSelect={onSelect} onCancel={onCancel} />
+                  <JobRow key={g.id} g={g} index={i + 1} selected={g.id === selectedId} onSelect={onSelect} onCancel={onCancel} waitingForFal={waitingForFal} />
                 ))}
               </ul>
             </li>
@@ -81,12 +84,14 @@ function JobRow({
   selected,
   onSelect,
   onCancel,
+  waitingForFal,
 }: {
   g: Generation;
   index?: number;
   selected: boolean;
   onSelect: (id: string) => void;
   onCancel: (id: string) => void;
+  waitingForFal: boolean;
 }) {
   const running = !terminal(g.status);
   const elapsed = useElapsed(g.createdAt, running);
@@ -105,7 +110,8 @@ function JobRow({
       </button>
       <div className="job-meta">
         {g.via && <span className="muted">via {g.via.name}</span>}
-        {g.status === 'queued' && g.queuePosition !== null && <span className="muted">#{g.queuePosition} in queue</span>}
+        {g.status === 'queued' && waitingForFal && <span className="muted">Waiting for fal…</span>}
+        {g.status === 'queued' && !waitingForFal && g.queuePosition !== null && <span className="muted">#{g.queuePosition} in queue</span>}
         <span className="muted" data-testid="job-elapsed">
           {running ? formatSeconds(elapsed) : took !== null ? formatSeconds(took) : ''}
         </span>

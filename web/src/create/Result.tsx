@@ -9,12 +9,15 @@ export function Result({
   note,
   onCancel,
   onAnimate,
+  waitingForFal = false,
 }: {
   gen: Generation | null;
   note: string | null;
   onCancel: () => void;
   /** Offered on image outputs when a model can animate them. */
   onAnimate: ((a: Asset) => void) | null;
+  /** fal calls back when the job ends: its queue position is only that of the last check. */
+  waitingForFal?: boolean;
 }) {
   const active = gen !== null && !terminal(gen.status);
   const elapsed = useElapsed(gen?.createdAt, active);
@@ -37,7 +40,8 @@ export function Result({
         <span className={`pill pill-${gen.status}`} data-testid="generation-status" data-generation-id={gen.id}>
           {statusText[gen.status] ?? gen.status}
         </span>
-        {gen.status === 'queued' && gen.queuePosition !== null && <span className="muted">Position in queue: {gen.queuePosition}</span>}
+        {gen.status === 'queued' && waitingForFal && <span className="muted">Waiting for fal…</span>}
+        {gen.status === 'queued' && !waitingForFal && gen.queuePosition !== null && <span className="muted">Position in queue: {gen.queuePosition}</span>}
         {active && (
           <span className="muted" data-testid="elapsed">
             {formatSeconds(elapsed)}

@@ -30,7 +30,7 @@ export function HistoryView() {
     [status],
   );
   const { items: listed, setItems, cursor, loading, error, setError, more } = usePagedList(page, 'The history could not be loaded.');
-  const { byId, upsert } = useJobs();
+  const { byId, upsert, waitingForFal } = useJobs();
   // A job the stream (or a newer answer) knows better replaces the page's copy of it.
   const items = useMemo(() => listed.map((g) => (byId[g.id] && newer(g, byId[g.id]) ? byId[g.id] : g)), [listed, byId]);
 
@@ -83,7 +83,11 @@ export function HistoryView() {
               <p className="history-prompt">{g.prompt || <em className="muted">No prompt</em>}</p>
               {!terminal(g.status) && (
                 <p className="hint" aria-live="polite">
-                  {g.status === 'queued' && g.queuePosition !== null ? `Position ${g.queuePosition + 1} in fal's queue` : g.logs.at(-1)?.message ?? 'Working…'}
+                  {g.status === 'queued' && waitingForFal
+                    ? 'Waiting for fal…'
+                    : g.status === 'queued' && g.queuePosition !== null
+                      ? `Position ${g.queuePosition + 1} in fal's queue`
+                      : (g.logs.at(-1)?.message ?? 'Working…')}
                 </p>
               )}
               {g.error && (

@@ -440,7 +440,7 @@ export const api = {
   me: () => request<Me>('GET', '/api/me'),
   signup: (email: string, password: string, invite?: string) =>
     request<{ user: User }>('POST', '/api/auth/signup', invite ? { email, password, invite } : { email, password }),
-  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode; ffmpeg?: boolean; oidc?: OIDCStatus }>('GET', '/api/status'),
+  status: () => request<{ ok: boolean; version: string; signupMode: SignupMode; ffmpeg?: boolean; oidc?: OIDCStatus; falWebhooks?: boolean }>('GET', '/api/status'),
   /** Starts linking single sign-on: the answer's url is where the browser goes next. */
   linkSSO: (password?: string) => request<{ url: string }>('POST', '/api/me/oidc/link', password ? { password } : {}),
   unlinkSSO: () => request<void>('DELETE', '/api/me/oidc'),

@@ -21,6 +21,11 @@ export interface Jobs {
   notes: Record<string, string>;
   /** Whether the event stream is open (else the jobs are polled). */
   live: boolean;
+  /**
+   * fal calls the studio back when a job ends (webhooks on, GET /api/status): the studio asks
+   * fal for a job's state only now and then, so a queue position is that of the last check.
+   */
+  waitingForFal: boolean;
   /** Hands in jobs the caller got from an answer (a submit, a run again); newer wins. */
   upsert: (...gens: Generation[]) => void;
   cancel: (id: string) => Promise<void>;
@@ -40,6 +45,17 @@ export function JobsProvider({ children }: { children: ReactNode }) {
   const [byId, setById] = useState<Record<string, Generation>>({});
   const [notes, setNotes] = useState<Record<string, string>>({});
   const [live, setLive] = useState(false);
+  const [waitingForFal, setWaitingForFal] = useState(false);
+  useEffect(() => {
+    let on = true;
+    api
+      .status()
+      .then((s) => on && setWaitingForFal(s.falWebhooks === true))
+      .catch(() => {});
+    return () => {
+      on = false;
+    };
+  }, []);
 
   const upsert = useCallback((...gens: Generation[]) => {
     setById((cur) => {
@@ -87,7 +103,10 @@ export function JobsProvider({ children }: { children: ReactNode }) {
     [upsert],
   );
 
-  const value = useMemo(() => ({ jobs, byId, notes, live, upsert, cancel, retain }), [jobs, byId, notes, live, upsert, cancel, retain]);
+  const value = useMemo(
+    () => ({ jobs, byId, notes, live, waitingForFal, upsert, cancel, retain }),
+    [jobs, byId, notes, live, waitingForFal, upsert, cancel, retain],
+  );
   return <JobsContext.Provider value={value}>{children}</JobsContext.Provider>;
 }
 
