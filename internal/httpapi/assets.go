@@ -17,7 +17,7 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 	fav := q.Get("favorite")
 	page, err := s.Library.Assets(r.Context(), currentUser(r.Context()).ID, library.Filter{
 		Kind: q.Get("kind"), Q: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit,
-		Favorite: fav == "1" || fav == "true", Model: q.Get("model"), From: q.Get("from"), To: q.Get("to"), Collection: q.Get("collection"),
+		Favorite: fav == "1" || fav == "true", Model: q.Get("model"), From: q.Get("from"), To: q.Get("to"), Collection: q.Get("collection"), Cast: q.Get("cast"),
 	})
 	if err != nil {
 		return err

@@ -41,6 +41,9 @@ var statusFor = map[string]int{
 	model.CodeQuotaExceeded:      http.StatusConflict,
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
 	model.CodeInternal:           http.StatusInternalServerError,
+	model.CodeUnsupportedInput:   http.StatusBadRequest,
+	model.CodeNoReferenceField:   http.StatusBadRequest,
+	model.CodeCastAmbiguous:      http.StatusBadRequest,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.
 	fal.CodeKeyInvalid:       http.StatusUnprocessableEntity,

@@ -15,7 +15,7 @@ import (
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
 	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
-	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source`
+	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, cast_json`
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
 	var g model.Generation
@@ -26,9 +26,10 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var completed sql.NullInt64
 	var collection sql.NullString
 	var cost sql.NullFloat64
+	var castJSON string
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
 		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
-		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource)
+		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &castJSON)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -36,6 +37,9 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 		return nil, err
 	}
 	g.Params = json.RawMessage(params)
+	if err := json.Unmarshal([]byte(castJSON), &g.Cast); err != nil || g.Cast == nil {
+		g.Cast = []string{}
+	}
 	g.CollectionID = collection.String
 	if cost.Valid {
 		g.CostUSD = &cost.Float64
@@ -74,8 +78,73 @@ type BudgetGuard struct {
 // commits, and SQLite's single writer serialises it anyway, so with a guard two submits can
 // never both fit under the same remaining budget.
 func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holder string, lease time.Duration, guard *BudgetGuard) error {
+	return s.InsertGenerations(ctx, []*model.Generation{g}, holder, lease, guard)
+}
+
+// InsertGenerations inserts the generations of one submit (a compare's runs, SPEC §14) all or
+// none, in one transaction, under one guard: the set is priced as a whole (the guard's Allow
+// sees the spend once, before any of them). They belong to one person.
+func (s *Store) InsertGenerations(ctx context.Context, gs []*model.Generation, holder string, lease time.Duration, guard *BudgetGuard) error {
+	if len(gs) == 0 {
+		return nil
+	}
 	now := s.nowMs()
 	until := now + lease.Milliseconds()
+	userID := gs[0].UserID
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, userID)
+		if err != nil {
+			return fmt.Errorf("store: lock user: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmpErr(err, ErrNotFound)
+		}
+		checked := map[string]bool{}
+		for _, g := range gs {
+			if g.UserID != userID {
+				return fmt.Errorf("store: insert generations: one person's set")
+			}
+			if g.CollectionID == "" || checked[g.CollectionID] {
+				continue
+			}
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM collections WHERE id = $1 AND user_id = $2`, g.CollectionID, g.UserID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return fmt.Errorf("store: collection of a submit: %w", err)
+			}
+			checked[g.CollectionID] = true
+		}
+		if guard != nil {
+			sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, userID, guard.MonthStart.UnixMilli(), guard.MonthEnd.UnixMilli()))
+			if err != nil {
+				return fmt.Errorf("store: spend: %w", err)
+			}
+			if err := guard.Allow(sp); err != nil {
+				return err
+			}
+		}
+		for _, g := range gs {
+			if err := insertGeneration(ctx, tx, g, holder, now, until); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
+		g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
+	}
+	return nil
+}
+
+// insertGeneration writes one row of InsertGenerations, and the cast members it used.
+func insertGeneration(ctx context.Context, tx *sql.Tx, g *model.Generation, holder string, now, until int64) error {
 	params := string(g.Params)
 	if params == "" {
 		params = "{}"
@@ -85,47 +154,25 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 		cost = sql.NullFloat64{Float64: *g.CostUSD, Valid: true}
 	}
 	collection := sql.NullString{String: g.CollectionID, Valid: g.CollectionID != ""}
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, g.UserID)
-		if err != nil {
-			return fmt.Errorf("store: lock user: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return cmpErr(err, ErrNotFound)
-		}
-		if collection.Valid {
-			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM collections WHERE id = $1 AND user_id = $2`, g.CollectionID, g.UserID).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			if err != nil {
-				return fmt.Errorf("store: collection of a submit: %w", err)
-			}
-		}
-		if guard != nil {
-			sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, g.UserID, guard.MonthStart.UnixMilli(), guard.MonthEnd.UnixMilli()))
-			if err != nil {
-				return fmt.Errorf("store: spend: %w", err)
-			}
-			if err := guard.Allow(sp); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
-			cost_usd, cost_source, created_at, updated_at, group_id, collection_id)
-			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12)`,
-			g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection)
-		if err != nil {
-			return fmt.Errorf("store: insert generation: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+	if g.Cast == nil {
+		g.Cast = []string{}
 	}
-	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
-	g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
+	castJSON, err := json.Marshal(g.Cast)
+	if err != nil {
+		return fmt.Errorf("store: insert generation: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
+		cost_usd, cost_source, created_at, updated_at, group_id, collection_id, cast_json)
+		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13)`,
+		g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, string(castJSON))
+	if err != nil {
+		return fmt.Errorf("store: insert generation: %w", err)
+	}
+	for i, id := range g.Cast {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO generation_cast (generation_id, cast_id, position) VALUES ($1, $2, $3)`, g.ID, id, i); err != nil {
+			return fmt.Errorf("store: insert generation cast: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -17,6 +17,7 @@ type LibraryFilter struct {
 	FromMs     int64  // created at or after (epoch ms); 0 for no bound
 	BeforeMs   int64  // created before (epoch ms); 0 for no bound
 	Collection string // "" for all; the caller checked it is the user's
+	Cast       string // "" for all; else the assets whose generation used this cast member
 }
 
 // assetSQL is a gallery query under construction: a FROM clause, fixed WHERE fragments with
@@ -69,6 +70,9 @@ func (lf LibraryFilter) fragments(userID int64, kind string) assetSQL {
 	}
 	if lf.Model != "" {
 		f.add("model = $?", lf.Model)
+	}
+	if lf.Cast != "" {
+		f.add("assets.generation_id IN (SELECT generation_id FROM generation_cast WHERE cast_id = $?)", lf.Cast)
 	}
 	if lf.FromMs > 0 {
 		f.add(f.created+" >= $?", lf.FromMs)
