@@ -73,6 +73,12 @@ func (s *Server) output(j *job) map[string]any {
 		}
 		return url
 	}
+	switch {
+	case j.Endpoint == LLMEndpoint:
+		return s.llmOutput(j)
+	case isImageInput(j.Endpoint):
+		return s.imageOutput(j, fileURL)
+	}
 	switch Kind(j.Endpoint) {
 	case "video":
 		name := j.ID + "-output.mp4"
