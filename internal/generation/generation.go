@@ -65,6 +65,9 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Budgets prices each submit and guards monthly budgets (package cost); nil: unpriced.
 	Budgets Budgets
+	// DeriveModels maps each derive action to its model (SPEC §14); missing ones take the
+	// catalogue's defaults.
+	DeriveModels map[string]string
 }
 
 func (o Options) withDefaults() Options {
@@ -98,14 +101,29 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	dm := map[string]string{ActionUpscale: DefaultUpscaleModel, ActionRemoveBackground: DefaultRemoveBackgroundModel}
+	for k, v := range o.DeriveModels {
+		if v != "" {
+			dm[k] = v
+		}
+	}
+	o.DeriveModels = dm
 	return o
 }
+
+// The derive actions' default models (SPEC §14).
+const (
+	DefaultUpscaleModel          = "fal-ai/recraft/upscale/crisp"
+	DefaultRemoveBackgroundModel = "fal-ai/bria/background/remove"
+)
 
 // Budgets prices a submit and returns the guard its insert runs inside the transaction (package
 // cost implements it): it sets g.CostUSD and g.CostSource, and the guard refuses the insert when
 // the person's monthly budget would be exceeded.
 type Budgets interface {
-	Guard(ctx context.Context, falKey string, g *model.Generation, params map[string]any) (*store.BudgetGuard, error)
+	// GuardSet prices the generations of one submit (one, or a compare's runs) and guards them
+	// as a whole: all fit the budget, or none is inserted.
+	GuardSet(ctx context.Context, falKey string, gs []*model.Generation, params []map[string]any) (*store.BudgetGuard, error)
 }
 
 // Service is the submission service: submit, variations, cancel, reads and uploads.
@@ -120,12 +138,14 @@ type Service struct {
 	now     func() time.Time
 	opts    Options
 	bg      background // variations submitted after the request answered
+	uploads uploadCache // reference pictures already uploaded with a key (SPEC §14)
 }
 
 // New builds the submission service; runner follows what it submits.
 func New(st *store.Store, keys *falkey.Keys, fc *fal.Client, storage *media.Storage, j *journal.Journal, runner *Runner, o Options) *Service {
 	o = o.withDefaults()
-	return &Service{st: st, keys: keys, fal: fc, storage: storage, journal: j, runner: runner, log: o.Logger, now: o.Now, opts: o}
+	return &Service{st: st, keys: keys, fal: fc, storage: storage, journal: j, runner: runner, log: o.Logger, now: o.Now, opts: o,
+		uploads: uploadCache{now: o.Now}}
 }
 
 // optionalKey is the caller's fal key when one is saved ("" otherwise): fal's public catalogue

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -19,9 +21,20 @@ type SubmitInput struct {
 	Model  string
 	Prompt string
 	Params map[string]any
-	Group  string // the variation group ("" for a single generation)
+	Group  string // the set it belongs to: variations or a compare ("" for a single generation)
 	// CollectionID names one of the caller's collections the outputs land in ("" for none).
 	CollectionID string
+	// Cast lists cast members by id (SPEC §14); @name mentions in the prompt add more.
+	Cast []string
+	// UseDescription appends each used member's description to the prompt fal receives.
+	UseDescription bool
+	// ReferenceAssetIDs are the caller's image assets whose originals fill the model's
+	// reference field (before any cast pictures).
+	ReferenceAssetIDs []string
+	// Derive: Source is the caller's asset that fills the reference field and the prompt is
+	// kept for the gallery but not sent (SPEC §14); Relation names the action.
+	Source   *model.Asset
+	Relation string
 }
 
 // submitTimeout bounds fal's answer to a submit.
@@ -29,55 +42,105 @@ const submitTimeout = 60 * time.Second
 
 // Submit is the one submission pipeline; every way to start a job calls it. In order:
 //
-//  1. validate the request (model id, prompt, parameters);
+//  1. validate the request (model id, prompt, parameters, references and cast);
 //  2. the storage quota;
 //  3. price it and insert it — the one INSERT, with the monthly budget checked and the
 //     collection's owner checked in the same transaction;
-//  4. send it to fal with the caller's key, once, renewing its lease while fal answers;
+//  4. upload its reference pictures and send it to fal with the caller's key, once, renewing
+//     its lease while fal answers;
 //  5. record fal's answer, journal the change and wake the runner.
 //
 // caller is the person as the auth layer loaded them, sealed fal key included (read once per
 // request). A fal refusal is returned as the error and the generation stays listed as failed.
 // The answer is the row as written, not read back.
 func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput) (*model.Generation, error) {
-	g, params, err := validate(caller.ID, in)
+	gs, errs, err := s.submitSet(ctx, caller, []SubmitInput{in})
 	if err != nil {
 		return nil, err
+	}
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	return gs[0], nil
+}
+
+// submitSet runs the pipeline for a set of generations submitted together (a compare): all are
+// checked, priced under one guard and inserted in one transaction — all or none — then each is
+// sent to fal on its own (at once, each renewing its own lease). err refuses the whole set;
+// errs[i] is run i's refusal by fal (that generation is listed as failed, the others go on).
+func (s *Service) submitSet(ctx context.Context, caller *model.User, ins []SubmitInput) ([]*model.Generation, []error, error) {
+	runs := make([]*prepared, len(ins))
+	for i, in := range ins {
+		p, err := s.prepare(ctx, caller, in)
+		if err != nil {
+			return nil, nil, runErr(len(ins), i, err)
+		}
+		runs[i] = p
 	}
 	key, err := s.keys.Of(caller)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.checkQuota(ctx, caller.ID); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	gs := make([]*model.Generation, len(runs))
+	params := make([]map[string]any, len(runs))
+	for i, p := range runs {
+		gs[i], params[i] = p.g, p.params
 	}
 	var guard *store.BudgetGuard
 	if s.opts.Budgets != nil {
-		if guard, err = s.opts.Budgets.Guard(ctx, key.Reveal(), g, params); err != nil {
-			return nil, err
+		if guard, err = s.opts.Budgets.GuardSet(ctx, key.Reveal(), gs, params); err != nil {
+			return nil, nil, err
 		}
 	}
-	if err := s.st.InsertGeneration(ctx, g, s.opts.Instance, s.opts.Lease, guard); err != nil {
-		return nil, err
+	if err := s.st.InsertGenerations(ctx, gs, s.opts.Instance, s.opts.Lease, guard); err != nil {
+		return nil, nil, err
 	}
+	errs := make([]error, len(runs))
+	if len(runs) == 1 {
+		errs[0] = s.send(ctx, caller, key.Reveal(), runs[0])
+		return gs, errs, nil
+	}
+	var wg sync.WaitGroup
+	for i, p := range runs {
+		wg.Go(func() { errs[i] = s.send(ctx, caller, key.Reveal(), p) })
+	}
+	wg.Wait()
+	return gs, errs, nil
+}
 
-	input := maps.Clone(params)
-	if g.Prompt != "" {
-		input["prompt"] = g.Prompt
+// runErr names the run of a set that caused a refusal ("runs[2]: …").
+func runErr(n, i int, err error) error {
+	var me *model.Error
+	if n > 1 && errors.As(err, &me) {
+		return &model.Error{Code: me.Code, Message: fmt.Sprintf("runs[%d]: %s", i, me.Message), RetryAfter: me.RetryAfter}
 	}
+	return err
+}
+
+// send uploads a prepared generation's reference pictures and submits it to fal, then records
+// the answer. Its error is fal's (or an upload's) refusal; the generation is then failed.
+func (s *Service) send(ctx context.Context, caller *model.User, key string, p *prepared) error {
+	g := p.g
 	// The submit is sent once: fal has no idempotency key, so a retry could bill twice. It runs
 	// detached from the request so a client hanging up cannot leave it half-recorded, and the
 	// lease is renewed while fal answers, so no sweep calls a slow submit interrupted.
 	sctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), submitTimeout, errors.New("fal did not answer the submit in time"))
 	defer cancel()
 	sub, subErr := s.runner.whileLeased(sctx, g.ID, func(ctx context.Context) (*fal.Submitted, error) {
-		return s.fal.Submit(ctx, key.Reveal(), g.Model, input)
+		input, err := s.falInput(ctx, key, p)
+		if err != nil {
+			return nil, err
+		}
+		return s.fal.Submit(ctx, key, g.Model, input)
 	})
 	if subErr != nil {
 		code, msg := Describe(subErr)
 		s.runner.fail(sctx, g, code, msg)
 		s.log.Info("submit refused by fal", "generation_id", g.ID, "user_id", caller.ID, "code", code)
-		return nil, subErr
+		return subErr
 	}
 	status := model.StatusQueued
 	if sub.Status == fal.StateInProgress {
@@ -86,19 +149,22 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 	if err := s.st.MarkSubmitted(sctx, g.ID, s.opts.Instance, status, sub.RequestID, sub.QueuePosition); err != nil {
 		// fal accepted (and may bill) a job the studio no longer tracks: say so loudly.
 		s.log.Error("fal accepted a job whose row could not record it", "generation_id", g.ID, "fal_request_id", sub.RequestID, "err", err)
-		return nil, err
+		return err
 	}
 	now := s.now()
 	g.Status, g.FalRequestID, g.QueuePosition, g.LeaseOwner, g.LeaseUntil, g.UpdatedAt, g.NextPollAt = status, sub.RequestID, sub.QueuePosition, "", time.Time{}, now, now
 	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", caller.ID, "model", g.Model)
 	s.journal.Changed(g.UserID, g.ID)
 	s.runner.Wake()
-	return g, nil
+	return nil
 }
 
 // validate checks a request and returns the generation to insert and its parameters (the
 // prompt apart, as it is stored).
-func validate(userID int64, in SubmitInput) (*model.Generation, map[string]any, error) {
+//
+// extraRefs is how many pictures the studio adds to the reference field (references, a
+// derive's source, cast pictures): the field's arity is checked with them counted.
+func validate(userID int64, in SubmitInput, extraRefs int) (*model.Generation, map[string]any, error) {
 	in.Model = strings.TrimSpace(in.Model)
 	in.Prompt = strings.TrimSpace(in.Prompt)
 	if !ValidModelID(in.Model) {
@@ -119,7 +185,7 @@ func validate(userID int64, in SubmitInput) (*model.Generation, map[string]any, 
 		params = map[string]any{}
 	}
 	delete(params, "prompt")
-	if err := validateParams(m, params); err != nil {
+	if err := validateParams(m, params, extraRefs); err != nil {
 		return nil, nil, err
 	}
 	stored, err := json.Marshal(params)
@@ -127,7 +193,7 @@ func validate(userID int64, in SubmitInput) (*model.Generation, map[string]any, 
 		return nil, nil, model.Errf(model.CodeInvalidInput, "The parameters are too large.")
 	}
 	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: stored, GroupID: in.Group,
-		CollectionID: strings.TrimSpace(in.CollectionID)}
+		CollectionID: strings.TrimSpace(in.CollectionID), Cast: []string{}}
 	return g, params, nil
 }
 
@@ -147,7 +213,7 @@ func (s *Service) checkQuota(ctx context.Context, userID int64) error {
 }
 
 // validateParams checks the curated models' known parameters; fal validates the rest.
-func validateParams(m *Model, p map[string]any) error {
+func validateParams(m *Model, p map[string]any, extraRefs int) error {
 	for k := range p {
 		if k == "" || len(k) > 64 {
 			return model.Errf(model.CodeInvalidInput, "A parameter name is empty or too long.")
@@ -228,10 +294,10 @@ func validateParams(m *Model, p map[string]any) error {
 		default:
 			return model.Errf(model.CodeInvalidInput, "%s must be an image URL.", r.Field)
 		}
-		if len(urls) < r.Min {
+		if len(urls)+extraRefs < r.Min {
 			return model.Errf(model.CodeInvalidInput, "%s needs a reference image.", m.Name)
 		}
-		if len(urls) > r.Max {
+		if len(urls)+extraRefs > r.Max {
 			return model.Errf(model.CodeInvalidInput, "%s takes at most %d reference images.", m.Name, r.Max)
 		}
 		for _, u := range urls {

@@ -29,7 +29,7 @@ func TestValidateParamsReferenceArity(t *testing.T) {
 		{"not uploaded", single, "file:///etc/passwd", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := validateParams(tc.m, map[string]any{tc.m.Reference.Field: tc.v})
+			err := validateParams(tc.m, map[string]any{tc.m.Reference.Field: tc.v}, 0)
 			if (err == nil) != tc.ok {
 				t.Fatalf("err %v, want ok=%v", err, tc.ok)
 			}

@@ -126,8 +126,9 @@ func (s *Store) InsertGenerations(ctx context.Context, gs []*model.Generation, h
 				return err
 			}
 		}
-		for _, g := range gs {
-			if err := insertGeneration(ctx, tx, g, holder, now, until); err != nil {
+		// Each run is a millisecond after the one before, so a set reads back in its order.
+		for i, g := range gs {
+			if err := insertGeneration(ctx, tx, g, holder, now+int64(i), until); err != nil {
 				return err
 			}
 		}
@@ -136,11 +137,31 @@ func (s *Store) InsertGenerations(ctx context.Context, gs []*model.Generation, h
 	if err != nil {
 		return err
 	}
-	for _, g := range gs {
+	for i, g := range gs {
 		g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
-		g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
+		g.CreatedAt, g.UpdatedAt = msToTime(now+int64(i)), msToTime(now+int64(i))
 	}
 	return nil
+}
+
+// GenerationsOfGroup lists a person's generations of one set (a compare's runs, variations) in
+// the order they were submitted; another person's set is empty.
+func (s *Store) GenerationsOfGroup(ctx context.Context, userID int64, group string) ([]*model.Generation, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+genCols+` FROM generations WHERE user_id = $1 AND group_id = $2 AND group_id <> ''
+		ORDER BY created_at, id LIMIT 100`, userID, group)
+	if err != nil {
+		return nil, fmt.Errorf("store: generations of group: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Generation
+	for rows.Next() {
+		g, err := scanGeneration(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: generations of group: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }
 
 // insertGeneration writes one row of InsertGenerations, and the cast members it used.

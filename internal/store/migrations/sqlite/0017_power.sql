@@ -55,3 +55,5 @@ CREATE INDEX enhancements_user ON enhancements(user_id, completed_at);
 -- The ids of the cast members a generation used, as a JSON list (its view shows them); the
 -- generation_cast rows above index the same for the gallery filter.
 ALTER TABLE generations ADD COLUMN cast_json TEXT NOT NULL DEFAULT '[]';
+-- A compare's runs are read back by their set.
+CREATE INDEX generations_user_group ON generations(user_id, group_id);
