@@ -17,9 +17,11 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/cast"
 	"github.com/falstudio/falstudio/internal/cleaner"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/cost"
+	"github.com/falstudio/falstudio/internal/enhance"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/falkey"
@@ -206,6 +208,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		gopts.Lease = cfg.JobLease
 	}
 	gopts.Instance = cfg.InstanceID
+	gopts.DeriveModels = map[string]string{generation.ActionUpscale: cfg.DeriveUpscaleModel, generation.ActionRemoveBackground: cfg.DeriveRemoveBackgroundModel}
 	a.costs = cost.New(st, a.falKeys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	gopts.Budgets = a.costs
 	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.cleaner, a.journal, gopts)
@@ -227,8 +230,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Probes:      []httpapi.Probe{{Name: "database", Check: st.Ping}, {Name: "media", Check: a.storage.Check}},
 		Metrics:     a.metrics,
 		Generations: a.gen, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
-		AssetVersions:  library.NewVersions(st),
-		Presets:        preset.New(st, generation.ValidModelID),
+		AssetVersions: library.NewVersions(st),
+		Presets:       preset.New(st, generation.ValidModelID),
+		Enhancer: enhance.New(st, a.falKeys, falClient, a.costs, enhance.Options{LLMModel: cfg.EnhanceLLMModel,
+			ReserveUSD: cfg.EnhanceReserveUSD, Logger: log}),
+		Cast:           cast.New(st, a.storage, a.cleaner, log, gopts.Now),
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
 	})
 	if cfg.MetricsAddr != "" {

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +77,12 @@ type Config struct {
 
 	// InstanceID names this replica in job leases (generated once into DATA_DIR).
 	InstanceID string
+
+	// Studio power (SPEC §14): the derive actions' models and the prompt enhancer.
+	DeriveUpscaleModel          string
+	DeriveRemoveBackgroundModel string
+	EnhanceLLMModel             string
+	EnhanceReserveUSD           float64
 }
 
 // S3Config is used only when Bucket is set.
@@ -359,6 +367,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.JobLease = time.Duration(secs) * time.Second
 	c.ShutdownGrace = 15 * time.Second
+	if err := c.loadPower(get); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -526,3 +537,31 @@ func (c *Config) Database() string {
 
 // MediaDir is where local media lives.
 func (c *Config) MediaDir() string { return filepath.Join(c.DataDir, "media") }
+
+// endpointIDPattern is a fal endpoint id (owner/app with optional sub-paths); llmModelPattern an
+// OpenRouter model id (vendor/model, optionally with a ":variant").
+var (
+	endpointIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9][A-Za-z0-9._-]{0,63}){1,5}$`)
+	llmModelPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9][A-Za-z0-9._:-]{0,99}){1,2}$`)
+)
+
+// loadPower reads SPEC §14's variables: the derive models, the enhancer's LLM and its reserve.
+func (c *Config) loadPower(get func(k, def string) string) error {
+	c.DeriveUpscaleModel = get("DERIVE_UPSCALE_MODEL", "fal-ai/recraft/upscale/crisp")
+	c.DeriveRemoveBackgroundModel = get("DERIVE_REMOVE_BACKGROUND_MODEL", "fal-ai/bria/background/remove")
+	for name, v := range map[string]string{"DERIVE_UPSCALE_MODEL": c.DeriveUpscaleModel, "DERIVE_REMOVE_BACKGROUND_MODEL": c.DeriveRemoveBackgroundModel} {
+		if !endpointIDPattern.MatchString(v) || strings.Contains("/"+v+"/", "/../") || strings.Contains("/"+v+"/", "/./") {
+			return bad(name, "must be a fal endpoint id like fal-ai/recraft/upscale/crisp")
+		}
+	}
+	c.EnhanceLLMModel = get("ENHANCE_LLM_MODEL", "google/gemini-2.5-flash")
+	if !llmModelPattern.MatchString(c.EnhanceLLMModel) {
+		return bad("ENHANCE_LLM_MODEL", "must be a model id like google/gemini-2.5-flash")
+	}
+	v, err := strconv.ParseFloat(get("ENHANCE_RESERVE_USD", "0.01"), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 100 {
+		return bad("ENHANCE_RESERVE_USD", "must be a non-negative amount in USD, like 0.01")
+	}
+	c.EnhanceReserveUSD = v
+	return nil
+}

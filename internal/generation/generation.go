@@ -137,7 +137,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	opts    Options
-	bg      background // variations submitted after the request answered
+	bg      background  // variations submitted after the request answered
 	uploads uploadCache // reference pictures already uploaded with a key (SPEC §14)
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/falstudio/falstudio/internal/generation"
 	"net/http"
 
 	"github.com/falstudio/falstudio/internal/library"
@@ -94,5 +95,25 @@ func (s *Server) serveThumb(w http.ResponseWriter, r *http.Request) error {
 		Key: media.ThumbKey(a.StorageKey), Storage: a.Storage, ContentType: media.ThumbContentType, Size: a.ThumbBytes,
 		ModTime: a.CreatedAt, FileName: a.ID + "-preview",
 	}, media.ServeOptions{})
+	return nil
+}
+
+// deriveAsset makes a new generation from one of the caller's assets: upscale or remove the
+// background (SPEC §14).
+func (s *Server) deriveAsset(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Action string         `json:"action"`
+		Model  string         `json:"model"`
+		Params map[string]any `json:"params"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Generations.Derive(r.Context(), currentUser(r.Context()), generation.DeriveInput{AssetID: r.PathValue("id"),
+		Action: in.Action, Model: in.Model, Params: in.Params})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"generation": generationView(s.urls, g)})
 	return nil
 }

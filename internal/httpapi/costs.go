@@ -15,9 +15,16 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		Model  string         `json:"model"`
 		Prompt string         `json:"prompt"`
 		Params map[string]any `json:"params"`
+		// Cast and UseDescription are taken as a submit takes them (SPEC §14); the pictures they
+		// add do not change a price.
+		Cast           []string `json:"cast"`
+		UseDescription bool     `json:"useDescription"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
+	}
+	if len(in.Cast) > generation.MaxCastPerSubmit {
+		return model.Errf(model.CodeInvalidInput, "At most %d cast members per generation.", generation.MaxCastPerSubmit)
 	}
 	if !generation.ValidModelID(in.Model) {
 		return model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")

@@ -40,6 +40,9 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		Prompt       string         `json:"prompt"`
 		Params       map[string]any `json:"params"`
 		CollectionID string         `json:"collectionId"` // the outputs land in this collection
+		// Cast members by id, and whether their descriptions join the prompt (SPEC §14).
+		Cast           []string `json:"cast"`
+		UseDescription bool     `json:"useDescription"`
 		// Variations runs the same settings several times as one group (SPEC §10).
 		Variations *struct {
 			Count int    `json:"count"`
@@ -50,11 +53,12 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if in.Variations != nil {
-		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID},
+		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID,
+			Cast: in.Cast, UseDescription: in.UseDescription},
 			generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}
 	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
-		CollectionID: in.CollectionID})
+		CollectionID: in.CollectionID, Cast: in.Cast, UseDescription: in.UseDescription})
 	if err != nil {
 		return err
 	}
