@@ -63,7 +63,7 @@ func TestCatalogueIsConsistent(t *testing.T) {
 				decoded[m.Reference.Field] = []any{"https://v3.fal.media/files/x.png"}
 			}
 		}
-		if err := validateParams(&m, decoded, 0); err != nil {
+		if err := validateParams(&m, decoded); err != nil {
 			t.Errorf("%s: defaults refused: %v", m.ID, err)
 		}
 	}

@@ -9,8 +9,8 @@ import (
 
 // Derive actions (SPEC §14), each also the relation its outputs name.
 const (
-	ActionUpscale          = TaskUpscale
-	ActionRemoveBackground = TaskRemoveBackground
+	ActionUpscale          = model.RelationUpscale
+	ActionRemoveBackground = model.RelationRemoveBackground
 )
 
 // DeriveInput is a one-click action on one of the caller's assets.
@@ -52,7 +52,12 @@ func (s *Service) Derive(ctx context.Context, caller *model.User, in DeriveInput
 	if src.Kind != takes {
 		return nil, model.Errf(model.CodeUnsupportedInput, "%s takes %s files; this is %s.", modelID, kindWord(takes), kindWord(src.Kind))
 	}
-	return s.Submit(ctx, caller, SubmitInput{Model: modelID, Prompt: src.Prompt, Params: in.Params, Source: src, Relation: in.Action})
+	if src.Trashed() {
+		return nil, model.Errf(model.CodeNotFound, "Asset %s was not found in your library.", src.ID)
+	}
+	// The source fills the image field and becomes the outputs' parent (SPEC §13.2).
+	return s.Submit(ctx, caller, SubmitInput{Model: modelID, Prompt: src.Prompt, Params: in.Params, PromptNotSent: true,
+		ReferenceAssetIDs: []string{src.ID}, Relation: in.Action})
 }
 
 func kindWord(kind string) string {

@@ -38,55 +38,52 @@ type picture struct {
 }
 
 // prepare checks one submit before anything is stored or sent: the model, prompt and
-// parameters, the reference assets, the cast (by id and by @mention) and the reference
-// field's arity with every picture counted.
+// parameters, the lineage (reference assets, relation, parent: SPEC §13.2), the cast (by id
+// and by @mention) and the reference field's arity with every picture counted.
 func (s *Service) prepare(ctx context.Context, caller *model.User, in SubmitInput) (*prepared, error) {
 	in.Model = strings.TrimSpace(in.Model)
 	in.Prompt = strings.TrimSpace(in.Prompt)
 	if !ValidModelID(in.Model) {
 		return nil, model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
 	}
-	refs, err := s.referenceAssets(ctx, caller.ID, in.ReferenceAssetIDs)
+	lin, err := s.resolveLineage(ctx, caller, &in)
 	if err != nil {
 		return nil, err
 	}
-	if in.Source != nil {
-		refs = append([]picture{assetPicture(in.Source)}, refs...)
+	refs := make([]picture, 0, len(lin.assets))
+	for _, a := range lin.assets {
+		refs = append(refs, assetPicture(a))
 	}
 	members, prompt, err := s.resolveCast(ctx, caller.ID, in.Cast, in.Prompt, in.UseDescription)
 	if err != nil {
 		return nil, err
 	}
 	p := &prepared{prompt: prompt}
-	if in.Source != nil {
-		p.prompt = "" // a derive keeps the source's prompt for the gallery; fal gets none
+	if in.PromptNotSent {
+		p.prompt = ""
 	}
-	extra := 0
 	if len(refs) > 0 || len(members) > 0 {
-		if p.ref, err = s.referenceField(ctx, caller, in.Model); err != nil {
+		if p.ref, err = s.referenceModel(ctx, caller, in.Model); err != nil {
 			return nil, err
 		}
-		if p.ref == nil {
-			return nil, model.Errf(model.CodeNoReferenceField, "%s takes no reference images, so cast members and references cannot be used with it.", in.Model)
-		}
+		lin.field = p.ref
 		set := userURLs(in.Params, p.ref.Field)
-		if !p.ref.Multiple {
-			if len(refs) > 1 || (len(refs) == 1 && len(set) > 0) {
-				return nil, model.Errf(model.CodeInvalidInput, "%s takes one reference image.", in.Model)
-			}
+		switch {
+		case len(refs) > 0:
+			// References fill the field first; the arity check below refuses a bad count.
 			p.pictures = refs
-			if len(refs) == 0 && len(set) == 0 {
+			if p.ref.Multiple {
+				p.pictures = append(p.pictures, castTurns(members, p.ref.Max-len(set)-len(refs))...)
+			}
+		case !p.ref.Multiple:
+			if len(set) == 0 {
 				p.pictures = castTurns(members, 1)
 			}
-		} else {
-			if len(set)+len(refs) > p.ref.Max {
-				return nil, model.Errf(model.CodeInvalidInput, "%s takes at most %d reference images.", in.Model, p.ref.Max)
-			}
-			p.pictures = append(refs, castTurns(members, p.ref.Max-len(set)-len(refs))...)
+		default:
+			p.pictures = castTurns(members, p.ref.Max-len(set))
 		}
-		extra = len(p.pictures)
 	}
-	g, params, err := validate(caller.ID, in, extra)
+	g, params, err := validate(caller.ID, in, lin, p.ref, len(p.pictures))
 	if err != nil {
 		return nil, err
 	}
@@ -95,44 +92,6 @@ func (s *Service) prepare(ctx context.Context, caller *model.User, in SubmitInpu
 	}
 	p.g, p.params = g, params
 	return p, nil
-}
-
-// referenceField is the model's reference field: the catalogue's, or read from its schema for
-// another model (nil: it has none).
-func (s *Service) referenceField(ctx context.Context, caller *model.User, modelID string) (*Reference, error) {
-	if m := modelByID(modelID); m != nil {
-		return m.Reference, nil
-	}
-	m, err := s.ModelFromSchema(ctx, caller, modelID)
-	if err != nil {
-		return nil, err
-	}
-	return m.Reference, nil
-}
-
-// referenceAssets checks a submit's reference asset ids: distinct strings, each one of the
-// caller's image assets.
-func (s *Service) referenceAssets(ctx context.Context, userID int64, ids []string) ([]picture, error) {
-	if len(ids) > MaxReferenceAssets {
-		return nil, model.Errf(model.CodeInvalidInput, "At most %d reference assets.", MaxReferenceAssets)
-	}
-	seen := map[string]bool{}
-	out := make([]picture, 0, len(ids))
-	for _, id := range ids {
-		if id == "" || len(id) > 64 || seen[id] {
-			return nil, model.Errf(model.CodeInvalidInput, "referenceAssetIds must list distinct asset ids.")
-		}
-		seen[id] = true
-		a, err := s.st.Asset(ctx, userID, id)
-		if err != nil {
-			return nil, err
-		}
-		if a.Kind != model.KindImage {
-			return nil, model.Errf(model.CodeInvalidInput, "Only images can be used as references.")
-		}
-		out = append(out, assetPicture(a))
-	}
-	return out, nil
 }
 
 func assetPicture(a *model.Asset) picture {

@@ -171,7 +171,8 @@ func (r *Runner) saveOutput(ctx context.Context, g *model.Generation, o store.Ou
 		}
 	}
 	a := &model.Asset{ID: o.AssetID, UserID: g.UserID, GenerationID: g.ID, Model: g.Model, Prompt: g.Prompt, Kind: dl.Kind,
-		StorageKey: key, Storage: res.Storage, ContentType: dl.ContentType, Bytes: res.Bytes, Width: w, Height: h, Params: g.Params}
+		StorageKey: key, Storage: res.Storage, ContentType: dl.ContentType, Bytes: res.Bytes, Width: w, Height: h, Params: g.Params,
+		ParentID: g.ParentAssetID, ParentRelation: g.Relation}
 	if res.Storage == model.StorageLocal {
 		a.LocalHolder = r.opts.Instance // with several replicas, only this one has the file
 	}

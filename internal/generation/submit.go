@@ -28,13 +28,28 @@ type SubmitInput struct {
 	Cast []string
 	// UseDescription appends each used member's description to the prompt fal receives.
 	UseDescription bool
-	// ReferenceAssetIDs are the caller's image assets whose originals fill the model's
-	// reference field (before any cast pictures).
+	// PromptNotSent keeps the prompt for the gallery and search without sending it to fal (a
+	// derive, SPEC §14: its models take no prompt).
+	PromptNotSent bool
+
+	// Lineage (SPEC §13.2). ReferenceAssetIDs are the caller's own image assets (in the library)
+	// that fill the model's reference field: at submit each stored original is uploaded to fal
+	// storage with the caller's key and its URL sent in that field, after any URLs Params
+	// already lists there. Every output gets the first of them as its parent, with Relation
+	// (default model.RelationReference).
+	//
+	// Other actions that make a job from one of the person's assets call Submit with their own
+	// relation: upscale and remove-background (§14) pass the source as ReferenceAssetIDs with
+	// Relation model.RelationUpscale / RelationRemoveBackground; an action whose input is made
+	// from the asset rather than the asset itself (§15 extend: the last frame of a clip) passes
+	// ParentAssetID (any kind, the caller's, in the library) with its Relation and sends its
+	// own input in Params. With both set, ParentAssetID must equal ReferenceAssetIDs[0].
+	// A refused submit (unknown or trashed id: not_found; a video as a reference, a bad count,
+	// an unknown relation: invalid_input; a model with no reference field: no_reference_field)
+	// creates and uploads nothing.
 	ReferenceAssetIDs []string
-	// Derive: Source is the caller's asset that fills the reference field and the prompt is
-	// kept for the gallery but not sent (SPEC §14); Relation names the action.
-	Source   *model.Asset
-	Relation string
+	Relation          string
+	ParentAssetID     string
 }
 
 // submitTimeout bounds fal's answer to a submit.
@@ -160,11 +175,10 @@ func (s *Service) send(ctx context.Context, caller *model.User, key string, p *p
 }
 
 // validate checks a request and returns the generation to insert and its parameters (the
-// prompt apart, as it is stored).
-//
-// extraRefs is how many pictures the studio adds to the reference field (references, a
-// derive's source, cast pictures): the field's arity is checked with them counted.
-func validate(userID int64, in SubmitInput, extraRefs int) (*model.Generation, map[string]any, error) {
+// prompt apart, as it is stored). lin is its resolved lineage; field is the model's reference
+// field and extra how many pictures the studio adds to it (references, cast pictures): the
+// field's arity is checked with them counted.
+func validate(userID int64, in SubmitInput, lin *lineage, field *Reference, extra int) (*model.Generation, map[string]any, error) {
 	in.Model = strings.TrimSpace(in.Model)
 	in.Prompt = strings.TrimSpace(in.Prompt)
 	if !ValidModelID(in.Model) {
@@ -185,15 +199,29 @@ func validate(userID int64, in SubmitInput, extraRefs int) (*model.Generation, m
 		params = map[string]any{}
 	}
 	delete(params, "prompt")
-	if err := validateParams(m, params, extraRefs); err != nil {
+	if err := validateParams(m, params); err != nil {
 		return nil, nil, err
+	}
+	switch {
+	case extra > 0:
+		if err := checkReferenceField(field, params, extra); err != nil {
+			return nil, nil, err
+		}
+	case m != nil:
+		if err := checkReferenceField(m.Reference, params, 0); err != nil {
+			return nil, nil, err
+		}
 	}
 	stored, err := json.Marshal(params)
 	if err != nil || len(stored) > MaxParamsBytes {
 		return nil, nil, model.Errf(model.CodeInvalidInput, "The parameters are too large.")
 	}
 	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: stored, GroupID: in.Group,
-		CollectionID: strings.TrimSpace(in.CollectionID), Cast: []string{}}
+		CollectionID: strings.TrimSpace(in.CollectionID), Cast: []string{}, ReferenceAssetIDs: []string{}, Relation: lin.relation,
+		ParentAssetID: lin.parent}
+	for _, a := range lin.assets {
+		g.ReferenceAssetIDs = append(g.ReferenceAssetIDs, a.ID)
+	}
 	return g, params, nil
 }
 
@@ -213,7 +241,7 @@ func (s *Service) checkQuota(ctx context.Context, userID int64) error {
 }
 
 // validateParams checks the curated models' known parameters; fal validates the rest.
-func validateParams(m *Model, p map[string]any, extraRefs int) error {
+func validateParams(m *Model, p map[string]any) error {
 	for k := range p {
 		if k == "" || len(k) > 64 {
 			return model.Errf(model.CodeInvalidInput, "A parameter name is empty or too long.")
@@ -268,41 +296,6 @@ func validateParams(m *Model, p map[string]any, extraRefs int) error {
 		case "string":
 			if sv, ok := v.(string); !ok || len(sv) > 4000 {
 				return bad()
-			}
-		}
-	}
-	if r := m.Reference; r != nil {
-		var urls []string
-		switch v := p[r.Field].(type) {
-		case nil:
-		case string:
-			if r.Multiple {
-				return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
-			}
-			urls = []string{v}
-		case []any:
-			if !r.Multiple {
-				return model.Errf(model.CodeInvalidInput, "%s takes one image URL, not a list.", r.Field)
-			}
-			for _, x := range v {
-				sv, ok := x.(string)
-				if !ok {
-					return model.Errf(model.CodeInvalidInput, "%s must list image URLs.", r.Field)
-				}
-				urls = append(urls, sv)
-			}
-		default:
-			return model.Errf(model.CodeInvalidInput, "%s must be an image URL.", r.Field)
-		}
-		if len(urls)+extraRefs < r.Min {
-			return model.Errf(model.CodeInvalidInput, "%s needs a reference image.", m.Name)
-		}
-		if len(urls)+extraRefs > r.Max {
-			return model.Errf(model.CodeInvalidInput, "%s takes at most %d reference images.", m.Name, r.Max)
-		}
-		for _, u := range urls {
-			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "data:image/") {
-				return model.Errf(model.CodeInvalidInput, "Reference images must be uploaded first.")
 			}
 		}
 	}

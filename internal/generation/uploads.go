@@ -10,6 +10,7 @@ import (
 
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/store"
 )
 
 // UploadReference sends an image to fal storage with the user's key and returns its CDN URL.
@@ -32,11 +33,15 @@ func (s *Service) UploadReference(ctx context.Context, caller *model.User, fileN
 	return s.fal.Upload(ctx, key.Reveal(), ctype, safeFileName(fileName, ctype), io.MultiReader(bytes.NewReader(head), body), -1)
 }
 
-// UploadAssetReference sends one of the user's own image assets to fal storage.
+// UploadAssetReference sends one of the user's own image assets to fal storage; one in the
+// trash answers as a missing one (SPEC §13.1).
 func (s *Service) UploadAssetReference(ctx context.Context, caller *model.User, assetID string) (string, error) {
 	a, err := s.st.Asset(ctx, caller.ID, assetID)
 	if err != nil {
 		return "", err
+	}
+	if a.Trashed() {
+		return "", store.ErrNotFound
 	}
 	if a.Kind != model.KindImage {
 		return "", model.Errf(model.CodeInvalidInput, "Only images can be used as references.")
@@ -45,12 +50,7 @@ func (s *Service) UploadAssetReference(ctx context.Context, caller *model.User, 
 	if err != nil {
 		return "", err
 	}
-	rc, obj, err := s.storage.Open(ctx, a.Storage, a.StorageKey, 0, -1)
-	if err != nil {
-		return "", fmt.Errorf("generation: open asset: %w", err)
-	}
-	defer rc.Close()
-	return s.fal.Upload(ctx, key.Reveal(), a.ContentType, safeFileName(a.ID, a.ContentType), rc, obj.Size)
+	return s.uploadAsset(ctx, key.Reveal(), a)
 }
 
 func safeFileName(name, ctype string) string {

@@ -7,7 +7,8 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 )
 
-// The reference arity is enforced: a single-image field refuses a list, a list field a string.
+// The reference arity is enforced: a single-image field refuses a list, a list field a string;
+// referenced assets (SPEC §13.2, extra) count with the URLs params lists.
 func TestValidateParamsReferenceArity(t *testing.T) {
 	single, multi := modelByID("fal-ai/flux-pro/kontext"), modelByID("fal-ai/nano-banana/edit")
 	if single == nil || multi == nil || single.Reference.Multiple || !multi.Reference.Multiple {
@@ -15,21 +16,32 @@ func TestValidateParamsReferenceArity(t *testing.T) {
 	}
 	u := "https://v3.fal.media/files/x.png"
 	for _, tc := range []struct {
-		name string
-		m    *Model
-		v    any
-		ok   bool
+		name  string
+		m     *Model
+		v     any
+		ok    bool
+		extra int
 	}{
-		{"one url", single, u, true},
-		{"a list for one", single, []any{u}, false},
-		{"a list", multi, []any{u, u}, true},
-		{"a string for a list", multi, u, false},
-		{"too many", multi, []any{u, u, u, u, u}, false},
-		{"none when one is needed", multi, []any{}, false},
-		{"not uploaded", single, "file:///etc/passwd", false},
+		{"one url", single, u, true, 0},
+		{"a list for one", single, []any{u}, false, 0},
+		{"a list", multi, []any{u, u}, true, 0},
+		{"a string for a list", multi, u, false, 0},
+		{"too many", multi, []any{u, u, u, u, u}, false, 0},
+		{"none when one is needed", multi, []any{}, false, 0},
+		{"not uploaded", single, "file:///etc/passwd", false, 0},
+		{"one referenced asset for one", single, nil, true, 1},
+		{"a referenced asset and a url for one", single, u, false, 1},
+		{"two referenced assets for one", single, nil, false, 2},
+		{"referenced assets for a list", multi, nil, true, 2},
+		{"urls then referenced assets", multi, []any{u, u, u}, true, 1},
+		{"urls and referenced assets over the max", multi, []any{u, u, u}, false, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := validateParams(tc.m, map[string]any{tc.m.Reference.Field: tc.v}, 0)
+			p := map[string]any{tc.m.Reference.Field: tc.v}
+			err := validateParams(tc.m, p)
+			if err == nil {
+				err = checkReferenceField(tc.m.Reference, p, tc.extra)
+			}
 			if (err == nil) != tc.ok {
 				t.Fatalf("err %v, want ok=%v", err, tc.ok)
 			}

@@ -40,6 +40,17 @@ func (s *Server) getAsset(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// assetLineage answers an asset's ancestors and children (SPEC §13.2); the caller's asset in
+// the trash answers too.
+func (s *Server) assetLineage(w http.ResponseWriter, r *http.Request) error {
+	ancestors, children, err := s.Library.Lineage(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ancestors": assetViews(s.urls, ancestors), "children": assetViews(s.urls, children)})
+	return nil
+}
+
 func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Library.DeleteAsset(r.Context(), currentUser(r.Context()).ID, r.PathValue("id")); err != nil {
 		return err

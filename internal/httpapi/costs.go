@@ -19,6 +19,9 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		// add do not change a price.
 		Cast           []string `json:"cast"`
 		UseDescription bool     `json:"useDescription"`
+		// Checked as a submit checks them (SPEC §13.2), without uploading anything.
+		ReferenceAssetIDs []string `json:"referenceAssetIds"`
+		Relation          string   `json:"relation"`
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
@@ -33,6 +36,12 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		return model.Errf(model.CodeInvalidInput, "Too many parameters, or the prompt is too long.")
 	}
 	caller := currentUser(r.Context())
+	if len(in.ReferenceAssetIDs) > 0 || in.Relation != "" {
+		if err := s.Generations.CheckLineage(r.Context(), caller, generation.SubmitInput{Model: in.Model, Params: in.Params,
+			ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation}); err != nil {
+			return err
+		}
+	}
 	q, err := s.Costs.Estimate(r.Context(), caller, in.Model, in.Prompt, in.Params)
 	if err != nil {
 		return err

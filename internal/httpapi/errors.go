@@ -34,6 +34,7 @@ var statusFor = map[string]int{
 	model.CodeNameTaken:          http.StatusConflict,
 	model.CodeTooManyStreams:     http.StatusTooManyRequests,
 	model.CodeTooManyExports:     http.StatusTooManyRequests,
+	model.CodeNoReferenceField:   http.StatusBadRequest,
 	"unsupported_media_type":     http.StatusUnsupportedMediaType,
 	model.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	model.CodeNotReady:           http.StatusServiceUnavailable,
@@ -42,7 +43,6 @@ var statusFor = map[string]int{
 	model.CodeMediaUnavailable:   http.StatusServiceUnavailable,
 	model.CodeInternal:           http.StatusInternalServerError,
 	model.CodeUnsupportedInput:   http.StatusBadRequest,
-	model.CodeNoReferenceField:   http.StatusBadRequest,
 	model.CodeCastAmbiguous:      http.StatusBadRequest,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.

@@ -43,6 +43,9 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		// Cast members by id, and whether their descriptions join the prompt (SPEC §14).
 		Cast           []string `json:"cast"`
 		UseDescription bool     `json:"useDescription"`
+		// Lineage (SPEC §13.2): the caller's image assets that fill the reference field.
+		ReferenceAssetIDs []string `json:"referenceAssetIds"`
+		Relation          string   `json:"relation"`
 		// Variations runs the same settings several times as one group (SPEC §10).
 		Variations *struct {
 			Count int    `json:"count"`
@@ -52,13 +55,12 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
+	sub := generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID,
+		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, Cast: in.Cast, UseDescription: in.UseDescription}
 	if in.Variations != nil {
-		return s.createVariations(w, r, generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID,
-			Cast: in.Cast, UseDescription: in.UseDescription},
-			generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
+		return s.createVariations(w, r, sub, generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}
-	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
-		CollectionID: in.CollectionID, Cast: in.Cast, UseDescription: in.UseDescription})
+	g, err := s.Generations.Submit(r.Context(), currentUser(r.Context()), sub)
 	if err != nil {
 		return err
 	}

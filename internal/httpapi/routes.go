@@ -62,6 +62,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/assets", s.authed(s.conditionalList(s.listAssets)))
 	mux.Handle("GET /api/assets/{id}", s.authed(s.getAsset))
 	mux.Handle("DELETE /api/assets/{id}", s.authed(s.deleteAsset))
+	mux.Handle("GET /api/assets/{id}/lineage", s.authed(s.assetLineage))
 	mux.Handle("GET /media/{id}", s.authed(s.serveMedia))
 	mux.Handle("GET /media/{id}/thumb", s.authed(s.serveThumb))
 

@@ -48,12 +48,34 @@ func (v *AssetView) AppendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	b = append(b, `,"thumbUrl":`...)
-	if v.ThumbURL == nil {
+	b = appendStringPtr(b, v.ThumbURL)
+	b = append(b, `,"parent":`...)
+	if v.Parent == nil {
 		b = append(b, "null"...)
 	} else {
-		b = jsonappend.String(b, *v.ThumbURL)
+		b = append(b, `{"assetId":`...)
+		b = jsonappend.String(b, v.Parent.AssetID)
+		b = append(b, `,"relation":`...)
+		b = jsonappend.String(b, v.Parent.Relation)
+		if v.Parent.Missing {
+			b = append(b, `,"missing":true`...)
+		}
+		b = append(b, '}')
 	}
-	return append(b, '}')
+	b = append(b, `,"trashedAt":`...)
+	b = appendStringPtr(b, v.TrashedAt)
+	b = append(b, `,"purgeAt":`...)
+	b = appendStringPtr(b, v.PurgeAt)
+	b = append(b, `,"contentCredentials":{"present":`...)
+	b = jsonappend.Bool(b, v.ContentCredentials.Present)
+	return append(b, "}}"...)
+}
+
+func appendStringPtr(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return jsonappend.String(b, *s)
 }
 
 func appendIntPtr(b []byte, n *int) []byte {

@@ -38,7 +38,11 @@ func TestPageJSONMatchesEncodingJSON(t *testing.T) {
 		for range rng.IntN(6) {
 			v := AssetView{ID: pick(), GenerationID: pick(), Model: pick(), Prompt: pick(), Kind: pick(), URL: pick(),
 				ContentType: pick(), Bytes: rng.Int64N(1 << 40), Width: intPtr(), Height: intPtr(), Storage: pick(),
-				Params: json.RawMessage(params[rng.IntN(len(params))]), CreatedAt: pick(), Favorite: rng.IntN(2) == 0, ThumbURL: strPtr()}
+				Params: json.RawMessage(params[rng.IntN(len(params))]), CreatedAt: pick(), Favorite: rng.IntN(2) == 0, ThumbURL: strPtr(),
+				TrashedAt: strPtr(), PurgeAt: strPtr(), ContentCredentials: ContentCredentialsView{Present: rng.IntN(2) == 0}}
+			if rng.IntN(2) == 0 {
+				v.Parent = &ParentView{AssetID: pick(), Relation: pick(), Missing: rng.IntN(2) == 0}
+			}
 			if n := rng.IntN(4); n > 0 {
 				v.CollectionIDs = []string{}
 				for range n - 1 {

@@ -33,6 +33,10 @@ type GenerationView struct {
 	CostSource *string  `json:"costSource"`
 	Group      *string  `json:"group"` // the variations' or compare's set, null on its own
 	Cast       []string `json:"cast"`  // the cast members it used (SPEC §14), [] when none
+	// Lineage (SPEC §13.2): the references it was submitted with ([] when none) and the
+	// relation its outputs have to their parent (null when none).
+	ReferenceAssetIDs []string `json:"referenceAssetIds"`
+	Relation          *string  `json:"relation"`
 }
 
 // ErrorView is a generation's failure.
@@ -60,6 +64,26 @@ type AssetView struct {
 	Favorite      bool     `json:"favorite"`
 	CollectionIDs []string `json:"collectionIds"`
 	ThumbURL      *string  `json:"thumbUrl"` // null until the preview exists
+	// Lineage (SPEC §13.2): null, or the asset it was made from and how.
+	Parent *ParentView `json:"parent"`
+	// The trash (SPEC §13.1): both null unless the asset is in the trash.
+	TrashedAt *string `json:"trashedAt"`
+	PurgeAt   *string `json:"purgeAt"`
+	// ContentCredentials says whether the stored original holds a C2PA manifest (SPEC §13.3).
+	ContentCredentials ContentCredentialsView `json:"contentCredentials"`
+}
+
+// ParentView is an asset's parent; Missing says the parent is not in the library (trashed or
+// purged): the field is only there when true.
+type ParentView struct {
+	AssetID  string `json:"assetId"`
+	Relation string `json:"relation"`
+	Missing  bool   `json:"missing,omitempty"`
+}
+
+// ContentCredentialsView says whether an original carries C2PA content credentials.
+type ContentCredentialsView struct {
+	Present bool `json:"present"`
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -86,6 +110,18 @@ func assetView(urls media.URLs, a *model.Asset) AssetView {
 		u := urls.Thumb(a)
 		v.ThumbURL = &u
 	}
+	if a.ParentID != "" {
+		v.Parent = &ParentView{AssetID: a.ParentID, Relation: a.ParentRelation, Missing: a.ParentMissing}
+	}
+	if a.TrashedAt != nil {
+		t := rfc3339(*a.TrashedAt)
+		v.TrashedAt = &t
+	}
+	if a.PurgeAt != nil {
+		t := rfc3339(*a.PurgeAt)
+		v.PurgeAt = &t
+	}
+	v.ContentCredentials.Present = a.C2PA
 	return v
 }
 
@@ -127,6 +163,14 @@ func generationView(urls media.URLs, g *model.Generation) GenerationView {
 	v.Cast = g.Cast
 	if v.Cast == nil {
 		v.Cast = []string{}
+	}
+	v.ReferenceAssetIDs = g.ReferenceAssetIDs
+	if v.ReferenceAssetIDs == nil {
+		v.ReferenceAssetIDs = []string{}
+	}
+	if g.Relation != "" {
+		rel := g.Relation
+		v.Relation = &rel
 	}
 	if g.CompletedAt != nil {
 		c := rfc3339(*g.CompletedAt)

@@ -166,6 +166,11 @@ func (s *Service) Asset(ctx context.Context, userID int64, id string) (*model.As
 	return s.st.Asset(ctx, userID, id)
 }
 
+// Lineage returns an asset's ancestors and children in the library (SPEC §13.2).
+func (s *Service) Lineage(ctx context.Context, userID int64, id string) (ancestors, children []*model.Asset, err error) {
+	return s.st.Lineage(ctx, userID, id)
+}
+
 // SetFavorite marks or unmarks one of the user's assets.
 func (s *Service) SetFavorite(ctx context.Context, userID int64, id string, fav bool) (*model.Asset, error) {
 	n, err := s.st.SetFavorite(ctx, userID, []string{id}, fav)

@@ -145,6 +145,12 @@ type Generation struct {
 	// price. CostSource says which ("estimate" | "billed" | "" when unknown).
 	CostUSD    *float64
 	CostSource string
+	// Lineage (SPEC §13.2): the caller's assets the job took as references, in order; the
+	// relation its outputs have to their parent; and that parent (the first reference, or the
+	// asset another action took as its input; "" for none).
+	ReferenceAssetIDs []string
+	Relation          string
+	ParentAssetID     string
 	// Assets are the stored outputs, filled by the reads that show a generation (not the runner).
 	Assets []*Asset
 }
@@ -182,6 +188,42 @@ type Asset struct {
 	// The library (SPEC §8).
 	Favorite      bool
 	CollectionIDs []string // the user's collections holding it, oldest membership first
+	// Lineage (SPEC §13.2): the asset of the same person it was made from, and how; "" for none.
+	// ParentMissing is filled by the reads that show an asset: the parent is not in the library.
+	ParentID       string
+	ParentRelation string
+	ParentMissing  bool
+	// The trash (SPEC §13.1): both nil while the asset is in the library.
+	TrashedAt *time.Time
+	PurgeAt   *time.Time
+	// C2PA says the stored original holds a C2PA manifest store (SPEC §13.3).
+	C2PA bool
+}
+
+// Trashed reports whether the asset is in the trash.
+func (a *Asset) Trashed() bool { return a.TrashedAt != nil }
+
+// Relations of an asset to its parent (SPEC §13.2, §14, §15).
+const (
+	RelationReference        = "reference"
+	RelationEdit             = "edit"
+	RelationAnimate          = "animate"
+	RelationVariation        = "variation"
+	RelationUpscale          = "upscale"
+	RelationRemoveBackground = "remove-background"
+	RelationFrame            = "frame"
+	RelationExtend           = "extend"
+	RelationStitch           = "stitch"
+)
+
+// ValidRelation reports whether r is one of the relations above.
+func ValidRelation(r string) bool {
+	switch r {
+	case RelationReference, RelationEdit, RelationAnimate, RelationVariation, RelationUpscale,
+		RelationRemoveBackground, RelationFrame, RelationExtend, RelationStitch:
+		return true
+	}
+	return false
 }
 
 // Collection is a board of a user's assets.
@@ -261,6 +303,8 @@ const (
 	CodeBudgetExceeded = "budget_exceeded"
 	CodeTooManyStreams = "too_many_streams" // too many open event streams for this person
 	CodeTooManyExports = "too_many_exports" // more ZIP exports at once than allowed, per person or in all (SPEC §18)
+	// CodeNoReferenceField: referenceAssetIds for a model without a reference field (SPEC §13.2, §14).
+	CodeNoReferenceField = "no_reference_field"
 )
 
 // Error codes of SPEC §6 (teams).
@@ -321,7 +365,6 @@ type CastImage struct {
 
 // Error codes of SPEC §14.
 const (
-	CodeUnsupportedInput = "unsupported_input"  // a derive model does not take the asset's kind
-	CodeNoReferenceField = "no_reference_field" // cast or references with a model that has no reference field
-	CodeCastAmbiguous    = "cast_ambiguous"     // an @name several other people shared, none of the caller's
+	CodeUnsupportedInput = "unsupported_input" // a derive model does not take the asset's kind
+	CodeCastAmbiguous    = "cast_ambiguous"    // an @name several other people shared, none of the caller's
 )

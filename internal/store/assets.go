@@ -16,14 +16,17 @@ import (
 )
 
 const assetCols = `id, user_id, generation_id, model, prompt, result_kind, storage_key, storage,
-	content_type, bytes, width, height, params_json, created_at, local_holder, favorite, thumb_bytes`
+	content_type, bytes, width, height, params_json, created_at, local_holder, favorite, thumb_bytes,
+	parent_asset_id, parent_relation, trashed_at, purge_at, c2pa`
 
 func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	var a model.Asset
 	var params string
-	var created, fav int64
+	var created, fav, c2pa int64
+	var trashed, purge sql.NullInt64
 	err := row.Scan(&a.ID, &a.UserID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey,
-		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav, &a.ThumbBytes)
+		&a.Storage, &a.ContentType, &a.Bytes, &a.Width, &a.Height, &params, &created, &a.LocalHolder, &fav, &a.ThumbBytes,
+		&a.ParentID, &a.ParentRelation, &trashed, &purge, &c2pa)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -33,11 +36,24 @@ func scanAsset(row interface{ Scan(...any) error }) (*model.Asset, error) {
 	a.Params = json.RawMessage(params)
 	a.CreatedAt = msToTime(created)
 	a.Favorite = fav != 0
+	a.C2PA = c2pa != 0
+	a.TrashedAt, a.PurgeAt = nullMsToTime(trashed), nullMsToTime(purge)
 	return &a, nil
 }
 
+// nullMs is t as nullable epoch milliseconds.
+func nullMs(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
 // InsertAsset stores an asset row once: a second insert of the same id is a no-op and reports
-// false, so a resumed save never creates a duplicate.
+// false, so a resumed save never creates a duplicate. a.ParentID and a.ParentRelation record its
+// lineage (SPEC §13.2): code that makes an asset from another of the same person's assets
+// without a job (a frame grab) sets them here; a job's outputs take them from the generation.
+// The caller checks the parent is the person's.
 func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 	params := string(a.Params)
 	if params == "" {
@@ -46,10 +62,14 @@ func (s *Store) InsertAsset(ctx context.Context, a *model.Asset) (bool, error) {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = s.now()
 	}
+	if a.ParentID == "" {
+		a.ParentRelation = ""
+	}
 	res, err := s.w.ExecContext(ctx, `INSERT INTO assets (`+assetCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (id) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (id) DO NOTHING`,
 		a.ID, a.UserID, a.GenerationID, a.Model, a.Prompt, a.Kind, a.StorageKey, a.Storage,
-		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite), a.ThumbBytes)
+		a.ContentType, a.Bytes, a.Width, a.Height, params, a.CreatedAt.UnixMilli(), a.LocalHolder, boolInt(a.Favorite), a.ThumbBytes,
+		a.ParentID, a.ParentRelation, nullMs(a.TrashedAt), nullMs(a.PurgeAt), boolInt(a.C2PA))
 	if err != nil {
 		return false, fmt.Errorf("store: insert asset: %w", err)
 	}
@@ -66,6 +86,9 @@ func (s *Store) Asset(ctx context.Context, userID int64, id string) (*model.Asse
 	if err == nil {
 		err = s.fillCollections(ctx, a)
 	}
+	if err == nil {
+		err = s.fillParents(ctx, userID, a)
+	}
 	return a, err
 }
 
@@ -81,8 +104,9 @@ func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generation
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(i+2)
 	}
+	// A trashed output is out of the library: its generation shows the others (SPEC §13.1).
 	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets a WHERE user_id = $1 AND generation_id IN (`+strings.Join(ph, ",")+`)
-		ORDER BY (SELECT idx FROM outputs o WHERE o.asset_id = a.id), created_at`, args...)
+		AND trashed_at IS NULL ORDER BY (SELECT idx FROM outputs o WHERE o.asset_id = a.id), created_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: generation assets: %w", err)
 	}
@@ -101,7 +125,10 @@ func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generation
 	for _, list := range out {
 		all = append(all, list...)
 	}
-	return out, s.fillCollections(ctx, all...)
+	if err := s.fillCollections(ctx, all...); err != nil {
+		return nil, err
+	}
+	return out, s.fillParents(ctx, userID, all...)
 }
 
 // AssetQuery selects a page of a user's assets.
@@ -168,29 +195,30 @@ func (s *Store) Assets(ctx context.Context, q AssetQuery) ([]*model.Asset, strin
 		last := out[len(out)-1]
 		next = encodeCursor(last.CreatedAt.UnixMilli(), last.ID)
 	}
-	return out, next, nil
+	return out, next, s.fillParents(ctx, q.UserID, out...)
 }
 
 // pageCols are the columns a gallery page shows (SPEC Asset): every column read costs the
 // SQLite driver a locked call or two, so a page of 51 rows leaves out those it never shows
 // (user_id is the caller's, local_holder is for serving and re-sync).
 const pageCols = `id, generation_id, model, prompt, result_kind, storage_key, storage, content_type, bytes, width, height,
-	params_json, created_at, favorite, thumb_bytes`
+	params_json, created_at, favorite, thumb_bytes, parent_asset_id, parent_relation, c2pa`
 
 // scanPageAsset reads a row of pageCols and its collection ids. The asset's LocalHolder is
 // left empty: serving one asset reads it whole (Asset).
 func scanPageAsset(row *sql.Rows) (*model.Asset, error) {
 	var a model.Asset
 	var params string
-	var created, fav int64
+	var created, fav, c2pa int64
 	var collections sql.NullString
 	if err := row.Scan(&a.ID, &a.GenerationID, &a.Model, &a.Prompt, &a.Kind, &a.StorageKey, &a.Storage, &a.ContentType,
-		&a.Bytes, &a.Width, &a.Height, &params, &created, &fav, &a.ThumbBytes, &collections); err != nil {
+		&a.Bytes, &a.Width, &a.Height, &params, &created, &fav, &a.ThumbBytes, &a.ParentID, &a.ParentRelation, &c2pa, &collections); err != nil {
 		return nil, err
 	}
 	a.Params = json.RawMessage(params)
 	a.CreatedAt = msToTime(created)
 	a.Favorite = fav != 0
+	a.C2PA = c2pa != 0
 	a.CollectionIDs = splitIDs(collections.String)
 	return &a, nil
 }

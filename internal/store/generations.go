@@ -15,7 +15,7 @@ import (
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
 	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
-	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, cast_json`
+	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, cast_json, reference_asset_ids, relation, parent_asset_id`
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
 	var g model.Generation
@@ -26,10 +26,10 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var completed sql.NullInt64
 	var collection sql.NullString
 	var cost sql.NullFloat64
-	var castJSON string
+	var castJSON, refs string
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
 		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
-		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &castJSON)
+		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &castJSON, &refs, &g.Relation, &g.ParentAssetID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -50,6 +50,9 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	}
 	if err := json.Unmarshal([]byte(logs), &g.Logs); err != nil {
 		g.Logs = nil
+	}
+	if err := json.Unmarshal([]byte(refs), &g.ReferenceAssetIDs); err != nil || g.ReferenceAssetIDs == nil {
+		g.ReferenceAssetIDs = []string{}
 	}
 	if result != "" {
 		g.ResultJSON = json.RawMessage(result)
@@ -182,10 +185,19 @@ func insertGeneration(ctx context.Context, tx *sql.Tx, g *model.Generation, hold
 	if err != nil {
 		return fmt.Errorf("store: insert generation: %w", err)
 	}
+	refs := "[]"
+	if len(g.ReferenceAssetIDs) > 0 {
+		b, err := json.Marshal(g.ReferenceAssetIDs)
+		if err != nil {
+			return fmt.Errorf("store: insert generation: %w", err)
+		}
+		refs = string(b)
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
-		cost_usd, cost_source, created_at, updated_at, group_id, collection_id, cast_json)
-		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13)`,
-		g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, string(castJSON))
+		cost_usd, cost_source, created_at, updated_at, group_id, collection_id, cast_json, reference_asset_ids, relation, parent_asset_id)
+		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16)`,
+		g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, string(castJSON),
+		refs, g.Relation, g.ParentAssetID)
 	if err != nil {
 		return fmt.Errorf("store: insert generation: %w", err)
 	}

@@ -62,6 +62,7 @@ func (lf LibraryFilter) fragments(userID int64, kind string) assetSQL {
 		f.where = append(f.where, "assets.id = asset_id")
 	}
 	f.add("user_id = $?", userID)
+	f.where = append(f.where, "trashed_at IS NULL") // the trash is out of the library (SPEC §13.1)
 	if kind != "" {
 		f.add("result_kind = $?", kind)
 	}
@@ -166,7 +167,13 @@ func (s *Store) collectAssets(ctx context.Context, rows rowsScanner, what string
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
-	return out, s.fillCollections(ctx, out...)
+	if err := s.fillCollections(ctx, out...); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	return out, s.fillParents(ctx, out[0].UserID, out...)
 }
 
 // DeleteAssets removes those of ids that are the user's assets and returns the removed rows; the
