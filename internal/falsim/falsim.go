@@ -191,6 +191,8 @@ type Server struct {
 	order   []string // job ids in submit order
 	files   map[string]file
 	uploads map[string]string // pending signed PUTs: name → signature
+	// uploaders records the key that initiated each upload: file URL → key.
+	uploaders map[string]string
 	tokens  map[string]bool   // v3 CDN upload tokens
 	// ingressSeen holds ingress5xx prompts whose last submit the edge dropped.
 	ingressSeen map[string]bool
@@ -205,7 +207,7 @@ type Server struct {
 // New builds a simulator (not yet listening).
 func New(o Options) *Server {
 	return &Server{opts: defaults(o, Options{}), jobs: map[string]*job{}, files: map[string]file{}, uploads: map[string]string{},
-		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}}
+		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}, uploaders: map[string]string{}}
 }
 
 func defaults(o, prev Options) Options {
@@ -309,6 +311,24 @@ func (s *Server) LastInput() map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastInput
+}
+
+// JobKey returns the key a job was submitted with.
+func (s *Server) JobKey(requestID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j := s.jobs[requestID]; j != nil {
+		return j.Key
+	}
+	return ""
+}
+
+// UploadKey returns the key that uploaded the file at fileURL through the initiate flow ("" for
+// a URL the simulator never handed out).
+func (s *Server) UploadKey(fileURL string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uploaders[fileURL]
 }
 
 // Endpoint returns the endpoint id a job was submitted to.

@@ -266,7 +266,8 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"detail": "Method Not Allowed"})
 		return
 	}
-	if _, ok := s.auth(w, r, true); !ok {
+	key, ok := s.auth(w, r, true)
+	if !ok {
 		return
 	}
 	if st := r.URL.Query().Get("storage_type"); st != "fal-cdn-v3" && st != "gcs" && st != "" {
@@ -286,6 +287,7 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.uploads[name] = sig
 	base := s.base
+	s.uploaders[base+"/cdn/files/"+name] = key
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"upload_url": base + "/upload/" + name + "?X-Goog-Signature=" + sig, "file_url": base + "/cdn/files/" + name})
 }
