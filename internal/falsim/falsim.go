@@ -193,7 +193,7 @@ type Server struct {
 	uploads map[string]string // pending signed PUTs: name → signature
 	// uploaders records the key that initiated each upload: file URL → key.
 	uploaders map[string]string
-	tokens  map[string]bool   // v3 CDN upload tokens
+	tokens    map[string]bool // v3 CDN upload tokens
 	// ingressSeen holds ingress5xx prompts whose last submit the edge dropped.
 	ingressSeen map[string]bool
 	base        string

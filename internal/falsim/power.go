@@ -95,12 +95,13 @@ func (s *Server) imageOutput(j *job, fileURL func(name, ctype string, data []byt
 	maxSide := s.opts.MaxImageSide
 	s.mu.Unlock()
 	w, h := imageSize(map[string]any{"image_size": "square_hd"}, maxSide)
-	var img image.Image = pattern(w, h, 0)
+	src := pattern(w, h, 0)
+	img := image.Image(src)
 	if j.Endpoint == RemoveBackgroundEndpoint {
-		rgba := image.NewNRGBA(img.Bounds())
+		rgba := image.NewNRGBA(src.Bounds())
 		for y := range h {
 			for x := range w {
-				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+				c := color.NRGBAModel.Convert(src.At(x, y)).(color.NRGBA)
 				if x < w/4 || x >= w-w/4 {
 					c.A = 0
 				}
