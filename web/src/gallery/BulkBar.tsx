@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, exportUrl, type Collection } from '../lib/api';
+import { api, exportUrl, power, type CastKind, type Collection } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 
 /** Actions on the selected assets: favourite, add to a collection, download a zip, delete. */
@@ -30,6 +30,8 @@ export function BulkBar({
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [castName, setCastName] = useState('');
+  const [castKind, setCastKind] = useState<CastKind>('person');
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -103,6 +105,28 @@ export function BulkBar({
       )}
       <button type="button" className="btn small" disabled={busy || !target || (target === '__new' && !newName.trim())} onClick={() => void add()}>
         Add
+      </button>
+      <input type="text" aria-label="New cast member name" placeholder="Cast name" maxLength={40} value={castName} onChange={(e) => setCastName(e.target.value)} />
+      <select aria-label="Cast member kind" value={castKind} onChange={(e) => setCastKind(e.target.value as CastKind)}>
+        <option value="person">Person</option>
+        <option value="pet">Pet</option>
+        <option value="product">Product</option>
+        <option value="style">Style</option>
+      </select>
+      <button
+        type="button"
+        className="btn small"
+        disabled={busy || !castName.trim() || ids.length > 8}
+        title={ids.length > 8 ? 'A cast member has at most 8 pictures' : undefined}
+        onClick={() =>
+          run(async () => {
+            const r = await power.createCast({ name: castName.trim(), kind: castKind, assetIds: ids });
+            setCastName('');
+            setMsg(`@${r.cast.name} joined the cast.`);
+          })
+        }
+      >
+        New cast member
       </button>
       <a className="btn small" href={exportUrl({ ids })} download>
         Download zip

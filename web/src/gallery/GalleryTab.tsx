@@ -3,13 +3,15 @@ import type { Asset } from '../lib/api';
 import { AssetsView, noQuery, type AssetQuery } from './AssetsView';
 import { CollectionsView } from './CollectionsView';
 import { HistoryView } from './HistoryView';
+import { CastView } from './CastView';
 import { ShareDialog } from './ShareDialog';
 import { shareCollection, useLibrary, type ShareRequest } from './useLibrary';
 
-type View = 'assets' | 'collections' | 'history';
+type View = 'assets' | 'collections' | 'cast' | 'history';
 const views: [View, string][] = [
   ['assets', 'Assets'],
   ['collections', 'Collections'],
+  ['cast', 'Cast'],
   ['history', 'History'],
 ];
 
@@ -65,6 +67,14 @@ export function GalleryTab({
             setView('assets');
           }}
           onShare={(c) => setSharing(shareCollection(c))}
+        />
+      )}
+      {view === 'cast' && (
+        <CastView
+          onShowAssets={(m) => {
+            setQuery((q) => ({ ...q, filters: { cast: m.id } }));
+            setView('assets');
+          }}
         />
       )}
       {view === 'history' && <HistoryView />}
