@@ -108,6 +108,9 @@ func (s *Service) sources(ctx context.Context, userID int64, ids []string) ([]*m
 		if err != nil {
 			return nil, err
 		}
+		if a.Trashed() { // out of the library (SPEC §13.1): as missing
+			return nil, store.ErrNotFound
+		}
 		if a.Kind != model.KindImage {
 			return nil, model.Errf(model.CodeInvalidInput, "Only images can be cast pictures.")
 		}
