@@ -32,6 +32,29 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
   const [notice, setNotice] = useState<string | null>(null);
   const [trashOthers, setTrashOthers] = useState(false);
   const timer = useRef<number | null>(null);
+  const [recent, setRecent] = useState<{ group: string; prompt: string; models: string[] }[]>([]);
+
+  // Sets from the history reopen here (the newest 100 generations are looked at).
+  useEffect(() => {
+    let live = true;
+    api
+      .history({ limit: 100 })
+      .then((r) => {
+        if (!live) return;
+        const byGroup = new Map<string, { group: string; prompt: string; models: string[] }>();
+        for (const g of r.generations) {
+          if (!g.group) continue;
+          const e = byGroup.get(g.group) ?? { group: g.group, prompt: g.prompt, models: [] };
+          e.models.push(g.model);
+          byGroup.set(g.group, e);
+        }
+        setRecent([...byGroup.values()].filter((e) => e.models.length >= MIN_RUNS).slice(0, 8));
+      })
+      .catch(() => live && setRecent([]));
+    return () => {
+      live = false;
+    };
+  }, [set?.group]);
 
   // The total estimate: the sum of each run's estimate.
   useEffect(() => {
@@ -142,6 +165,19 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
         </div>
         <Banner kind="error">{error}</Banner>
         <Banner kind="info">{notice}</Banner>
+        {recent.length > 0 && (
+          <div className="field">
+            <label htmlFor="compare-reopen">Reopen a set</label>
+            <select id="compare-reopen" value="" onChange={(e) => e.target.value && follow(e.target.value)}>
+              <option value="">Choose an earlier set…</option>
+              {recent.map((r) => (
+                <option key={r.group} value={r.group}>
+                  {r.prompt.slice(0, 60) || '(no prompt)'} — {r.models.length} runs
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
       </div>
       {set && (
         <div className="card">
