@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/testutil"
@@ -310,5 +311,13 @@ func TestCast(t *testing.T) {
 	}
 	if n := castFiles(); n != 1 {
 		t.Fatalf("%d cast objects after the delete, want c's one", n)
+	}
+	// Deleting an account deletes its members' pictures with its assets.
+	if r := c3.Do("DELETE", "/api/me", map[string]any{"password": goodPassword}); r.Status/100 != 2 {
+		t.Fatalf("delete account: %d %s", r.Status, r.Body)
+	}
+	testutil.WaitFor(t, 10*time.Second, "the deleted account's cast pictures to go", func() bool { return castFiles() == 0 })
+	if list := castList(t, b); len(list) != 0 {
+		t.Fatalf("a deleted account's shared member is still listed: %+v", list)
 	}
 }
