@@ -233,4 +233,23 @@ func TestCompareBudget(t *testing.T) {
 	}
 	// Each alone fits.
 	waitDone(t, c, submit(t, c, "fal-ai/flux/dev", "a fox", nil).ID)
+
+	// Two sets at once under one remaining budget: the guard runs in each set's insert
+	// transaction, so exactly one of them gets in. Each set is two $0.003 runs.
+	d := g.user(t, "compare-race@example.com", "sim-key-race")
+	if r := d.Do("PUT", "/api/me/budget", map[string]any{"monthlyBudgetUsd": 0.009}); r.Status != 200 {
+		t.Fatalf("budget: %d %s", r.Status, r.Body)
+	}
+	schnell := []map[string]any{{"model": "fal-ai/flux/schnell"}, {"model": "fal-ai/flux/schnell", "params": map[string]any{"seed": 1}}}
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() { codes <- d.Do("POST", "/api/compare", map[string]any{"prompt": "a race", "runs": schnell}).Status }()
+	}
+	got := map[int]int{}
+	for range 2 {
+		got[<-codes]++
+	}
+	if got[202] != 1 || got[409] != 1 || genCount(t, d) != 2 {
+		t.Fatalf("two sets at once: %v, %d generations", got, genCount(t, d))
+	}
 }
