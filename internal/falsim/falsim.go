@@ -45,6 +45,8 @@
 //	"svg-output"          output file is an SVG image with a script
 //	"expire"              output URL answers 404
 //	"redirect"            output file reached through 2 redirects
+//	"llm-error"           openrouter/router answers with "error" set and no output
+//	"llm-empty"           openrouter/router answers white space only
 //
 // Triggers lists the same rules as data (cmd/falsim -rules prints it).
 //
@@ -120,6 +122,8 @@ var Triggers = []Trigger{
 	{"prompt", PromptSVGOutput, "output is an SVG with a script"},
 	{"prompt", PromptExpire, "output URL answers 404"},
 	{"prompt", PromptRedirect, "output reached through 2 redirects"},
+	{"prompt", PromptLLMError + " (openrouter/router)", `the LLM answers {"output":"","error":"Provider returned error"} with its usage`},
+	{"prompt", PromptLLMEmpty + " (openrouter/router)", "the LLM answers white space only"},
 }
 
 // Options tune the simulator. The zero value completes every job on its first status poll.
