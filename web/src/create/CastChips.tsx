@@ -69,3 +69,24 @@ export function CastChips({
     </fieldset>
   );
 }
+
+/**
+ * Typing "@" at the end of the prompt offers the cast members whose name starts with what
+ * follows it; picking one completes the mention (the studio then fills the reference field).
+ */
+export function MentionSuggestions({ prompt, cast, onPick }: { prompt: string; cast: CastMember[]; onPick: (prompt: string) => void }) {
+  const m = /(^|[^\p{L}\p{N}_])@([\p{L}\p{N}_-]*)$/u.exec(prompt);
+  if (!m || cast.length === 0) return null;
+  const typed = m[2].toLowerCase();
+  const matches = cast.filter((c) => c.name.toLowerCase().startsWith(typed) && c.name.toLowerCase() !== typed).slice(0, 6);
+  if (matches.length === 0) return null;
+  return (
+    <div className="chips mention-suggestions" role="group" aria-label="Cast members">
+      {matches.map((c) => (
+        <button key={c.id} type="button" className="chip" onClick={() => onPick(prompt.slice(0, prompt.length - m[2].length) + c.name + ' ')}>
+          @{c.name} <span className="muted">{c.kind}</span>
+        </button>
+      ))}
+    </div>
+  );
+}

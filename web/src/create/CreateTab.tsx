@@ -18,7 +18,7 @@ import { CreateSkeleton } from './CreateSkeleton';
 import { SaveToCollection } from '../gallery/SaveToCollection';
 import { useJobs } from '../lib/jobs';
 import { ImprovePrompt } from './ImprovePrompt';
-import { CastChips, useCast } from './CastChips';
+import { CastChips, MentionSuggestions, useCast } from './CastChips';
 import { ComparePanel } from './ComparePanel';
 import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, presetParams, useDraft, type Draft } from './useDraft';
 
@@ -279,6 +279,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
             onChange={(e) => dispatch({ type: 'prompt', prompt: e.target.value })}
             maxLength={10000}
           />
+          <MentionSuggestions prompt={draft.prompt} cast={cast} onPick={(p) => dispatch({ type: 'prompt', prompt: p })} />
           <ImprovePrompt prompt={draft.prompt} model={effectiveId} disabled={!user.hasFalKey} onAccept={(p) => dispatch({ type: 'prompt', prompt: p })} />
         </div>
         {ref && <References handle={refsHandle} refs={draft.refs} min={ref.min} max={ref.max} multiple={ref.multiple} onChange={(refs) => dispatch({ type: 'refs', refs })} />}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { ImprovePrompt } from './ImprovePrompt';
-import { CastChips } from './CastChips';
+import { CastChips, MentionSuggestions } from './CastChips';
 import type { CastMember } from '../lib/api';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -46,5 +46,16 @@ describe('CastChips', () => {
     rerender(<CastChips cast={[mia]} selected={[]} reference={{ field: 'image_url', min: 1, max: 1, multiple: false }} useDescription={false} onChange={onChange} onUseDescription={() => {}} />);
     fireEvent.click(screen.getByRole('button', { name: '@Mia (1 of 2 pictures)' }));
     expect(onChange).toHaveBeenCalledWith(['c1']);
+  });
+});
+
+describe('MentionSuggestions', () => {
+  it('offers the members matching what follows a trailing @ and completes the mention', () => {
+    const onPick = vi.fn();
+    const { rerender, container } = render(<MentionSuggestions prompt="a photo of me@" cast={[mia]} onPick={onPick} />);
+    expect(container.textContent).toBe('');
+    rerender(<MentionSuggestions prompt="a photo of @m" cast={[mia]} onPick={onPick} />);
+    fireEvent.click(screen.getByRole('button', { name: /@Mia/ }));
+    expect(onPick).toHaveBeenCalledWith('a photo of @Mia ');
   });
 });
