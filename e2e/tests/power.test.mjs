@@ -83,9 +83,16 @@ test('Compare runs one prompt on two models side by side, with a slider and Keep
     await page.getByLabel('Prompt').fill(`a lighthouse at dusk (${colorScheme})`);
     await page.getByLabel('Column 1', { exact: true }).selectOption('fal-ai/flux/schnell');
     await page.getByLabel('Column 2', { exact: true }).selectOption('fal-ai/flux/dev');
+    // Each column has its own settings.
+    await page.getByText('Settings of column 1').click();
+    await page.locator('#compare-0-num_images').fill('2');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/compare') && r.method() === 'POST');
     const go = page.getByRole('button', { name: /^Compare · ~\$/ });
     await go.waitFor();
     await go.click();
+    const body = JSON.parse((await sent).postData());
+    assert.equal(body.runs[0].params.num_images, 2);
+    assert.equal(body.runs[1].model, 'fal-ai/flux/dev');
     const grid = page.getByTestId('compare-grid');
     await grid.locator('section').nth(1).waitFor();
     await page.locator('.compare-slider input[type="range"]').waitFor();

@@ -4,6 +4,7 @@ import { formatUsd } from '../lib/money';
 import { messageOf } from '../lib/useAction';
 import { getAssetUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
+import { ParamsForm, defaultsOf, invalidParam } from './ParamsForm';
 
 const MIN_RUNS = 2;
 const MAX_RUNS = 6;
@@ -25,6 +26,10 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
   const usable = models.filter((m) => !m.reference || m.reference.min === 0);
   const [prompt, setPrompt] = useState('');
   const [runs, setRuns] = useState<string[]>(() => usable.slice(0, 2).map((m) => m.id));
+  // Each column's own settings, starting from its model's defaults.
+  const [values, setValues] = useState<Record<string, unknown>[]>(() => usable.slice(0, 2).map((m) => defaultsOf(m.params)));
+  const modelOf = (id: string) => models.find((m) => m.id === id) ?? null;
+  const bad = runs.map((id, i) => invalidParam(modelOf(id)?.params ?? [], values[i] ?? {})).find(Boolean) ?? null;
   const [total, setTotal] = useState<number | null>(null);
   const [set, setSet] = useState<CompareSet | null>(null);
   const [busy, setBusy] = useState(false);
@@ -61,7 +66,7 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
     if (!hasFalKey || runs.length < MIN_RUNS) return setTotal(null);
     let live = true;
     const t = window.setTimeout(() => {
-      Promise.all(runs.map((m) => api.estimate(m, prompt, {})))
+      Promise.all(runs.map((m, i) => api.estimate(m, prompt, values[i] ?? {})))
         .then((rs) => {
           if (!live) return;
           const sum = rs.reduce<number | null>((acc, r) => (acc === null || !r.estimate ? null : acc + r.estimate.usd), 0);
@@ -73,7 +78,7 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
       live = false;
       window.clearTimeout(t);
     };
-  }, [runs, prompt, hasFalKey]);
+  }, [runs, values, prompt, hasFalKey]);
 
   // Follow the set until every run has ended.
   const follow = (group: string) => {
@@ -102,7 +107,7 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
     setError(null);
     setNotice(null);
     try {
-      const s = await power.compare(prompt.trim(), runs.map((model) => ({ model })));
+      const s = await power.compare(prompt.trim(), runs.map((model, i) => ({ model, params: values[i] ?? {} })));
       setSet(s);
       follow(s.group);
     } catch (err) {
@@ -141,7 +146,10 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
               <select
                 id={`compare-run-${i}`}
                 value={id}
-                onChange={(e) => setRuns(runs.map((r, j) => (j === i ? e.target.value : r)))}
+                onChange={(e) => {
+                  setRuns(runs.map((r, j) => (j === i ? e.target.value : r)));
+                  setValues(runs.map((_, j) => (j === i ? defaultsOf(modelOf(e.target.value)?.params ?? []) : (values[j] ?? {}))));
+                }}
               >
                 {usable.map((m) => (
                   <option key={m.id} value={m.id}>
@@ -149,20 +157,44 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
                   </option>
                 ))}
               </select>
-              <button type="button" className="btn small" onClick={() => setRuns(runs.filter((_, j) => j !== i))} disabled={runs.length <= MIN_RUNS} aria-label={`Remove column ${i + 1}`}>
+              <button
+                type="button"
+                className="btn small"
+                onClick={() => {
+                  setRuns(runs.filter((_, j) => j !== i));
+                  setValues(values.filter((_, j) => j !== i));
+                }}
+                disabled={runs.length <= MIN_RUNS}
+                aria-label={`Remove column ${i + 1}`}
+              >
                 Remove
               </button>
+              {(modelOf(id)?.params.length ?? 0) > 0 && (
+                <details className="compare-settings">
+                  <summary>Settings of column {i + 1}</summary>
+                  <ParamsForm idPrefix={`compare-${i}`} params={modelOf(id)?.params ?? []} values={values[i] ?? {}} onChange={(v) => setValues(values.map((x, j) => (j === i ? v : x)))} />
+                </details>
+              )}
             </li>
           ))}
         </ol>
         <div className="row">
-          <button type="button" className="btn small" onClick={() => setRuns([...runs, usable[0]?.id ?? ''])} disabled={runs.length >= MAX_RUNS || usable.length === 0}>
+          <button
+            type="button"
+            className="btn small"
+            onClick={() => {
+              setRuns([...runs, usable[0]?.id ?? '']);
+              setValues([...values, defaultsOf(usable[0]?.params ?? [])]);
+            }}
+            disabled={runs.length >= MAX_RUNS || usable.length === 0}
+          >
             Add column
           </button>
-          <button type="button" className="btn primary" onClick={() => void start()} disabled={busy || !hasFalKey || !prompt.trim() || runs.length < MIN_RUNS}>
+          <button type="button" className="btn primary" onClick={() => void start()} disabled={busy || !hasFalKey || !prompt.trim() || runs.length < MIN_RUNS || Boolean(bad)}>
             {busy ? 'Starting…' : `Compare${total !== null ? ` · ~${formatUsd(total)}` : ''}`}
           </button>
         </div>
+        {bad && <p className="hint">{bad}</p>}
         <Banner kind="error">{error}</Banner>
         <Banner kind="info">{notice}</Banner>
         {recent.length > 0 && (

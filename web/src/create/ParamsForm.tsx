@@ -23,7 +23,7 @@ export function invalidParam(params: Param[], values: Values): string | null {
   return null;
 }
 
-export function ParamsForm({ params, values, onChange }: { params: Param[]; values: Values; onChange: (v: Values) => void }) {
+export function ParamsForm({ params, values, onChange, idPrefix = 'param' }: { params: Param[]; values: Values; onChange: (v: Values) => void; idPrefix?: string }) {
   const set = (name: string, value: unknown) => {
     const next = { ...values };
     if (value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value))) delete next[name];
@@ -35,7 +35,7 @@ export function ParamsForm({ params, values, onChange }: { params: Param[]; valu
     <fieldset className="params">
       <legend>Settings</legend>
       {params.map((p) => {
-        const id = `param-${p.name}`;
+        const id = `${idPrefix}-${p.name}`;
         const tip = p.description || undefined;
         const v = values[p.name];
         const label = (
