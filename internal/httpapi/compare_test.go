@@ -243,7 +243,9 @@ func TestCompareBudget(t *testing.T) {
 	schnell := []map[string]any{{"model": "fal-ai/flux/schnell"}, {"model": "fal-ai/flux/schnell", "params": map[string]any{"seed": 1}}}
 	codes := make(chan int, 2)
 	for range 2 {
-		go func() { codes <- d.Do("POST", "/api/compare", map[string]any{"prompt": "a race", "runs": schnell}).Status }()
+		go func() {
+			codes <- d.Do("POST", "/api/compare", map[string]any{"prompt": "a race", "runs": schnell}).Status
+		}()
 	}
 	got := map[int]int{}
 	for range 2 {
