@@ -118,6 +118,11 @@ test('the asset viewer upscales with its price; a cast member from the selection
   await page.getByRole('button', { name: 'Cast', exact: true }).click();
   await page.getByText('@Mia').first().waitFor();
   assert.match(await page.locator('.cast-card').first().textContent(), /person · 2 pictures/);
+  // The owner reorders the pictures.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const second = await page.getByRole('img', { name: 'Picture 2 of @Mia' }).getAttribute('src');
+  await page.getByRole('button', { name: 'Move picture 2 earlier' }).click();
+  await page.waitForFunction((src) => document.querySelector('img[alt="Picture 1 of @Mia"]')?.getAttribute('src') === src, second);
   assert.deepEqual(await audit(page, 'cast'), []);
   await screenshot(page, 'power-cast');
   await page.getByRole('button', { name: 'Show assets' }).click();

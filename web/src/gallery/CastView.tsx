@@ -12,6 +12,7 @@ export function CastView({ onShowAssets }: { onShowAssets: (m: CastMember) => vo
   const [cast, setCast] = useState<CastMember[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [me, setMe] = useState<number | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   useEffect(() => {
     api
       .me()
@@ -60,6 +61,9 @@ export function CastView({ onShowAssets }: { onShowAssets: (m: CastMember) => vo
                 </button>
                 {mine && (
                   <>
+                    <button type="button" className="btn small" aria-expanded={editing === m.id} onClick={() => setEditing(editing === m.id ? null : m.id)}>
+                      Edit
+                    </button>
                     <button type="button" className="btn small" onClick={() => void act(() => power.updateCast(m.id, { shared: !m.shared }))}>
                       {m.shared ? 'Stop sharing' : 'Share'}
                     </button>
@@ -69,10 +73,52 @@ export function CastView({ onShowAssets }: { onShowAssets: (m: CastMember) => vo
                   </>
                 )}
               </div>
+              {editing === m.id && <CastEditor member={m} onSave={(patch) => act(() => power.updateCast(m.id, patch))} />}
             </li>
           );
         })}
       </ul>
+    </div>
+  );
+}
+
+/** The owner's editor: description, and the pictures' order (move earlier) and removal. */
+function CastEditor({ member, onSave }: { member: CastMember; onSave: (patch: { description?: string; imageIds?: string[] }) => Promise<void> }) {
+  const [description, setDescription] = useState(member.description);
+  const ids = member.images.map((im) => im.id);
+  const move = (i: number) => {
+    const next = [...ids];
+    [next[i - 1], next[i]] = [next[i], next[i - 1]];
+    void onSave({ imageIds: next });
+  };
+  return (
+    <div className="cast-editor">
+      <label className="field">
+        <span>Description of @{member.name}</span>
+        <textarea rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <button type="button" className="btn small" onClick={() => void onSave({ description })}>
+        Save description
+      </button>
+      <ol className="cast-pictures">
+        {member.images.map((im, i) => (
+          <li key={im.id}>
+            <img src={im.url} alt={`Picture ${i + 1} of @${member.name}`} />
+            <button type="button" className="btn small" disabled={i === 0} onClick={() => move(i)} aria-label={`Move picture ${i + 1} earlier`}>
+              ←
+            </button>
+            <button
+              type="button"
+              className="btn small danger-ghost"
+              disabled={ids.length <= 1}
+              onClick={() => void onSave({ imageIds: ids.filter((x) => x !== im.id) })}
+              aria-label={`Remove picture ${i + 1}`}
+            >
+              ×
+            </button>
+          </li>
+        ))}
+      </ol>
     </div>
   );
 }
