@@ -17,9 +17,11 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/cast"
 	"github.com/falstudio/falstudio/internal/cleaner"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/cost"
+	"github.com/falstudio/falstudio/internal/enhance"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/falkey"
@@ -231,6 +233,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if gopts.FallbackPoll == 0 {
 		gopts.FallbackPoll = cfg.FalFallbackPoll
 	}
+	gopts.DeriveModels = map[string]string{generation.ActionUpscale: cfg.DeriveUpscaleModel, generation.ActionRemoveBackground: cfg.DeriveRemoveBackgroundModel}
 	a.costs = cost.New(st, a.falKeys, falClient, cost.Options{Defaults: generation.ParamDefaults, Logger: log, Audit: auditLog})
 	gopts.Budgets = a.costs
 	a.runner = generation.NewRunner(st, a.falKeys, falClient, a.storage, fetcher, a.cleaner, a.journal, gopts)
@@ -265,6 +268,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
 		Tokens:         token.New(st, auditLog, log, nil),
+		Enhancer: enhance.New(st, a.falKeys, falClient, a.costs, enhance.Options{LLMModel: cfg.EnhanceLLMModel,
+			ReserveUSD: cfg.EnhanceReserveUSD, Logger: log}),
+		Cast:     cast.New(st, a.storage, a.cleaner, log, gopts.Now),
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
 	})
 	if cfg.MetricsAddr != "" {

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,11 @@ type Config struct {
 	FalWebhooks     bool
 	FalJWKSURL      string
 	FalFallbackPoll time.Duration
+	// Studio power (SPEC §14): the derive actions' models and the prompt enhancer.
+	DeriveUpscaleModel          string
+	DeriveRemoveBackgroundModel string
+	EnhanceLLMModel             string
+	EnhanceReserveUSD           float64
 }
 
 // OIDCConfig is the OpenID Connect provider the studio signs people in with.
@@ -432,6 +438,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.OIDC, err = loadOIDC(getenv, get, c.PublicURL != nil); err != nil {
 		return nil, err
 	}
+	if err := c.loadPower(get); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -706,5 +715,33 @@ func loadScale(c *Config, get func(k, def string) string) error {
 		return bad("S3_PRESIGN_TTL", "must be a duration from 1m to 10m, e.g. 5m")
 	}
 	c.S3.PresignTTL = d
+	return nil
+}
+
+// endpointIDPattern is a fal endpoint id (owner/app with optional sub-paths); llmModelPattern an
+// OpenRouter model id (vendor/model, optionally with a ":variant").
+var (
+	endpointIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9][A-Za-z0-9._-]{0,63}){1,5}$`)
+	llmModelPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9][A-Za-z0-9._:-]{0,99}){1,2}$`)
+)
+
+// loadPower reads SPEC §14's variables: the derive models, the enhancer's LLM and its reserve.
+func (c *Config) loadPower(get func(k, def string) string) error {
+	c.DeriveUpscaleModel = get("DERIVE_UPSCALE_MODEL", "fal-ai/recraft/upscale/crisp")
+	c.DeriveRemoveBackgroundModel = get("DERIVE_REMOVE_BACKGROUND_MODEL", "fal-ai/bria/background/remove")
+	for name, v := range map[string]string{"DERIVE_UPSCALE_MODEL": c.DeriveUpscaleModel, "DERIVE_REMOVE_BACKGROUND_MODEL": c.DeriveRemoveBackgroundModel} {
+		if !endpointIDPattern.MatchString(v) || strings.Contains("/"+v+"/", "/../") || strings.Contains("/"+v+"/", "/./") {
+			return bad(name, "must be a fal endpoint id like fal-ai/recraft/upscale/crisp")
+		}
+	}
+	c.EnhanceLLMModel = get("ENHANCE_LLM_MODEL", "google/gemini-2.5-flash")
+	if !llmModelPattern.MatchString(c.EnhanceLLMModel) {
+		return bad("ENHANCE_LLM_MODEL", "must be a model id like google/gemini-2.5-flash")
+	}
+	v, err := strconv.ParseFloat(get("ENHANCE_RESERVE_USD", "0.01"), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 100 {
+		return bad("ENHANCE_RESERVE_USD", "must be a non-negative amount in USD, like 0.01")
+	}
+	c.EnhanceReserveUSD = v
 	return nil
 }

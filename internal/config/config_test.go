@@ -27,6 +27,10 @@ func TestDefaults(t *testing.T) {
 	if c.Database() != filepath.Join("data", "falstudio.db") {
 		t.Fatalf("db path %s", c.Database())
 	}
+	if c.DeriveUpscaleModel != "fal-ai/recraft/upscale/crisp" || c.DeriveRemoveBackgroundModel != "fal-ai/bria/background/remove" ||
+		c.EnhanceLLMModel != "google/gemini-2.5-flash" || c.EnhanceReserveUSD != 0.01 {
+		t.Fatalf("power defaults: %+v", c)
+	}
 }
 
 // The default allow-list holds every output host fal documents, so a model answering on one
@@ -44,38 +48,43 @@ func TestDefaultMediaHostsAreFalsDocumentedHosts(t *testing.T) {
 
 func TestBadValuesNameTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
-		"SESSION_SECRET":            {"SESSION_SECRET": "short"},
-		"ENCRYPTION_KEY":            {"ENCRYPTION_KEY": "not-a-key"},
-		"S3_ENDPOINT":               {"S3_ENDPOINT": "ftp://x", "S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a", "S3_SECRET_ACCESS_KEY": "s"},
-		"S3_ACCESS_KEY_ID":          {"S3_BUCKET": "b"},
-		"S3_SECRET_ACCESS_KEY":      {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a"},
-		"S3_BUCKET":                 {"S3_ENDPOINT": "https://fsn1.your-objectstorage.com"},
-		"PUBLIC_URL":                {"PUBLIC_URL": "studio.example.com"},
-		"ALLOW_SIGNUP":              {"ALLOW_SIGNUP": "maybe"},
-		"SIGNUP_MODE":               {"SIGNUP_MODE": "sometimes"},
-		"ADDR":                      {"ADDR": "8080"},
-		"FAL_QUEUE_URL":             {"FAL_QUEUE_URL": "nope"},
-		"FAL_MEDIA_HOSTS":           {"FAL_MEDIA_HOSTS": "https://x/y"},
-		"DATABASE_URL":              {"DATABASE_URL": "postgres:///db"},
-		"DATABASE_URL ":             {"DATABASE_URL": "mysql://u@h/db"},
-		"TRUSTED_PROXIES":           {"TRUSTED_PROXIES": "x.y"},
-		"LOG_LEVEL":                 {"LOG_LEVEL": "loud"},
-		"METRICS_TOKEN":             {"METRICS_TOKEN": "tooshort"},
-		"METRICS_ADDR":              {"METRICS_ADDR": "9090"},
-		"TRASH_DAYS":                {"TRASH_DAYS": "-1"},
-		"TRASH_DAYS ":               {"TRASH_DAYS": "a month"},
-		"TRASH_RETENTION":           {"TRASH_RETENTION": "30d"},
-		"TRASH_RETENTION ":          {"TRASH_RETENTION": "-5s"},
-		"TOKEN_SUBMITS_PER_MINUTE":  {"TOKEN_SUBMITS_PER_MINUTE": "0"},
-		"TOKEN_SUBMITS_PER_MINUTE ": {"TOKEN_SUBMITS_PER_MINUTE": "ten"},
-		"FAL_WEBHOOKS":              {"FAL_WEBHOOKS": "true"},
-		"FAL_WEBHOOKS ":             {"FAL_WEBHOOKS": "often", "PUBLIC_URL": "https://s.example.com"},
-		"FAL_FALLBACK_POLL":         {"FAL_FALLBACK_POLL": "500ms"},
-		"FAL_FALLBACK_POLL ":        {"FAL_FALLBACK_POLL": "2h"},
-		"FAL_JWKS_URL":              {"FAL_JWKS_URL": "nope"},
-		"S3_PRESIGN":                {"S3_PRESIGN": "yes please"},
-		"S3_PRESIGN_TTL":            {"S3_PRESIGN_TTL": "30s"},
-		"S3_PRESIGN_TTL ":           {"S3_PRESIGN_TTL": "11m"},
+		"SESSION_SECRET":                 {"SESSION_SECRET": "short"},
+		"ENCRYPTION_KEY":                 {"ENCRYPTION_KEY": "not-a-key"},
+		"S3_ENDPOINT":                    {"S3_ENDPOINT": "ftp://x", "S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a", "S3_SECRET_ACCESS_KEY": "s"},
+		"S3_ACCESS_KEY_ID":               {"S3_BUCKET": "b"},
+		"S3_SECRET_ACCESS_KEY":           {"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "a"},
+		"S3_BUCKET":                      {"S3_ENDPOINT": "https://fsn1.your-objectstorage.com"},
+		"PUBLIC_URL":                     {"PUBLIC_URL": "studio.example.com"},
+		"ALLOW_SIGNUP":                   {"ALLOW_SIGNUP": "maybe"},
+		"SIGNUP_MODE":                    {"SIGNUP_MODE": "sometimes"},
+		"ADDR":                           {"ADDR": "8080"},
+		"FAL_QUEUE_URL":                  {"FAL_QUEUE_URL": "nope"},
+		"FAL_MEDIA_HOSTS":                {"FAL_MEDIA_HOSTS": "https://x/y"},
+		"DATABASE_URL":                   {"DATABASE_URL": "postgres:///db"},
+		"DATABASE_URL ":                  {"DATABASE_URL": "mysql://u@h/db"},
+		"TRUSTED_PROXIES":                {"TRUSTED_PROXIES": "x.y"},
+		"LOG_LEVEL":                      {"LOG_LEVEL": "loud"},
+		"METRICS_TOKEN":                  {"METRICS_TOKEN": "tooshort"},
+		"METRICS_ADDR":                   {"METRICS_ADDR": "9090"},
+		"TRASH_DAYS":                     {"TRASH_DAYS": "-1"},
+		"TRASH_DAYS ":                    {"TRASH_DAYS": "a month"},
+		"TRASH_RETENTION":                {"TRASH_RETENTION": "30d"},
+		"TRASH_RETENTION ":               {"TRASH_RETENTION": "-5s"},
+		"TOKEN_SUBMITS_PER_MINUTE":       {"TOKEN_SUBMITS_PER_MINUTE": "0"},
+		"TOKEN_SUBMITS_PER_MINUTE ":      {"TOKEN_SUBMITS_PER_MINUTE": "ten"},
+		"FAL_WEBHOOKS":                   {"FAL_WEBHOOKS": "true"},
+		"FAL_WEBHOOKS ":                  {"FAL_WEBHOOKS": "often", "PUBLIC_URL": "https://s.example.com"},
+		"FAL_FALLBACK_POLL":              {"FAL_FALLBACK_POLL": "500ms"},
+		"FAL_FALLBACK_POLL ":             {"FAL_FALLBACK_POLL": "2h"},
+		"FAL_JWKS_URL":                   {"FAL_JWKS_URL": "nope"},
+		"S3_PRESIGN":                     {"S3_PRESIGN": "yes please"},
+		"S3_PRESIGN_TTL":                 {"S3_PRESIGN_TTL": "30s"},
+		"S3_PRESIGN_TTL ":                {"S3_PRESIGN_TTL": "11m"},
+		"DERIVE_UPSCALE_MODEL":           {"DERIVE_UPSCALE_MODEL": "https://evil/x"},
+		"DERIVE_REMOVE_BACKGROUND_MODEL": {"DERIVE_REMOVE_BACKGROUND_MODEL": "fal-ai/../x"},
+		"ENHANCE_LLM_MODEL":              {"ENHANCE_LLM_MODEL": "gemini"},
+		"ENHANCE_RESERVE_USD":            {"ENHANCE_RESERVE_USD": "-1"},
+		"ENHANCE_RESERVE_USD ":           {"ENHANCE_RESERVE_USD": "a cent"},
 	}
 	for name, e := range cases {
 		_, err := Load(env(e))

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/falstudio/falstudio/internal/audit"
@@ -57,13 +58,32 @@ func (s *Service) Budget(ctx context.Context, userID int64) (Budget, error) {
 // once cannot both take the last dollars. A model without a price cannot run under a budget.
 // The submission pipeline (generation.Service.Submit) calls it before anything is sent to fal.
 func (s *Service) Guard(ctx context.Context, falKey string, g *model.Generation, params map[string]any) (*store.BudgetGuard, error) {
-	q := s.quote(ctx, falKey, g.Model, g.Prompt, params)
-	g.CostUSD, g.CostSource = nil, ""
-	if q.Estimate != nil {
-		v := q.Estimate.USD
-		g.CostUSD, g.CostSource = &v, SourceEstimate
+	return s.GuardSet(ctx, falKey, []*model.Generation{g}, []map[string]any{params})
+}
+
+// GuardSet is Guard for generations submitted as one set (a compare, SPEC §14): each is priced,
+// and the guard refuses the whole set when the sum of their estimates would exceed the budget,
+// or when one of them has no price (its message names it: "runs[2]: …").
+func (s *Service) GuardSet(ctx context.Context, falKey string, gs []*model.Generation, params []map[string]any) (*store.BudgetGuard, error) {
+	total := 0.0
+	var unpriced *unpricedRun // the first run without a price, refused only under a budget
+	for i, g := range gs {
+		q := s.quote(ctx, falKey, g.Model, g.Prompt, params[i])
+		g.CostUSD, g.CostSource = nil, ""
+		if q.Estimate != nil {
+			v := q.Estimate.USD
+			g.CostUSD, g.CostSource = &v, SourceEstimate
+			total += v
+			continue
+		}
+		if unpriced == nil {
+			prefix := ""
+			if len(gs) > 1 {
+				prefix = fmt.Sprintf("runs[%d]: ", i)
+			}
+			unpriced = &unpricedRun{prefix: prefix, model: g.Model, reason: q.Reason}
+		}
 	}
-	cost := g.CostUSD
 	from, to := MonthBounds(s.now())
 	return &store.BudgetGuard{MonthStart: from, MonthEnd: to, Allow: func(sp store.Spend) error {
 		b := budgetOf(sp)
@@ -71,23 +91,44 @@ func (s *Service) Guard(ctx context.Context, falKey string, g *model.Generation,
 			return nil
 		}
 		limit := *b.MonthlyUSD
-		if cost == nil {
-			return model.Errf(model.CodeBudgetExceeded, "%s cannot run under your monthly budget of %s without a price: %s You have spent %s this month.",
-				g.Model, usd(limit), q.Reason, usd(b.SpentUSD))
+		if u := unpriced; u != nil {
+			return model.Errf(model.CodeBudgetExceeded, "%s%s cannot run under your monthly budget of %s without a price: %s You have spent %s this month.",
+				u.prefix, u.model, usd(limit), u.reason, usd(b.SpentUSD))
 		}
-		if !Fits(sp.SpentUSD+sp.ReservedUSD, *cost, limit) {
-			msg := "This would exceed your monthly budget of %s: you have spent %s this month"
-			args := []any{usd(limit), usd(b.SpentUSD)}
-			if b.ReservedUSD > 0 {
-				msg += ", %s is held by jobs still running"
-				args = append(args, usd(b.ReservedUSD))
-			}
-			msg += " and this costs about %s."
-			args = append(args, usd(*cost))
-			return model.Errf(model.CodeBudgetExceeded, msg, args...)
-		}
-		return nil
+		return overBudget(b, limit, total, sp)
 	}}, nil
+}
+
+// unpricedRun remembers the first run of a set that has no price.
+type unpricedRun struct{ prefix, model, reason string }
+
+// overBudget refuses cost when spent and held plus cost exceed limit (nil: it fits).
+func overBudget(b Budget, limit, cost float64, sp store.Spend) error {
+	if Fits(sp.SpentUSD+sp.ReservedUSD, cost, limit) {
+		return nil
+	}
+	msg := "This would exceed your monthly budget of %s: you have spent %s this month"
+	args := []any{usd(limit), usd(b.SpentUSD)}
+	if b.ReservedUSD > 0 {
+		msg += ", %s is held by jobs still running"
+		args = append(args, usd(b.ReservedUSD))
+	}
+	msg += " and this costs about %s."
+	args = append(args, usd(cost))
+	return model.Errf(model.CodeBudgetExceeded, msg, args...)
+}
+
+// EnhanceGuard is the guard of one prompt enhancement (SPEC §14): this month's spend plus the
+// unfinished jobs' estimates plus reserveUSD (the most one enhance may cost) must fit the budget.
+func (s *Service) EnhanceGuard(reserveUSD float64) *store.BudgetGuard {
+	from, to := MonthBounds(s.now())
+	return &store.BudgetGuard{MonthStart: from, MonthEnd: to, Allow: func(sp store.Spend) error {
+		b := budgetOf(sp)
+		if b.MonthlyUSD == nil {
+			return nil
+		}
+		return overBudget(b, *b.MonthlyUSD, reserveUSD, sp)
+	}}
 }
 
 // Fits is the budget rule, in one place: what is spent and held plus cost stays within limit
@@ -179,20 +220,31 @@ func (s *Service) AdminSpend(ctx context.Context) (map[int64]Spend, error) {
 // fields before it writes any).
 func ValidBudget(v *float64) error { return validBudget(v) }
 
-// TokenCap is the check of a personal access token's monthly cap (SPEC §11) for a generation
-// Guard has priced: the token's spend this month plus its unfinished generations' estimates plus
-// this one must stay within the cap, read in the insert's transaction like the budget. A model
-// without a price cannot run through a capped token. nil when the token has no cap.
-func (s *Service) TokenCap(g *model.Generation, via *model.Via) func(store.TokenSpend) error {
+
+
+
+
+func (s *Service) TokenCap(gs []*model.Generation, via *model.Via) func(store.TokenSpend) error {
 	if via == nil || via.CapUSD == nil {
 		return nil
 	}
-	limit, cost, name := *via.CapUSD, g.CostUSD, via.Name
-	return func(ts store.TokenSpend) error {
-		if cost == nil {
-			return model.Errf(model.CodeBudgetExceeded, "%s has no price, so it cannot run through token %q, which has a monthly cap of %s.", g.Model, name, usd(limit))
+	limit, name := *via.CapUSD, via.Name
+	total := 0.0
+	var unpriced string
+	for _, g := range gs {
+		if g.CostUSD == nil {
+			if unpriced == "" {
+				unpriced = g.Model
+			}
+			continue
 		}
-		if !Fits(ts.SpentUSD+ts.ReservedUSD, *cost, limit) {
+		total += *g.CostUSD
+	}
+	return func(ts store.TokenSpend) error {
+		if unpriced != "" {
+			return model.Errf(model.CodeBudgetExceeded, "%s has no price, so it cannot run through token %q, which has a monthly cap of %s.", unpriced, name, usd(limit))
+		}
+		if !Fits(ts.SpentUSD+ts.ReservedUSD, total, limit) {
 			return model.Errf(model.CodeBudgetExceeded, "Token %q has a monthly cap of %s: %s spent and %s reserved this month.",
 				name, usd(limit), usd(roundUSD(ts.SpentUSD)), usd(roundUSD(ts.ReservedUSD)))
 		}

@@ -352,6 +352,20 @@ func (c *Client) Submit(ctx context.Context, key, endpointID string, input any) 
 	return &out, nil
 }
 
+// Run calls an endpoint synchronously (fal.run) and returns its output JSON. Like a submit it
+// is sent once at most where fal may have run it (it bills), and only resent where fal cannot
+// have seen it. A model's own error answers as an *Error, as a result would.
+func (c *Client) Run(ctx context.Context, key, endpointID string, input any) (json.RawMessage, error) {
+	_, _, body, err := c.do(ctx, call{op: "run", method: http.MethodPost, url: c.cfg.RunURL + "/" + escapePath(endpointID), key: key, body: input, unqueued: true})
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(body) {
+		return nil, &Error{Op: "run", Code: CodeUnavailable, Message: "fal returned a result that is not JSON."}
+	}
+	return json.RawMessage(body), nil
+}
+
 // Log is one line of a job's log.
 type Log struct {
 	Message   string    `json:"message"`

@@ -46,6 +46,8 @@
 //	"svg-output"          output file is an SVG image with a script
 //	"expire"              output URL answers 404
 //	"redirect"            output file reached through 2 redirects
+//	"llm-error"           openrouter/router answers with "error" set and no output
+//	"llm-empty"           openrouter/router answers white space only
 //
 // Triggers lists the same rules as data (cmd/falsim -rules prints it).
 //
@@ -125,6 +127,8 @@ var Triggers = []Trigger{
 	{"prompt", PromptC2PAOutput, "output PNG carries a (fake, unsigned) C2PA manifest store: a caBX chunk"},
 	{"prompt", PromptExpire, "output URL answers 404"},
 	{"prompt", PromptRedirect, "output reached through 2 redirects"},
+	{"prompt", PromptLLMError + " (openrouter/router)", `the LLM answers {"output":"","error":"Provider returned error"} with its usage`},
+	{"prompt", PromptLLMEmpty + " (openrouter/router)", "the LLM answers white space only"},
 }
 
 // Options tune the simulator. The zero value completes every job on its first status poll.
@@ -205,7 +209,9 @@ type Server struct {
 	order   []string // job ids in submit order
 	files   map[string]file
 	uploads map[string]string // pending signed PUTs: name → signature
-	tokens  map[string]bool   // v3 CDN upload tokens
+	// uploaders records the key that initiated each upload: file URL → key.
+	uploaders map[string]string
+	tokens    map[string]bool // v3 CDN upload tokens
 	// ingressSeen holds ingress5xx prompts whose last submit the edge dropped.
 	ingressSeen map[string]bool
 	base        string
@@ -228,7 +234,7 @@ type Server struct {
 // New builds a simulator (not yet listening).
 func New(o Options) *Server {
 	return &Server{opts: defaults(o, Options{}), jobs: map[string]*job{}, files: map[string]file{}, uploads: map[string]string{},
-		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}, clips: map[string][]byte{},
+		tokens: map[string]bool{}, ingressSeen: map[string]bool{}, counts: map[string]int{}, clips: map[string][]byte{}, uploaders: map[string]string{},
 		signKey: newSigningKey(), hookClient: &http.Client{Timeout: 15 * time.Second}, closing: make(chan struct{})}
 }
 
@@ -340,6 +346,24 @@ func (s *Server) LastInput() map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastInput
+}
+
+// JobKey returns the key a job was submitted with.
+func (s *Server) JobKey(requestID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j := s.jobs[requestID]; j != nil {
+		return j.Key
+	}
+	return ""
+}
+
+// UploadKey returns the key that uploaded the file at fileURL through the initiate flow ("" for
+// a URL the simulator never handed out).
+func (s *Server) UploadKey(fileURL string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uploaders[fileURL]
 }
 
 // Endpoint returns the endpoint id a job was submitted to.

@@ -96,6 +96,12 @@ func (s *Server) output(j *job) map[string]any {
 		}
 		return url
 	}
+	switch {
+	case j.Endpoint == LLMEndpoint:
+		return s.llmOutput(j)
+	case isImageInput(j.Endpoint):
+		return s.imageOutput(j, fileURL)
+	}
 	switch Kind(j.Endpoint) {
 	case "video":
 		name := j.ID + "-output.mp4"
@@ -291,7 +297,8 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"detail": "Method Not Allowed"})
 		return
 	}
-	if _, ok := s.auth(w, r, true); !ok {
+	key, ok := s.auth(w, r, true)
+	if !ok {
 		return
 	}
 	if st := r.URL.Query().Get("storage_type"); st != "fal-cdn-v3" && st != "gcs" && st != "" {
@@ -311,6 +318,7 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.uploads[name] = sig
 	base := s.base
+	s.uploaders[base+"/cdn/files/"+name] = key
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"upload_url": base + "/upload/" + name + "?X-Goog-Signature=" + sig, "file_url": base + "/cdn/files/" + name})
 }

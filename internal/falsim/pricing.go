@@ -28,6 +28,8 @@ var extraPrices = map[string]simPrice{
 	"fal-ai/minimax/hailuo-02/standard/image-to-video": {"seconds", 0.045},
 	"fal-ai/wan/v2.2-a14b/text-to-video":               {"seconds", 0.08},
 	GPUPricedModel:                                     {"gpu seconds", 0.00111},
+	UpscaleEndpoint:                                    {"images", 0.004},
+	RemoveBackgroundEndpoint:                           {"images", 0.018},
 }
 
 // PriceOf is an endpoint's unit and unit price; ok is false when it has none.

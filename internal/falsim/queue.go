@@ -478,6 +478,9 @@ func (s *Server) answerResult(w http.ResponseWriter, j *job) {
 		w.Header().Set("X-Fal-Request-Timeout-Type", "user")
 		w.Header().Set("X-Fal-Error-Type", "request_timeout")
 		writeJSON(w, http.StatusGatewayTimeout, map[string]any{"detail": "Request timed out", "error_type": "request_timeout"})
+	case inputErrorOf(j):
+		field, msg := inputError(j)
+		writeInputError(w, field, msg)
 	default:
 		w.Header().Set("X-Fal-Billable-Units", "1")
 		writeJSON(w, http.StatusOK, s.output(j))

@@ -14,7 +14,41 @@ const (
 	TaskTextToVideo  = "text-to-video"
 	TaskImageToVideo = "image-to-video"
 	TaskCustom       = "custom"
+	// The derive tasks (SPEC §14): one click on an asset makes a new one from it.
+	TaskUpscale          = "upscale"
+	TaskRemoveBackground = "remove-background"
 )
+
+// Prompt guides (SPEC §14): how each task's models like to be prompted, sent verbatim to the
+// prompt enhancer. Models of one task share a guide; different tasks never do.
+var promptGuides = map[string]string{
+	TaskTextToImage: "Write plain, concrete sentences: the subject first, then the setting, then the style, the light and the " +
+		"camera or medium. Prefer specific details (materials, colours, lens, time of day) to vague praise such as " +
+		"'beautiful' or 'masterpiece'. Put any words the image must show in quotes.",
+	TaskImageEdit: "Give one clear instruction that says what to change and what to keep: name the thing to change by how it " +
+		"looks in the image, say the change, then say what must stay the same (faces, framing, colours, text).",
+	TaskTextToVideo: "Describe one shot in plain present tense: the subject, then the action, then the camera movement " +
+		"(static, slow push-in, tracking, aerial), then the mood, light and sound. One or two sentences.",
+	TaskImageToVideo: "The image already sets the scene: do not describe it again. Say only what moves: the subject's " +
+		"action, the camera movement and the mood, in one or two short present-tense sentences.",
+	TaskUpscale: "An upscaler takes no prompt: it works on the image alone. Keep the prompt as a short caption of the " +
+		"image for the gallery.",
+	TaskRemoveBackground: "Background removal takes no prompt: it keeps the main subject and makes the rest transparent. " +
+		"Keep the prompt as a short caption of the subject for the gallery.",
+}
+
+// GenericPromptGuide is the guide for a model outside the catalogue.
+const GenericPromptGuide = "Write a clear, specific prompt in plain sentences: the subject first, then what it does, the " +
+	"setting, the style and the light. Keep every subject and constraint of the original."
+
+// PromptGuide is a model's prompting guide: its task's for a catalogue model, the generic guide
+// otherwise.
+func PromptGuide(modelID string) string {
+	if m := modelByID(modelID); m != nil && m.PromptGuide != nil {
+		return *m.PromptGuide
+	}
+	return GenericPromptGuide
+}
 
 // Model is one entry of the curated catalogue, as the UI renders it.
 type Model struct {
@@ -29,6 +63,8 @@ type Model struct {
 	// Frames names the inputs that take a clip's first and last frame (SPEC §15.5); nil for a
 	// model without a start frame.
 	Frames *Frames `json:"frames"`
+	// PromptGuide says how the model likes to be prompted (nil outside the catalogue).
+	PromptGuide *string `json:"promptGuide"`
 }
 
 // Frames are a model's start- and end-frame input fields; End is nil when it takes no end frame.
@@ -160,10 +196,34 @@ var catalogue = []Model{
 			{Name: "num_frames", Label: "Frames", Type: "integer", Min: f(17), Max: f(161), Step: f(4), Default: 81},
 			negative, seed, safety},
 	},
+	{
+		ID: "fal-ai/recraft/upscale/crisp", Name: "Recraft Crisp Upscale", Task: TaskUpscale, Output: model.KindImage,
+		Description: "A sharper picture at a higher resolution, faithful to the original.",
+		Reference:   &Reference{Field: "image_url", Min: 1, Max: 1},
+		Params:      []Param{safety},
+	},
+	{
+		ID: "fal-ai/bria/background/remove", Name: "Bria RMBG 2.0", Task: TaskRemoveBackground, Output: model.KindImage,
+		Description: "Removes the background: a PNG of the subject on transparency.",
+		Reference:   &Reference{Field: "image_url", Min: 1, Max: 1},
+		Params: []Param{{Name: "preserve_partial_alpha", Label: "Keep soft edges", Type: "boolean", Default: false,
+			Description: "Keep partly transparent pixels (hair, glass) instead of cutting them."}},
+	},
+}
+
+func init() {
+	for i := range catalogue {
+		if g, ok := promptGuides[catalogue[i].Task]; ok {
+			catalogue[i].PromptGuide = &g
+		}
+	}
 }
 
 // Catalogue returns the curated models.
 func Catalogue() []Model { return catalogue }
+
+// ModelByID is a curated model (nil outside the catalogue).
+func ModelByID(id string) *Model { return modelByID(id) }
 
 // modelByID finds a curated model.
 func modelByID(id string) *Model {

@@ -10,8 +10,10 @@ func TestCatalogueIsConsistent(t *testing.T) {
 	want := map[string]bool{"fal-ai/flux/schnell": false, "fal-ai/flux/dev": false, "fal-ai/flux-pro/v1.1": false, "fal-ai/flux-pro/kontext": false,
 		"fal-ai/nano-banana": false, "fal-ai/nano-banana/edit": false, "fal-ai/bytedance/seedream/v4/text-to-image": false,
 		"fal-ai/kling-video/v2.1/master/image-to-video": false, "fal-ai/veo3": false, "fal-ai/wan/v2.2-a14b/text-to-video": false,
-		"fal-ai/minimax/hailuo-02/standard/image-to-video": false}
-	tasks := map[string]string{TaskTextToImage: "image", TaskImageEdit: "image", TaskTextToVideo: "video", TaskImageToVideo: "video"}
+		"fal-ai/minimax/hailuo-02/standard/image-to-video": false, "fal-ai/recraft/upscale/crisp": false, "fal-ai/bria/background/remove": false}
+	tasks := map[string]string{TaskTextToImage: "image", TaskImageEdit: "image", TaskTextToVideo: "video", TaskImageToVideo: "video",
+		TaskUpscale: "image", TaskRemoveBackground: "image"}
+	guides := map[string]string{} // task → its guide: shared within a task, never across tasks
 	for _, m := range Catalogue() {
 		want[m.ID] = true
 		if !ValidModelID(m.ID) || m.Name == "" || m.Description == "" {
@@ -20,7 +22,14 @@ func TestCatalogueIsConsistent(t *testing.T) {
 		if out, ok := tasks[m.Task]; !ok || out != m.Output {
 			t.Errorf("%s: task %s output %s", m.ID, m.Task, m.Output)
 		}
-		needsRef := m.Task == TaskImageEdit || m.Task == TaskImageToVideo
+		if m.PromptGuide == nil || *m.PromptGuide == "" {
+			t.Errorf("%s: no prompt guide", m.ID)
+		} else if g, ok := guides[m.Task]; ok && g != *m.PromptGuide {
+			t.Errorf("%s: a guide of its own within task %s", m.ID, m.Task)
+		} else {
+			guides[m.Task] = *m.PromptGuide
+		}
+		needsRef := m.Task == TaskImageEdit || m.Task == TaskImageToVideo || m.Task == TaskUpscale || m.Task == TaskRemoveBackground
 		if needsRef != (m.Reference != nil) {
 			t.Errorf("%s: reference %v for task %s", m.ID, m.Reference, m.Task)
 		}
@@ -62,6 +71,16 @@ func TestCatalogueIsConsistent(t *testing.T) {
 		if !ok {
 			t.Errorf("curated model %s missing", id)
 		}
+	}
+	seenGuide := map[string]string{}
+	for task, g := range guides {
+		if other, dup := seenGuide[g]; dup {
+			t.Errorf("tasks %s and %s share a guide", task, other)
+		}
+		seenGuide[g] = task
+	}
+	if PromptGuide("someone/custom-app") != GenericPromptGuide || PromptGuide("fal-ai/flux/dev") != guides[TaskTextToImage] {
+		t.Errorf("PromptGuide: a custom model has the generic guide, a curated one its task's")
 	}
 }
 

@@ -77,6 +77,9 @@ type Options struct {
 	// §17.1). FallbackPoll 0 is a minute.
 	Webhooks     bool
 	FallbackPoll time.Duration
+	// DeriveModels maps each derive action to its model (SPEC §14); missing ones take the
+	// catalogue's defaults.
+	DeriveModels map[string]string
 }
 
 func (o Options) withDefaults() Options {
@@ -113,16 +116,32 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	dm := map[string]string{ActionUpscale: DefaultUpscaleModel, ActionRemoveBackground: DefaultRemoveBackgroundModel}
+	for k, v := range o.DeriveModels {
+		if v != "" {
+			dm[k] = v
+		}
+	}
+	o.DeriveModels = dm
 	return o
 }
+
+// The derive actions' default models (SPEC §14).
+const (
+	DefaultUpscaleModel          = "fal-ai/recraft/upscale/crisp"
+	DefaultRemoveBackgroundModel = "fal-ai/bria/background/remove"
+)
 
 // Budgets prices a submit and returns the guard its insert runs inside the transaction (package
 // cost implements it): it sets g.CostUSD and g.CostSource, and the guard refuses the insert when
 // the person's monthly budget would be exceeded.
 type Budgets interface {
-	Guard(ctx context.Context, falKey string, g *model.Generation, params map[string]any) (*store.BudgetGuard, error)
-	// TokenCap checks a token's monthly cap for g, priced by Guard (nil: no cap).
-	TokenCap(g *model.Generation, via *model.Via) func(store.TokenSpend) error
+	// GuardSet prices the generations of one submit (one, or a compare's runs) and guards them
+	// as a whole: all fit the budget, or none is inserted.
+	GuardSet(ctx context.Context, falKey string, gs []*model.Generation, params []map[string]any) (*store.BudgetGuard, error)
+	// TokenCap checks a token's monthly cap for a set of generations, priced by GuardSet (nil:
+	// no cap).
+	TokenCap(gs []*model.Generation, via *model.Via) func(store.TokenSpend) error
 }
 
 // Service is the submission service: submit, variations, cancel, reads and uploads.
@@ -136,13 +155,15 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	opts    Options
-	bg      background // variations submitted after the request answered
+	bg      background  // variations submitted after the request answered
+	uploads uploadCache // reference pictures already uploaded with a key (SPEC §14)
 }
 
 // New builds the submission service; runner follows what it submits.
 func New(st *store.Store, keys *falkey.Keys, fc *fal.Client, storage *media.Storage, j *journal.Journal, runner *Runner, o Options) *Service {
 	o = o.withDefaults()
-	return &Service{st: st, keys: keys, fal: fc, storage: storage, journal: j, runner: runner, log: o.Logger, now: o.Now, opts: o}
+	return &Service{st: st, keys: keys, fal: fc, storage: storage, journal: j, runner: runner, log: o.Logger, now: o.Now, opts: o,
+		uploads: uploadCache{now: o.Now}}
 }
 
 // optionalKey is the caller's fal key when one is saved ("" otherwise): fal's public catalogue

@@ -174,29 +174,6 @@ func checkReferenceField(r *Reference, p map[string]any, extra int) error {
 	return nil
 }
 
-// uploadReferences sends each referenced asset's stored original to fal storage with the
-// person's key and puts the URLs in the reference field of input (after any it already lists).
-func (s *Service) uploadReferences(ctx context.Context, falKey string, l *lineage, input map[string]any) error {
-	if l == nil || len(l.assets) == 0 {
-		return nil
-	}
-	urls := make([]any, 0, len(l.assets))
-	for _, a := range l.assets {
-		u, err := s.uploadAsset(ctx, falKey, a)
-		if err != nil {
-			return err
-		}
-		urls = append(urls, u)
-	}
-	if !l.field.Multiple {
-		input[l.field.Field] = urls[0]
-		return nil
-	}
-	list, _ := input[l.field.Field].([]any)
-	input[l.field.Field] = append(append([]any{}, list...), urls...)
-	return nil
-}
-
 // uploadAsset sends one stored original to fal storage, unchanged.
 func (s *Service) uploadAsset(ctx context.Context, falKey string, a *model.Asset) (string, error) {
 	rc, obj, err := s.storage.Open(ctx, a.Storage, a.StorageKey, 0, -1)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -20,9 +22,16 @@ type SubmitInput struct {
 	Model  string
 	Prompt string
 	Params map[string]any
-	Group  string // the variation group ("" for a single generation)
+	Group  string // the set it belongs to: variations or a compare ("" for a single generation)
 	// CollectionID names one of the caller's collections the outputs land in ("" for none).
 	CollectionID string
+	// Cast lists cast members by id (SPEC §14); @name mentions in the prompt add more.
+	Cast []string
+	// UseDescription appends each used member's description to the prompt fal receives.
+	UseDescription bool
+	// PromptNotSent keeps the prompt for the gallery and search without sending it to fal (a
+	// derive, SPEC §14: its models take no prompt).
+	PromptNotSent bool
 
 	// Lineage (SPEC §13.2). ReferenceAssetIDs are the caller's own image assets (in the library)
 	// that fill the model's reference field: at submit each stored original is uploaded to fal
@@ -62,111 +71,128 @@ const submitTimeout = 60 * time.Second
 
 // Submit is the one submission pipeline; every way to start a job calls it. In order:
 //
-//  1. validate the request (model id, prompt, parameters);
+//  1. validate the request (model id, prompt, parameters, references and cast);
 //  2. the storage quota;
 //  3. price it and insert it — the one INSERT, with the monthly budget checked and the
 //     collection's owner checked in the same transaction;
-//  4. send it to fal with the caller's key, once, renewing its lease while fal answers;
+//  4. upload its reference pictures and send it to fal with the caller's key, once, renewing
+//     its lease while fal answers;
 //  5. record fal's answer, journal the change and wake the runner.
 //
 // caller is the person as the auth layer loaded them, sealed fal key included (read once per
 // request). A fal refusal is returned as the error and the generation stays listed as failed.
 // The answer is the row as written, not read back.
 func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput) (*model.Generation, error) {
-	if !in.Local {
-		// The caller's policy first (models, blocked terms, forced params), here and nowhere
-		// else, so every way to start a job obeys it; the usual validation then runs on the
-		// result. The studio's own local jobs (stitch) send nothing anywhere and are not priced.
-		params, err := s.ApplyPolicy(ctx, caller, in.Model, in.Prompt, in.Params, true)
-		if err != nil {
-			return nil, err
-		}
-		in.Params = params
-	}
-	lin, err := s.resolveLineage(ctx, caller, &in)
-	if err != nil {
-		return nil, err
-	}
-	if len(lin.assets) > 0 {
-		if lin.field, err = s.referenceModel(ctx, caller, strings.TrimSpace(in.Model)); err != nil {
-			return nil, err
-		}
-	}
-	frames, err := s.resolveFrames(ctx, caller, &in)
-	if err != nil {
-		return nil, err
-	}
-	g, params, err := validate(caller.ID, in, lin)
-	if err != nil {
-		return nil, err
-	}
-	if in.Local != strings.HasPrefix(g.Model, localPrefix) {
-		return nil, model.Errf(model.CodeInvalidInput, "Choose a fal model; studio/ models are the studio's own actions (POST /api/stitch).")
-	}
 	if in.Local {
-		// The studio's own work (a stitch) costs nothing and runs no model: a token's model
-		// list and cap do not apply, but the job still says which token started it.
-		if in.Via != nil {
-			g.TokenID, g.TokenName = in.Via.TokenID, in.Via.Name
-		}
-		return s.submitLocal(ctx, caller, g)
+		return s.submitLocal(ctx, caller, in)
 	}
-	if err := in.Via.Allows(g.Model); err != nil {
+	gs, errs, err := s.submitSet(ctx, caller, []SubmitInput{in})
+	if err != nil {
 		return nil, err
+	}
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	return gs[0], nil
+}
+
+// submitSet runs the pipeline for a set of generations submitted together (a compare): all are
+// checked, priced under one guard and inserted in one transaction — all or none — then each is
+// sent to fal on its own (at once, each renewing its own lease). err refuses the whole set;
+// errs[i] is run i's refusal by fal (that generation is listed as failed, the others go on).
+// The runs of a set come through one request, so they share its token (Via).
+func (s *Service) submitSet(ctx context.Context, caller *model.User, ins []SubmitInput) ([]*model.Generation, []error, error) {
+	runs := make([]*prepared, len(ins))
+	for i, in := range ins {
+		p, err := s.prepare(ctx, caller, in)
+		if err != nil {
+			return nil, nil, runErr(len(ins), i, err)
+		}
+		runs[i] = p
 	}
 	key, err := s.keys.Of(caller)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.checkQuota(ctx, caller.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// Every check passed: the frames go to fal storage now, so the stored params show them.
-	if err := s.uploadFrames(ctx, key.Reveal(), frames, g, params); err != nil {
-		return nil, err
+	gs := make([]*model.Generation, len(runs))
+	params := make([]map[string]any, len(runs))
+	for i, p := range runs {
+		// Every check passed: start and end frames go to fal storage now, so the stored
+		// params show them.
+		if err := s.uploadFrames(ctx, key.Reveal(), p.frames, p.g, p.params); err != nil {
+			return nil, nil, runErr(len(runs), i, err)
+		}
+		gs[i], params[i] = p.g, p.params
 	}
 	var guard *store.BudgetGuard
 	if s.opts.Budgets != nil {
-		if guard, err = s.opts.Budgets.Guard(ctx, key.Reveal(), g, params); err != nil {
-			return nil, err
+		if guard, err = s.opts.Budgets.GuardSet(ctx, key.Reveal(), gs, params); err != nil {
+			return nil, nil, err
 		}
 	}
-	if in.Via != nil {
-		g.TokenID, g.TokenName = in.Via.TokenID, in.Via.Name
+	if via := ins[0].Via; via != nil {
+		for _, g := range gs {
+			g.TokenID, g.TokenName = via.TokenID, via.Name
+		}
 		if guard == nil {
 			from, to := monthBounds(s.now())
 			guard = &store.BudgetGuard{MonthStart: from, MonthEnd: to}
 		}
 		var capFn func(store.TokenSpend) error
 		if s.opts.Budgets != nil {
-			capFn = s.opts.Budgets.TokenCap(g, in.Via)
+			capFn = s.opts.Budgets.TokenCap(gs, via)
 		}
-		guard.Token = &store.TokenGuard{ID: in.Via.TokenID, Window: time.Minute, Allow: tokenAllow(in.Via, s.now, capFn)}
+		guard.Token = &store.TokenGuard{ID: via.TokenID, Window: time.Minute, Allow: tokenAllow(via, s.now, capFn)}
 	}
-	if err := s.st.InsertGeneration(ctx, g, s.opts.Instance, s.opts.Lease, guard); err != nil {
-		return nil, err
+	if err := s.st.InsertGenerations(ctx, gs, s.opts.Instance, s.opts.Lease, guard); err != nil {
+		return nil, nil, err
 	}
+	errs := make([]error, len(runs))
+	if len(runs) == 1 {
+		errs[0] = s.send(ctx, caller, key.Reveal(), runs[0])
+		return gs, errs, nil
+	}
+	var wg sync.WaitGroup
+	for i, p := range runs {
+		wg.Go(func() { errs[i] = s.send(ctx, caller, key.Reveal(), p) })
+	}
+	wg.Wait()
+	return gs, errs, nil
+}
 
-	input := maps.Clone(params)
-	if g.Prompt != "" {
-		input["prompt"] = g.Prompt
+// runErr names the run of a set that caused a refusal ("runs[2]: …").
+func runErr(n, i int, err error) error {
+	var me *model.Error
+	if n > 1 && errors.As(err, &me) {
+		return &model.Error{Code: me.Code, Message: fmt.Sprintf("runs[%d]: %s", i, me.Message), RetryAfter: me.RetryAfter}
 	}
+	return err
+}
+
+// send uploads a prepared generation's reference pictures and submits it to fal, then records
+// the answer. Its error is fal's (or an upload's) refusal; the generation is then failed.
+func (s *Service) send(ctx context.Context, caller *model.User, key string, p *prepared) error {
+	g := p.g
 	// The submit is sent once: fal has no idempotency key, so a retry could bill twice. It runs
 	// detached from the request so a client hanging up cannot leave it half-recorded, and the
 	// lease is renewed while fal answers, so no sweep calls a slow submit interrupted.
 	sctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), submitTimeout, errors.New("fal did not answer the submit in time"))
 	defer cancel()
 	sub, subErr := s.runner.whileLeased(sctx, g.ID, func(ctx context.Context) (*fal.Submitted, error) {
-		if err := s.uploadReferences(ctx, key.Reveal(), lin, input); err != nil {
+		input, err := s.falInput(ctx, key, p)
+		if err != nil {
 			return nil, err
 		}
-		return s.fal.Submit(ctx, key.Reveal(), g.Model, input)
+		return s.fal.Submit(ctx, key, g.Model, input)
 	})
 	if subErr != nil {
 		code, msg := Describe(subErr)
 		s.runner.fail(sctx, g, code, msg)
 		s.log.Info("submit refused by fal", "generation_id", g.ID, "user_id", caller.ID, "code", code)
-		return nil, subErr
+		return subErr
 	}
 	status := model.StatusQueued
 	if sub.Status == fal.StateInProgress {
@@ -180,22 +206,31 @@ func (s *Service) Submit(ctx context.Context, caller *model.User, in SubmitInput
 	if err := s.st.MarkSubmittedDue(sctx, g.ID, s.opts.Instance, status, sub.RequestID, sub.QueuePosition, next); err != nil {
 		// fal accepted (and may bill) a job the studio no longer tracks: say so loudly.
 		s.log.Error("fal accepted a job whose row could not record it", "generation_id", g.ID, "fal_request_id", sub.RequestID, "err", err)
-		return nil, err
+		return err
 	}
 	now := s.now()
 	g.Status, g.FalRequestID, g.QueuePosition, g.LeaseOwner, g.LeaseUntil, g.UpdatedAt, g.NextPollAt = status, sub.RequestID, sub.QueuePosition, "", time.Time{}, now, next
 	s.log.Info("generation submitted", "generation_id", g.ID, "user_id", caller.ID, "model", g.Model)
 	s.journal.Changed(g.UserID, g.ID)
 	s.runner.Wake()
-	return g, nil
+	return nil
 }
 
 // localPrefix starts the model id of every job the studio runs itself.
 const localPrefix = "studio/"
 
-// submitLocal records a local job: the storage quota, then the one INSERT (cost 0, so no budget
-// guard), then queued at once and the runner woken. Nothing is sent to fal.
-func (s *Service) submitLocal(ctx context.Context, caller *model.User, g *model.Generation) (*model.Generation, error) {
+// submitLocal records a local job (a stitch): checked like any submit but with no policy, token
+// model list or cap (it runs no model and costs nothing), then the storage quota, the one INSERT
+// (cost 0, so no budget guard), queued at once and the runner woken. Nothing is sent to fal.
+func (s *Service) submitLocal(ctx context.Context, caller *model.User, in SubmitInput) (*model.Generation, error) {
+	p, err := s.prepare(ctx, caller, in)
+	if err != nil {
+		return nil, err
+	}
+	g := p.g
+	if in.Via != nil {
+		g.TokenID, g.TokenName = in.Via.TokenID, in.Via.Name
+	}
 	if err := s.checkQuota(ctx, caller.ID); err != nil {
 		return nil, err
 	}
@@ -255,8 +290,10 @@ func monthBounds(t time.Time) (time.Time, time.Time) {
 }
 
 // validate checks a request and returns the generation to insert and its parameters (the
-// prompt apart, as it is stored). lin is its resolved lineage.
-func validate(userID int64, in SubmitInput, lin *lineage) (*model.Generation, map[string]any, error) {
+// prompt apart, as it is stored). lin is its resolved lineage; field is the model's reference
+// field and extra how many pictures the studio adds to it (references, cast pictures): the
+// field's arity is checked with them counted.
+func validate(userID int64, in SubmitInput, lin *lineage, field *Reference, extra int) (*model.Generation, map[string]any, error) {
 	in.Model = strings.TrimSpace(in.Model)
 	in.Prompt = strings.TrimSpace(in.Prompt)
 	if !ValidModelID(in.Model) {
@@ -281,8 +318,8 @@ func validate(userID int64, in SubmitInput, lin *lineage) (*model.Generation, ma
 		return nil, nil, err
 	}
 	switch {
-	case len(lin.assets) > 0:
-		if err := checkReferenceField(lin.field, params, len(lin.assets)); err != nil {
+	case extra > 0:
+		if err := checkReferenceField(field, params, extra); err != nil {
 			return nil, nil, err
 		}
 	case m != nil:
@@ -295,7 +332,8 @@ func validate(userID int64, in SubmitInput, lin *lineage) (*model.Generation, ma
 		return nil, nil, model.Errf(model.CodeInvalidInput, "The parameters are too large.")
 	}
 	g := &model.Generation{ID: newID(), UserID: userID, Model: in.Model, Prompt: in.Prompt, Params: stored, GroupID: in.Group,
-		CollectionID: strings.TrimSpace(in.CollectionID), ReferenceAssetIDs: []string{}, Relation: lin.relation, ParentAssetID: lin.parent}
+		CollectionID: strings.TrimSpace(in.CollectionID), Cast: []string{}, ReferenceAssetIDs: []string{}, Relation: lin.relation,
+		ParentAssetID: lin.parent}
 	for _, a := range lin.assets {
 		g.ReferenceAssetIDs = append(g.ReferenceAssetIDs, a.ID)
 	}

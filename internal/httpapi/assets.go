@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/falstudio/falstudio/internal/generation"
 	"net/http"
 	"time"
 
@@ -19,7 +20,7 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.Library.Assets(r.Context(), currentUser(r.Context()).ID, library.Filter{
 		Kind: q.Get("kind"), Q: q.Get("q"), Cursor: q.Get("cursor"), Limit: limit,
 		Favorite: fav == "1" || fav == "true", Model: q.Get("model"), From: q.Get("from"), To: q.Get("to"), Collection: q.Get("collection"),
-		Sequence: q.Get("sequence"),
+		Sequence: q.Get("sequence"), Cast: q.Get("cast"),
 	})
 	if err != nil {
 		return err
@@ -136,4 +137,24 @@ func (s *Server) presignTTL() time.Duration {
 		return 0
 	}
 	return s.cfg.S3.PresignTTL
+}
+
+// deriveAsset makes a new generation from one of the caller's assets: upscale or remove the
+// background (SPEC §14).
+func (s *Server) deriveAsset(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Action string         `json:"action"`
+		Model  string         `json:"model"`
+		Params map[string]any `json:"params"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Generations.Derive(r.Context(), currentUser(r.Context()), generation.DeriveInput{AssetID: r.PathValue("id"),
+		Action: in.Action, Model: in.Model, Params: in.Params, Via: s.via(r)})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"generation": generationView(s.urls, g)})
+	return nil
 }

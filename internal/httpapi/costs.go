@@ -16,6 +16,10 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 		Model  string         `json:"model"`
 		Prompt string         `json:"prompt"`
 		Params map[string]any `json:"params"`
+		// Cast and UseDescription are taken as a submit takes them (SPEC §14); the pictures they
+		// add do not change a price.
+		Cast           []string `json:"cast"`
+		UseDescription bool     `json:"useDescription"`
 		// Checked as a submit checks them (SPEC §13.2), without uploading anything.
 		ReferenceAssetIDs []string `json:"referenceAssetIds"`
 		Relation          string   `json:"relation"`
@@ -25,6 +29,9 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	}
 	if err := readJSON(w, r, &in); err != nil {
 		return err
+	}
+	if len(in.Cast) > generation.MaxCastPerSubmit {
+		return model.Errf(model.CodeInvalidInput, "At most %d cast members per generation.", generation.MaxCastPerSubmit)
 	}
 	body, err := s.estimate(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
 		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID, Via: s.via(r)})

@@ -80,6 +80,9 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		Prompt       string         `json:"prompt"`
 		Params       map[string]any `json:"params"`
 		CollectionID string         `json:"collectionId"` // the outputs land in this collection
+		// Cast members by id, and whether their descriptions join the prompt (SPEC §14).
+		Cast           []string `json:"cast"`
+		UseDescription bool     `json:"useDescription"`
 		// Lineage (SPEC §13.2): the caller's image assets that fill the reference field.
 		ReferenceAssetIDs []string `json:"referenceAssetIds"`
 		Relation          string   `json:"relation"`
@@ -96,7 +99,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	sub := generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params, CollectionID: in.CollectionID,
-		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID, Via: s.via(r)}
+		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, Cast: in.Cast, UseDescription: in.UseDescription, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID, Via: s.via(r)}
 	if in.Variations != nil {
 		return s.createVariations(w, r, sub, generation.Variations{Count: in.Variations.Count, Seeds: in.Variations.Seeds})
 	}

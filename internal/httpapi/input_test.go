@@ -142,7 +142,7 @@ func TestGarbageInputNeverReachesTheDatabase(t *testing.T) {
 		{pattern: "GET /api/generations/{id}", path: "/api/generations/" + gen, ids: []string{"/api/generations/{}"}},
 		{pattern: "GET /api/generations/{id}/events", path: "/api/generations/" + gen + "/events", ids: []string{"/api/generations/{}/events"}, stream: true},
 		{pattern: "POST /api/generations/{id}/cancel", path: "/api/generations/unknown/cancel", ids: []string{"/api/generations/{}/cancel"}},
-		{pattern: "GET /api/assets", path: "/api/assets", query: []string{"kind", "q", "cursor", "limit", "favorite", "model", "from", "to", "collection"}},
+		{pattern: "GET /api/assets", path: "/api/assets", query: []string{"kind", "q", "cursor", "limit", "favorite", "model", "from", "to", "collection", "cast"}},
 		{pattern: "GET /api/assets/{id}", path: "/api/assets/" + asset, ids: []string{"/api/assets/{}"}},
 		{pattern: "DELETE /api/assets/{id}", path: "/api/assets/unknown", ids: []string{"/api/assets/{}"}},
 		{pattern: "GET /media/{id}", path: "/media/" + asset, ids: []string{"/media/{}"}, query: []string{"download", "original"}},
@@ -205,6 +205,27 @@ func TestGarbageInputNeverReachesTheDatabase(t *testing.T) {
 		{pattern: "POST /mcp", path: "/mcp"},
 		{pattern: "GET /mcp", path: "/mcp"},
 		{pattern: "DELETE /mcp", path: "/mcp"},
+		// Studio power (SPEC §14).
+		{pattern: "POST /api/compare", path: "/api/compare", json: []string{
+			`{"prompt":{},"runs":[{"model":"fal-ai/flux/dev"},{"model":"fal-ai/flux/dev"}]}`,
+			`{"prompt":"p","runs":[{"model":{}},{"model":"fal-ai/flux/dev"}]}`,
+			`{"prompt":"p","runs":[{"model":"fal-ai/flux/dev"},{"model":"fal-ai/flux/dev"}],"referenceAssetIds":[{}]}`,
+			`{"prompt":"p","runs":[{"model":"fal-ai/flux/dev"},{"model":"fal-ai/flux/dev"}],"cast":[{}]}`}},
+		{pattern: "GET /api/compare/{group}", path: "/api/compare/unknown", ids: []string{"/api/compare/{}"}},
+		{pattern: "POST /api/assets/{id}/derive", path: "/api/assets/unknown/derive", body: `{"action":"upscale"}`,
+			ids: []string{"/api/assets/{}/derive"}, json: []string{`{"action":{}}`, `{"action":"upscale","model":{}}`}},
+		{pattern: "POST /api/prompts/enhance", path: "/api/prompts/enhance", json: []string{
+			`{"prompt":{},"model":"fal-ai/flux/dev"}`, `{"prompt":"p","model":{}}`}},
+		{pattern: "GET /api/cast", path: "/api/cast"},
+		{pattern: "POST /api/cast", path: "/api/cast", json: []string{
+			`{"name":{},"kind":"person","assetIds":["` + asset + `"]}`, `{"name":"Garbage","kind":{},"assetIds":["` + asset + `"]}`,
+			`{"name":"Garbage","kind":"person","assetIds":[{}]}`, `{"name":"Garbage","kind":"person","assetIds":["` + asset + `"],"description":{}}`}},
+		{pattern: "GET /api/cast/{id}", path: "/api/cast/unknown", ids: []string{"/api/cast/{}"}},
+		{pattern: "PATCH /api/cast/{id}", path: "/api/cast/unknown", body: `{"name":"Garbage"}`, ids: []string{"/api/cast/{}"},
+			json: []string{`{"name":{}}`, `{"imageIds":[{}]}`, `{"addAssetIds":[{}]}`}},
+		{pattern: "DELETE /api/cast/{id}", path: "/api/cast/unknown", ids: []string{"/api/cast/{}"}},
+		{pattern: "GET /api/cast/{id}/images/{imageId}", path: "/api/cast/unknown/images/unknown",
+			ids: []string{"/api/cast/{}/images/unknown", "/api/cast/unknown/images/{}"}},
 		{pattern: "/api/", path: "/api/nothing-here", ids: []string{"/api/{}", "/api/assets/" + asset + "/{}"}},
 		{pattern: "/", path: "/gallery", ids: []string{"/{}", "/s/{}"}},
 		{pattern: "POST /api/auth/logout", path: "/api/auth/logout"}, // last: without the check it would end the session

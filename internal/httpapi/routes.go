@@ -104,6 +104,19 @@ func (s *Server) routeTable(mux routeMux) {
 	mux.Handle("POST /api/assets/{id}/extend", s.scoped(s.extendAsset, model.ScopeGenerate))
 	mux.Handle("POST /api/assets/import", s.scoped(s.importImage, model.ScopeLibraryWrite))
 
+	// Studio power (SPEC §14): compare, derive and enhance run jobs (generate); the cast is
+	// managed from the browser (its members still fill references in any submit).
+	mux.Handle("POST /api/compare", s.scoped(s.createCompare, model.ScopeGenerate))
+	mux.Handle("GET /api/compare/{group}", s.scoped(s.getCompare, model.ScopeGenerate))
+	mux.Handle("POST /api/assets/{id}/derive", s.scoped(s.deriveAsset, model.ScopeGenerate))
+	mux.Handle("POST /api/prompts/enhance", s.scoped(s.enhancePrompt, model.ScopeGenerate))
+	mux.Handle("GET /api/cast", s.authed(s.listCast))
+	mux.Handle("POST /api/cast", s.authed(s.createCast))
+	mux.Handle("GET /api/cast/{id}", s.authed(s.getCast))
+	mux.Handle("PATCH /api/cast/{id}", s.authed(s.patchCast))
+	mux.Handle("DELETE /api/cast/{id}", s.authed(s.deleteCast))
+	mux.Handle("GET /api/cast/{id}/images/{imageId}", s.authed(s.serveCastImage))
+
 	// The library (SPEC §8).
 	mux.Handle("PUT /api/assets/{id}/favorite", s.scoped(s.favoriteAsset, model.ScopeLibraryWrite))
 	mux.Handle("DELETE /api/assets/{id}/favorite", s.scoped(s.favoriteAsset, model.ScopeLibraryWrite))

@@ -10,8 +10,10 @@ import (
 
 	"github.com/falstudio/falstudio/internal/account"
 	"github.com/falstudio/falstudio/internal/audit"
+	"github.com/falstudio/falstudio/internal/cast"
 	"github.com/falstudio/falstudio/internal/config"
 	"github.com/falstudio/falstudio/internal/cost"
+	"github.com/falstudio/falstudio/internal/enhance"
 	"github.com/falstudio/falstudio/internal/events"
 	"github.com/falstudio/falstudio/internal/fal"
 	"github.com/falstudio/falstudio/internal/falkey"
@@ -70,6 +72,9 @@ type Deps struct {
 	Policies *policy.Service
 	// Tokens are the personal access tokens (SPEC §11); nil serves no bearer requests.
 	Tokens *token.Service
+	// Enhancer rewrites prompts; Cast keeps reusable subjects (SPEC §14).
+	Enhancer *enhance.Service
+	Cast     *cast.Service
 	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
 	// every stream after that long (0: 30 minutes), the browser then reconnects.
 	StreamsPerUser int

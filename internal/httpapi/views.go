@@ -31,7 +31,8 @@ type GenerationView struct {
 	// no price; CostSource says which ("estimate" | "billed" | "not_billed", null when unknown).
 	CostUSD    *float64 `json:"costUsd"`
 	CostSource *string  `json:"costSource"`
-	Group      *string  `json:"group"` // the variation group, null on its own
+	Group      *string  `json:"group"` // the variations' or compare's set, null on its own
+	Cast       []string `json:"cast"`  // the cast members it used (SPEC §14), [] when none
 	// Lineage (SPEC §13.2): the references it was submitted with ([] when none) and the
 	// relation its outputs have to their parent (null when none).
 	ReferenceAssetIDs []string `json:"referenceAssetIds"`
@@ -178,6 +179,10 @@ func generationView(urls media.URLs, g *model.Generation) GenerationView {
 	if g.GroupID != "" {
 		grp := g.GroupID
 		v.Group = &grp
+	}
+	v.Cast = g.Cast
+	if v.Cast == nil {
+		v.Cast = []string{}
 	}
 	v.ReferenceAssetIDs = g.ReferenceAssetIDs
 	if v.ReferenceAssetIDs == nil {

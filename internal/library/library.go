@@ -127,6 +127,7 @@ type Filter struct {
 	From, To        string // YYYY-MM-DD, inclusive, UTC
 	Collection      string
 	Sequence        string // the clips of one extend chain (SPEC §15.6)
+	Cast            string // a cast member's id: the assets whose generation used it (SPEC §14)
 }
 
 // AssetPage is one page of the gallery.
@@ -189,6 +190,18 @@ func (s *Service) Assets(ctx context.Context, userID int64, f Filter) (*AssetPag
 			return nil, err // another user's collection is as missing as an unknown one
 		}
 		lf.Collection = f.Collection
+	}
+	if f.Cast != "" {
+		// A member the caller may not see (or none) gives an empty list, never an error.
+		if len(f.Cast) > 64 {
+			return &AssetPage{Assets: []*model.Asset{}}, nil
+		}
+		if _, err := s.st.Cast(ctx, userID, f.Cast); errors.Is(err, store.ErrNotFound) {
+			return &AssetPage{Assets: []*model.Asset{}}, nil
+		} else if err != nil {
+			return nil, err
+		}
+		lf.Cast = f.Cast
 	}
 	list, next, err := s.st.Assets(ctx, store.AssetQuery{UserID: userID, Kind: f.Kind, Search: f.Q, Limit: f.Limit, Cursor: f.Cursor, LibraryFilter: lf})
 	if errors.Is(err, store.ErrBadCursor) {

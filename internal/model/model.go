@@ -139,8 +139,10 @@ type Generation struct {
 	LeaseUntil   time.Time
 	ResultJSON   json.RawMessage // fal's result, kept so saving can resume after a crash
 	CancelAsked  bool
-	// GroupID joins the variations of one submit ("" when on its own).
+	// GroupID joins the variations of one submit, or the runs of a compare ("" when on its own).
 	GroupID string
+	// Cast lists the ids of the cast members the generation used, in order (never nil once read).
+	Cast []string
 	// CollectionID is the person's collection the outputs join ("" for none).
 	CollectionID string
 	// CostUSD is the estimate recorded at submit (or fal's billed amount); nil when fal had no
@@ -381,3 +383,41 @@ type Policy struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
+// Cast kinds (SPEC §14).
+const (
+	CastPerson  = "person"
+	CastPet     = "pet"
+	CastProduct = "product"
+	CastStyle   = "style"
+)
+
+// CastMember is a reusable person, pet, product or style: a name, a kind, a description and
+// its own copies of 1–8 pictures. Shared members may be used by everyone on the instance.
+type CastMember struct {
+	ID          string
+	UserID      int64
+	OwnerEmail  string
+	Name        string
+	Kind        string
+	Description string
+	Shared      bool
+	Images      []CastImage
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// CastImage is one of a member's pictures: its own stored object (never a source asset's).
+type CastImage struct {
+	ID          string
+	CastID      string
+	Storage     string
+	StorageKey  string
+	ContentType string
+	Bytes       int64
+}
+
+// Error codes of SPEC §14.
+const (
+	// unsupported_input (§15's code) also answers a derive model that does not take the asset's kind.
+	CodeCastAmbiguous = "cast_ambiguous" // an @name several other people shared, none of the caller's
+)

@@ -25,11 +25,18 @@ const activeStatuses = `('submitting', 'queued', 'running', 'saving')`
 // generations cost nothing, whatever their estimate said.
 const spent = `(g.status = 'succeeded' OR (g.status = 'failed' AND g.error_code = 'interrupted'))`
 
-// spendQuery reads one user's Spend: what is spent with completed_at in the month, and the
-// estimates of unfinished generations.
-const spendQuery = `SELECT u.monthly_budget_usd, u.self_budget_usd,
+// enhanceSpent sums the person's prompt enhancements (SPEC §14) in the month [$a, $b): an
+// enhance is spend without being a generation. A pending one counts its reserve.
+func enhanceSpent(a, b string) string {
+	return `(SELECT coalesce(sum(e.cost_usd), 0) FROM enhancements e
+		WHERE e.user_id = u.id AND e.completed_at >= ` + a + ` AND e.completed_at < ` + b + `)`
+}
+
+// spendQuery reads one user's Spend: what is spent with completed_at in the month (generations
+// and prompt enhancements), and the estimates of unfinished generations.
+var spendQuery = `SELECT u.monthly_budget_usd, u.self_budget_usd,
 	(SELECT coalesce(sum(g.cost_usd), 0) FROM generations g
-		WHERE g.user_id = u.id AND ` + spent + ` AND g.completed_at >= $2 AND g.completed_at < $3),
+		WHERE g.user_id = u.id AND ` + spent + ` AND g.completed_at >= $2 AND g.completed_at < $3) + ` + enhanceSpent("$2", "$3") + `,
 	(SELECT coalesce(sum(g.cost_usd), 0) FROM generations g
 		WHERE g.user_id = u.id AND g.status IN ` + activeStatuses + `)
 	FROM users u WHERE u.id = $1`
@@ -64,7 +71,7 @@ func (s *Store) Spend(ctx context.Context, userID int64, monthStart, monthEnd ti
 // SpendByUser returns every user's Spend for the month (the admin's list of users).
 func (s *Store) SpendByUser(ctx context.Context, monthStart, monthEnd time.Time) (map[int64]Spend, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.monthly_budget_usd, u.self_budget_usd,
-		coalesce(sum(CASE WHEN `+spent+` AND g.completed_at >= $1 AND g.completed_at < $2 THEN g.cost_usd END), 0),
+		coalesce(sum(CASE WHEN `+spent+` AND g.completed_at >= $1 AND g.completed_at < $2 THEN g.cost_usd END), 0) + `+enhanceSpent("$1", "$2")+`,
 		coalesce(sum(CASE WHEN g.status IN `+activeStatuses+` THEN g.cost_usd END), 0)
 		FROM users u LEFT JOIN generations g ON g.user_id = u.id
 		GROUP BY u.id, u.monthly_budget_usd, u.self_budget_usd`, monthStart.UnixMilli(), monthEnd.UnixMilli())
@@ -154,7 +161,11 @@ func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	default:
 		return nil, fmt.Errorf("store: usage: unknown grouping %q", q.GroupBy)
 	}
-	where := spent + ` AND g.completed_at >= $1 AND g.completed_at < $2`
+	// Prompt enhancements count as items of their own (SPEC §14), under their model's id.
+	// An enhancement has no token: it counts under "web" when grouped by token.
+	from := `(SELECT g.user_id, g.model, g.cost_usd, g.completed_at, g.token_id, g.token_name FROM generations g WHERE ` + spent + `
+		UNION ALL SELECT e.user_id, e.model, e.cost_usd, e.completed_at, NULL, NULL FROM enhancements e) g`
+	where := `g.completed_at >= $1 AND g.completed_at < $2`
 	args := []any{q.From.UnixMilli(), q.To.UnixMilli()}
 	if q.UserID > 0 {
 		where += ` AND g.user_id = $3`
@@ -162,7 +173,7 @@ func (s *Store) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+key+`, coalesce(sum(g.cost_usd), 0), count(*),
 		CAST(coalesce(sum(CASE WHEN g.cost_usd IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT), `+name+`
-		FROM generations g JOIN users u ON u.id = g.user_id`+join+`
+		FROM `+from+` JOIN users u ON u.id = g.user_id`+join+`
 		WHERE `+where+` GROUP BY `+group, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: usage: %w", err)

@@ -15,7 +15,7 @@ import (
 
 const genCols = `id, user_id, model, prompt, params_json, fal_request_id, status, queue_position, logs_json,
 	error_code, error_message, notice, result_json, cancel_requested, attempts, failures, failing_since, next_poll_at, lease_owner, lease_until,
-	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, reference_asset_ids, relation, parent_asset_id, token_id, token_name`
+	created_at, updated_at, completed_at, group_id, collection_id, cost_usd, cost_source, cast_json, reference_asset_ids, relation, parent_asset_id, token_id, token_name`
 
 func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, error) {
 	var g model.Generation
@@ -26,11 +26,11 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 	var completed sql.NullInt64
 	var collection sql.NullString
 	var cost sql.NullFloat64
-	var refs string
+	var castJSON, refs string
 	var tokenID, tokenName sql.NullString
 	err := row.Scan(&g.ID, &g.UserID, &g.Model, &g.Prompt, &params, &g.FalRequestID, &g.Status, &qp, &logs,
 		&g.ErrorCode, &g.ErrorMessage, &g.Notice, &result, &cancel, &g.Attempts, &g.Failures, &failingSince, &nextPoll, &g.LeaseOwner, &lease,
-		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &refs, &g.Relation, &g.ParentAssetID, &tokenID, &tokenName)
+		&created, &updated, &completed, &g.GroupID, &collection, &cost, &g.CostSource, &castJSON, &refs, &g.Relation, &g.ParentAssetID, &tokenID, &tokenName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -38,6 +38,9 @@ func scanGeneration(row interface{ Scan(...any) error }) (*model.Generation, err
 		return nil, err
 	}
 	g.Params = json.RawMessage(params)
+	if err := json.Unmarshal([]byte(castJSON), &g.Cast); err != nil || g.Cast == nil {
+		g.Cast = []string{}
+	}
 	g.CollectionID = collection.String
 	g.TokenID, g.TokenName = tokenID.String, tokenName.String
 	if cost.Valid {
@@ -119,34 +122,35 @@ func scanTokenSpend(row *sql.Row) (TokenSpend, error) {
 // commits, and SQLite's single writer serialises it anyway, so with a guard two submits can
 // never both fit under the same remaining budget.
 func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holder string, lease time.Duration, guard *BudgetGuard) error {
+	return s.InsertGenerations(ctx, []*model.Generation{g}, holder, lease, guard)
+}
+
+// InsertGenerations inserts the generations of one submit (a compare's runs, SPEC §14) all or
+// none, in one transaction, under one guard: the set is priced as a whole (the guard's Allow
+// sees the spend once, before any of them). They belong to one person.
+func (s *Store) InsertGenerations(ctx context.Context, gs []*model.Generation, holder string, lease time.Duration, guard *BudgetGuard) error {
+	if len(gs) == 0 {
+		return nil
+	}
 	now := s.nowMs()
 	until := now + lease.Milliseconds()
-	params := string(g.Params)
-	if params == "" {
-		params = "{}"
-	}
-	var cost sql.NullFloat64
-	if g.CostUSD != nil {
-		cost = sql.NullFloat64{Float64: *g.CostUSD, Valid: true}
-	}
-	collection := sql.NullString{String: g.CollectionID, Valid: g.CollectionID != ""}
-	refs := "[]"
-	if len(g.ReferenceAssetIDs) > 0 {
-		b, err := json.Marshal(g.ReferenceAssetIDs)
-		if err != nil {
-			return fmt.Errorf("store: insert generation: %w", err)
-		}
-		refs = string(b)
-	}
+	userID := gs[0].UserID
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, g.UserID)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET updated_at = updated_at WHERE id = $1`, userID)
 		if err != nil {
 			return fmt.Errorf("store: lock user: %w", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmpErr(err, ErrNotFound)
 		}
-		if collection.Valid {
+		checked := map[string]bool{}
+		for _, g := range gs {
+			if g.UserID != userID {
+				return fmt.Errorf("store: insert generations: one person's set")
+			}
+			if g.CollectionID == "" || checked[g.CollectionID] {
+				continue
+			}
 			var one int
 			err := tx.QueryRowContext(ctx, `SELECT 1 FROM collections WHERE id = $1 AND user_id = $2`, g.CollectionID, g.UserID).Scan(&one)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -155,6 +159,7 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 			if err != nil {
 				return fmt.Errorf("store: collection of a submit: %w", err)
 			}
+			checked[g.CollectionID] = true
 		}
 		if guard != nil && guard.Token != nil {
 			tg := guard.Token
@@ -167,7 +172,7 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 			}
 		}
 		if guard != nil && guard.Allow != nil {
-			sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, g.UserID, guard.MonthStart.UnixMilli(), guard.MonthEnd.UnixMilli()))
+			sp, err := scanSpend(tx.QueryRowContext(ctx, spendQuery, userID, guard.MonthStart.UnixMilli(), guard.MonthEnd.UnixMilli()))
 			if err != nil {
 				return fmt.Errorf("store: spend: %w", err)
 			}
@@ -175,22 +180,86 @@ func (s *Store) InsertGeneration(ctx context.Context, g *model.Generation, holde
 				return err
 			}
 		}
-		tokenID := sql.NullString{String: g.TokenID, Valid: g.TokenID != ""}
-		tokenName := sql.NullString{String: g.TokenName, Valid: g.TokenID != ""}
-		_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
-			cost_usd, cost_source, created_at, updated_at, group_id, collection_id, reference_asset_ids, relation, parent_asset_id, token_id, token_name)
-			VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17)`,
-			g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, refs, g.Relation, g.ParentAssetID, tokenID, tokenName)
-		if err != nil {
-			return fmt.Errorf("store: insert generation: %w", err)
+		// Each run is a millisecond after the one before, so a set reads back in its order.
+		for i, g := range gs {
+			if err := insertGeneration(ctx, tx, g, holder, now+int64(i), until); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
-	g.CreatedAt, g.UpdatedAt = msToTime(now), msToTime(now)
+	for i, g := range gs {
+		g.Status, g.LeaseOwner, g.LeaseUntil = model.StatusSubmitting, holder, msToTime(until)
+		g.CreatedAt, g.UpdatedAt = msToTime(now+int64(i)), msToTime(now+int64(i))
+	}
+	return nil
+}
+
+// GenerationsOfGroup lists a person's generations of one set (a compare's runs, variations) in
+// the order they were submitted; another person's set is empty.
+func (s *Store) GenerationsOfGroup(ctx context.Context, userID int64, group string) ([]*model.Generation, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+genCols+` FROM generations WHERE user_id = $1 AND group_id = $2 AND group_id <> ''
+		ORDER BY created_at, id LIMIT 100`, userID, group)
+	if err != nil {
+		return nil, fmt.Errorf("store: generations of group: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Generation
+	for rows.Next() {
+		g, err := scanGeneration(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: generations of group: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// insertGeneration writes one row of InsertGenerations, and the cast members it used.
+func insertGeneration(ctx context.Context, tx *sql.Tx, g *model.Generation, holder string, now, until int64) error {
+	params := string(g.Params)
+	if params == "" {
+		params = "{}"
+	}
+	var cost sql.NullFloat64
+	if g.CostUSD != nil {
+		cost = sql.NullFloat64{Float64: *g.CostUSD, Valid: true}
+	}
+	collection := sql.NullString{String: g.CollectionID, Valid: g.CollectionID != ""}
+	if g.Cast == nil {
+		g.Cast = []string{}
+	}
+	castJSON, err := json.Marshal(g.Cast)
+	if err != nil {
+		return fmt.Errorf("store: insert generation: %w", err)
+	}
+	refs := "[]"
+	if len(g.ReferenceAssetIDs) > 0 {
+		b, err := json.Marshal(g.ReferenceAssetIDs)
+		if err != nil {
+			return fmt.Errorf("store: insert generation: %w", err)
+		}
+		refs = string(b)
+	}
+	tokenID := sql.NullString{String: g.TokenID, Valid: g.TokenID != ""}
+	tokenName := sql.NullString{String: g.TokenName, Valid: g.TokenID != ""}
+	_, err = tx.ExecContext(ctx, `INSERT INTO generations (id, user_id, model, prompt, params_json, status, lease_owner, lease_until,
+		cost_usd, cost_source, created_at, updated_at, group_id, collection_id, cast_json, reference_asset_ids, relation, parent_asset_id,
+		token_id, token_name)
+		VALUES ($1, $2, $3, $4, $5, 'submitting', $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		g.ID, g.UserID, g.Model, g.Prompt, params, holder, until, cost, g.CostSource, now, g.GroupID, collection, string(castJSON),
+		refs, g.Relation, g.ParentAssetID, tokenID, tokenName)
+	if err != nil {
+		return fmt.Errorf("store: insert generation: %w", err)
+	}
+	for i, id := range g.Cast {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO generation_cast (generation_id, cast_id, position) VALUES ($1, $2, $3)`, g.ID, id, i); err != nil {
+			return fmt.Errorf("store: insert generation cast: %w", err)
+		}
+	}
 	return nil
 }
 

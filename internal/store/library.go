@@ -18,6 +18,7 @@ type LibraryFilter struct {
 	BeforeMs   int64  // created before (epoch ms); 0 for no bound
 	Collection string // "" for all; the caller checked it is the user's
 	Sequence   string // "" for all; the clips of one extend chain (SPEC §15.6)
+	Cast       string // "" for all; else the assets whose generation used this cast member
 }
 
 // assetSQL is a gallery query under construction: a FROM clause, fixed WHERE fragments with
@@ -74,6 +75,9 @@ func (lf LibraryFilter) fragments(userID int64, kind string) assetSQL {
 	}
 	if lf.Sequence != "" {
 		f.add("sequence_id = $?", lf.Sequence)
+	}
+	if lf.Cast != "" {
+		f.add("assets.generation_id IN (SELECT generation_id FROM generation_cast WHERE cast_id = $?)", lf.Cast)
 	}
 	if lf.FromMs > 0 {
 		f.add(f.created+" >= $?", lf.FromMs)

@@ -17,6 +17,9 @@ import { EstimateNote } from './EstimateNote';
 import { CreateSkeleton } from './CreateSkeleton';
 import { SaveToCollection } from '../gallery/SaveToCollection';
 import { useJobs } from '../lib/jobs';
+import { ImprovePrompt } from './ImprovePrompt';
+import { CastChips, MentionSuggestions, useCast } from './CastChips';
+import { ComparePanel } from './ComparePanel';
 import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, presetParams, useDraft, type Draft } from './useDraft';
 
 /** Settings handed over from elsewhere (the gallery's reuse, use as reference, animate). */
@@ -82,6 +85,10 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   const refsHandle = useRef<ReferencesHandle>(null);
   const resultRef = useRef<HTMLDivElement>(null);
   const submitRef = useRef<(() => void) | null>(null);
+  const [mode, setMode] = useState<'single' | 'compare'>('single');
+  const cast = useCast();
+  const [castIds, setCastIds] = useState<string[]>([]);
+  const [useDescription, setUseDescription] = useState(false);
 
   // Start on the default model (or the first one) with its defaults filled in.
   useEffect(() => {
@@ -142,11 +149,19 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
     refresh: selectedId,
   });
   const ref = model?.reference ?? null;
+  // Cast members picked as chips or mentioned as @name fill the reference field too.
+  const mentioned = cast.filter((m) => new RegExp(`(^|[^\\p{L}\\p{N}_])@${m.name}($|[^\\p{L}\\p{N}_-])`, 'iu').test(draft.prompt));
+  const castPictures = [...new Set([...castIds, ...mentioned.map((m) => m.id)])]
+    .map((id) => cast.find((m) => m.id === id)?.images.length ?? 0)
+    .reduce((a, b) => a + b, 0);
+  const refCount = draft.refs.length + (ref ? Math.min(castPictures, ref.max - draft.refs.length) : 0);
+  const castUse = castIds.length || useDescription ? { cast: castIds, useDescription } : {};
   let blocker: string | null = null;
   if (!user.hasFalKey) blocker = 'Save your fal API key in Account to start generating.';
   else if (draft.modelId === CUSTOM && !customPattern.test(effectiveId)) blocker = 'Enter a fal model id like fal-ai/flux/dev.';
   else if (model?.promptRequired && !draft.prompt.trim()) blocker = 'Write a prompt.';
-  else if (ref && draft.refs.length < ref.min) blocker = `Add ${ref.min === 1 ? 'a reference image' : `${ref.min} reference images`}.`;
+  else if (castIds.length > 0 && !ref) blocker = 'This model takes no reference images; remove the cast chips or choose another model.';
+  else if (ref && refCount < ref.min) blocker = `Add ${ref.min === 1 ? 'a reference image' : `${ref.min} reference images`}.`;
   else if (ref && draft.refs.length > ref.max) blocker = `This model takes at most ${ref.max} reference images.`;
   else if (model && invalidParam(model.params, draft.values)) blocker = invalidParam(model.params, draft.values);
 
@@ -181,12 +196,12 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   const send = async (count: number, seeds: SeedMode, params: Record<string, unknown>, prompt: string): Promise<string | null> => {
     let partial: string | null = null;
     if (count > 1) {
-      const r = await api.generateVariations(effectiveId, prompt, params, count, seeds, saveTo);
+      const r = await api.generateVariations(effectiveId, prompt, params, count, seeds, saveTo, castUse);
       jobs.upsert(...r.generations);
       setSelectedId(r.generation.id);
       if (r.error) partial = `${r.generations.length} of ${count} variations started. ${r.error.message}`;
     } else {
-      const r = await api.generate(effectiveId, prompt, params, saveTo);
+      const r = await api.generate(effectiveId, prompt, params, saveTo, castUse);
       jobs.upsert(r.generation);
       setSelectedId(r.generation.id);
     }
@@ -227,9 +242,27 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   // The chosen job, else the newest: a new submit selects itself, the running ones stay listed.
   const shown = selectedId === STARTING ? null : ((selectedId ? jobs.byId[selectedId] : undefined) ?? null);
   const canAnimate = animateModel(models) !== null;
+  const modeSwitch = (
+    <div className="mode-switch" role="group" aria-label="Create mode">
+      <button type="button" className={`btn small${mode === 'single' ? ' primary' : ''}`} aria-pressed={mode === 'single'} onClick={() => setMode('single')}>
+        One model
+      </button>
+      <button type="button" className={`btn small${mode === 'compare' ? ' primary' : ''}`} aria-pressed={mode === 'compare'} onClick={() => setMode('compare')}>
+        Compare
+      </button>
+    </div>
+  );
+  if (mode === 'compare' && models)
+    return (
+      <div>
+        {modeSwitch}
+        <ComparePanel models={models} hasFalKey={user.hasFalKey} />
+      </div>
+    );
   return (
     <div className="create-grid" onKeyDown={onKey} onPaste={onPaste}>
       <div className="card form-card" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+        {modeSwitch}
         <h2>Create</h2>
         <Banner kind="error">{loadError}</Banner>
         <PresetsBar current={() => (effectiveId ? { model: effectiveId, params: safePresetParams(draft, model) } : null)} onApply={applyPreset} />
@@ -260,8 +293,11 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
             onChange={(e) => dispatch({ type: 'prompt', prompt: e.target.value })}
             maxLength={10000}
           />
+          <MentionSuggestions prompt={draft.prompt} cast={cast} onPick={(p) => dispatch({ type: 'prompt', prompt: p })} />
+          <ImprovePrompt prompt={draft.prompt} model={effectiveId} disabled={!user.hasFalKey} onAccept={(p) => dispatch({ type: 'prompt', prompt: p })} />
         </div>
         {ref && <References handle={refsHandle} refs={draft.refs} min={ref.min} max={ref.max} multiple={ref.multiple} onChange={(refs) => dispatch({ type: 'refs', refs })} />}
+        <CastChips cast={cast} selected={castIds} reference={ref} useDescription={useDescription} onChange={setCastIds} onUseDescription={setUseDescription} />
         {model && <ParamsForm params={model.params} values={draft.values} locked={locked} onChange={(values) => dispatch({ type: 'values', values })} />}
         <SaveToCollection value={saveTo} onChange={setSaveTo} />
         <Banner kind="info">{notice}</Banner>

@@ -26,7 +26,19 @@ export function invalidParam(params: Param[], values: Values): string | null {
 /** Params a member's policy forces (SPEC §12.2): shown with their forced value, locked. */
 export type Locked = { policy: string; params: Values } | null;
 
-export function ParamsForm({ params, values, onChange, locked = null }: { params: Param[]; values: Values; onChange: (v: Values) => void; locked?: Locked }) {
+export function ParamsForm({
+  params,
+  values,
+  onChange,
+  locked = null,
+  idPrefix = 'param',
+}: {
+  params: Param[];
+  values: Values;
+  onChange: (v: Values) => void;
+  locked?: Locked;
+  idPrefix?: string;
+}) {
   const set = (name: string, value: unknown) => {
     const next = { ...values };
     if (value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value))) delete next[name];
@@ -57,7 +69,7 @@ export function ParamsForm({ params, values, onChange, locked = null }: { params
   );
 
   function renderParam(p: Param, v: unknown) {
-        const id = `param-${p.name}`;
+        const id = `${idPrefix}-${p.name}`;
         const tip = p.description || undefined;
         const label = (
           <span>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useHidesFlagged } from '../lib/policy';
-import { api, type Asset, type Collection, type Model } from '../lib/api';
+import { api, power, type Asset, type Collection, type Model } from '../lib/api';
+import { formatUsd } from '../lib/money';
 import { messageOf } from '../lib/useAction';
 import { formatBytes, getAssetUrl, getDownloadUrl, getThumbUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
@@ -59,6 +60,7 @@ export function AssetDetail({
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [lineage, setLineage] = useState<{ parent: Asset | null; children: Asset[] }>({ parent: null, children: [] });
+  const prices = useDerivePrices(asset.kind === 'image');
 
   useEffect(() => {
     setMsg(null);
@@ -346,6 +348,30 @@ export function AssetDetail({
               Animate
             </button>
           )}
+          {asset.kind === 'image' &&
+            DERIVE_ACTIONS.map((d) => (
+              <button
+                key={d.action}
+                type="button"
+                className="btn"
+                disabled={busy}
+                onClick={async () => {
+                  setBusy(true);
+                  setError(null);
+                  try {
+                    await power.derive(asset.id, d.action);
+                    setMsg(`${d.label} started: the result will appear in the gallery.`);
+                  } catch (err) {
+                    setError(messageOf(err, `${d.label} could not be started.`));
+                  } finally {
+                    setBusy(false);
+                  }
+                }}
+              >
+                {d.label}
+                {prices[d.action] !== undefined ? ` · ${formatUsd(prices[d.action] as number)}` : ''}
+              </button>
+            ))}
           {trashOn ? (
             <button type="button" className="btn danger-ghost" onClick={() => void del()} disabled={busy}>
               Move to trash
@@ -369,4 +395,29 @@ export function AssetDetail({
       </aside>
     </Dialog>
   );
+}
+
+/** The one-click derive actions (SPEC §14) and their default models. */
+const DERIVE_ACTIONS = [
+  { action: 'upscale', label: 'Upscale', model: 'fal-ai/recraft/upscale/crisp' },
+  { action: 'remove-background', label: 'Remove background', model: 'fal-ai/bria/background/remove' },
+] as const;
+
+/** The price of each derive action for one output, from the studio's estimate. */
+function useDerivePrices(enabled: boolean): Partial<Record<string, number>> {
+  const [prices, setPrices] = useState<Partial<Record<string, number>>>({});
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    for (const d of DERIVE_ACTIONS) {
+      api
+        .estimate(d.model, '', {})
+        .then((r) => live && r.estimate && setPrices((p) => ({ ...p, [d.action]: r.estimate!.usd })))
+        .catch(() => undefined);
+    }
+    return () => {
+      live = false;
+    };
+  }, [enabled]);
+  return prices;
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, exportUrl, type Asset, type Collection } from '../lib/api';
+import { api, exportUrl, power, type Asset, type CastKind, type Collection } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 import { StitchDialog } from './StitchDialog';
 import { useFFmpeg } from './VideoTools';
@@ -49,6 +49,8 @@ export function BulkBar({
         : videos.length > 20
           ? 'At most 20 clips can be stitched at once.'
           : '';
+  const [castName, setCastName] = useState('');
+  const [castKind, setCastKind] = useState<CastKind>('person');
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -137,6 +139,28 @@ export function BulkBar({
           }}
         />
       )}
+      <input type="text" aria-label="New cast member name" placeholder="Cast name" maxLength={40} value={castName} onChange={(e) => setCastName(e.target.value)} />
+      <select aria-label="Cast member kind" value={castKind} onChange={(e) => setCastKind(e.target.value as CastKind)}>
+        <option value="person">Person</option>
+        <option value="pet">Pet</option>
+        <option value="product">Product</option>
+        <option value="style">Style</option>
+      </select>
+      <button
+        type="button"
+        className="btn small"
+        disabled={busy || !castName.trim() || ids.length > 8}
+        title={ids.length > 8 ? 'A cast member has at most 8 pictures' : undefined}
+        onClick={() =>
+          run(async () => {
+            const r = await power.createCast({ name: castName.trim(), kind: castKind, assetIds: ids });
+            setCastName('');
+            setMsg(`@${r.cast.name} joined the cast.`);
+          })
+        }
+      >
+        New cast member
+      </button>
       <a className="btn small" href={exportUrl({ ids })} download>
         Download zip
       </a>

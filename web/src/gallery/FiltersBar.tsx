@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, type AssetFilters, type Collection } from '../lib/api';
+import { api, power, type AssetFilters, type CastMember, type Collection } from '../lib/api';
 
 /** Favourites, model, date range and collection: each combines with the kind and the search. */
 export function FiltersBar({ filters, collections, onChange }: { filters: AssetFilters; collections: Collection[]; onChange: (f: AssetFilters) => void }) {
@@ -9,6 +9,13 @@ export function FiltersBar({ filters, collections, onChange }: { filters: AssetF
       .models()
       .then((r) => setModels((r.models ?? []).map((m) => ({ id: m.id, name: m.name }))))
       .catch(() => setModels([]));
+  }, []);
+  const [cast, setCast] = useState<CastMember[]>([]);
+  useEffect(() => {
+    power
+      .cast()
+      .then((r) => setCast(r.cast ?? []))
+      .catch(() => setCast([]));
   }, []);
   const set = (change: Partial<AssetFilters>) => onChange({ ...filters, ...change });
   const any = Object.values(filters).some(Boolean);
@@ -48,6 +55,19 @@ export function FiltersBar({ filters, collections, onChange }: { filters: AssetF
           ))}
         </select>
       </label>
+      {cast.length > 0 && (
+        <label className="field inline">
+          <span>Features</span>
+          <select value={filters.cast ?? ''} onChange={(e) => set({ cast: e.target.value || undefined })}>
+            <option value="">Anyone</option>
+            {cast.map((m) => (
+              <option key={m.id} value={m.id}>
+                @{m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {any && (
         <button type="button" className="link" onClick={() => onChange({})}>
           Clear filters

@@ -3,14 +3,16 @@ import { api, type Asset, type Model } from '../lib/api';
 import { AssetsView, noQuery, type AssetQuery } from './AssetsView';
 import { CollectionsView } from './CollectionsView';
 import { HistoryView } from './HistoryView';
+import { CastView } from './CastView';
 import { ShareDialog } from './ShareDialog';
 import { shareCollection, useLibrary, type ShareRequest } from './useLibrary';
 import { Toast, TrashView, type ToastState } from './TrashView';
 
-type View = 'assets' | 'collections' | 'history' | 'trash';
+type View = 'assets' | 'collections' | 'cast' | 'history' | 'trash';
 const views: [View, string][] = [
   ['assets', 'Assets'],
   ['collections', 'Collections'],
+  ['cast', 'Cast'],
   ['history', 'History'],
   ['trash', 'Trash'],
 ];
@@ -96,6 +98,14 @@ export function GalleryTab({
             setView('assets');
           }}
           onShare={(c) => setSharing(shareCollection(c))}
+        />
+      )}
+      {view === 'cast' && (
+        <CastView
+          onShowAssets={(m) => {
+            setQuery((q) => ({ ...q, filters: { cast: m.id } }));
+            setView('assets');
+          }}
         />
       )}
       {view === 'history' && <HistoryView />}

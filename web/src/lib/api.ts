@@ -158,10 +158,12 @@ export interface Generation {
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
+  /** The cast members it used (SPEC §14). */
+  cast?: string[];
   /** The estimate recorded at submit; 0 once failed or canceled; null when fal had no price. */
   costUsd?: number | null;
   costSource?: 'estimate' | 'billed' | 'not_billed' | null;
-  group?: string | null; // the variations of one submit share it
+  group?: string | null; // the variations of one submit, or a compare's runs, share it
   referenceAssetIds?: string[];
   relation?: string | null;
   /** The personal access token that made it (REST or MCP), by its name at submit time. */
@@ -241,6 +243,8 @@ export interface Model {
   params: Param[];
   /** The inputs that take a clip's first and last frame; null without a start frame. */
   frames?: { start: string; end: string | null } | null;
+  /** How the model likes to be prompted (null outside the catalogue). */
+  promptGuide?: string | null;
 }
 
 // Costs and budgets (SPEC §7).
@@ -342,6 +346,7 @@ export interface AssetFilters {
   from?: string; // YYYY-MM-DD, inclusive, UTC
   to?: string;
   collection?: string;
+  cast?: string;
 }
 
 export interface Collection {
@@ -491,14 +496,14 @@ export const api = {
     return request<{ url: string }>('POST', '/api/uploads', fd);
   },
   uploadAsset: (assetId: string) => request<{ url: string }>('POST', '/api/uploads', { assetId }),
-  generate: (model: string, prompt: string, params: Record<string, unknown>, collectionId?: string) =>
-    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params, ...(collectionId ? { collectionId } : {}) }),
+  generate: (model: string, prompt: string, params: Record<string, unknown>, collectionId?: string, use: CastUse = {}) =>
+    request<{ generation: Generation }>('POST', '/api/generations', { model, prompt, params, ...(collectionId ? { collectionId } : {}), ...use }),
   generation: (id: string) => request<{ generation: Generation }>('GET', `/api/generations/${encodeURIComponent(id)}`),
-  generateVariations: (model: string, prompt: string, params: Record<string, unknown>, count: number, seeds: SeedMode, collectionId?: string) =>
+  generateVariations: (model: string, prompt: string, params: Record<string, unknown>, count: number, seeds: SeedMode, collectionId?: string, use: CastUse = {}) =>
     request<{ generation: Generation; generations: Generation[]; group: string; error: { code: string; message: string } | null }>(
       'POST',
       '/api/generations',
-      { model, prompt, params, variations: { count, seeds }, ...(collectionId ? { collectionId } : {}) },
+      { model, prompt, params, variations: { count, seeds }, ...(collectionId ? { collectionId } : {}), ...use },
     ),
   generations: () => request<{ generations: Generation[] }>('GET', '/api/generations'),
   presets: () => request<{ presets: Preset[] }>('GET', '/api/presets'),
@@ -522,6 +527,7 @@ export const api = {
     if (q.from) p.set('from', q.from);
     if (q.to) p.set('to', q.to);
     if (q.collection) p.set('collection', q.collection);
+    if (q.cast) p.set('cast', q.cast);
     if (q.cursor) p.set('cursor', q.cursor);
     p.set('limit', String(q.limit ?? 30));
     return request<{ assets: Asset[]; nextCursor: string | null }>('GET', `/api/assets?${p}`);
@@ -552,6 +558,48 @@ export const api = {
   revokeToken: (id: string) => request<void>('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
   adminUsage: (q: { from?: string; to?: string; groupBy?: 'day' | 'model' | 'user' } = {}) =>
     request<Usage>('GET', `/api/admin/usage?${usageQuery(q)}`),
+};
+
+// Studio power (SPEC §14): compare, derive, enhance, cast.
+export type CastKind = 'person' | 'pet' | 'product' | 'style';
+
+export interface CastMember {
+  id: string;
+  name: string;
+  kind: CastKind;
+  description: string;
+  shared: boolean;
+  owner: { id: number; email: string };
+  images: { id: string; url: string }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CompareSet {
+  group: string;
+  prompt: string;
+  generations: Generation[];
+}
+
+/** What a submit adds about the cast (SPEC §14). */
+export interface CastUse {
+  cast?: string[];
+  useDescription?: boolean;
+}
+
+export const power = {
+  compare: (prompt: string, runs: { model: string; params?: Record<string, unknown> }[], use: CastUse = {}) =>
+    request<CompareSet>('POST', '/api/compare', { prompt, runs, ...use }),
+  getCompare: (group: string) => request<CompareSet>('GET', `/api/compare/${enc(group)}`),
+  derive: (assetId: string, action: 'upscale' | 'remove-background') =>
+    request<{ generation: Generation }>('POST', `/api/assets/${enc(assetId)}/derive`, { action }),
+  enhance: (prompt: string, model: string) => request<{ prompt: string; costUsd: number | null }>('POST', '/api/prompts/enhance', { prompt, model }),
+  cast: () => request<{ cast: CastMember[] }>('GET', '/api/cast'),
+  createCast: (m: { name: string; kind: CastKind; assetIds: string[]; description?: string; shared?: boolean }) =>
+    request<{ cast: CastMember }>('POST', '/api/cast', m),
+  updateCast: (id: string, patch: { name?: string; kind?: CastKind; description?: string; shared?: boolean; imageIds?: string[]; addAssetIds?: string[] }) =>
+    request<{ cast: CastMember }>('PATCH', `/api/cast/${enc(id)}`, patch),
+  deleteCast: (id: string) => request<void>('DELETE', `/api/cast/${enc(id)}`),
 };
 
 export const terminal = (s: Status) => s === 'succeeded' || s === 'failed' || s === 'canceled';
