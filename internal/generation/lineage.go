@@ -174,8 +174,10 @@ func checkReferenceField(r *Reference, p map[string]any, extra int) error {
 	return nil
 }
 
-// uploadReferences sends each referenced asset's stored original to fal storage with the
-// person's key and puts the URLs in the reference field of input (after any it already lists).
+// uploadReferences sends each referenceAssetIds original to fal storage with the person's key
+// and puts the URLs in the reference field of input, after any URLs params already lists there
+// (SPEC §13.2). Anything that must come after the referenced assets (§14 cast pictures) is
+// appended to the field after this runs.
 func (s *Service) uploadReferences(ctx context.Context, falKey string, l *lineage, input map[string]any) error {
 	if l == nil || len(l.assets) == 0 {
 		return nil
