@@ -122,8 +122,9 @@ test('a new user signs up, generates, browses, reuses, deletes and logs out', as
   await page.getByTestId('asset-card').first().click();
   await page.getByRole('dialog').waitFor();
   await screenshot(page, 'detail-desktop');
-  // Download saves the stored file as an attachment; Copy prompt fills the clipboard.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+  // Download saves the file as an attachment (the marked copy; "Download original" the stored
+  // bytes); Copy prompt fills the clipboard.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download', exact: true }).click()]);
   assert.match(download.suggestedFilename(), /\.png$/);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: studio.url });
   await page.getByRole('button', { name: 'Copy prompt' }).click();

@@ -24,19 +24,19 @@ func (r *Runner) save(ctx context.Context, g *model.Generation) error {
 	if err != nil {
 		return err
 	}
-	existing, err := r.st.AssetsOfGeneration(ctx, g.UserID, g.ID)
+	existing, err := r.st.SavedAssetsOfGeneration(ctx, g.UserID, g.ID)
 	if err != nil {
 		return err
 	}
 	have := map[string]bool{}
 	var jobBytes int64
-	for _, a := range existing[g.ID] {
+	for _, a := range existing {
 		have[a.ID] = true
 		jobBytes += a.Bytes
 	}
 	var failed error
 	saved, fellBack := len(have), false
-	for _, a := range existing[g.ID] {
+	for _, a := range existing {
 		fellBack = fellBack || (r.storage.S3Configured() && a.Storage == model.StorageLocal)
 	}
 	for _, o := range outs {

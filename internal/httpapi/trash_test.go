@@ -9,10 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/falstudio/falstudio/internal/app"
 	"github.com/falstudio/falstudio/internal/falsim"
+	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
@@ -397,5 +400,37 @@ func TestTrashAndLineage(t *testing.T) {
 	mustJSON(t, c.Do("POST", "/api/trash/empty", nil), 200, nil)
 	if got := assetOf(t, c, child.ID); got.Parent == nil || got.Parent.AssetID != parent.ID || got.Parent.Missing == nil {
 		t.Fatalf("child of a purged parent: %+v", got.Parent)
+	}
+}
+
+// What came due while the studio was down is purged right after start-up (SPEC §13.1), the
+// object with it; what is not due yet stays.
+func TestTrashPurgedAtStartUp(t *testing.T) {
+	dir := t.TempDir()
+	off := &atomic.Int64{}
+	opts := app.Options{Generation: generation.Options{Now: func() time.Time { return time.Now().Add(time.Duration(off.Load())) }}}
+	st := testutil.NewStudio(t, testutil.StudioOptions{DataDir: dir, Env: map[string]string{"TRASH_RETENTION": "2h"}, App: opts})
+	e := &libEnv{studio: st, offset: off, files: map[string][]byte{}}
+	e.a, e.aID = libUser(t, st, "startup-trash@example.com")
+	due := e.seed(t, e.aID, "due", "fal-ai/flux/dev", model.KindImage, time.Now(), 100)
+	later := e.seed(t, e.aID, "later", "fal-ai/flux/dev", model.KindImage, time.Now(), 100)
+	path := e.objectPath(t, e.aID, due)
+	mustJSON(t, e.a.Do("DELETE", "/api/assets/"+due, nil), 200, nil)
+	off.Add(int64(90 * time.Minute))
+	mustJSON(t, e.a.Do("DELETE", "/api/assets/"+later, nil), 200, nil)
+	st.Stop()
+
+	off.Add(int64(time.Hour)) // the first is past its purge time, the second is not
+	st = testutil.NewStudio(t, testutil.StudioOptions{DataDir: dir, Env: map[string]string{"TRASH_RETENTION": "2h"}, App: opts})
+	c := st.NewClient(t)
+	mustJSON(t, c.Do("POST", "/api/auth/login", map[string]string{"email": "startup-trash@example.com", "password": goodPassword}), 200, nil)
+	testutil.WaitFor(t, 10*time.Second, "the due asset purged after start-up", func() bool {
+		return c.Do("GET", "/api/assets/"+due, nil).Status == 404
+	})
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("the purged object: %v", err)
+	}
+	if got := trashOf(t, c, ""); len(got.Assets) != 1 || got.Assets[0].ID != later {
+		t.Fatalf("trash after start-up: %v", ids(got.Assets))
 	}
 }

@@ -92,8 +92,20 @@ func (s *Store) Asset(ctx context.Context, userID int64, id string) (*model.Asse
 	return a, err
 }
 
-// AssetsOfGeneration lists a generation's assets in output order.
+// AssetsOfGeneration lists a generation's assets in the library, in output order: a trashed
+// output is out of the library, so its generation shows the others (SPEC §13.1).
 func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generationIDs ...string) (map[string][]*model.Asset, error) {
+	return s.assetsOfGeneration(ctx, userID, true, generationIDs...)
+}
+
+// SavedAssetsOfGeneration lists every asset a generation stored, trashed ones included (a
+// resumed save must not store one again).
+func (s *Store) SavedAssetsOfGeneration(ctx context.Context, userID int64, generationID string) ([]*model.Asset, error) {
+	m, err := s.assetsOfGeneration(ctx, userID, false, generationID)
+	return m[generationID], err
+}
+
+func (s *Store) assetsOfGeneration(ctx context.Context, userID int64, liveOnly bool, generationIDs ...string) (map[string][]*model.Asset, error) {
 	out := map[string][]*model.Asset{}
 	if len(generationIDs) == 0 {
 		return out, nil
@@ -104,9 +116,12 @@ func (s *Store) AssetsOfGeneration(ctx context.Context, userID int64, generation
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(i+2)
 	}
-	// A trashed output is out of the library: its generation shows the others (SPEC §13.1).
-	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets a WHERE user_id = $1 AND generation_id IN (`+strings.Join(ph, ",")+`)
-		AND trashed_at IS NULL ORDER BY (SELECT idx FROM outputs o WHERE o.asset_id = a.id), created_at`, args...)
+	live := ""
+	if liveOnly {
+		live = " AND trashed_at IS NULL"
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+assetCols+` FROM assets a WHERE user_id = $1 AND generation_id IN (`+strings.Join(ph, ",")+`)`+
+		live+` ORDER BY (SELECT idx FROM outputs o WHERE o.asset_id = a.id), created_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: generation assets: %w", err)
 	}

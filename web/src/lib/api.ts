@@ -436,8 +436,15 @@ const libraryApi = {
     p.set('limit', String(q.limit ?? 20));
     return request<{ generations: Generation[]; nextCursor: string | null }>('GET', `/api/generations?${p}`);
   },
-  runAgain: (g: Pick<Generation, 'model' | 'prompt' | 'params'>, collectionId?: string) =>
-    request<{ generation: Generation }>('POST', '/api/generations', { model: g.model, prompt: g.prompt, params: g.params, ...(collectionId ? { collectionId } : {}) }),
+  /** The same inputs again, the referenced assets and their relation included (SPEC §13.2). */
+  runAgain: (g: Pick<Generation, 'model' | 'prompt' | 'params' | 'referenceAssetIds' | 'relation'>, collectionId?: string) =>
+    request<{ generation: Generation }>('POST', '/api/generations', {
+      model: g.model,
+      prompt: g.prompt,
+      params: g.params,
+      ...(g.referenceAssetIds?.length ? { referenceAssetIds: g.referenceAssetIds, ...(g.relation ? { relation: g.relation } : {}) } : {}),
+      ...(collectionId ? { collectionId } : {}),
+    }),
 };
 
 
