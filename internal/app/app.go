@@ -31,6 +31,7 @@ import (
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
+	"github.com/falstudio/falstudio/internal/push"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
@@ -61,6 +62,8 @@ type Options struct {
 	// StreamsPerUser and StreamLifetime bound the event streams (tests); 0 is the default.
 	StreamsPerUser int
 	StreamLifetime time.Duration
+	// PushRetryBase is the first wait before a push is retried (tests shorten it); 0 is 1 s.
+	PushRetryBase time.Duration
 }
 
 // App is a running studio.
@@ -74,6 +77,7 @@ type App struct {
 	gen      *generation.Service
 	runner   *generation.Runner
 	journal  *journal.Journal
+	push     *push.Service
 	cleaner  *cleaner.Cleaner
 	thumbs   *library.Thumbs
 	// backfillEvery paces the thumbnail backfill (negative: off).
@@ -184,6 +188,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	ffmpeg := library.DetectFFmpeg()
 	log.Info("video posters", "enabled", ffmpeg != "", "ffmpeg", ffmpeg)
 	a.journal = journal.New(st, a.events, log, o.Generation.Now)
+	a.push, err = push.New(st, push.Options{Key: cfg.Push.VAPIDKey, Subject: cfg.Push.Subject, Hosts: cfg.Push.Hosts,
+		AllowInsecureLoopback: cfg.Push.AllowInsecureLoopback, Instance: cfg.InstanceID, ModelName: generation.ModelName,
+		Logger: log, Now: o.Generation.Now, RetryBase: o.PushRetryBase})
+	if err != nil {
+		return nil, &config.Error{Var: "VAPID_PRIVATE_KEY", Msg: "is not a valid P-256 private key"}
+	}
+	a.journal.Listen(a.push.Changed)
 	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log,
 		Made: func(as *model.Asset) { a.journal.Changed(as.UserID, as.GenerationID) }})
 	gopts := o.Generation
@@ -229,6 +240,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Generations: a.gen, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
 		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
+		Push:           a.push,
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
 	})
 	if cfg.MetricsAddr != "" {
@@ -289,6 +301,7 @@ func (a *App) Start(ctx context.Context) {
 	a.spawn(func() { a.journal.Run(ctx) })
 	a.spawn(func() { a.runner.Run(ctx) })
 	a.spawn(func() { a.thumbs.Run(ctx) })
+	a.spawn(func() { a.push.Run(ctx) })
 	if a.relay != nil {
 		a.spawn(func() { a.relay.Run(ctx) })
 	}

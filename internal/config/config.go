@@ -73,6 +73,9 @@ type Config struct {
 	JobLease       time.Duration
 	ShutdownGrace  time.Duration
 
+	// Push is Web Push (SPEC §16.3).
+	Push Push
+
 	// InstanceID names this replica in job leases (generated once into DATA_DIR).
 	InstanceID string
 }
@@ -208,6 +211,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, bad("ALLOW_SIGNUP", "must be true or false")
 	}
 	if c.SignupMode, err = signupMode(strings.ToLower(get("SIGNUP_MODE", "")), c.AllowSignup); err != nil {
+		return nil, err
+	}
+
+	if err := loadPush(c, getenv); err != nil {
 		return nil, err
 	}
 
@@ -509,6 +516,14 @@ func EnsureSecrets(c *Config) (warnings []string, err error) {
 		return warnings, err
 	}
 	c.InstanceID = string(id)
+	w, err := ensureVAPIDKey(c)
+	warnings = append(warnings, w...)
+	if err != nil {
+		return warnings, err
+	}
+	if c.Push.SubjectDefaulted {
+		warnings = append(warnings, "VAPID_SUBJECT is not set and PUBLIC_URL gives no host: push messages name mailto:admin@localhost, which Apple's push service refuses; set VAPID_SUBJECT")
+	}
 	return warnings, nil
 }
 

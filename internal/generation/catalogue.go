@@ -152,6 +152,14 @@ var catalogue = []Model{
 // Catalogue returns the curated models.
 func Catalogue() []Model { return catalogue }
 
+// ModelName is a curated model's name ("" for a model outside the catalogue).
+func ModelName(id string) string {
+	if m := modelByID(id); m != nil {
+		return m.Name
+	}
+	return ""
+}
+
 // modelByID finds a curated model.
 func modelByID(id string) *Model {
 	for i := range catalogue {

@@ -18,6 +18,8 @@ var statusFor = map[string]int{
 	model.CodeInvalidInput:       http.StatusBadRequest,
 	model.CodeWeakPassword:       http.StatusBadRequest,
 	model.CodeTooLarge:           http.StatusRequestEntityTooLarge,
+	model.CodeUnsupportedFile:     http.StatusBadRequest,
+	model.CodeInvalidPushEndpoint: http.StatusBadRequest,
 	model.CodeEmailTaken:         http.StatusConflict,
 	model.CodeInvalidCredentials: http.StatusUnauthorized,
 	model.CodeSignupClosed:       http.StatusForbidden,

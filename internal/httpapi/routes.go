@@ -79,6 +79,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PATCH /api/presets/{id}", s.authed(s.updatePreset))
 	mux.Handle("DELETE /api/presets/{id}", s.authed(s.deletePreset))
 
+	// Web Push (SPEC §16.3).
+	mux.Handle("GET /api/push/key", s.adapt(s.getPushKey))
+	mux.Handle("POST /api/push/subscriptions", s.authed(s.createPushSubscription))
+	mux.Handle("GET /api/push/subscriptions", s.authed(s.listPushSubscriptions))
+	mux.Handle("DELETE /api/push/subscriptions/{id}", s.authed(s.deletePushSubscription))
+	mux.Handle("GET /api/me/notifications", s.authed(s.getNotifications))
+	mux.Handle("PUT /api/me/notifications", s.authed(s.putNotifications))
+
 	// Unknown API paths answer JSON, not the SPA.
 	// A known path asked with another method answers 405 (JSON) instead of the catch-alls.
 	mux.Handle("/api/", methodNotAllowed(mux, s.adapt(func(w http.ResponseWriter, r *http.Request) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/falstudio/falstudio/internal/metrics"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
+	"github.com/falstudio/falstudio/internal/push"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 )
 
@@ -59,6 +60,8 @@ type Deps struct {
 	Shutdown <-chan struct{}
 
 	Presets *preset.Service
+	// Push owns Web Push subscriptions and knows which people have a studio tab open.
+	Push *push.Service
 	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
 	// every stream after that long (0: 30 minutes), the browser then reconnects.
 	StreamsPerUser int

@@ -1,0 +1,39 @@
+-- Web Push (SPEC §16.3). An endpoint is one browser profile and belongs to one person at a time,
+-- so it is unique across people; the keys are the browser's public ones (not secrets of ours).
+CREATE TABLE push_subscriptions (
+    id         TEXT PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    endpoint   TEXT NOT NULL UNIQUE,
+    p256dh     BYTEA NOT NULL,
+    auth       BYTEA NOT NULL,
+    user_agent TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at);
+
+-- A person's notification settings; no row means the defaults (push on, only when away).
+CREATE TABLE push_prefs (
+    user_id         BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    push            INTEGER NOT NULL,
+    only_when_away  INTEGER NOT NULL
+);
+
+-- Open event streams, one row each, so every replica knows whether a person has a studio tab
+-- open. A row is deleted when its stream closes; seen_at is refreshed while it is open, so a
+-- crashed replica's rows stop counting once they are stale.
+CREATE TABLE open_streams (
+    id       TEXT PRIMARY KEY,
+    user_id  BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    instance TEXT NOT NULL,
+    seen_at  BIGINT NOT NULL
+);
+CREATE INDEX open_streams_user ON open_streams (user_id, seen_at);
+CREATE INDEX open_streams_instance ON open_streams (instance);
+
+-- A generation whose end was pushed (or decided not to be): the primary key makes the send at
+-- most once, whichever replica or restart sees the end.
+CREATE TABLE push_sent (
+    generation_id TEXT PRIMARY KEY,
+    sent_at       BIGINT NOT NULL
+);
+CREATE INDEX push_sent_at ON push_sent (sent_at);
