@@ -391,7 +391,9 @@ func TestPushSubscriptions(t *testing.T) {
 		}
 		return m
 	}
-	keys := func(p256dh, auth any) map[string]any { return with("keys", map[string]any{"p256dh": p256dh, "auth": auth}) }
+	keys := func(p256dh, auth any) map[string]any {
+		return with("keys", map[string]any{"p256dh": p256dh, "auth": auth})
+	}
 	host := strings.TrimPrefix(e.ps.srv.URL, "http://")
 	port := host[strings.LastIndex(host, ":"):]
 	for _, tc := range []struct {
