@@ -3,6 +3,8 @@ import { api, ApiError, type User } from '../lib/api';
 import { Banner } from '../components/Banner';
 import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
+import { NotificationsCard } from './NotificationsCard';
+import { disablePush } from '../lib/push';
 import { UserError, useAction, messageOf } from '../lib/useAction';
 import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 
@@ -171,6 +173,8 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
   const [busy, setBusy] = useState(false);
   const logout = async () => {
     setBusy(true);
+    // This browser's notifications must not reach whoever signs in next.
+    await disablePush().catch(() => {});
     try {
       await api.logout();
     } catch {
@@ -192,6 +196,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       <FalKeyForm user={user} onUser={onUser} />
       <CreditsCard user={user} />
       <UsageCard />
+      <NotificationsCard />
       <PasswordCard />
       <DeleteAccountCard onDeleted={onLoggedOut} />
     </div>
