@@ -32,6 +32,7 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/push"
+	"github.com/falstudio/falstudio/internal/shared"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/secret"
 	"github.com/falstudio/falstudio/internal/store"
@@ -78,6 +79,7 @@ type App struct {
 	runner   *generation.Runner
 	journal  *journal.Journal
 	push     *push.Service
+	shared   *shared.Service
 	cleaner  *cleaner.Cleaner
 	thumbs   *library.Thumbs
 	// backfillEvery paces the thumbnail backfill (negative: off).
@@ -195,6 +197,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, &config.Error{Var: "VAPID_PRIVATE_KEY", Msg: "is not a valid P-256 private key"}
 	}
 	a.journal.Listen(a.push.Changed)
+	a.shared = shared.New(st, a.storage, a.cleaner, log, o.Generation.Now)
 	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log,
 		Made: func(as *model.Asset) { a.journal.Changed(as.UserID, as.GenerationID) }})
 	gopts := o.Generation
@@ -241,6 +244,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		AssetVersions:  library.NewVersions(st),
 		Presets:        preset.New(st, generation.ValidModelID),
 		Push:           a.push,
+		Shared:         a.shared,
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
 	})
 	if cfg.MetricsAddr != "" {
@@ -310,6 +314,7 @@ func (a *App) Start(ctx context.Context) {
 	}
 	// Housekeeping may upload large files (the local-to-S3 re-sync): it runs beside the jobs.
 	a.spawn(func() { every(ctx, time.Minute, a.cleaner.Tidy) })
+	a.spawn(func() { every(ctx, time.Minute, a.shared.Sweep) })
 	a.spawn(func() {
 		every(ctx, time.Hour, func(ctx context.Context) {
 			if n, err := a.accounts.SweepSessions(ctx); err != nil {

@@ -87,6 +87,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/me/notifications", s.authed(s.getNotifications))
 	mux.Handle("PUT /api/me/notifications", s.authed(s.putNotifications))
 
+	// The share target (SPEC §16.2).
+	mux.HandleFunc("POST /share-target", s.shareTarget)
+	mux.Handle("POST /api/shared/claim", s.authed(s.claimShared))
+	mux.Handle("GET /api/shared", s.authed(s.listShared))
+	mux.Handle("GET /api/shared/{id}", s.authed(s.getShared))
+	mux.Handle("GET /api/shared/{id}/file", s.authed(s.serveSharedFile))
+	mux.Handle("DELETE /api/shared/{id}", s.authed(s.deleteShared))
+
 	// Unknown API paths answer JSON, not the SPA.
 	// A known path asked with another method answers 405 (JSON) instead of the catch-alls.
 	mux.Handle("/api/", methodNotAllowed(mux, s.adapt(func(w http.ResponseWriter, r *http.Request) error {

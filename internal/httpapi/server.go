@@ -23,6 +23,7 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/push"
+	"github.com/falstudio/falstudio/internal/shared"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 )
 
@@ -60,6 +61,8 @@ type Deps struct {
 	Shutdown <-chan struct{}
 
 	Presets *preset.Service
+	// Shared keeps what a device's share sheet sends (SPEC §16.2).
+	Shared *shared.Service
 	// Push owns Web Push subscriptions and knows which people have a studio tab open.
 	Push *push.Service
 	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
@@ -120,7 +123,12 @@ func New(d Deps) http.Handler {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
+		err := model.Errf(model.CodeCrossOrigin, "This request came from another site and was refused.")
+		if r.URL.Path == "/share-target" { // a navigation: a browser gets a page
+			s.sharePageError(w, r, err)
+			return
+		}
+		s.writeError(w, r, err)
 	}))
 
 	h := compressJSON(checkInput(recordPattern(mux)))

@@ -222,7 +222,9 @@ func (s *Store) DeleteUser(ctx context.Context, userID int64, s3 bool, inFlightA
 			later        bool
 		}
 		var found []obj
-		rows, err := tx.QueryContext(ctx, `SELECT storage, storage_key FROM assets WHERE user_id = $1`, userID)
+		// Shared uploads (SPEC §16.2) go with the account's files.
+		rows, err := tx.QueryContext(ctx, `SELECT storage, storage_key FROM assets WHERE user_id = $1
+			UNION ALL SELECT storage, storage_key FROM shared_uploads WHERE user_id = $1`, userID)
 		if err != nil {
 			return fmt.Errorf("store: delete user: assets: %w", err)
 		}

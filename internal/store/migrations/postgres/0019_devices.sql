@@ -37,3 +37,32 @@ CREATE TABLE push_sent (
     sent_at       BIGINT NOT NULL
 );
 CREATE INDEX push_sent_at ON push_sent (sent_at);
+
+-- Files shared to the studio from a device's share sheet (SPEC §16.2), kept 24 hours.
+CREATE TABLE shared_uploads (
+    id           TEXT PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    bytes        BIGINT NOT NULL,
+    width        INTEGER,
+    height       INTEGER,
+    name         TEXT,
+    text         TEXT,
+    storage      TEXT NOT NULL,
+    storage_key  TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL
+);
+CREATE INDEX shared_uploads_user ON shared_uploads (user_id, created_at);
+CREATE INDEX shared_uploads_expiry ON shared_uploads (expires_at);
+
+-- A share made before signing in, kept 15 minutes under the SHA-256 of a random cookie token;
+-- files holds the stashed objects (JSON), text the share's text.
+CREATE TABLE share_stashes (
+    token_hash BYTEA PRIMARY KEY,
+    files      TEXT NOT NULL,
+    text       TEXT,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX share_stashes_expiry ON share_stashes (expires_at);
