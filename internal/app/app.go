@@ -32,9 +32,9 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/push"
-	"github.com/falstudio/falstudio/internal/shared"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/secret"
+	"github.com/falstudio/falstudio/internal/shared"
 	"github.com/falstudio/falstudio/internal/store"
 )
 

@@ -23,8 +23,8 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/push"
-	"github.com/falstudio/falstudio/internal/shared"
 	"github.com/falstudio/falstudio/internal/ratelimit"
+	"github.com/falstudio/falstudio/internal/shared"
 )
 
 // Deps are what the handlers need.
