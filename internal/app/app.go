@@ -200,6 +200,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.shared = shared.New(st, a.storage, a.cleaner, log, o.Generation.Now)
 	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log,
 		Made: func(as *model.Asset) { a.journal.Changed(as.UserID, as.GenerationID) }})
+	a.shared.AfterImport = a.thumbs.Enqueue
 	gopts := o.Generation
 	gopts.Logger = log
 	gopts.Metrics = a.metrics

@@ -94,6 +94,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/shared/{id}", s.authed(s.getShared))
 	mux.Handle("GET /api/shared/{id}/file", s.authed(s.serveSharedFile))
 	mux.Handle("DELETE /api/shared/{id}", s.authed(s.deleteShared))
+	mux.Handle("POST /api/shared/{id}/import", s.authed(s.importShared))
 
 	// Unknown API paths answer JSON, not the SPA.
 	// A known path asked with another method answers 405 (JSON) instead of the catch-alls.

@@ -274,3 +274,27 @@ func (s *Server) deleteShared(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (s *Server) importShared(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.Shared.Import(r.Context(), currentUser(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"asset": assetView(s.urls, a)})
+	return nil
+}
+
+// uploadShared sends a shared image to fal storage with the caller's key ({"sharedId"}).
+func (s *Server) uploadShared(r *http.Request, id string) (string, error) {
+	caller := currentUser(r.Context())
+	rc, u, err := s.Shared.Open(r.Context(), caller.ID, id)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	name := u.ID
+	if u.Name != nil {
+		name = *u.Name
+	}
+	return s.Generations.UploadReference(r.Context(), caller, name, rc)
+}

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -119,6 +120,34 @@ func TestShareTargetSignedIn(t *testing.T) {
 			t.Fatalf("%s %s by another person: %d", rq[0], rq[1], r.Status)
 		}
 	}
+	// As a reference: needs the person's fal key; another person's id is not found.
+	if r := a.Do("POST", "/api/uploads", map[string]string{"sharedId": ids[0]}); r.Status != 409 || r.ErrorCode() != "fal_key_missing" {
+		t.Fatalf("upload without a key: %d %s", r.Status, r.Body)
+	}
+	if r := b.Do("POST", "/api/uploads", map[string]string{"sharedId": ids[0]}); r.Status != 404 {
+		t.Fatalf("upload of another person's: %d %s", r.Status, r.Body)
+	}
+	// The video joins the Gallery: an ordinary asset without a generation; the upload is used up.
+	if r := b.Do("POST", "/api/shared/"+ids[1]+"/import", nil); r.Status != 404 {
+		t.Fatalf("import by another person: %d", r.Status)
+	}
+	var imported struct{ Asset map[string]any }
+	mustJSON(t, a.Do("POST", "/api/shared/"+ids[1]+"/import", nil), 201, &imported)
+	if as := imported.Asset; as["generationId"] != nil || as["model"] != "upload" || as["prompt"] != "a fox" || as["kind"] != "video" ||
+		as["contentType"] != "video/mp4" || fmt.Sprint(as["params"]) != "map[]" {
+		t.Fatalf("imported asset %v", imported.Asset)
+	}
+	if r := a.Do("POST", "/api/shared/"+ids[1]+"/import", nil); r.Status != 404 {
+		t.Fatalf("second import: %d", r.Status)
+	}
+	var gallery struct{ Assets []map[string]any }
+	mustJSON(t, a.Do("GET", "/api/assets", nil), 200, &gallery)
+	if len(gallery.Assets) != 1 || gallery.Assets[0]["id"] != imported.Asset["id"] || gallery.Assets[0]["generationId"] != nil {
+		t.Fatalf("gallery %v", gallery.Assets)
+	}
+	if f := a.Do("GET", imported.Asset["url"].(string), nil); f.Status != 200 || !bytes.Equal(f.Body, mp4Bytes()) {
+		t.Fatalf("imported file: %d", f.Status)
+	}
 	if r := a.Do("DELETE", "/api/shared/"+ids[0], nil); r.Status != 204 {
 		t.Fatalf("delete: %d", r.Status)
 	}
@@ -132,7 +161,7 @@ func TestShareTargetSignedIn(t *testing.T) {
 		t.Fatalf("text share: %d %q", r.Status, r.Header.Get("Location"))
 	}
 	mustJSON(t, a.Do("GET", "/api/shared", nil), 200, &list)
-	if len(list.Shared) != 1 {
+	if len(list.Shared) != 0 {
 		t.Fatalf("after a text share: %d uploads", len(list.Shared))
 	}
 }

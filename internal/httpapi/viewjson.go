@@ -9,7 +9,11 @@ func (v *AssetView) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = jsonappend.String(b, v.ID)
 	b = append(b, `,"generationId":`...)
-	b = jsonappend.String(b, v.GenerationID)
+	if v.GenerationID == nil {
+		b = append(b, "null"...)
+	} else {
+		b = jsonappend.String(b, *v.GenerationID)
+	}
 	b = append(b, `,"model":`...)
 	b = jsonappend.String(b, v.Model)
 	b = append(b, `,"prompt":`...)

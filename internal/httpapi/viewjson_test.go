@@ -36,7 +36,7 @@ func TestPageJSONMatchesEncodingJSON(t *testing.T) {
 			page.Assets = []AssetView{}
 		}
 		for range rng.IntN(6) {
-			v := AssetView{ID: pick(), GenerationID: pick(), Model: pick(), Prompt: pick(), Kind: pick(), URL: pick(),
+			v := AssetView{ID: pick(), GenerationID: strPtr(), Model: pick(), Prompt: pick(), Kind: pick(), URL: pick(),
 				ContentType: pick(), Bytes: rng.Int64N(1 << 40), Width: intPtr(), Height: intPtr(), Storage: pick(),
 				Params: json.RawMessage(params[rng.IntN(len(params))]), CreatedAt: pick(), Favorite: rng.IntN(2) == 0, ThumbURL: strPtr()}
 			if n := rng.IntN(4); n > 0 {

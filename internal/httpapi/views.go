@@ -43,7 +43,7 @@ type ErrorView struct {
 // AssetView is the SPEC Asset object.
 type AssetView struct {
 	ID           string          `json:"id"`
-	GenerationID string          `json:"generationId"`
+	GenerationID *string         `json:"generationId"` // null for an upload (SPEC §16.2)
 	Model        string          `json:"model"`
 	Prompt       string          `json:"prompt"`
 	Kind         string          `json:"kind"`
@@ -68,11 +68,15 @@ const costSourceNone = "not_billed" // failed or canceled: fal bills successful 
 
 // assetView is the SPEC Asset of a stored asset.
 func assetView(urls media.URLs, a *model.Asset) AssetView {
-	v := AssetView{ID: a.ID, GenerationID: a.GenerationID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: urls.Asset(a),
+	v := AssetView{ID: a.ID, Model: a.Model, Prompt: a.Prompt, Kind: a.Kind, URL: urls.Asset(a),
 		ContentType: a.ContentType, Bytes: a.Bytes, Storage: a.Storage, Params: a.Params, CreatedAt: rfc3339(a.CreatedAt),
 		Favorite: a.Favorite, CollectionIDs: a.CollectionIDs}
 	if v.CollectionIDs == nil {
 		v.CollectionIDs = []string{}
+	}
+	if a.GenerationID != "" {
+		g := a.GenerationID
+		v.GenerationID = &g
 	}
 	if a.Width > 0 && a.Height > 0 {
 		w, h := a.Width, a.Height

@@ -62,6 +62,9 @@ type Service struct {
 	cleaner *cleaner.Cleaner
 	log     *slog.Logger
 	now     func() time.Time
+	// AfterImport hears of each asset imported into the Gallery (its preview is made); set it
+	// before serving.
+	AfterImport func(*model.Asset)
 }
 
 // New builds the service; log and now may be nil.
@@ -321,4 +324,66 @@ func (s *Service) Sweep(ctx context.Context) {
 	for _, st := range stashes {
 		s.discardStash(ctx, st)
 	}
+}
+
+// Import moves a person's shared upload into their Gallery as an ordinary asset (SPEC §16.2):
+// model "upload", no generation, its text (else its name) as the prompt; the shared upload is
+// used up.
+func (s *Service) Import(ctx context.Context, userID int64, id string) (*model.Asset, error) {
+	u, err := s.st.SharedUpload(ctx, userID, id, s.now())
+	if err != nil {
+		return nil, err
+	}
+	prompt := ""
+	switch {
+	case u.Text != nil:
+		prompt = *u.Text
+	case u.Name != nil:
+		prompt = *u.Name
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	assetID := strings.ToLower(rand.Text())
+	key := media.ObjectKey(userID, u.Kind, prompt, assetID, u.ContentType, now)
+	rc, _, err := s.storage.Open(ctx, u.Storage, u.StorageKey, 0, -1)
+	if err != nil {
+		return nil, fmt.Errorf("shared: open: %w", err)
+	}
+	res, err := s.storage.Save(ctx, key, rc, u.Bytes, u.ContentType)
+	rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("shared: import: %w", err)
+	}
+	a := &model.Asset{ID: assetID, UserID: userID, Model: "upload", Prompt: prompt, Kind: u.Kind, StorageKey: key, Storage: res.Storage,
+		ContentType: u.ContentType, Bytes: res.Bytes, Params: []byte("{}"), CreatedAt: now}
+	if u.Width != nil && u.Height != nil {
+		a.Width, a.Height = *u.Width, *u.Height
+	}
+	if _, err := s.st.InsertAsset(ctx, a); err != nil {
+		if rerr := s.cleaner.Remove(context.WithoutCancel(ctx), res.Storage, key); rerr != nil {
+			s.log.Warn("shared: import copy not removed", "err", rerr)
+		}
+		return nil, err
+	}
+	if gone, err := s.st.DeleteSharedUpload(ctx, userID, id); err == nil {
+		if err := s.cleaner.Remove(ctx, gone.Storage, gone.StorageKey); err != nil {
+			s.log.Warn("shared: imported file not removed", "err", err)
+		}
+	}
+	if s.AfterImport != nil {
+		s.AfterImport(a)
+	}
+	return a, nil
+}
+
+// Open streams a person's shared file (uploading it to fal as a reference).
+func (s *Service) Open(ctx context.Context, userID int64, id string) (io.ReadCloser, *store.SharedUpload, error) {
+	u, err := s.st.SharedUpload(ctx, userID, id, s.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, _, err := s.storage.Open(ctx, u.Storage, u.StorageKey, 0, -1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("shared: open: %w", err)
+	}
+	return rc, u, nil
 }
