@@ -21,7 +21,7 @@ import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, pr
 
 /** Settings handed over from elsewhere (the gallery's reuse, use as reference, animate). */
 export interface CreatePreset {
-  model: string;
+  model: string; // "" keeps the chosen model (shared text fills the prompt only)
   prompt: string;
   params: Record<string, unknown>;
   reference: string | null; // a fal URL to use as reference
@@ -103,6 +103,7 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   useEffect(() => {
     if (!preset || !models) return;
     if (preset.reference) loadReference({ url: preset.reference, preview: preset.referencePreview }, Boolean(preset.animate));
+    else if (!preset.model) dispatch({ type: 'load', draft: { prompt: preset.prompt } }); // shared text: the prompt only
     else dispatch({ type: 'load', draft: draftFor(models, preset.model, preset.params ?? {}, preset.prompt) });
     promptRef.current?.focus();
     // Runs for a new hand-over only; it reads the model chosen at that moment.

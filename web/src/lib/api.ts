@@ -54,7 +54,7 @@ export type Kind = 'image' | 'video' | 'audio';
 
 export interface Asset {
   id: string;
-  generationId: string;
+  generationId: string | null; // null for an upload (a shared file imported)
   model: string;
   prompt: string;
   kind: Kind;
