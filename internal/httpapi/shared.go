@@ -13,7 +13,6 @@ import (
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/shared"
-	"github.com/falstudio/falstudio/internal/store"
 )
 
 // The share target (SPEC §16.2): what a device's share sheet sends, kept as the person's shared
@@ -39,12 +38,12 @@ type sharedView struct {
 	ExpiresAt   string  `json:"expiresAt"`
 }
 
-func viewShared(u *store.SharedUpload) sharedView {
+func viewShared(u *model.SharedUpload) sharedView {
 	return sharedView{ID: u.ID, Kind: u.Kind, ContentType: u.ContentType, Bytes: u.Bytes, Width: u.Width, Height: u.Height,
 		Name: u.Name, Text: u.Text, URL: "/api/shared/" + url.PathEscape(u.ID) + "/file", CreatedAt: rfc3339(u.CreatedAt), ExpiresAt: rfc3339(u.ExpiresAt)}
 }
 
-func viewShareds(ups []*store.SharedUpload) []sharedView {
+func viewShareds(ups []*model.SharedUpload) []sharedView {
 	out := make([]sharedView, 0, len(ups))
 	for _, u := range ups {
 		out = append(out, viewShared(u))
@@ -53,7 +52,7 @@ func viewShareds(ups []*store.SharedUpload) []sharedView {
 }
 
 // createURL is where Create opens a share: its uploads, else its text.
-func createURL(ups []*store.SharedUpload, text *string) string {
+func createURL(ups []*model.SharedUpload, text *string) string {
 	if len(ups) == 0 {
 		t := ""
 		if text != nil {
@@ -210,7 +209,7 @@ func (s *Server) receiveShare(w http.ResponseWriter, r *http.Request) (err error
 		http.Redirect(w, r, "/login?shared=pending", http.StatusSeeOther)
 		return nil
 	}
-	var ups []*store.SharedUpload
+	var ups []*model.SharedUpload
 	if len(files) > 0 {
 		if ups, err = s.Shared.Keep(ctx, uid, files, text); err != nil {
 			return err

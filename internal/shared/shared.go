@@ -167,11 +167,11 @@ func (s *Service) Discard(ctx context.Context, files []*File) {
 }
 
 // Keep records a signed-in person's received files as their shared uploads, in order.
-func (s *Service) Keep(ctx context.Context, userID int64, files []*File, text *string) ([]*store.SharedUpload, error) {
+func (s *Service) Keep(ctx context.Context, userID int64, files []*File, text *string) ([]*model.SharedUpload, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	ups := make([]*store.SharedUpload, len(files))
+	ups := make([]*model.SharedUpload, len(files))
 	for i, f := range files {
-		ups[i] = &store.SharedUpload{ID: strings.ToLower(rand.Text()), UserID: userID, Kind: f.Kind, ContentType: f.ContentType,
+		ups[i] = &model.SharedUpload{ID: strings.ToLower(rand.Text()), UserID: userID, Kind: f.Kind, ContentType: f.ContentType,
 			Bytes: f.Bytes, Width: f.Width, Height: f.Height, Name: f.Name, Text: text, Storage: f.Storage, StorageKey: f.Key,
 			CreatedAt: now.Add(time.Duration(i) * time.Millisecond), ExpiresAt: now.Add(Keep)}
 	}
@@ -226,7 +226,7 @@ func (s *Service) discardStash(ctx context.Context, st *store.ShareStash) {
 
 // Claim turns the stash under token into userID's shared uploads (text-only: none) and returns
 // the share's text. No stash, or an expired or used one, is model.ErrNotFound.
-func (s *Service) Claim(ctx context.Context, userID int64, token string) ([]*store.SharedUpload, *string, error) {
+func (s *Service) Claim(ctx context.Context, userID int64, token string) ([]*model.SharedUpload, *string, error) {
 	if token == "" {
 		return nil, nil, store.ErrNotFound
 	}
@@ -278,12 +278,12 @@ func (s *Service) copyTo(ctx context.Context, userID int64, f *File) (*File, err
 }
 
 // List is a person's unexpired shared uploads, newest first.
-func (s *Service) List(ctx context.Context, userID int64) ([]*store.SharedUpload, error) {
+func (s *Service) List(ctx context.Context, userID int64) ([]*model.SharedUpload, error) {
 	return s.st.SharedUploads(ctx, userID, s.now())
 }
 
 // Get is one of a person's unexpired shared uploads (another person's: model.ErrNotFound).
-func (s *Service) Get(ctx context.Context, userID int64, id string) (*store.SharedUpload, error) {
+func (s *Service) Get(ctx context.Context, userID int64, id string) (*model.SharedUpload, error) {
 	return s.st.SharedUpload(ctx, userID, id, s.now())
 }
 
@@ -376,7 +376,7 @@ func (s *Service) Import(ctx context.Context, userID int64, id string) (*model.A
 }
 
 // Open streams a person's shared file (uploading it to fal as a reference).
-func (s *Service) Open(ctx context.Context, userID int64, id string) (io.ReadCloser, *store.SharedUpload, error) {
+func (s *Service) Open(ctx context.Context, userID int64, id string) (io.ReadCloser, *model.SharedUpload, error) {
 	u, err := s.st.SharedUpload(ctx, userID, id, s.now())
 	if err != nil {
 		return nil, nil, err

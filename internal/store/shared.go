@@ -6,29 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// SharedUpload is a file a person shared to the studio from a device (SPEC §16.2).
-type SharedUpload struct {
-	ID          string
-	UserID      int64
-	Kind        string
-	ContentType string
-	Bytes       int64
-	Width       *int
-	Height      *int
-	Name        *string
-	Text        *string
-	Storage     string
-	StorageKey  string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-}
+	"github.com/falstudio/falstudio/internal/model"
+)
 
 const sharedCols = `id, user_id, kind, content_type, bytes, width, height, name, text, storage, storage_key, created_at, expires_at`
 
-func scanShared(row interface{ Scan(...any) error }) (*SharedUpload, error) {
-	var u SharedUpload
+func scanShared(row interface{ Scan(...any) error }) (*model.SharedUpload, error) {
+	var u model.SharedUpload
 	var w, h sql.NullInt64
 	var name, text sql.NullString
 	var created, expires int64
@@ -52,7 +37,7 @@ func scanShared(row interface{ Scan(...any) error }) (*SharedUpload, error) {
 	return &u, nil
 }
 
-func insertShared(ctx context.Context, tx *sql.Tx, u *SharedUpload) error {
+func insertShared(ctx context.Context, tx *sql.Tx, u *model.SharedUpload) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO shared_uploads (`+sharedCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		u.ID, u.UserID, u.Kind, u.ContentType, u.Bytes, u.Width, u.Height, u.Name, u.Text, u.Storage, u.StorageKey,
 		u.CreatedAt.UnixMilli(), u.ExpiresAt.UnixMilli())
@@ -60,7 +45,7 @@ func insertShared(ctx context.Context, tx *sql.Tx, u *SharedUpload) error {
 }
 
 // InsertSharedUploads stores a person's shared uploads, all or none.
-func (s *Store) InsertSharedUploads(ctx context.Context, ups []*SharedUpload) error {
+func (s *Store) InsertSharedUploads(ctx context.Context, ups []*model.SharedUpload) error {
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		for _, u := range ups {
 			if err := insertShared(ctx, tx, u); err != nil {
@@ -76,14 +61,14 @@ func (s *Store) InsertSharedUploads(ctx context.Context, ups []*SharedUpload) er
 }
 
 // SharedUploads lists a person's unexpired shared uploads, newest first.
-func (s *Store) SharedUploads(ctx context.Context, userID int64, now time.Time) ([]*SharedUpload, error) {
+func (s *Store) SharedUploads(ctx context.Context, userID int64, now time.Time) ([]*model.SharedUpload, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+sharedCols+` FROM shared_uploads WHERE user_id = $1 AND expires_at > $2
 		ORDER BY created_at DESC, id DESC LIMIT 200`, userID, now.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("store: shared uploads: %w", err)
 	}
 	defer rows.Close()
-	var out []*SharedUpload
+	var out []*model.SharedUpload
 	for rows.Next() {
 		u, err := scanShared(rows)
 		if err != nil {
@@ -98,7 +83,7 @@ func (s *Store) SharedUploads(ctx context.Context, userID int64, now time.Time) 
 }
 
 // SharedUpload is one of a person's unexpired shared uploads; another person's is ErrNotFound.
-func (s *Store) SharedUpload(ctx context.Context, userID int64, id string, now time.Time) (*SharedUpload, error) {
+func (s *Store) SharedUpload(ctx context.Context, userID int64, id string, now time.Time) (*model.SharedUpload, error) {
 	u, err := scanShared(s.r.QueryRowContext(ctx, `SELECT `+sharedCols+` FROM shared_uploads WHERE id = $1 AND user_id = $2 AND expires_at > $3`,
 		id, userID, now.UnixMilli()))
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -108,7 +93,7 @@ func (s *Store) SharedUpload(ctx context.Context, userID int64, id string, now t
 }
 
 // DeleteSharedUpload removes a person's shared upload row and returns it (for its object).
-func (s *Store) DeleteSharedUpload(ctx context.Context, userID int64, id string) (*SharedUpload, error) {
+func (s *Store) DeleteSharedUpload(ctx context.Context, userID int64, id string) (*model.SharedUpload, error) {
 	u, err := scanShared(s.w.QueryRowContext(ctx, `DELETE FROM shared_uploads WHERE id = $1 AND user_id = $2 RETURNING `+sharedCols, id, userID))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: delete shared upload: %w", err)
@@ -117,14 +102,14 @@ func (s *Store) DeleteSharedUpload(ctx context.Context, userID int64, id string)
 }
 
 // ExpiredSharedUploads removes up to limit shared uploads expired before now and returns them.
-func (s *Store) ExpiredSharedUploads(ctx context.Context, now time.Time, limit int) ([]*SharedUpload, error) {
+func (s *Store) ExpiredSharedUploads(ctx context.Context, now time.Time, limit int) ([]*model.SharedUpload, error) {
 	rows, err := s.w.QueryContext(ctx, `DELETE FROM shared_uploads WHERE id IN (
 		SELECT id FROM shared_uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2) RETURNING `+sharedCols, now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: expired shared uploads: %w", err)
 	}
 	defer rows.Close()
-	var out []*SharedUpload
+	var out []*model.SharedUpload
 	for rows.Next() {
 		u, err := scanShared(rows)
 		if err != nil {
