@@ -3,6 +3,10 @@
 // from the system's share sheet opens Create — also when the person signs in first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { startAll, newPage, screenshot } from '../lib/harness.mjs';
 
 const PASSWORD = 'a long enough passphrase';
@@ -45,30 +49,44 @@ async function share(context, multipart) {
 }
 
 test('the studio is installable, and offline it says so', async () => {
-  const { page, context, problems } = await newPage(env);
-  await page.goto(env.studio.url);
-  await page.getByRole('tab', { name: 'Log in' }).waitFor();
-  assert.equal(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active !== null)), true);
-  const cdp = await context.newCDPSession(page);
-  const manifest = await cdp.send('Page.getAppManifest');
-  assert.match(manifest.url, /\/manifest\.webmanifest$/);
-  assert.deepEqual(manifest.errors, []);
-  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
-  assert.deepEqual(installabilityErrors, [], JSON.stringify(installabilityErrors));
+  // Chromium installs nothing from an incognito profile (every newContext is one): a profile
+  // on disk, like a person's browser.
+  const profile = mkdtempSync(path.join(tmpdir(), 'falstudio-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-sync', '--disable-component-update'],
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(env.studio.url);
+    await page.getByRole('tab', { name: 'Log in' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active !== null)), true);
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send('Page.getAppManifest');
+    assert.match(manifest.url, /\/manifest\.webmanifest$/);
+    assert.deepEqual(manifest.errors, []);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    assert.deepEqual(installabilityErrors, [], JSON.stringify(installabilityErrors));
 
-  // Once the worker controls the page, a navigation without a network shows the offline page.
-  await page.reload();
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  await context.setOffline(true);
-  await page.goto(env.studio.url + '/gallery');
-  await page.getByRole('heading', { name: 'You are offline' }).waitFor();
-  // Nothing private is answered from a cache: the API fails offline.
-  const api = await page.evaluate(() => fetch('/api/status').then((r) => r.status).catch(() => 'network error'));
-  assert.equal(api, 'network error');
-  await screenshot(page, 'devices-offline');
-  await context.setOffline(false);
-  assert.deepEqual(problems, []);
-  await context.close();
+    // Once the worker controls the page, a navigation without a network shows the offline page.
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await context.setOffline(true);
+    await page.goto(env.studio.url + '/gallery');
+    await page.getByRole('heading', { name: 'You are offline' }).waitFor();
+    // Nothing private is answered from a cache: the API fails offline.
+    const api = await page.evaluate(() => fetch('/api/status').then((r) => r.status).catch(() => 'network error'));
+    assert.equal(api, 'network error');
+    await screenshot(page, 'devices-offline');
+    await context.setOffline(false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
 });
 
 test('a photo shared while signed in becomes the reference in Create; a video can be imported', async () => {
@@ -116,8 +134,9 @@ test('Account shows the notification settings', async () => {
   const away = card.getByTestId('push-away');
   await away.waitFor();
   assert.equal(await away.isChecked(), true);
-  await away.uncheck();
+  await away.click();
   await card.getByText('Every time a generation ends.').waitFor();
+  assert.equal(await away.isChecked(), false);
   const prefs = await page.request.get(env.studio.url + '/api/me/notifications');
   assert.deepEqual(await prefs.json(), { notifications: { push: true, onlyWhenAway: false } });
   assert.deepEqual(problems, []);

@@ -70,11 +70,13 @@ export function NotificationsCard() {
       if (prefs && !prefs.push) await pushApi.setPrefs({ push: true });
       return 'This device will be notified when a generation ends.';
     });
-  const toggleAway = (on: boolean) =>
-    act(async () => {
+  const toggleAway = (on: boolean) => {
+    setPrefs((p) => (p ? { ...p, onlyWhenAway: on } : p)); // shown at once; load() corrects a failure
+    return act(async () => {
       await pushApi.setPrefs({ onlyWhenAway: on });
       return on ? 'Only when no studio tab is open.' : 'Every time a generation ends.';
     });
+  };
   const remove = (id: string) =>
     act(async () => {
       if (id === thisDeviceId()) await disablePush();
