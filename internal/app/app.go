@@ -196,6 +196,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, &config.Error{Var: "VAPID_PRIVATE_KEY", Msg: "is not a valid P-256 private key"}
 	}
+	if cfg.Push.SubjectDefaulted {
+		log.Warn("VAPID_SUBJECT is not set and there is no PUBLIC_URL: push messages name mailto:admin@localhost, which Apple's push service refuses; set VAPID_SUBJECT")
+	}
 	a.journal.Listen(a.push.Changed)
 	a.shared = shared.New(st, a.storage, a.cleaner, log, o.Generation.Now)
 	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log,

@@ -521,9 +521,6 @@ func EnsureSecrets(c *Config) (warnings []string, err error) {
 	if err != nil {
 		return warnings, err
 	}
-	if c.Push.SubjectDefaulted {
-		warnings = append(warnings, "VAPID_SUBJECT is not set and PUBLIC_URL gives no host: push messages name mailto:admin@localhost, which Apple's push service refuses; set VAPID_SUBJECT")
-	}
 	return warnings, nil
 }
 

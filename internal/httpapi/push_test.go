@@ -18,6 +18,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -321,6 +323,20 @@ func TestPushWhenAJobEnds(t *testing.T) {
 
 	// Stopping waits for the messages in flight: then exactly what is expected was sent.
 	e.studio.Stop()
+	// The VAPID private key never reaches a log line or a message.
+	priv, err := os.ReadFile(filepath.Join(e.studio.DataDir, "vapid_private_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := strings.TrimSpace(string(priv))
+	if len(k) < 40 || strings.Contains(e.studio.Logs.String(), k) || strings.Contains(e.studio.Logs.String(), "/push/phone") {
+		t.Fatalf("the key or an endpoint's path is in the log")
+	}
+	for _, r := range e.ps.all() {
+		if bytes.Contains(r.Body, []byte(k)) || strings.Contains(fmt.Sprint(r.Header), k) {
+			t.Fatal("the VAPID private key was sent")
+		}
+	}
 	var phoneN, goneN int
 	for _, r := range e.ps.all() {
 		switch r.Path {

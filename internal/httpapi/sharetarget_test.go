@@ -240,6 +240,10 @@ func TestShareTargetBeforeSignIn(t *testing.T) {
 			t.Fatalf("Set-Cookie %q lacks %s", setCookie, want)
 		}
 	}
+	token := strings.TrimPrefix(strings.Split(setCookie, ";")[0], "fs_share=")
+	if len(token) < 22 || strings.Contains(st.Logs.String(), token) {
+		t.Fatalf("share token %q missing or logged", token)
+	}
 	db := testutil.OpenDB(t, st.DataDir)
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM share_stashes`).Scan(&n); err != nil || n != 1 {
