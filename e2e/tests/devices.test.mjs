@@ -108,6 +108,14 @@ test('a photo shared while signed in becomes the reference in Create; a video ca
   const banner = page.getByTestId('shared-banner');
   await banner.getByRole('button', { name: 'Import to Gallery' }).click();
   await banner.getByText('Imported to the Gallery.').waitFor();
+
+  // A notification's link opens that generation; a failed one offers Run again.
+  const sub = await page.request.post(env.studio.url + '/api/generations', { data: { model: 'fal-ai/flux/schnell', prompt: 'a fox invalid', params: {} } });
+  assert.equal(sub.status(), 202);
+  const { generation } = await sub.json();
+  await page.goto(env.studio.url + '/create?generation=' + generation.id);
+  await page.getByRole('button', { name: 'Run again' }).waitFor();
+  assert.equal(await page.getByTestId('generation-status').getAttribute('data-generation-id'), generation.id);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -8,7 +8,7 @@ import { ResetScreen } from './auth/ResetScreen';
 import type { CreatePreset } from './create/CreateTab';
 import { CreateSkeleton } from './create/CreateSkeleton';
 import { JobsProvider } from './lib/jobs';
-import { resolveHandover, sharedApi, takeShareHandover, type SharedUpload } from './share/shared';
+import { resolveHandover, sharedApi, takeGenerationLink, takeShareHandover, type SharedUpload } from './share/shared';
 import { SharedBanner } from './share/SharedBanner';
 import { messageOf } from './lib/useAction';
 
@@ -105,6 +105,8 @@ export function App() {
   // A share from the device's share sheet (SPEC §16.2), read before the router tidies the address;
   // it waits for the sign-in when the person was not signed in yet.
   const [handover, setHandover] = useState(takeShareHandover);
+  // /create?generation={id}: a notification's link shows that generation.
+  const [openGeneration, setOpenGeneration] = useState(takeGenerationLink);
   const [shared, setShared] = useState<{ uploads: SharedUpload[]; message: string | null } | null>(null);
   const visibleTabs = useMemo(() => tabs.filter((t) => !user || !t.show || t.show(user)), [user]);
   const [route, navigate] = useRoute(tabs, [RESET_PATH]);
@@ -193,6 +195,13 @@ export function App() {
       if (rest.length || message) setShared({ uploads: rest, message });
     })();
   }, [user, handover, navigate]);
+
+  useEffect(() => {
+    if (!user || !openGeneration) return;
+    setOpenGeneration(null);
+    navigate('create', { replace: true });
+    setPreset({ model: '', prompt: '', params: {}, reference: null, generationId: openGeneration, key: Date.now() });
+  }, [user, openGeneration, navigate]);
 
   const go = useCallback((id: string) => navigate(id), [navigate]);
   const reuse = useCallback(

@@ -27,6 +27,7 @@ export interface CreatePreset {
   reference: string | null; // a fal URL to use as reference
   referencePreview?: string; // the studio's own URL of that image
   animate?: boolean; // open an image-to-video model with the reference
+  generationId?: string; // show this generation (a notification's link)
   key: number;
 }
 
@@ -102,6 +103,15 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   // Settings handed over from the gallery: reuse, use as reference, animate.
   useEffect(() => {
     if (!preset || !models) return;
+    if (preset.generationId) {
+      const id = preset.generationId;
+      setSelectedId(id);
+      api
+        .generation(id)
+        .then((r) => jobs.upsert(r.generation))
+        .catch(() => setNotice('That generation was not found.'));
+      return;
+    }
     if (preset.reference) loadReference({ url: preset.reference, preview: preset.referencePreview }, Boolean(preset.animate));
     else if (!preset.model) dispatch({ type: 'load', draft: { prompt: preset.prompt } }); // shared text: the prompt only
     else dispatch({ type: 'load', draft: draftFor(models, preset.model, preset.params ?? {}, preset.prompt) });
@@ -270,6 +280,16 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
             note={shown ? (jobs.notes[shown.id] ?? null) : null}
             onCancel={() => shown && void jobs.cancel(shown.id)}
             onAnimate={canAnimate ? (a) => void animate(a) : null}
+            onRunAgain={() => {
+              if (!shown) return;
+              api
+                .runAgain(shown)
+                .then((r) => {
+                  jobs.upsert(r.generation);
+                  setSelectedId(r.generation.id);
+                })
+                .catch((err) => setNotice(messageOf(err, 'The generation could not be started again.')));
+            }}
           />
         </div>
         <JobsPanel jobs={jobs.jobs} selectedId={shown?.id ?? null} onSelect={setSelectedId} onCancel={(id) => void jobs.cancel(id)} live={jobs.live} />

@@ -54,3 +54,15 @@ export async function resolveHandover(h: ShareHandover): Promise<{ uploads: Shar
   const got = await Promise.all(h.ids.map((id) => sharedApi.get(id).then((r) => r.shared).catch(() => null)));
   return { uploads: got.filter((u): u is SharedUpload => u !== null), text: h.text };
 }
+
+// takeGenerationLink reads (and removes) ?generation= from the address: the generation a push
+// notification is about.
+export function takeGenerationLink(): string | null {
+  const q = new URLSearchParams(window.location.search);
+  const id = q.get('generation');
+  if (id === null) return null;
+  q.delete('generation');
+  const rest = q.toString();
+  window.history.replaceState(window.history.state, '', window.location.pathname + (rest ? `?${rest}` : ''));
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : null;
+}
