@@ -285,6 +285,9 @@ func (a *App) Runner() *generation.Runner { return a.runner }
 // Cleaner is the stored-object housekeeping.
 func (a *App) Cleaner() *cleaner.Cleaner { return a.cleaner }
 
+// Shared keeps shared uploads (tests run its expiry sweep).
+func (a *App) Shared() *shared.Service { return a.shared }
+
 // Storage is the media storage.
 func (a *App) Storage() *media.Storage { return a.storage }
 

@@ -2,18 +2,27 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/falstudio/falstudio/internal/app"
+	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/testutil"
 )
 
@@ -289,5 +298,56 @@ func TestShareTargetBeforeSignIn(t *testing.T) {
 	raw, err := json.Marshal(claimed)
 	if err != nil || !bytes.Contains(raw, []byte(`"Shared":[]`)) {
 		t.Fatalf("shared must be an empty list: %s", raw)
+	}
+}
+
+// A shared upload lasts 24 hours and a stash 15 minutes; the sweep then removes rows and files.
+func TestSharedUploadsExpire(t *testing.T) {
+	off := &atomic.Int64{}
+	now := func() time.Time { return time.Now().Add(time.Duration(off.Load())) }
+	st := testutil.NewStudio(t, testutil.StudioOptions{App: app.Options{Generation: generation.Options{Now: now}}})
+	c := st.NewClient(t)
+	c.SignUp("expiring@example.com", goodPassword)
+	r := postShare(t, c, nil, sharePart{"media", "a.png", pngBytes(t, 3, 3)})
+	id := strings.TrimPrefix(r.Header.Get("Location"), "/create?shared=")
+	anon := st.NewClient(t)
+	if r := postShare(t, anon, nil, sharePart{"media", "b.png", pngBytes(t, 3, 3)}); r.Status != http.StatusSeeOther {
+		t.Fatalf("anonymous share: %d", r.Status)
+	}
+	db := testutil.OpenDB(t, st.DataDir)
+	var key, stashFiles string
+	if err := db.QueryRow(`SELECT storage_key FROM shared_uploads WHERE id = $1`, id).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT files FROM share_stashes`).Scan(&stashFiles); err != nil {
+		t.Fatal(err)
+	}
+	var stashed []struct{ Key string }
+	if err := json.Unmarshal([]byte(stashFiles), &stashed); err != nil || len(stashed) != 1 {
+		t.Fatalf("stash files %s (%v)", stashFiles, err)
+	}
+	for _, k := range []string{key, stashed[0].Key} {
+		if _, err := os.Stat(filepath.Join(st.Config.MediaDir(), k)); err != nil {
+			t.Fatalf("stored file %s: %v", k, err)
+		}
+	}
+	off.Store(int64(16 * time.Minute))
+	anon.SignUp("too-late@example.com", goodPassword)
+	if r := anon.Do("POST", "/api/shared/claim", nil); r.Status != 404 {
+		t.Fatalf("claim of an expired stash: %d", r.Status)
+	}
+	off.Store(int64(25 * time.Hour))
+	if r := c.Do("GET", "/api/shared/"+id, nil); r.Status != 404 {
+		t.Fatalf("expired upload: %d", r.Status)
+	}
+	st.App.Shared().Sweep(context.Background())
+	var n int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM shared_uploads) + (SELECT count(*) FROM share_stashes)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows left: %d (%v)", n, err)
+	}
+	for _, k := range []string{key, stashed[0].Key} {
+		if _, err := os.Stat(filepath.Join(st.Config.MediaDir(), k)); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("file %s left after the sweep: %v", k, err)
+		}
 	}
 }
