@@ -220,10 +220,14 @@ func TestShareTargetRefusals(t *testing.T) {
 	if r := postShare(t, c, []string{"Origin", "null"}, sharePart{"media", "a.png", img}); r.Status != http.StatusSeeOther {
 		t.Fatalf("share sheet with Origin null: %d %s", r.Status, r.Body)
 	}
-	// Nothing was stored by the refused shares: only the accepted one is listed.
+	// A file name with invalid UTF-8 is cleaned, never a 500 (PostgreSQL refuses such text).
+	if r := postShare(t, c, nil, sharePart{"media", "bad\xff\xfe.png", img}); r.Status != http.StatusSeeOther {
+		t.Fatalf("invalid UTF-8 name: %d %s", r.Status, r.Body)
+	}
+	// Nothing was stored by the refused shares: only the accepted ones are listed.
 	var list struct{ Shared []sharedJSON }
 	mustJSON(t, c.Do("GET", "/api/shared", nil), 200, &list)
-	if len(list.Shared) != 1 {
+	if len(list.Shared) != 2 {
 		t.Fatalf("%d shared uploads after refusals", len(list.Shared))
 	}
 	var rows int
