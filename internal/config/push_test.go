@@ -32,7 +32,10 @@ func TestVAPIDKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ek.D.FillBytes(make([]byte, 32))
+	want, err := ek.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, v := range map[string]string{
 		"base64url":        raw,
 		"padded":           raw + "=",
