@@ -179,8 +179,9 @@ func (s *Server) openStream(r *http.Request) (func(), error) {
 	}
 	closed, err := s.Push.StreamOpened(r.Context(), userID)
 	if err != nil {
-		release()
-		return nil, err
+		// The stream matters more than the record: at worst a push also reaches this person.
+		s.log.WarnContext(r.Context(), "open event stream not recorded", "err", err)
+		return release, nil
 	}
 	return func() { closed(); release() }, nil
 }
