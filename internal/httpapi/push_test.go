@@ -376,7 +376,7 @@ func waitNoOpenStream(t *testing.T, s *testutil.Studio) {
 	db := testutil.OpenDB(t, s.DataDir)
 	for range 200 {
 		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM open_streams`).Scan(&n); err != nil {
+		if err := db.QueryRow(`SELECT count(*) FROM open_streams WHERE closed_at IS NULL`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {

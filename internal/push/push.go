@@ -31,9 +31,11 @@ const (
 	maxEndpoint      = 2048
 	maxUserAgent     = 200
 	// touchEvery refreshes this replica's open streams; a row not refreshed for staleAfter (a
-	// replica that died) no longer counts as an open tab.
-	touchEvery = 10 * time.Second
-	staleAfter = 45 * time.Second
+	// replica that died) no longer counts as an open tab. Rows are kept keepStreams after they
+	// close, so a job's end is judged as of the moment it ended, however late it is looked at.
+	touchEvery  = 10 * time.Second
+	staleAfter  = 45 * time.Second
+	keepStreams = recentEnd
 	// recentEnd: a generation that ended longer ago is never pushed (a later change, such as a
 	// thumbnail made by the backfill, is not its end).
 	recentEnd = time.Hour
@@ -247,7 +249,7 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.st.TouchStreams(ctx, s.opts.Instance, s.opts.Now().Add(-staleAfter)); err != nil && ctx.Err() == nil {
+			if err := s.st.TouchStreams(ctx, s.opts.Instance, s.opts.Now().Add(-keepStreams)); err != nil && ctx.Err() == nil {
 				s.log.Warn("push: open streams not refreshed", "err", err)
 			}
 		case c := <-s.ended:
@@ -288,7 +290,8 @@ func (s *Service) examine(ctx context.Context, c events.Change) error {
 		return err
 	}
 	if prefs.OnlyWhenAway {
-		open, err := s.st.HasOpenStream(ctx, g.UserID, s.opts.Now().Add(-staleAfter))
+		// As of the moment the job ended, not of now: the worker may look a moment later.
+		open, err := s.st.HadOpenStream(ctx, g.UserID, *g.CompletedAt, staleAfter)
 		if err != nil || open {
 			return err
 		}

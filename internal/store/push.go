@@ -147,39 +147,44 @@ func (s *Store) SetPushPrefs(ctx context.Context, userID int64, p PushPrefs) err
 	return nil
 }
 
-// OpenStream records an open event stream of a person on instance.
+// OpenStream records that an event stream of a person opened on instance.
 func (s *Store) OpenStream(ctx context.Context, id string, userID int64, instance string) error {
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO open_streams (id, user_id, instance, seen_at) VALUES ($1, $2, $3, $4)`,
-		id, userID, instance, s.nowMs()); err != nil {
+	now := s.nowMs()
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO open_streams (id, user_id, instance, seen_at, opened_at) VALUES ($1, $2, $3, $4, $4)`,
+		id, userID, instance, now); err != nil {
 		return fmt.Errorf("store: open stream: %w", err)
 	}
 	return nil
 }
 
-// CloseStream forgets a closed stream.
+// CloseStream records that a stream closed (the row stays a while: a job that ended while it was
+// open may be looked at a moment later).
 func (s *Store) CloseStream(ctx context.Context, id string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM open_streams WHERE id = $1`, id); err != nil {
+	if _, err := s.w.ExecContext(ctx, `UPDATE open_streams SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL`, s.nowMs(), id); err != nil {
 		return fmt.Errorf("store: close stream: %w", err)
 	}
 	return nil
 }
 
-// TouchStreams marks every stream instance holds as still open, and forgets the rows of any
-// instance not refreshed since staleBefore (a replica that died with streams open).
-func (s *Store) TouchStreams(ctx context.Context, instance string, staleBefore time.Time) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE open_streams SET seen_at = $1 WHERE instance = $2`, s.nowMs(), instance); err != nil {
+// TouchStreams marks every open stream instance holds as still open, and forgets rows closed,
+// or last seen (a replica that died), before pruneBefore.
+func (s *Store) TouchStreams(ctx context.Context, instance string, pruneBefore time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE open_streams SET seen_at = $1 WHERE instance = $2 AND closed_at IS NULL`, s.nowMs(), instance); err != nil {
 		return fmt.Errorf("store: touch streams: %w", err)
 	}
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM open_streams WHERE seen_at < $1`, staleBefore.UnixMilli()); err != nil {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM open_streams WHERE coalesce(closed_at, seen_at) < $1`, pruneBefore.UnixMilli()); err != nil {
 		return fmt.Errorf("store: prune streams: %w", err)
 	}
 	return nil
 }
 
-// HasOpenStream reports whether a person has a stream open, refreshed since freshSince.
-func (s *Store) HasOpenStream(ctx context.Context, userID int64, freshSince time.Time) (bool, error) {
+// HadOpenStream reports whether a person had a stream open at the moment at: opened by then and
+// closed at it or later, or still open and seen within stale of it (a dead replica's streams stop
+// counting).
+func (s *Store) HadOpenStream(ctx context.Context, userID int64, at time.Time, stale time.Duration) (bool, error) {
 	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM open_streams WHERE user_id = $1 AND seen_at >= $2 LIMIT 1`, userID, freshSince.UnixMilli()).Scan(&one)
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM open_streams WHERE user_id = $1 AND opened_at <= $2
+		AND ((closed_at IS NULL AND seen_at >= $3) OR closed_at >= $2) LIMIT 1`, userID, at.UnixMilli(), at.Add(-stale).UnixMilli()).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -31,7 +31,9 @@ func TestClaimPushSendOnce(t *testing.T) {
 	}
 }
 
-// Open streams: counted while fresh, gone when closed, and a dead replica's rows stop counting.
+// Open streams: a job's end is judged as of the moment it ended — a stream open then counts,
+// even if it closed since; one opened later or closed before does not; a dead replica's stream
+// stops counting once stale; another person's never counts.
 func TestOpenStreams(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
@@ -39,31 +41,38 @@ func TestOpenStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := time.Now()
+	t0 := time.Now().Truncate(time.Millisecond)
+	clock := t0
 	s.SetClock(func() time.Time { return clock })
-	has := func(want bool) {
+	had := func(at time.Time, want bool) {
 		t.Helper()
-		got, err := s.HasOpenStream(ctx, u.ID, clock.Add(-45*time.Second))
+		got, err := s.HadOpenStream(ctx, u.ID, at, 45*time.Second)
 		if err != nil || got != want {
-			t.Fatalf("open stream: %v (%v), want %v", got, err, want)
+			t.Fatalf("open stream at %v: %v (%v), want %v", at.Sub(t0), got, err, want)
 		}
 	}
-	has(false)
+	had(t0, false)
 	if err := s.OpenStream(ctx, "a", u.ID, "replica-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.OpenStream(ctx, "b", u.ID, "replica-2"); err != nil {
-		t.Fatal(err)
-	}
-	has(true)
+	had(t0, true)
+	had(t0.Add(-time.Second), false) // before it opened
+	clock = t0.Add(10 * time.Second)
 	if err := s.CloseStream(ctx, "a"); err != nil {
 		t.Fatal(err)
 	}
-	has(true) // b is still open
-	// replica-2 dies: replica-1 keeps refreshing, and after 45 s b counts no more and is pruned.
-	clock = clock.Add(time.Minute)
-	has(false)
-	if err := s.TouchStreams(ctx, "replica-1", clock.Add(-45*time.Second)); err != nil {
+	had(t0.Add(5*time.Second), true) // the job ended while it was open: closed since, still counts
+	had(t0.Add(11*time.Second), false)
+	// A stream on a replica that dies: counts while fresh, then no more.
+	clock = t0.Add(20 * time.Second)
+	if err := s.OpenStream(ctx, "b", u.ID, "replica-2"); err != nil {
+		t.Fatal(err)
+	}
+	had(t0.Add(30*time.Second), true)
+	had(t0.Add(2*time.Minute), false)
+	// replica-1 refreshes its own (none open) and prunes what is older than the keep time.
+	clock = t0.Add(2 * time.Hour)
+	if err := s.TouchStreams(ctx, "replica-1", clock.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	var n int
@@ -78,5 +87,5 @@ func TestOpenStreams(t *testing.T) {
 	if err := s.OpenStream(ctx, "c", other.ID, "replica-1"); err != nil {
 		t.Fatal(err)
 	}
-	has(false)
+	had(clock, false)
 }

@@ -18,14 +18,16 @@ CREATE TABLE push_prefs (
     only_when_away  INTEGER NOT NULL
 );
 
--- Open event streams, one row each, so every replica knows whether a person has a studio tab
--- open. A row is deleted when its stream closes; seen_at is refreshed while it is open, so a
--- crashed replica's rows stop counting once they are stale.
+-- Event streams, one row each, so every replica knows whether a person had a studio tab open
+-- at the moment a job ended: opened_at and closed_at bound it; seen_at is refreshed while it is
+-- open, so a crashed replica's rows stop counting once they are stale. Rows are kept an hour.
 CREATE TABLE open_streams (
     id       TEXT PRIMARY KEY,
     user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     instance TEXT NOT NULL,
-    seen_at  INTEGER NOT NULL
+    seen_at  INTEGER NOT NULL,
+    opened_at INTEGER NOT NULL,
+    closed_at INTEGER
 );
 CREATE INDEX open_streams_user ON open_streams (user_id, seen_at);
 CREATE INDEX open_streams_instance ON open_streams (instance);
