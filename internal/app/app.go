@@ -34,8 +34,10 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/policy"
 	"github.com/falstudio/falstudio/internal/preset"
+	"github.com/falstudio/falstudio/internal/push"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/secret"
+	"github.com/falstudio/falstudio/internal/shared"
 	"github.com/falstudio/falstudio/internal/sso"
 	"github.com/falstudio/falstudio/internal/store"
 	"github.com/falstudio/falstudio/internal/token"
@@ -66,6 +68,8 @@ type Options struct {
 	// StreamsPerUser and StreamLifetime bound the event streams (tests); 0 is the default.
 	StreamsPerUser int
 	StreamLifetime time.Duration
+	// PushRetryBase is the first wait before a push is retried (tests shorten it); 0 is 1 s.
+	PushRetryBase time.Duration
 }
 
 // App is a running studio.
@@ -81,6 +85,8 @@ type App struct {
 	gen      *generation.Service
 	runner   *generation.Runner
 	journal  *journal.Journal
+	push     *push.Service
+	shared   *shared.Service
 	cleaner  *cleaner.Cleaner
 	thumbs   *library.Thumbs
 	// backfillEvery paces the thumbnail backfill (negative: off).
@@ -200,12 +206,24 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	ffmpeg := video.FFmpeg()
 	log.Info("ffmpeg: video posters, frames, filmstrips, extend and stitch", "enabled", video.Available(), "ffmpeg", ffmpeg)
 	a.journal = journal.New(st, a.events, log, o.Generation.Now)
+	a.push, err = push.New(st, push.Options{Key: cfg.Push.VAPIDKey, Subject: cfg.Push.Subject, Hosts: cfg.Push.Hosts,
+		AllowInsecureLoopback: cfg.Push.AllowInsecureLoopback, Instance: cfg.InstanceID, ModelName: generation.ModelName,
+		Logger: log, Now: o.Generation.Now, RetryBase: o.PushRetryBase})
+	if err != nil {
+		return nil, &config.Error{Var: "VAPID_PRIVATE_KEY", Msg: "is not a valid P-256 private key"}
+	}
+	if cfg.Push.SubjectDefaulted {
+		log.Warn("VAPID_SUBJECT is not set and there is no PUBLIC_URL: push messages name mailto:admin@localhost, which Apple's push service refuses; set VAPID_SUBJECT")
+	}
+	a.journal.Listen(a.push.Changed)
+	a.shared = shared.New(st, a.storage, a.cleaner, log, o.Generation.Now)
 	a.thumbs = library.NewThumbs(st, a.storage, library.ThumbOptions{FFmpeg: ffmpeg, Logger: log,
 		Made: func(as *model.Asset) {
 			if as.GenerationID != "" { // a frame or an import has no job whose stream would show it
 				a.journal.Changed(as.UserID, as.GenerationID)
 			}
 		}})
+	a.shared.AfterImport = a.thumbs.Enqueue
 	gopts := o.Generation
 	gopts.Logger = log
 	gopts.Metrics = a.metrics
@@ -265,12 +283,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Probes:      probes,
 		Metrics:     a.metrics,
 		Generations: a.gen, Webhooks: webhooks, Events: a.events, Journal: a.journal, Library: a.lib, Fal: falClient, Shutdown: a.shutdown, Costs: a.costs,
-		AssetVersions:  library.NewVersions(st),
-		Presets:        preset.New(st, generation.ValidModelID),
-		Tokens:         token.New(st, auditLog, log, nil),
+		AssetVersions: library.NewVersions(st),
+		Presets:       preset.New(st, generation.ValidModelID),
+		Tokens:        token.New(st, auditLog, log, nil),
 		Enhancer: enhance.New(st, a.falKeys, falClient, a.costs, enhance.Options{LLMModel: cfg.EnhanceLLMModel,
 			ReserveUSD: cfg.EnhanceReserveUSD, Logger: log}),
-		Cast:     cast.New(st, a.storage, a.cleaner, log, gopts.Now),
+		Cast:           cast.New(st, a.storage, a.cleaner, log, gopts.Now),
+		Push:           a.push,
+		Shared:         a.shared,
 		StreamsPerUser: o.StreamsPerUser, StreamLifetime: o.StreamLifetime, ShareLimit: o.ShareLimit,
 	})
 	if cfg.MetricsAddr != "" {
@@ -307,6 +327,9 @@ func (a *App) Runner() *generation.Runner { return a.runner }
 // Cleaner is the stored-object housekeeping.
 func (a *App) Cleaner() *cleaner.Cleaner { return a.cleaner }
 
+// Shared keeps shared uploads (tests run its expiry sweep).
+func (a *App) Shared() *shared.Service { return a.shared }
+
 // Storage is the media storage.
 func (a *App) Storage() *media.Storage { return a.storage }
 
@@ -334,6 +357,7 @@ func (a *App) Start(ctx context.Context) {
 	}
 	a.spawn(func() { a.runner.Run(ctx) })
 	a.spawn(func() { a.thumbs.Run(ctx) })
+	a.spawn(func() { a.push.Run(ctx) })
 	if a.relay != nil {
 		a.spawn(func() { a.relay.Run(ctx) })
 	}
@@ -353,6 +377,7 @@ func (a *App) Start(ctx context.Context) {
 	})
 	// Housekeeping may upload large files (the local-to-S3 re-sync): it runs beside the jobs.
 	a.spawn(func() { every(ctx, time.Minute, a.cleaner.Tidy) })
+	a.spawn(func() { every(ctx, time.Minute, a.shared.Sweep) })
 	a.spawn(func() {
 		every(ctx, time.Hour, func(ctx context.Context) {
 			if n, err := a.accounts.SweepSessions(ctx); err != nil {

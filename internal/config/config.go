@@ -85,6 +85,9 @@ type Config struct {
 	VideoWorkers     int
 	StitchMaxSeconds int
 
+	// Push is Web Push (SPEC §16.3).
+	Push Push
+
 	// InstanceID names this replica in job leases (generated once into DATA_DIR).
 	InstanceID string
 
@@ -269,6 +272,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, bad("ALLOW_SIGNUP", "must be true or false")
 	}
 	if c.SignupMode, err = signupMode(strings.ToLower(get("SIGNUP_MODE", "")), c.AllowSignup); err != nil {
+		return nil, err
+	}
+
+	if err := loadPush(c, getenv); err != nil {
 		return nil, err
 	}
 
@@ -670,6 +677,11 @@ func EnsureSecrets(c *Config) (warnings []string, err error) {
 		return warnings, err
 	}
 	c.InstanceID = string(id)
+	w, err := ensureVAPIDKey(c)
+	warnings = append(warnings, w...)
+	if err != nil {
+		return warnings, err
+	}
 	return warnings, nil
 }
 

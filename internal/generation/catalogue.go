@@ -225,6 +225,14 @@ func Catalogue() []Model { return catalogue }
 // ModelByID is a curated model (nil outside the catalogue).
 func ModelByID(id string) *Model { return modelByID(id) }
 
+// ModelName is a curated model's name ("" for a model outside the catalogue).
+func ModelName(id string) string {
+	if m := modelByID(id); m != nil {
+		return m.Name
+	}
+	return ""
+}
+
 // modelByID finds a curated model.
 func modelByID(id string) *Model {
 	for i := range catalogue {

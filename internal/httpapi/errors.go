@@ -57,9 +57,11 @@ var statusFor = map[string]int{
 	model.CodePromptBlocked:         http.StatusUnprocessableEntity,
 	model.CodeFlaggedContent:        http.StatusConflict,
 	model.CodePolicyInUse:           http.StatusConflict,
-	model.CodeInsufficientScope:  http.StatusForbidden,
-	model.CodeTooManyTokens:      http.StatusConflict,
-	model.CodeCastAmbiguous:      http.StatusBadRequest,
+	model.CodeInsufficientScope:     http.StatusForbidden,
+	model.CodeTooManyTokens:         http.StatusConflict,
+	model.CodeCastAmbiguous:         http.StatusBadRequest,
+	model.CodeUnsupportedFile:       http.StatusBadRequest,
+	model.CodeInvalidPushEndpoint:   http.StatusBadRequest,
 	// fal's verdicts on the user's key, account or input are the user's to fix (422); fal being
 	// unreachable is a bad gateway. Never 401/403: those would log the user out of the studio.
 	fal.CodeKeyInvalid:       http.StatusUnprocessableEntity,

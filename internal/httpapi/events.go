@@ -170,8 +170,20 @@ func (l streamLoop) wait(ctx context.Context, out *sse, end, keepAlive <-chan ti
 }
 
 // openStream takes a stream slot for the caller; the caller must release it.
+// While it is open the person counts as having a studio tab open (no push, SPEC §16.3).
 func (s *Server) openStream(r *http.Request) (func(), error) {
-	return s.streams.acquire(currentUser(r.Context()).ID)
+	userID := currentUser(r.Context()).ID
+	release, err := s.streams.acquire(userID)
+	if err != nil || s.Push == nil {
+		return release, err
+	}
+	closed, err := s.Push.StreamOpened(r.Context(), userID)
+	if err != nil {
+		// The stream matters more than the record: at worst a push also reaches this person.
+		s.log.WarnContext(r.Context(), "open event stream not recorded", "err", err)
+		return release, nil
+	}
+	return func() { closed(); release() }, nil
 }
 
 func (s *Server) loop(r *http.Request, wake <-chan struct{}) streamLoop {

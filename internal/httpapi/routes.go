@@ -158,4 +158,22 @@ func (s *Server) routeTable(mux routeMux) {
 	mux.Handle("POST /mcp", mcpHandler)
 	mux.Handle("GET /mcp", mcpHandler)
 	mux.Handle("DELETE /mcp", mcpHandler)
+
+	// Web Push (SPEC §16.3).
+	mux.Handle("GET /api/push/key", s.adapt(s.getPushKey))
+	mux.Handle("POST /api/push/subscriptions", s.authed(s.createPushSubscription))
+	mux.Handle("GET /api/push/subscriptions", s.authed(s.listPushSubscriptions))
+	mux.Handle("DELETE /api/push/subscriptions/{id}", s.authed(s.deletePushSubscription))
+	mux.Handle("GET /api/me/notifications", s.authed(s.getNotifications))
+	mux.Handle("PUT /api/me/notifications", s.authed(s.putNotifications))
+
+	// The share target (SPEC §16.2).
+	mux.HandleFunc("POST /share-target", s.shareTarget)
+	mux.Handle("POST /api/shared/claim", s.authed(s.claimShared))
+	mux.Handle("GET /api/shared", s.authed(s.listShared))
+	mux.Handle("GET /api/shared/{id}", s.authed(s.getShared))
+	mux.Handle("GET /api/shared/{id}/file", s.authed(s.serveSharedFile))
+	mux.Handle("DELETE /api/shared/{id}", s.authed(s.deleteShared))
+	mux.Handle("POST /api/shared/{id}/import", s.authed(s.importShared))
+
 }

@@ -25,9 +25,11 @@ import (
 	"github.com/falstudio/falstudio/internal/model"
 	"github.com/falstudio/falstudio/internal/policy"
 	"github.com/falstudio/falstudio/internal/preset"
+	"github.com/falstudio/falstudio/internal/push"
 	"github.com/falstudio/falstudio/internal/ratelimit"
 	"github.com/falstudio/falstudio/internal/sso"
 	"github.com/falstudio/falstudio/internal/token"
+	"github.com/falstudio/falstudio/internal/shared"
 )
 
 // Deps are what the handlers need.
@@ -75,6 +77,10 @@ type Deps struct {
 	// Enhancer rewrites prompts; Cast keeps reusable subjects (SPEC §14).
 	Enhancer *enhance.Service
 	Cast     *cast.Service
+	// Shared keeps what a device's share sheet sends (SPEC §16.2).
+	Shared *shared.Service
+	// Push owns Web Push subscriptions and knows which people have a studio tab open.
+	Push *push.Service
 	// StreamsPerUser bounds each person's open event streams (0: 16); StreamLifetime ends
 	// every stream after that long (0: 30 minutes), the browser then reconnects.
 	StreamsPerUser int
@@ -149,7 +155,12 @@ func New(d Deps) http.Handler {
 	// fal's servers send no Origin; the webhook is authenticated by its signature instead.
 	cop.AddInsecureBypassPattern("POST /api/fal/webhook")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		errorJSON(w, http.StatusForbidden, model.CodeCrossOrigin, "This request came from another site and was refused.")
+		err := model.Errf(model.CodeCrossOrigin, "This request came from another site and was refused.")
+		if r.URL.Path == "/share-target" { // a navigation: a browser gets a page
+			s.sharePageError(w, r, err)
+			return
+		}
+		s.writeError(w, r, err)
 	}))
 
 	h := compressJSON(checkInput(recordPattern(mux)))

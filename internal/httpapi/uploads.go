@@ -11,7 +11,8 @@ import (
 )
 
 // createUpload sends a reference image to fal storage with the user's key: either a multipart
-// file (≤ 20 MB, an image by its bytes) or one of the user's own assets ({"assetId"}).
+// file (≤ 20 MB, an image by its bytes), one of the user's own assets ({"assetId"}) or shared
+// uploads ({"sharedId"}).
 func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	caller := currentUser(r.Context())
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -19,15 +20,22 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	switch mt {
 	case "application/json":
 		var in struct {
-			AssetID string `json:"assetId" required:"true"`
+			AssetID  string `json:"assetId"`
+			SharedID string `json:"sharedId"` // a shared upload (SPEC §16.2)
 		}
 		if err := readJSON(w, r, &in); err != nil {
 			return err
 		}
-		if in.AssetID == "" {
-			return model.Errf(model.CodeInvalidInput, "Send an image file or an assetId.")
+		var u string
+		var err error
+		switch {
+		case (in.AssetID == "") == (in.SharedID == ""):
+			return model.Errf(model.CodeInvalidInput, "Send an image file, an assetId or a sharedId.")
+		case in.SharedID != "":
+			u, err = s.uploadShared(r, in.SharedID)
+		default:
+			u, err = s.Generations.UploadAssetReference(r.Context(), caller, in.AssetID)
 		}
-		u, err := s.Generations.UploadAssetReference(r.Context(), caller, in.AssetID)
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ type ErrorView struct {
 // AssetView is the SPEC Asset object.
 type AssetView struct {
 	ID           string          `json:"id"`
-	GenerationID *string         `json:"generationId"` // null for an asset no job made (a frame, an import)
+	GenerationID *string         `json:"generationId"` // null for an asset no job made (a frame, an import, an upload)
 	Model        string          `json:"model"`
 	Prompt       string          `json:"prompt"`
 	Kind         string          `json:"kind"`

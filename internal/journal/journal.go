@@ -43,7 +43,13 @@ type Journal struct {
 	running  bool
 	in       chan events.Change
 	prunedAt atomic.Int64 // epoch ms of the last prune
+	// listen hears every change this replica records (push notifications); nil: nobody.
+	listen func([]events.Change)
 }
+
+// Listen sets fn to hear every change this replica records, after it is written, once per
+// batch (it must not block). Set it before Run and before any change.
+func (j *Journal) Listen(fn func([]events.Change)) { j.listen = fn }
 
 // New builds a journal over st that wakes hub; log and now may be nil.
 func New(st *store.Store, hub *events.Hub, log *slog.Logger, now func() time.Time) *Journal {
@@ -127,11 +133,16 @@ func (j *Journal) write(batch []events.Change) {
 		j.log.Warn("journal: changes not recorded", "changes", len(batch), "err", err)
 	}
 	seen := make(map[events.Change]bool, len(batch))
+	once := make([]events.Change, 0, len(batch))
 	for _, c := range batch {
 		if !seen[c] {
 			seen[c] = true
+			once = append(once, c)
 			j.hub.Publish(c)
 		}
+	}
+	if j.listen != nil {
+		j.listen(once)
 	}
 	now := j.now()
 	last := j.prunedAt.Load()

@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -70,29 +69,9 @@ func NewFetcher(cfg FetchConfig) *Fetcher {
 	}
 	f := &Fetcher{cfg: cfg}
 	rules := parseRules(cfg.AllowedHosts)
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
-		Proxy: nil, // a proxy would hide the real destination from the dial-time check
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, port, _ := net.SplitHostPort(addr)
-			d := *dialer
-			// Internal addresses pass only for an IP literal allow-listed as written (the local
-			// simulator, "127.0.0.1:8090"). A host allow-listed by name is checked here, whatever
-			// it resolves to: DNS is not ours, so a listed name that turns into 127.0.0.1 or
-			// 169.254.169.254 is refused. Checked per dial, so each redirect hop is judged alone.
-			trusted := literalAllowed(host, port, rules)
-			d.Control = func(_, address string, _ syscall.RawConn) error {
-				ap, err := netip.ParseAddrPort(address)
-				if err != nil {
-					return fmt.Errorf("%w: unparsable address", ErrUnsafeOutput)
-				}
-				if !trusted && internal(ap.Addr()) {
-					return fmt.Errorf("%w: %s resolves to a private or internal address", ErrUnsafeOutput, host)
-				}
-				return nil
-			}
-			return d.DialContext(ctx, network, addr)
-		},
+		Proxy:                 nil, // a proxy would hide the real destination from the dial-time check
+		DialContext:           guardedDial(rules),
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 60 * time.Second,
 		MaxIdleConnsPerHost:   4,

@@ -227,9 +227,11 @@ func (s *Store) DeleteUser(ctx context.Context, userID int64, s3 bool, inFlightA
 			later        bool
 		}
 		var found []obj
-		// The account's cast pictures are its own objects too (SPEC §14).
+		// The account's cast pictures (SPEC §14) and shared uploads (SPEC §16.2) are its own
+		// objects too.
 		rows, err := tx.QueryContext(ctx, `SELECT storage, storage_key FROM assets WHERE user_id = $1
-			UNION ALL SELECT i.storage, i.storage_key FROM cast_images i JOIN cast_members c ON c.id = i.cast_id WHERE c.user_id = $1`, userID)
+			UNION ALL SELECT i.storage, i.storage_key FROM cast_images i JOIN cast_members c ON c.id = i.cast_id WHERE c.user_id = $1
+			UNION ALL SELECT storage, storage_key FROM shared_uploads WHERE user_id = $1`, userID)
 		if err != nil {
 			return fmt.Errorf("store: delete user: assets: %w", err)
 		}

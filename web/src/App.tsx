@@ -9,6 +9,9 @@ import { ResetScreen } from './auth/ResetScreen';
 import type { CreatePreset } from './create/CreateTab';
 import { CreateSkeleton } from './create/CreateSkeleton';
 import { JobsProvider } from './lib/jobs';
+import { resolveHandover, sharedApi, takeGenerationLink, takeShareHandover, type SharedUpload } from './share/shared';
+import { SharedBanner } from './share/SharedBanner';
+import { messageOf } from './lib/useAction';
 
 // Shell is what the app frame offers every tab.
 export interface Shell {
@@ -102,6 +105,12 @@ export function App() {
   const [signupMode, setSignupMode] = useState<SignupMode | null>(null);
   const [oidc, setOidc] = useState<OIDCStatus | null>(null);
   const [sso] = useState(takeSSOResult);
+  // A share from the device's share sheet (SPEC §16.2), read before the router tidies the address;
+  // it waits for the sign-in when the person was not signed in yet.
+  const [handover, setHandover] = useState(takeShareHandover);
+  // /create?generation={id}: a notification's link shows that generation.
+  const [openGeneration, setOpenGeneration] = useState(takeGenerationLink);
+  const [shared, setShared] = useState<{ uploads: SharedUpload[]; message: string | null } | null>(null);
   const visibleTabs = useMemo(() => tabs.filter((t) => !user || !t.show || t.show(user)), [user]);
   const [route, navigate] = useRoute(tabs, [RESET_PATH]);
   const [visited, setVisited] = useState<Set<string>>(() => new Set());
@@ -161,6 +170,44 @@ export function App() {
       document.removeEventListener('visibilitychange', onVisible);
     };
   }, [user, refreshMe]);
+
+  useEffect(() => {
+    if (!user || !handover) return;
+    setHandover(null);
+    void (async () => {
+      let got: Awaited<ReturnType<typeof resolveHandover>>;
+      try {
+        got = await resolveHandover(handover);
+      } catch (err) {
+        setShared({ uploads: [], message: messageOf(err, 'The shared files were not found: a share waits 15 minutes for the sign-in. Share them again.') });
+        navigate('create', { replace: true });
+        return;
+      }
+      navigate('create', { replace: true });
+      const image = got.uploads.find((u) => u.kind === 'image');
+      let rest = got.uploads.filter((u) => u !== image);
+      let message: string | null = null;
+      if (image) {
+        try {
+          const { url } = await sharedApi.asReference(image.id);
+          setPreset({ model: '', prompt: '', params: {}, reference: url, referencePreview: image.url, key: Date.now() });
+        } catch (err) {
+          rest = got.uploads;
+          message = messageOf(err, 'The shared image could not be used as a reference.');
+        }
+      } else if (got.text) {
+        setPreset({ model: '', prompt: got.text, params: {}, reference: null, key: Date.now() });
+      }
+      if (rest.length || message) setShared({ uploads: rest, message });
+    })();
+  }, [user, handover, navigate]);
+
+  useEffect(() => {
+    if (!user || !openGeneration) return;
+    setOpenGeneration(null);
+    navigate('create', { replace: true });
+    setPreset({ model: '', prompt: '', params: {}, reference: null, generationId: openGeneration, key: Date.now() });
+  }, [user, openGeneration, navigate]);
 
   const go = useCallback((id: string) => navigate(id), [navigate]);
   const reuse = useCallback(
@@ -270,6 +317,7 @@ export function App() {
       {/* One person's jobs, shared by Create and the gallery's History (one event stream). */}
       <JobsProvider key={user.id}>
         <main className="content">
+          {shared && tab.id === 'create' && <SharedBanner uploads={shared.uploads} message={shared.message} onDone={() => setShared(null)} />}
           {visibleTabs.map((t) =>
             t.id === tab.id || (t.keep && visited.has(t.id)) ? (
               <section key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`} hidden={t.id !== tab.id}>

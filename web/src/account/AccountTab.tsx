@@ -6,6 +6,8 @@ import { Banner } from '../components/Banner';
 import { UsageCard } from './UsageCard';
 import { DeleteAccountCard } from './DeleteAccountCard';
 import { AgentsCard } from './AgentsCard';
+import { NotificationsCard } from './NotificationsCard';
+import { disablePush } from '../lib/push';
 import { UserError, useAction, messageOf } from '../lib/useAction';
 import { MIN_PASSWORD, passwordTooShort } from '../lib/password';
 
@@ -231,6 +233,8 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
   }, [loadMe]);
   const logout = async () => {
     setBusy(true);
+    // This browser's notifications must not reach whoever signs in next.
+    await disablePush().catch(() => {});
     try {
       await api.logout();
     } catch {
@@ -254,6 +258,7 @@ export function AccountTab({ user, onUser, onLoggedOut }: { user: User; onUser: 
       <UsageCard />
       <FilesCard />
       <AgentsCard />
+      <NotificationsCard />
       {me && ssoLabel !== null && <SsoCard me={me} label={ssoLabel} linkedNow={linkedNow} onChanged={loadMe} />}
       <PasswordCard key={me ? String(me.hasPassword) : 'pw'} hasPassword={me?.hasPassword ?? true} onSet={loadMe} />
       <DeleteAccountCard onDeleted={onLoggedOut} email={me && !me.hasPassword ? user.email : null} />

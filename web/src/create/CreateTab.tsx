@@ -24,12 +24,13 @@ import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, pr
 
 /** Settings handed over from elsewhere (the gallery's reuse, use as reference, animate). */
 export interface CreatePreset {
-  model: string;
+  model: string; // "" keeps the chosen model (shared text fills the prompt only)
   prompt: string;
   params: Record<string, unknown>;
   reference: string | null; // a fal URL to use as reference
   referencePreview?: string; // the studio's own URL of that image
   animate?: boolean; // open an image-to-video model with the reference
+  generationId?: string; // show this generation (a notification's link)
   key: number;
 }
 
@@ -123,7 +124,17 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
   // Settings handed over from the gallery: reuse, use as reference, animate.
   useEffect(() => {
     if (!preset || !models) return;
+    if (preset.generationId) {
+      const id = preset.generationId;
+      setSelectedId(id);
+      api
+        .generation(id)
+        .then((r) => jobs.upsert(r.generation))
+        .catch(() => setNotice('That generation was not found.'));
+      return;
+    }
     if (preset.reference) loadReference({ url: preset.reference, preview: preset.referencePreview }, Boolean(preset.animate));
+    else if (!preset.model) dispatch({ type: 'load', draft: { prompt: preset.prompt } }); // shared text: the prompt only
     else dispatch({ type: 'load', draft: draftFor(models, preset.model, preset.params ?? {}, preset.prompt) });
     promptRef.current?.focus();
     // Runs for a new hand-over only; it reads the model chosen at that moment.
@@ -320,6 +331,16 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
             onCancel={() => shown && void jobs.cancel(shown.id)}
             onAnimate={canAnimate ? (a) => void animate(a) : null}
             waitingForFal={jobs.waitingForFal}
+            onRunAgain={() => {
+              if (!shown) return;
+              api
+                .runAgain(shown)
+                .then((r) => {
+                  jobs.upsert(r.generation);
+                  setSelectedId(r.generation.id);
+                })
+                .catch((err) => setNotice(messageOf(err, 'The generation could not be started again.')));
+            }}
           />
         </div>
         <JobsPanel jobs={jobs.jobs} selectedId={shown?.id ?? null} onSelect={setSelectedId} onCancel={(id) => void jobs.cancel(id)} live={jobs.live} waitingForFal={jobs.waitingForFal} />

@@ -10,10 +10,13 @@ export function Result({
   onCancel,
   onAnimate,
   waitingForFal = false,
+  onRunAgain,
 }: {
   gen: Generation | null;
   note: string | null;
   onCancel: () => void;
+  /** Offered on a failed generation: the same model, prompt and settings once more. */
+  onRunAgain?: () => void;
   /** Offered on image outputs when a model can animate them. */
   onAnimate: ((a: Asset) => void) | null;
   /** fal calls back when the job ends: its queue position is only that of the last check. */
@@ -58,6 +61,11 @@ export function Result({
       {note && <Banner kind="info">{note}</Banner>}
       {gen.notice && <Banner kind="warning">Notice: {gen.notice}. The file is safe on the studio's disk and will move to object storage when it is back.</Banner>}
       {gen.error && <Banner kind="error">{gen.error.message}</Banner>}
+      {gen.status === 'failed' && onRunAgain && (
+        <button className="btn small" type="button" onClick={onRunAgain}>
+          Run again
+        </button>
+      )}
       {active && (
         <>
           <div className="skeleton media-skeleton" aria-label="Working" />

@@ -95,7 +95,7 @@ export type Kind = 'image' | 'video' | 'audio';
 
 export interface Asset {
   id: string;
-  /** null for an asset no job made (a saved frame, an import). */
+  /** null for an asset no job made (a saved frame, an import, a shared file imported). */
   generationId: string | null;
   model: string;
   prompt: string;
