@@ -27,9 +27,9 @@ import (
 	"github.com/falstudio/falstudio/internal/preset"
 	"github.com/falstudio/falstudio/internal/push"
 	"github.com/falstudio/falstudio/internal/ratelimit"
+	"github.com/falstudio/falstudio/internal/shared"
 	"github.com/falstudio/falstudio/internal/sso"
 	"github.com/falstudio/falstudio/internal/token"
-	"github.com/falstudio/falstudio/internal/shared"
 )
 
 // Deps are what the handlers need.
