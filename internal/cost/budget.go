@@ -220,10 +220,6 @@ func (s *Service) AdminSpend(ctx context.Context) (map[int64]Spend, error) {
 // fields before it writes any).
 func ValidBudget(v *float64) error { return validBudget(v) }
 
-
-
-
-
 func (s *Service) TokenCap(gs []*model.Generation, via *model.Via) func(store.TokenSpend) error {
 	if via == nil || via.CapUSD == nil {
 		return nil

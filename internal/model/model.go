@@ -383,6 +383,7 @@ type Policy struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
+
 // Cast kinds (SPEC §14).
 const (
 	CastPerson  = "person"
