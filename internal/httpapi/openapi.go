@@ -226,7 +226,7 @@ var apiOps = map[string]apiOp{
 		resp: wrap("filmstrip", obj([]string{"url", "count", "frameWidth", "frameHeight", "durationSeconds", "times"}, map[string]any{
 			"url": str, "count": integer, "frameWidth": integer, "frameHeight": integer, "durationSeconds": num, "times": arr(num)}))},
 	"GET /media/{id}/filmstrip/{count}": {id: "getFilmstripImage", summary: "A filmstrip's sprite image.", status: 200, content: "image/jpeg"},
-	"POST /api/stitch": {id: "stitchVideos", summary: "Join 2–10 video assets into one (an ffmpeg job).", status: 202,
+	"POST /api/stitch": {id: "stitchVideos", summary: "Join 2–20 of the caller's videos into one, with an optional crossfade (0–2 s): a local ffmpeg job.", status: 202,
 		body: obj([]string{"assetIds"}, map[string]any{"assetIds": arr(str), "crossfadeSeconds": orNull("number"), "collectionId": str}), resp: wrap("generation", ref("Generation"))},
 	"POST /api/assets/{id}/extend": {id: "extendVideo", summary: "Continue a video from its last frame with a new prompt.", status: 202,
 		body: obj([]string{"prompt"}, map[string]any{"prompt": str, "model": str, "params": object, "collectionId": str}), resp: wrap("generation", ref("Generation"))},
@@ -328,7 +328,7 @@ func apiSchemas() map[string]any {
 		"PushSubscription": obj([]string{"id", "createdAt", "userAgent"}, map[string]any{"id": str, "createdAt": ts, "userAgent": orNull("string")}),
 		"Notifications":    obj([]string{"push", "onlyWhenAway"}, map[string]any{"push": boolean, "onlyWhenAway": boolean}),
 		"SharedItem": obj([]string{"id", "kind", "contentType", "bytes", "width", "height", "name", "text", "url", "createdAt", "expiresAt"}, map[string]any{
-			"id": str, "kind": str, "contentType": str, "bytes": integer, "width": orNull("integer"), "height": orNull("integer"),
+			"id": str, "kind": enum(model.KindImage, model.KindVideo), "contentType": str, "bytes": integer, "width": orNull("integer"), "height": orNull("integer"),
 			"name": orNull("string"), "text": orNull("string"), "url": str, "createdAt": ts, "expiresAt": ts}),
 		"Preset": obj([]string{"id", "name", "model", "params", "createdAt", "updatedAt"}, map[string]any{
 			"id": str, "name": str, "model": str, "params": object, "createdAt": ts, "updatedAt": ts}),
