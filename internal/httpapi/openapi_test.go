@@ -213,4 +213,108 @@ func TestOpenAPIDocument(t *testing.T) {
 	d.check(t, "POST", "/api/presets", c.Do("POST", "/api/presets", map[string]any{"name": "p", "model": "fal-ai/flux/schnell", "params": map[string]any{}}))
 	d.check(t, "GET", "/api/presets", c.Do("GET", "/api/presets", nil))
 	d.check(t, "GET", "/api/tokens", b.Do("GET", "/api/tokens", nil))
+
+	// The merged features' routes (SPEC §12–§17), each answer checked against the document.
+	d.check(t, "GET", "/api/me/preferences", c.Do("GET", "/api/me/preferences", nil))
+	d.check(t, "PUT", "/api/me/preferences", c.Do("PUT", "/api/me/preferences", map[string]any{"embedPrompt": false}))
+	pol := c.Do("POST", "/api/admin/policies", map[string]any{"name": "Kids", "allowedModels": []string{"fal-ai/flux/schnell"}, "blockedTerms": []string{"gore"}})
+	if pol.Status != 201 {
+		t.Fatalf("create policy: %d %s", pol.Status, pol.Body)
+	}
+	d.check(t, "POST", "/api/admin/policies", pol)
+	d.check(t, "POST", "/api/admin/policies", c.Do("POST", "/api/admin/policies", map[string]any{"name": "Plain"}))
+	d.check(t, "GET", "/api/admin/policies", c.Do("GET", "/api/admin/policies", nil))
+	polID := pol.JSON()["policy"].(map[string]any)["id"].(string)
+	d.check(t, "PATCH", "/api/admin/policies/{id}", c.Do("PATCH", "/api/admin/policies/"+polID, map[string]any{"hideFlagged": true}))
+	member := g.user(t, "doc-member@example.com", "sim-key-member")
+	var memberID float64
+	for _, u := range c.Do("GET", "/api/admin/users", nil).JSON()["users"].([]any) {
+		if u.(map[string]any)["email"] == "doc-member@example.com" {
+			memberID = u.(map[string]any)["id"].(float64)
+		}
+	}
+	bind := c.Do("PATCH", fmt.Sprintf("/api/admin/users/%d", int64(memberID)), map[string]any{"policyId": polID})
+	if bind.Status != 200 {
+		t.Fatalf("bind policy: %d %s", bind.Status, bind.Body)
+	}
+	d.check(t, "PATCH", "/api/admin/users/{id}", bind)
+	d.check(t, "GET", "/api/me", member.Do("GET", "/api/me", nil)) // with its policy
+	d.check(t, "GET", "/api/admin/users", c.Do("GET", "/api/admin/users", nil))
+
+	cast := c.Do("POST", "/api/cast", map[string]any{"name": "Mia", "kind": "person", "assetIds": []string{assetID}, "shared": true})
+	if cast.Status != 201 {
+		t.Fatalf("create cast: %d %s", cast.Status, cast.Body)
+	}
+	d.check(t, "POST", "/api/cast", cast)
+	d.check(t, "GET", "/api/cast", c.Do("GET", "/api/cast", nil))
+	d.check(t, "GET", "/api/cast", member.Do("GET", "/api/cast", nil)) // another's shared member
+	castID := cast.JSON()["cast"].(map[string]any)["id"].(string)
+	d.check(t, "PATCH", "/api/cast/{id}", c.Do("PATCH", "/api/cast/"+castID, map[string]any{"description": "short hair"}))
+
+	der := c.Do("POST", "/api/assets/"+assetID+"/derive", map[string]any{"action": "upscale"})
+	if der.Status != 202 {
+		t.Fatalf("derive: %d %s", der.Status, der.Body)
+	}
+	d.check(t, "POST", "/api/assets/{id}/derive", der)
+	waitDone(t, c, decodeGen(t, der).ID)
+	lin := c.Do("GET", "/api/assets/"+assetID+"/lineage", nil)
+	if children, _ := lin.JSON()["children"].([]any); len(children) != 1 {
+		t.Fatalf("lineage: %s", lin.Body)
+	}
+	d.check(t, "GET", "/api/assets/{id}/lineage", lin)
+	cmp := c.Do("POST", "/api/compare", map[string]any{"prompt": "a harbour",
+		"runs": []map[string]any{{"model": "fal-ai/flux/schnell"}, {"model": "fal-ai/flux/dev"}}})
+	if cmp.Status != 202 {
+		t.Fatalf("compare: %d %s", cmp.Status, cmp.Body)
+	}
+	d.check(t, "POST", "/api/compare", cmp)
+	set := decodeCompare(t, cmp)
+	for _, gen := range set.Generations {
+		waitDone(t, c, gen.ID)
+	}
+	d.check(t, "GET", "/api/compare/{group}", c.Do("GET", "/api/compare/"+set.Group, nil))
+	withCast := c.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux-pro/kontext", "prompt": "she waves", "cast": []string{castID}})
+	if withCast.Status != 202 {
+		t.Fatalf("generation with a cast member: %d %s", withCast.Status, withCast.Body)
+	}
+	d.check(t, "POST", "/api/generations", withCast)
+	castGen := decodeGen(t, withCast)
+	waitDone(t, c, castGen.ID)
+	one := c.Do("GET", "/api/generations/"+castGen.ID, nil)
+	if cs, _ := one.JSON()["generation"].(map[string]any)["cast"].([]any); len(cs) != 1 {
+		t.Fatalf("generation's cast: %s", one.Body)
+	}
+	d.check(t, "GET", "/api/generations/{id}", one)
+	d.check(t, "GET", "/api/generations", c.Do("GET", "/api/generations", nil)) // with cast, references, relations
+
+	// Trash: a delete answers the trashed asset, which the trash lists until restored.
+	del := c.Do("DELETE", "/api/assets/"+assetID, nil)
+	if del.Status != 200 {
+		t.Fatalf("delete: %d %s", del.Status, del.Body)
+	}
+	d.check(t, "DELETE", "/api/assets/{id}", del)
+	trash := c.Do("GET", "/api/trash", nil)
+	if items, _ := trash.JSON()["assets"].([]any); len(items) != 1 {
+		t.Fatalf("trash: %s", trash.Body)
+	}
+	d.check(t, "GET", "/api/trash", trash)
+	d.check(t, "POST", "/api/trash/restore", c.Do("POST", "/api/trash/restore", map[string]any{"assetIds": []string{assetID}}))
+	d.check(t, "POST", "/api/assets/bulk-delete", c.Do("POST", "/api/assets/bulk-delete", map[string]any{"assetIds": []string{assetID}}))
+	d.check(t, "POST", "/api/trash/empty", c.Do("POST", "/api/trash/empty", nil))
+
+	// Push, last: no job finishes after the subscription (it is never sent to).
+	d.check(t, "GET", "/api/push/key", c.Do("GET", "/api/push/key", nil))
+	d.check(t, "GET", "/api/me/notifications", c.Do("GET", "/api/me/notifications", nil))
+	d.check(t, "PUT", "/api/me/notifications", c.Do("PUT", "/api/me/notifications", map[string]any{"push": false}))
+	subResp := c.Do("POST", "/api/push/subscriptions", newBrowser(t).subscription("https://fcm.googleapis.com/fcm/send/doc"), "User-Agent", "DocPhone/1")
+	if subResp.Status != 201 {
+		t.Fatalf("subscribe: %d %s", subResp.Status, subResp.Body)
+	}
+	d.check(t, "POST", "/api/push/subscriptions", subResp)
+	subs := c.Do("GET", "/api/push/subscriptions", nil)
+	if list, _ := subs.JSON()["subscriptions"].([]any); len(list) != 1 {
+		t.Fatalf("subscriptions: %s", subs.Body)
+	}
+	d.check(t, "GET", "/api/push/subscriptions", subs)
+	d.check(t, "GET", "/api/shared", c.Do("GET", "/api/shared", nil))
 }
