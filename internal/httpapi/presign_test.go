@@ -91,11 +91,19 @@ func TestPresignedMediaRedirects(t *testing.T) {
 		t.Fatalf("range at S3: %d %d bytes", part.StatusCode, len(b))
 	}
 
-	// ?download=1 signs the studio's own Content-Disposition; a changed value is refused.
-	resp, _ = get(t, hc, base+"/media/"+a.ID+"?download=1")
-	dl := resp.Header.Get("Location")
-	// Exactly what the studio sends when it streams the same request.
+	// Exactly what the studio sends when it streams a download.
 	want := mime.FormatMediaType("attachment", map[string]string{"filename": a.ID + ".png"})
+	// ?download=1 of an image is its marked copy (SPEC §13.3: XMP spliced in), which is never
+	// replaced by a redirect to the original object: the studio streams it.
+	resp, body = get(t, hc, base+"/media/"+a.ID+"?download=1")
+	if resp.StatusCode != 200 || resp.Header.Get("Location") != "" || resp.Header.Get("Content-Disposition") != want ||
+		!bytes.Contains(body, []byte("trainedAlgorithmicMedia")) {
+		t.Fatalf("marked download: %d Location %q disposition %q", resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Content-Disposition"))
+	}
+	// The original's download redirects, the studio's own Content-Disposition signed in; a
+	// changed value is refused.
+	resp, _ = get(t, hc, base+"/media/"+a.ID+"?download=1&original=1")
+	dl := resp.Header.Get("Location")
 	du, err := url.Parse(dl)
 	if resp.StatusCode != 302 || err != nil || du.Query().Get("response-content-disposition") != want {
 		t.Fatalf("download redirect: %d %q", resp.StatusCode, dl)
@@ -146,7 +154,18 @@ func TestPresignedMediaRedirects(t *testing.T) {
 	if m == nil {
 		t.Fatalf("share url %q", *sh.Share.URL)
 	}
-	resp, _ = get(t, noFollow(anon), base+"/s/"+m[1]+"/media/"+a.ID+"?download=1")
+	// A shared image is its marked copy (SPEC §13.3), streamed, never a redirect to the original.
+	resp, body = get(t, noFollow(anon), base+"/s/"+m[1]+"/media/"+a.ID+"?download=1")
+	if resp.StatusCode != 200 || resp.Header.Get("Location") != "" || !bytes.Contains(body, []byte("trainedAlgorithmicMedia")) {
+		t.Fatalf("shared image: %d %v", resp.StatusCode, resp.Header)
+	}
+	// Other shared media (a video) redirects.
+	vev := waitDone(t, c, submit(t, c, "fal-ai/veo3", "a fox running", nil).ID)
+	vid := vev[len(vev)-1].Assets[0].ID
+	var vsh shareJSON
+	mustJSON(t, c.Do("POST", "/api/shares", map[string]any{"assetId": vid}), 201, &vsh)
+	vm := tokenURL.FindStringSubmatch(*vsh.Share.URL)
+	resp, _ = get(t, noFollow(anon), base+"/s/"+vm[1]+"/media/"+vid+"?download=1")
 	if resp.StatusCode != 302 || resp.Header.Get("Cache-Control") != "no-store" || !strings.Contains(resp.Header.Get("Location"), "response-content-disposition=attachment") {
 		t.Fatalf("share media: %d %v", resp.StatusCode, resp.Header)
 	}

@@ -326,8 +326,14 @@ func TestStitchJobFailures(t *testing.T) {
 	held1 := ev[len(ev)-1].Assets[0].ID
 
 	job := postStitch(t, c, map[string]any{"assetIds": []string{held1, small}})
-	if r := c.Do("DELETE", "/api/assets/"+small, nil); r.Status != 204 {
+	// Deleted for good while the stitch waits: to the trash, then purged (SPEC §13.1).
+	if r := c.Do("DELETE", "/api/assets/"+small, nil); r.Status != 200 {
+		close(hold)
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do("POST", "/api/trash/purge", map[string]any{"assetIds": []string{small}}); r.Status != 200 || !strings.Contains(string(r.Body), `"purged":1`) {
+		close(hold)
+		t.Fatalf("purge: %d %s", r.Status, r.Body)
 	}
 	close(hold)
 	last := waitDone(t, c, job.ID)

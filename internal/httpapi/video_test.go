@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/falstudio/falstudio/internal/testutil"
@@ -242,13 +243,19 @@ func TestFilmstrip(t *testing.T) {
 	if r := g.studio.NewClient(t).Do("GET", fs.URL, nil); r.Status != 401 && r.Status != 404 {
 		t.Fatalf("sprite without a session: %d", r.Status)
 	}
-	// Deleted with the asset.
+	// Deleted with the asset: kept while it is in the trash, gone once it is purged.
 	mediaDir := filepath.Join(g.studio.DataDir, "media")
 	if n := filesNamed(t, mediaDir, ".strip10.jpg"); len(n) != 1 {
 		t.Fatalf("stored sprites: %v", n)
 	}
-	if r := c.Do("DELETE", "/api/assets/"+vid, nil); r.Status != 204 {
+	if r := c.Do("DELETE", "/api/assets/"+vid, nil); r.Status != 200 {
 		t.Fatalf("delete: %d", r.Status)
+	}
+	if n := filesNamed(t, mediaDir, ".strip10.jpg"); len(n) != 1 {
+		t.Fatalf("sprites of a trashed video: %v", n)
+	}
+	if r := c.Do("POST", "/api/trash/purge", map[string]any{"assetIds": []string{vid}}); r.Status != 200 || !strings.Contains(string(r.Body), `"purged":1`) {
+		t.Fatalf("purge: %d %s", r.Status, r.Body)
 	}
 	if n := append(filesNamed(t, mediaDir, ".strip10.jpg"), filesNamed(t, mediaDir, ".strip60.jpg")...); len(n) != 0 {
 		t.Fatalf("sprites left after the delete: %v", n)
