@@ -287,7 +287,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Presets:       preset.New(st, generation.ValidModelID),
 		Tokens:        token.New(st, auditLog, log, nil),
 		Enhancer: enhance.New(st, a.falKeys, falClient, a.costs, enhance.Options{LLMModel: cfg.EnhanceLLMModel,
-			ReserveUSD: cfg.EnhanceReserveUSD, Logger: log}),
+			ReserveUSD: cfg.EnhanceReserveUSD, Logger: log, Policies: a.policies}),
 		Cast:           cast.New(st, a.storage, a.cleaner, log, gopts.Now),
 		Push:           a.push,
 		Shared:         a.shared,

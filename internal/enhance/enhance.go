@@ -20,6 +20,7 @@ import (
 	"github.com/falstudio/falstudio/internal/falkey"
 	"github.com/falstudio/falstudio/internal/generation"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/policy"
 	"github.com/falstudio/falstudio/internal/store"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	ReserveUSD float64 // the budget room one enhance needs
 	Logger     *slog.Logger
 	Timeout    time.Duration // 0: 60 s
+	// Policies binds members (SPEC §12.2): the prompt goes to fal as a submit's does, so the
+	// same model list and blocked terms apply. nil: no policies.
+	Policies *policy.Service
 }
 
 // Service rewrites prompts.
@@ -85,6 +89,20 @@ func SystemPrompt(targetModel string) string {
 		generation.PromptGuide(targetModel)
 }
 
+// checkPolicy refuses a model the caller's policy does not allow and a blocked term (audited
+// like a refused submit's) before anything is sent to fal.
+func (s *Service) checkPolicy(ctx context.Context, caller *model.User, prompt, targetModel string) error {
+	if s.o.Policies == nil {
+		return nil
+	}
+	p, err := s.o.Policies.For(ctx, caller)
+	if err != nil {
+		return err
+	}
+	_, err = s.o.Policies.Check(ctx, caller, p, targetModel, prompt, nil, true)
+	return err
+}
+
 // llmAnswer is fal's answer from openrouter/router.
 type llmAnswer struct {
 	Output  string  `json:"output"`
@@ -109,6 +127,9 @@ func (s *Service) Enhance(ctx context.Context, caller *model.User, prompt, targe
 	}
 	if !generation.ValidModelID(targetModel) {
 		return nil, model.Errf(model.CodeInvalidInput, "Choose the model the prompt is for, like fal-ai/flux/dev.")
+	}
+	if err := s.checkPolicy(ctx, caller, prompt, targetModel); err != nil {
+		return nil, err
 	}
 	key, err := s.keys.Of(caller)
 	if err != nil {

@@ -49,6 +49,11 @@ func (s *Service) Extend(ctx context.Context, caller *model.User, in ExtendInput
 	if !ValidModelID(modelID) {
 		return nil, model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
 	}
+	// The policy before anything else: a custom model's schema is fetched from fal, and the
+	// clip gets its chain id, before Submit applies it again (SPEC §12.2).
+	if _, err := s.ApplyPolicy(ctx, caller, modelID, in.Prompt, in.Params, true); err != nil {
+		return nil, err
+	}
 	fr, err := s.FramesOf(ctx, caller, modelID)
 	if err != nil {
 		return nil, err

@@ -237,6 +237,138 @@ func TestPoliciesEnforcedInSubmit(t *testing.T) {
 	}
 }
 
+// falCalls is every call that sends a person's data (or their key) to fal.
+func falCalls(g *genEnv) int {
+	n := 0
+	for _, k := range []string{"submit", "run", "upload", "put", "schema", "pricing", "estimate"} {
+		n += g.sim.Count(k)
+	}
+	return n
+}
+
+func countOf(list []string, s string) int {
+	n := 0
+	for _, v := range list {
+		if v == s {
+			n++
+		}
+	}
+	return n
+}
+
+// The policy binds every other way a member starts, prices or words a job: compare, derive,
+// extend, REST and MCP through a personal access token, the estimate and the prompt enhancer.
+// Each refusal creates nothing and sends nothing to fal; what runs carries the forced params.
+func TestPoliciesAtEveryEntryPoint(t *testing.T) {
+	p := newPolicyEnv(t)
+	p.sim.SetClip("c320", testutil.MakeClip(t, clip320))
+	// Made before the policy binds: an image (derive's source) and a clip (extend's).
+	img, _ := makeAsset(t, p.kid, "fal-ai/flux/schnell", "a cat", nil)
+	vid := videoAsset(t, p.kid, "c320")
+	pol := p.create(t, map[string]any{"name": "Kids", "allowedModels": []string{"fal-ai/flux/schnell", "fal-ai/flux/dev", hailuo},
+		"blockedTerms": []string{"dragon"}, "forcedParams": map[string]any{"enable_safety_checker": true}})
+	p.assign(t, pol["id"])
+	_, secret := newToken(t, p.kid, map[string]any{"name": "agent", "scopes": []string{"generate"}})
+	rest := bearer(t, p.studio, secret)
+	cs := mcpConnect(t, p.studio, secret)
+	gens := p.generations(t, p.kid)
+
+	// refused checks one refusal: its answer, no generation, nothing sent to fal.
+	refused := func(name string, status int, code string, do func() (int, string)) {
+		t.Helper()
+		calls := falCalls(p.genEnv)
+		if gotStatus, gotCode := do(); gotStatus != status || gotCode != code {
+			t.Fatalf("%s: %d %s, want %d %s", name, gotStatus, gotCode, status, code)
+		}
+		if n := falCalls(p.genEnv) - calls; n != 0 {
+			t.Fatalf("%s: %d calls reached fal", name, n)
+		}
+		if n := p.generations(t, p.kid); n != gens {
+			t.Fatalf("%s: %d generations, want %d", name, n, gens)
+		}
+	}
+	post := func(c *testutil.Client, path string, body map[string]any) func() (int, string) {
+		return func() (int, string) {
+			r := c.Do("POST", path, body)
+			return r.Status, r.ErrorCode()
+		}
+	}
+	tool := func(name string, args map[string]any) func() (int, string) {
+		return func() (int, string) {
+			out, res := callTool(t, cs, name, args)
+			if !res.IsError {
+				return http.StatusOK, ""
+			}
+			switch c := errCode(out); c {
+			case "model_not_allowed":
+				return http.StatusForbidden, c
+			case "prompt_blocked":
+				return http.StatusUnprocessableEntity, c
+			default:
+				return 0, c
+			}
+		}
+	}
+	blocked := func(name string, do func() (int, string)) {
+		t.Helper()
+		refused(name, http.StatusUnprocessableEntity, "prompt_blocked", do)
+	}
+	notAllowed := func(name string, do func() (int, string)) {
+		t.Helper()
+		refused(name, http.StatusForbidden, "model_not_allowed", do)
+	}
+
+	notAllowed("compare with one run outside the list", post(p.kid, "/api/compare", map[string]any{"prompt": "a lake",
+		"runs": []map[string]any{{"model": "fal-ai/flux/schnell"}, {"model": "fal-ai/flux-pro/v1.1"}}}))
+	blocked("compare with a blocked term", post(p.kid, "/api/compare", map[string]any{"prompt": "a Dragon",
+		"runs": []map[string]any{{"model": "fal-ai/flux/schnell"}, {"model": "fal-ai/flux/dev"}}}))
+	notAllowed("derive with a model outside the list", post(p.kid, "/api/assets/"+img.ID+"/derive", map[string]any{"action": "upscale"}))
+	notAllowed("extend with a model outside the list", post(p.kid, "/api/assets/"+vid+"/extend", map[string]any{"prompt": "then", "model": kling}))
+	blocked("extend with a blocked term", post(p.kid, "/api/assets/"+vid+"/extend", map[string]any{"prompt": "then a dragon", "model": hailuo}))
+	if s := getSeqAsset(t, p.kid, vid).SequenceID; s != nil {
+		t.Fatalf("a refused extend gave the clip a sequence: %s", *s)
+	}
+	notAllowed("REST with a token, a model outside the list", post(rest, "/api/generations", map[string]any{"model": "fal-ai/flux-pro/v1.1", "prompt": "a cat"}))
+	blocked("REST with a token, a blocked term", post(rest, "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a dragon"}))
+	notAllowed("REST estimate, a model outside the list", post(rest, "/api/generations/estimate", map[string]any{"model": "fal-ai/flux-pro/v1.1", "prompt": "a cat"}))
+	blocked("REST estimate, a blocked term", post(rest, "/api/generations/estimate", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a dragon"}))
+	notAllowed("MCP generate, a model outside the list", tool("generate", map[string]any{"model": "fal-ai/flux-pro/v1.1", "prompt": "a cat"}))
+	blocked("MCP generate, a blocked term", tool("generate", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a dragon"}))
+	notAllowed("MCP estimate, a model outside the list", tool("estimate", map[string]any{"model": "fal-ai/flux-pro/v1.1", "prompt": "a cat"}))
+	blocked("MCP estimate, a blocked term", tool("estimate", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a dragon"}))
+
+	// The prompt enhancer sends the prompt to fal's LLM: the same model list and terms, audited.
+	audited := countOf(ssoAuditActions(t, p.admin), "policy.prompt_blocked")
+	blocked("enhance with a blocked term", post(p.kid, "/api/prompts/enhance", map[string]any{"prompt": "a DRAGON", "model": "fal-ai/flux/dev"}))
+	if n := countOf(ssoAuditActions(t, p.admin), "policy.prompt_blocked") - audited; n != 1 {
+		t.Fatalf("a blocked enhance audited %d times", n)
+	}
+	notAllowed("enhance for a model outside the list", post(p.kid, "/api/prompts/enhance", map[string]any{"prompt": "a cat", "model": "fal-ai/flux-pro/v1.1"}))
+	runs := p.sim.Count("run")
+	if r := p.kid.Do("POST", "/api/prompts/enhance", map[string]any{"prompt": "a cat", "model": "fal-ai/flux/dev"}); r.Status != http.StatusOK || p.sim.Count("run") != runs+1 {
+		t.Fatalf("enhance for an allowed model: %d %s", r.Status, r.Body)
+	}
+
+	// What runs carries the forced params, whatever the member sent.
+	off := map[string]any{"enable_safety_checker": false}
+	r := p.kid.Do("POST", "/api/compare", map[string]any{"prompt": "a lake", "runs": []map[string]any{{"model": "fal-ai/flux/schnell", "params": off}, {"model": "fal-ai/flux/dev", "params": off}}})
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("compare: %d %s", r.Status, r.Body)
+	}
+	inputs, _, _ := lastJobs(p.genEnv, 2)
+	for i, in := range inputs {
+		if in["enable_safety_checker"] != true {
+			t.Fatalf("compare run %d: fal received %v", i, in)
+		}
+	}
+	if r := rest.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a cat", "params": off}); r.Status != http.StatusAccepted || p.sim.LastInput()["enable_safety_checker"] != true {
+		t.Fatalf("REST with a token: %d %s; fal received %v", r.Status, r.Body, p.sim.LastInput())
+	}
+	if out, res := callTool(t, cs, "generate", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a cat", "params": off}); res.IsError || p.sim.LastInput()["enable_safety_checker"] != true {
+		t.Fatalf("MCP generate: %v; fal received %v", out, p.sim.LastInput())
+	}
+}
+
 // Outputs fal flags are marked for everyone; under hideFlagged they never leave the studio.
 func TestPoliciesHideFlaggedOutputs(t *testing.T) {
 	p := newPolicyEnv(t)

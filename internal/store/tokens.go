@@ -158,16 +158,18 @@ func (s *Store) AccessTokenBySecretHash(ctx context.Context, hash []byte) (*mode
 	var u model.User
 	var created int64
 	var disabled sql.NullInt64
-	row := s.queryRow(ctx, `SELECT `+tokenCols+`, u.id, u.email, u.password_hash, u.fal_key, u.created_at, u.role, u.disabled_at
+	var policy sql.NullString
+	// The whole user, policy_id included: a token acts under its owner's policy (SPEC §12.2).
+	row := s.queryRow(ctx, `SELECT `+tokenCols+`, u.id, u.email, u.password_hash, u.fal_key, u.created_at, u.role, u.disabled_at, u.policy_id
 		FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1`, hash)
-	t, err := scanToken([]any{&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created, &u.Role, &disabled}, row)
+	t, err := scanToken([]any{&u.ID, &u.Email, &u.PasswordHash, &u.FalKey, &created, &u.Role, &disabled, &policy}, row)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, nil, ErrNotFound
 		}
 		return nil, nil, fmt.Errorf("store: token: %w", err)
 	}
-	u.CreatedAt, u.DisabledAt = msToTime(created), nullMsToTime(disabled)
+	u.CreatedAt, u.DisabledAt, u.PolicyID = msToTime(created), nullMsToTime(disabled), policy.String
 	return t, &u, nil
 }
 
