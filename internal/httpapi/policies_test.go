@@ -278,13 +278,14 @@ func TestPoliciesAtEveryEntryPoint(t *testing.T) {
 		t.Helper()
 		calls := falCalls(p.genEnv)
 		if gotStatus, gotCode := do(); gotStatus != status || gotCode != code {
-			t.Fatalf("%s: %d %s, want %d %s", name, gotStatus, gotCode, status, code)
+			t.Errorf("%s: %d %s, want %d %s", name, gotStatus, gotCode, status, code)
 		}
 		if n := falCalls(p.genEnv) - calls; n != 0 {
-			t.Fatalf("%s: %d calls reached fal", name, n)
+			t.Errorf("%s: %d calls reached fal", name, n)
 		}
 		if n := p.generations(t, p.kid); n != gens {
-			t.Fatalf("%s: %d generations, want %d", name, n, gens)
+			t.Errorf("%s: %d generations, want %d", name, n, gens)
+			gens = n // each refusal is judged on its own
 		}
 	}
 	post := func(c *testutil.Client, path string, body map[string]any) func() (int, string) {
@@ -326,7 +327,7 @@ func TestPoliciesAtEveryEntryPoint(t *testing.T) {
 	notAllowed("extend with a model outside the list", post(p.kid, "/api/assets/"+vid+"/extend", map[string]any{"prompt": "then", "model": kling}))
 	blocked("extend with a blocked term", post(p.kid, "/api/assets/"+vid+"/extend", map[string]any{"prompt": "then a dragon", "model": hailuo}))
 	if s := getSeqAsset(t, p.kid, vid).SequenceID; s != nil {
-		t.Fatalf("a refused extend gave the clip a sequence: %s", *s)
+		t.Errorf("a refused extend gave the clip a sequence: %s", *s)
 	}
 	notAllowed("REST with a token, a model outside the list", post(rest, "/api/generations", map[string]any{"model": "fal-ai/flux-pro/v1.1", "prompt": "a cat"}))
 	blocked("REST with a token, a blocked term", post(rest, "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a dragon"}))
@@ -341,7 +342,7 @@ func TestPoliciesAtEveryEntryPoint(t *testing.T) {
 	audited := countOf(ssoAuditActions(t, p.admin), "policy.prompt_blocked")
 	blocked("enhance with a blocked term", post(p.kid, "/api/prompts/enhance", map[string]any{"prompt": "a DRAGON", "model": "fal-ai/flux/dev"}))
 	if n := countOf(ssoAuditActions(t, p.admin), "policy.prompt_blocked") - audited; n != 1 {
-		t.Fatalf("a blocked enhance audited %d times", n)
+		t.Errorf("a blocked enhance audited %d times", n)
 	}
 	notAllowed("enhance for a model outside the list", post(p.kid, "/api/prompts/enhance", map[string]any{"prompt": "a cat", "model": "fal-ai/flux-pro/v1.1"}))
 	runs := p.sim.Count("run")
@@ -358,14 +359,14 @@ func TestPoliciesAtEveryEntryPoint(t *testing.T) {
 	inputs, _, _ := lastJobs(p.genEnv, 2)
 	for i, in := range inputs {
 		if in["enable_safety_checker"] != true {
-			t.Fatalf("compare run %d: fal received %v", i, in)
+			t.Errorf("compare run %d: fal received %v", i, in)
 		}
 	}
 	if r := rest.Do("POST", "/api/generations", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a cat", "params": off}); r.Status != http.StatusAccepted || p.sim.LastInput()["enable_safety_checker"] != true {
-		t.Fatalf("REST with a token: %d %s; fal received %v", r.Status, r.Body, p.sim.LastInput())
+		t.Errorf("REST with a token: %d %s; fal received %v", r.Status, r.Body, p.sim.LastInput())
 	}
 	if out, res := callTool(t, cs, "generate", map[string]any{"model": "fal-ai/flux/schnell", "prompt": "a cat", "params": off}); res.IsError || p.sim.LastInput()["enable_safety_checker"] != true {
-		t.Fatalf("MCP generate: %v; fal received %v", out, p.sim.LastInput())
+		t.Errorf("MCP generate: %v; fal received %v", out, p.sim.LastInput())
 	}
 }
 
