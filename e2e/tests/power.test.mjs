@@ -107,6 +107,42 @@ test('Compare runs one prompt on two models side by side, with a slider and Keep
   }
 });
 
+test('Compare with one reference: columns that take none are explained, the set sends referenceAssetIds', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { context, page, problems } = await newPage(env, { storageState, colorScheme });
+    await page.goto(env.studio.url);
+    await page.getByRole('tab', { name: 'Create' }).click();
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.getByLabel('Prompt').fill(`the same girl as a watercolour (${colorScheme})`);
+    await page.getByLabel('Column 1', { exact: true }).selectOption('fal-ai/flux/schnell');
+    await page.getByLabel('Column 2', { exact: true }).selectOption('fal-ai/nano-banana/edit');
+    await page.getByRole('button', { name: 'Choose reference images…' }).click();
+    const chooser = page.getByRole('group', { name: 'Your recent images' });
+    await chooser.getByRole('button', { name: /a girl with red hair/ }).first().click();
+    await page.getByTestId('compare-reference').waitFor();
+    // schnell has no reference field: the set would be refused, so the button waits.
+    assert.match(await page.getByTestId('compare-ref-blocker').textContent(), /Column 1 \(FLUX\.1 \[schnell\]\) takes no reference images/);
+    assert.ok(await page.locator('.compare .row .btn.primary').isDisabled());
+    assert.deepEqual(await audit(page, `compare references ${colorScheme}`), []);
+    await page.getByLabel('Column 1', { exact: true }).selectOption('fal-ai/flux-pro/kontext');
+    assert.match(await page.getByTestId('compare-ref-note-1').textContent(), /takes references \(up to 4\)/);
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/compare') && r.method() === 'POST');
+    const go = page.getByRole('button', { name: /^Compare · ~\$/ });
+    await go.waitFor();
+    await go.click();
+    const body = JSON.parse((await sent).postData());
+    assert.equal(body.referenceAssetIds.length, 1);
+    assert.ok(assetIds.includes(body.referenceAssetIds[0]));
+    assert.deepEqual(body.runs.map((r) => r.model), ['fal-ai/flux-pro/kontext', 'fal-ai/nano-banana/edit']);
+    const grid = page.getByTestId('compare-grid');
+    await grid.locator('section img').nth(1).waitFor();
+    assert.deepEqual(await audit(page, `compare with reference ${colorScheme}`), []);
+    await screenshot(page, `power-compare-reference-${colorScheme}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('the asset viewer upscales with its price; a cast member from the selection shows in Cast and Create', async () => {
   const { context, page, problems } = await newPage(env, { storageState });
   await page.goto(env.studio.url + '/gallery');

@@ -158,6 +158,15 @@ func castTurns(members []*model.CastMember, n int) []picture {
 	return out
 }
 
+// CheckCast checks a submit's cast ids and @mentions as Submit does — too many, malformed, or
+// an id that is not the caller's own or a shared member — without uploading anything
+// (POST /api/generations/estimate). Whether the model takes the pictures is not checked: they
+// do not change a price.
+func (s *Service) CheckCast(ctx context.Context, caller *model.User, in SubmitInput) error {
+	_, _, err := s.resolveCast(ctx, caller.ID, in.Cast, strings.TrimSpace(in.Prompt), in.UseDescription)
+	return err
+}
+
 // resolveCast finds the members a submit uses — the ids in their order, then the @mentions in
 // the order they appear, each once — and the prompt fal receives: each resolved mention without
 // its "@", and with useDescription each used member's description appended.

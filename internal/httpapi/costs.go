@@ -30,11 +30,9 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
-	if len(in.Cast) > generation.MaxCastPerSubmit {
-		return model.Errf(model.CodeInvalidInput, "At most %d cast members per generation.", generation.MaxCastPerSubmit)
-	}
 	body, err := s.estimate(r.Context(), currentUser(r.Context()), generation.SubmitInput{Model: in.Model, Prompt: in.Prompt, Params: in.Params,
-		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID, Via: s.via(r)})
+		ReferenceAssetIDs: in.ReferenceAssetIDs, Relation: in.Relation, StartAssetID: in.StartAssetID, EndAssetID: in.EndAssetID,
+		Cast: in.Cast, UseDescription: in.UseDescription, Via: s.via(r)})
 	if err != nil {
 		return err
 	}
@@ -44,7 +42,7 @@ func (s *Server) estimateGeneration(w http.ResponseWriter, r *http.Request) erro
 
 // estimate is the answer of POST /api/generations/estimate (the MCP estimate tool's too): the
 // checks a submit makes before anything is created (the token's model list, the caller's
-// policy, references and frames, without uploading), then the price of what would run.
+// policy, references, cast and frames, without uploading), then the price of what would run.
 func (s *Server) estimate(ctx context.Context, caller *model.User, in generation.SubmitInput) (map[string]any, error) {
 	if !generation.ValidModelID(in.Model) {
 		return nil, model.Errf(model.CodeInvalidInput, "Choose a model, or enter a fal model id like fal-ai/flux/dev.")
@@ -64,6 +62,10 @@ func (s *Server) estimate(ctx context.Context, caller *model.User, in generation
 		if err := s.Generations.CheckLineage(ctx, caller, in); err != nil {
 			return nil, err
 		}
+	}
+	// Cast ids and @mentions as a submit resolves them (SPEC §14).
+	if err := s.Generations.CheckCast(ctx, caller, in); err != nil {
+		return nil, err
 	}
 	if in.StartAssetID != "" || in.EndAssetID != "" {
 		if err := s.Generations.CheckFrames(ctx, caller, in); err != nil {

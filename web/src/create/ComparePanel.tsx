@@ -1,13 +1,23 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, power, terminal, type CompareSet, type Generation, type Model } from '../lib/api';
+import { api, power, terminal, type CompareSet, type Generation, type Model, type ModelReference } from '../lib/api';
 import { formatUsd } from '../lib/money';
 import { messageOf } from '../lib/useAction';
 import { getAssetUrl } from '../lib/assets';
 import { Banner } from '../components/Banner';
 import { ParamsForm, defaultsOf, invalidParam } from './ParamsForm';
+import { CastChips, useCast } from './CastChips';
+import { ImageChooser, type Picked } from '../components/ImageChooser';
 
 const MIN_RUNS = 2;
 const MAX_RUNS = 6;
+const MAX_REFS = 10; // referenceAssetIds of a compare (SPEC §14)
+
+/** What a column's model does with the references: fills its field, or refuses the set. */
+function refNote(ref: ModelReference | null | undefined, count: number): string {
+  if (!ref) return 'takes no reference images';
+  const max = ref.multiple ? ref.max : 1;
+  return count > max ? `takes references: uses the first ${max}` : `takes references (up to ${max})`;
+}
 
 /** Seconds from createdAt to completedAt, or null while running. */
 function took(g: Generation): string | null {
@@ -23,6 +33,7 @@ function took(g: Generation): string | null {
  * other with a slider; "Keep" favourites a column's outputs and can move the others to the trash.
  */
 export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Model[]; hasFalKey: boolean; initialGroup?: string | null }) {
+  // New columns start on models that need no reference; edit models need references chosen below.
   const usable = models.filter((m) => !m.reference || m.reference.min === 0);
   const [prompt, setPrompt] = useState('');
   const [runs, setRuns] = useState<string[]>(() => usable.slice(0, 2).map((m) => m.id));
@@ -38,6 +49,28 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
   const [trashOthers, setTrashOthers] = useState(false);
   const timer = useRef<number | null>(null);
   const [recent, setRecent] = useState<{ group: string; prompt: string; models: string[] }[]>([]);
+  // References (library images, uploaded by the studio for every run) and cast chips.
+  const [refs, setRefs] = useState<Picked[]>([]);
+  const [choosing, setChoosing] = useState(false);
+  const cast = useCast();
+  const [castIds, setCastIds] = useState<string[]>([]);
+  const [useDescription, setUseDescription] = useState(false);
+  const withRefs = refs.length > 0 || castIds.length > 0;
+  // A run whose model has no reference field would refuse the whole set (no_reference_field).
+  const noField = runs.map((id, i) => ({ i, id })).filter(({ id }) => !modelOf(id)?.reference);
+  const refBlocker =
+    withRefs && noField.length > 0
+      ? `Column${noField.length > 1 ? 's' : ''} ${noField.map(({ i }) => i + 1).join(', ')} (${noField.map(({ id }) => modelOf(id)?.name ?? id).join(', ')}) take${noField.length > 1 ? '' : 's'} no reference images: choose a model that does, or remove the references and cast.`
+      : null;
+  // A model that needs references (an edit model) needs at least its minimum.
+  const short = runs
+    .map((id, i) => ({ i, m: modelOf(id) }))
+    .find(({ m }) => m?.reference && m.reference.min > 0 && refs.length < m.reference.min && castIds.length === 0);
+  const needBlocker = short ? `Column ${short.i + 1} (${short.m?.name}) needs ${short.m?.reference?.min === 1 ? 'a reference image' : `${short.m?.reference?.min} reference images`}: choose some below.` : null;
+  // The chips offer the widest reference field among the columns; the blocker covers the rest.
+  const castRef = runs
+    .map((id) => modelOf(id)?.reference ?? null)
+    .reduce<ModelReference | null>((best, r) => (r && (!best || (r.multiple ? r.max : 1) > (best.multiple ? best.max : 1)) ? r : best), null);
 
   // Sets from the history reopen here (the newest 100 generations are looked at).
   useEffect(() => {
@@ -107,7 +140,15 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
     setError(null);
     setNotice(null);
     try {
-      const s = await power.compare(prompt.trim(), runs.map((model, i) => ({ model, params: values[i] ?? {} })));
+      const use = {
+        ...(refs.length ? { referenceAssetIds: refs.map((r) => r.id) } : {}),
+        ...(castIds.length || useDescription ? { cast: castIds, useDescription } : {}),
+      };
+      const s = await power.compare(
+        prompt.trim(),
+        runs.map((model, i) => ({ model, params: values[i] ?? {} })),
+        use,
+      );
       setSet(s);
       follow(s.group);
     } catch (err) {
@@ -151,9 +192,10 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
                   setValues(runs.map((_, j) => (j === i ? defaultsOf(modelOf(e.target.value)?.params ?? []) : (values[j] ?? {}))));
                 }}
               >
-                {usable.map((m) => (
+                {models.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.name}
+                    {m.reference && m.reference.min > 0 ? ' (needs reference images)' : ''}
                   </option>
                 ))}
               </select>
@@ -169,6 +211,11 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
               >
                 Remove
               </button>
+              {withRefs && (
+                <span className={`hint ref-badge${modelOf(id)?.reference ? '' : ' no'}`} data-testid={`compare-ref-note-${i}`}>
+                  {modelOf(id)?.reference ? '✓' : '✕'} {refNote(modelOf(id)?.reference, refs.length)}
+                </span>
+              )}
               {(modelOf(id)?.params.length ?? 0) > 0 && (
                 <details className="compare-settings">
                   <summary>Settings of column {i + 1}</summary>
@@ -178,6 +225,27 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
             </li>
           ))}
         </ol>
+        <fieldset className="compare-refs">
+          <legend>References (optional, up to {MAX_REFS})</legend>
+          <p className="hint" id="compare-refs-hint">
+            Every column whose model takes reference images gets them; a column whose model takes none cannot run with them.
+          </p>
+          <div className="thumbs" aria-describedby="compare-refs-hint">
+            {refs.map((r, i) => (
+              <div className="thumb" key={r.id} data-testid="compare-reference">
+                <img src={r.url} alt={`Reference ${i + 1}`} />
+                <button type="button" className="thumb-x" aria-label={`Remove reference ${i + 1}`} onClick={() => setRefs(refs.filter((x) => x.id !== r.id))}>
+                  ✕
+                </button>
+              </div>
+            ))}
+            <button type="button" className="btn small" aria-expanded={choosing} onClick={() => setChoosing(!choosing)}>
+              {choosing ? 'Done choosing' : 'Choose reference images…'}
+            </button>
+          </div>
+          {choosing && <ImageChooser label="Your recent images" picked={refs} max={MAX_REFS} onChange={setRefs} />}
+        </fieldset>
+        <CastChips cast={cast} selected={castIds} reference={castRef} useDescription={useDescription} onChange={setCastIds} onUseDescription={setUseDescription} />
         <div className="row">
           <button
             type="button"
@@ -190,11 +258,17 @@ export function ComparePanel({ models, hasFalKey, initialGroup }: { models: Mode
           >
             Add column
           </button>
-          <button type="button" className="btn primary" onClick={() => void start()} disabled={busy || !hasFalKey || !prompt.trim() || runs.length < MIN_RUNS || Boolean(bad)}>
+          <button type="button" className="btn primary" onClick={() => void start()} disabled={busy || !hasFalKey || !prompt.trim() || runs.length < MIN_RUNS || Boolean(bad) || Boolean(refBlocker) || Boolean(needBlocker)}>
             {busy ? 'Starting…' : `Compare${total !== null ? ` · ~${formatUsd(total)}` : ''}`}
           </button>
         </div>
         {bad && <p className="hint">{bad}</p>}
+        {needBlocker && !refBlocker && <p className="hint">{needBlocker}</p>}
+        {refBlocker && (
+          <p className="hint" role="status" data-testid="compare-ref-blocker">
+            {refBlocker}
+          </p>
+        )}
         <Banner kind="error">{error}</Banner>
         <Banner kind="info">{notice}</Banner>
         {recent.length > 0 && (

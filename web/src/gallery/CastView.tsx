@@ -2,6 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, power, type CastMember } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
+import { ImageChooser, type Picked } from '../components/ImageChooser';
+
+const MAX_PICTURES = 8; // a member's pictures (SPEC §14)
 
 /**
  * Library → Cast (SPEC §14): the person's members and those others share, each with its first
@@ -82,9 +85,18 @@ export function CastView({ onShowAssets }: { onShowAssets: (m: CastMember) => vo
   );
 }
 
-/** The owner's editor: description, and the pictures' order (move earlier) and removal. */
-function CastEditor({ member, onSave }: { member: CastMember; onSave: (patch: { description?: string; imageIds?: string[] }) => Promise<void> }) {
+/** The owner's editor: description, the pictures' order (move earlier), removal and additions. */
+function CastEditor({
+  member,
+  onSave,
+}: {
+  member: CastMember;
+  onSave: (patch: { description?: string; imageIds?: string[]; addAssetIds?: string[] }) => Promise<void>;
+}) {
   const [description, setDescription] = useState(member.description);
+  const [adding, setAdding] = useState(false);
+  const [picked, setPicked] = useState<Picked[]>([]);
+  const room = MAX_PICTURES - member.images.length;
   const ids = member.images.map((im) => im.id);
   const move = (i: number) => {
     const next = [...ids];
@@ -119,6 +131,31 @@ function CastEditor({ member, onSave }: { member: CastMember; onSave: (patch: { 
           </li>
         ))}
       </ol>
+      {room > 0 ? (
+        <button type="button" className="btn small" aria-expanded={adding} onClick={() => setAdding(!adding)}>
+          {adding ? 'Cancel adding' : 'Add pictures'}
+        </button>
+      ) : (
+        <p className="hint">@{member.name} has the most pictures a member keeps ({MAX_PICTURES}); remove one to add another.</p>
+      )}
+      {adding && room > 0 && (
+        <div className="cast-add">
+          <ImageChooser label={`Pictures to add to @${member.name}`} picked={picked} max={room} onChange={setPicked} />
+          <button
+            type="button"
+            className="btn small primary"
+            disabled={picked.length === 0}
+            onClick={() =>
+              void onSave({ addAssetIds: picked.map((p) => p.id) }).then(() => {
+                setPicked([]);
+                setAdding(false);
+              })
+            }
+          >
+            Add {picked.length || ''} picture{picked.length === 1 ? '' : 's'}
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -595,7 +595,7 @@ export interface CastUse {
 }
 
 export const power = {
-  compare: (prompt: string, runs: { model: string; params?: Record<string, unknown> }[], use: CastUse = {}) =>
+  compare: (prompt: string, runs: { model: string; params?: Record<string, unknown> }[], use: CastUse & { referenceAssetIds?: string[] } = {}) =>
     request<CompareSet>('POST', '/api/compare', { prompt, runs, ...use }),
   getCompare: (group: string) => request<CompareSet>('GET', `/api/compare/${enc(group)}`),
   derive: (assetId: string, action: 'upscale' | 'remove-background') =>
