@@ -1,1 +1,0 @@
-import{T as e,b as t,c as n}from"./index-1ftnwV6w.js";var r=e();function i(){let[e,i]=(0,r.useState)({models:null,error:null});return(0,r.useEffect)(()=>{t.models().then(e=>i({models:e.models,error:null})).catch(e=>i({models:null,error:n(e,`Models could not be loaded.`)}))},[]),e}export{i as t};
