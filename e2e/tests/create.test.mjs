@@ -70,7 +70,14 @@ test('three jobs at once in the jobs panel, on one event stream, surviving a rel
     await page.locator('[data-testid="job"] .job-prompt').allTextContents(),
     ['a green parrot', 'a blue whale', 'a red fox'],
   );
-  // Every output arrived in the panel, from the studio's own storage.
+  // Every output arrived in the panel, from the studio's own storage. A preview is made just after
+  // its job succeeds, and the job's stream announces it: wait for the three.
+  await page
+    .waitForFunction(() => {
+      const srcs = [...document.querySelectorAll('.job-thumb img')].map((e) => e.getAttribute('src') ?? '');
+      return srcs.length === 3 && srcs.every((s) => s.endsWith('/thumb'));
+    }, null, { timeout: 15_000 })
+    .catch(() => {}); // the assertions below say what is missing
   const thumbs = await page.locator('.job-thumb img').evaluateAll((els) => els.map((e) => e.getAttribute('src')));
   assert.equal(thumbs.length, 3);
   for (const src of thumbs) assert.match(src, /^\/media\/[a-z0-9]+\/thumb$/, 'the panel shows the stored previews');

@@ -8,17 +8,19 @@ const user = { id: 1, email: 'a@b.co', hasFalKey: true, role: 'member' as const 
 
 describe('Account', () => {
   it('explains that credits need an ADMIN key and that generating still works', async () => {
-    const fetch = vi.fn(
-      async (_url: string) =>
-        new Response(
-          JSON.stringify({
-            error: {
-              code: 'fal_admin_key_required',
-              message: 'fal credit checks require an ADMIN fal API key. Your current key can run models but cannot read billing balance.',
-            },
-          }),
-          { status: 422 },
-        ),
+    // Only the credits call answers this way; the Account tab's other cards read other URLs.
+    const fetch = vi.fn(async (url: string) =>
+      url === '/api/me/fal-credits'
+        ? new Response(
+            JSON.stringify({
+              error: {
+                code: 'fal_admin_key_required',
+                message: 'fal credit checks require an ADMIN fal API key. Your current key can run models but cannot read billing balance.',
+              },
+            }),
+            { status: 422 },
+          )
+        : new Response(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }), { status: 404 }),
     );
     vi.stubGlobal('fetch', fetch);
     render(<AccountTab user={user} onUser={() => {}} onLoggedOut={() => {}} />);
@@ -33,7 +35,14 @@ describe('Account', () => {
   });
 
   it('shows the balance', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ balance: 24.5, currency: 'USD' }), { status: 200 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url === '/api/me/fal-credits'
+          ? new Response(JSON.stringify({ balance: 24.5, currency: 'USD' }), { status: 200 })
+          : new Response(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }), { status: 404 }),
+      ),
+    );
     render(<AccountTab user={user} onUser={() => {}} onLoggedOut={() => {}} />);
     expect((await screen.findByTestId('balance')).textContent).toMatch(/24\.50/);
   });

@@ -34,10 +34,11 @@ export function NotificationsCard() {
   const load = useCallback(async () => {
     try {
       const [p, d, sub] = await Promise.all([pushApi.prefs(), pushApi.devices(), currentSubscription().catch(() => null)]);
-      setPrefs(p.notifications);
-      setDevices(d.subscriptions);
+      const list = d?.subscriptions ?? [];
+      if (p?.notifications) setPrefs(p.notifications);
+      setDevices(list);
       const id = thisDeviceId();
-      setHere(!!sub && !!id && d.subscriptions.some((x) => x.id === id));
+      setHere(!!sub && !!id && list.some((x) => x.id === id));
     } catch (err) {
       setError(messageOf(err, 'The notification settings could not be loaded.'));
     }

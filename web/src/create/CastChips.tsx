@@ -8,7 +8,7 @@ export function useCast(): CastMember[] {
     let live = true;
     power
       .cast()
-      .then((r) => live && setCast(r.cast))
+      .then((r) => live && setCast(r?.cast ?? []))
       .catch(() => live && setCast([]));
     return () => {
       live = false;

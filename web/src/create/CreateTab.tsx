@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { api, ApiError, terminal, type Asset, type Model, type Preset, type SeedMode, type User } from '../lib/api';
 import { getAssetUrl } from '../lib/assets';
 import { messageOf } from '../lib/useAction';
@@ -19,8 +19,10 @@ import { SaveToCollection } from '../gallery/SaveToCollection';
 import { useJobs } from '../lib/jobs';
 import { ImprovePrompt } from './ImprovePrompt';
 import { CastChips, MentionSuggestions, useCast } from './CastChips';
-import { ComparePanel } from './ComparePanel';
 import { CUSTOM, DEFAULT_MODEL, buildParams, customPattern, effectiveModelId, presetParams, useDraft, type Draft } from './useDraft';
+
+// Compare is a mode few open: its code loads when it is chosen, not with the first screen.
+const ComparePanel = lazy(() => import('./ComparePanel').then((m) => ({ default: m.ComparePanel })));
 
 /** Settings handed over from elsewhere (the gallery's reuse, use as reference, animate). */
 export interface CreatePreset {
@@ -267,7 +269,9 @@ export function CreateTab({ user, preset, onGoAccount, price }: { user: User; pr
     return (
       <div>
         {modeSwitch}
-        <ComparePanel models={models} hasFalKey={user.hasFalKey} />
+        <Suspense fallback={<p className="muted">Loading Compare…</p>}>
+          <ComparePanel models={models} hasFalKey={user.hasFalKey} />
+        </Suspense>
       </div>
     );
   return (

@@ -273,11 +273,6 @@ export function AssetDetail({
             </div>
           ))}
         </dl>
-        {asset.parent && (
-          <p className="muted small" data-testid="detail-parent">
-            Made from {asset.parent.missing ? 'a source that was deleted' : `asset ${asset.parent.assetId}`} ({asset.parent.relation})
-          </p>
-        )}
         {asset.kind === 'video' && onUseFrame && <VideoTools asset={asset} video={video} models={models ?? []} onUseFrame={onUseFrame} />}
         <Banner kind="success">{msg}</Banner>
         <Banner kind="error">{error}</Banner>

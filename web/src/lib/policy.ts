@@ -10,7 +10,7 @@ export function useHidesFlagged(): boolean {
   useEffect(() => {
     let live = true;
     hides ??= api.me().then(
-      (r) => !!r.policy?.hideFlagged,
+      (r) => !!r?.policy?.hideFlagged, // no body (204) reads as no policy
       () => {
         hides = null;
         return false;
