@@ -18,14 +18,17 @@ after(async () => {
   await env?.stop();
 });
 
-// waitAssets polls until no job is active (a job ends after its previews are made) and returns
-// the n stored assets.
+// waitAssets polls until no job is active and the n stored assets have their previews — with
+// ffmpeg (SPEC §15) a video's poster too; previews are made by their own worker just after the
+// save — and returns them.
 async function waitAssets(request, n) {
   const deadline = Date.now() + 30_000;
+  const { ffmpeg } = await (await request.get(studio.url + '/api/status')).json();
   for (;;) {
     const active = await (await request.get(studio.url + '/api/generations?active=1')).json();
     const body = await (await request.get(studio.url + '/api/assets?limit=50')).json();
-    if (active.generations.length === 0 && body.assets.length >= n) return body.assets;
+    const previews = body.assets.every((a) => a.thumbUrl || (a.kind === 'video' && !ffmpeg));
+    if (active.generations.length === 0 && body.assets.length >= n && previews) return body.assets;
     if (Date.now() > deadline) throw new Error(`only ${body.assets.length} of ${n} assets stored`);
     await new Promise((ok) => setTimeout(ok, 200));
   }
