@@ -3,8 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
-	"image"
-	"image/png"
 	"io"
 	"net/http"
 	"strings"
@@ -31,15 +29,6 @@ func fetchSim(t *testing.T, url string) []byte {
 		t.Fatalf("fetch %s: %d %v", url, resp.StatusCode, err)
 	}
 	return b
-}
-
-func decodePNGBytes(t *testing.T, b []byte) image.Image {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("png: %v", err)
-	}
-	return img
 }
 
 type extendGen struct {
@@ -114,7 +103,7 @@ func TestExtend(t *testing.T) {
 	if g.sim.Count("upload")+g.sim.Count("put") == uploads {
 		t.Fatal("the last frame was not uploaded")
 	}
-	if !sameImage(decodePNGBytes(t, fetchSim(t, sent)), ffmpegFrame(t, clip, 19)) {
+	if testutil.PixelDiff(testutil.DecodeImage(t, fetchSim(t, sent), "image/png"), ffmpegFrame(t, clip, 19)) != "" {
 		t.Fatal("the uploaded frame is not the clip's last frame")
 	}
 	seq := getSeqAsset(t, c, vid).SequenceID

@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/image/webp"
-
 	"github.com/falstudio/falstudio/internal/falsim"
 	"github.com/falstudio/falstudio/internal/media"
 	"github.com/falstudio/falstudio/internal/model"
+	"github.com/falstudio/falstudio/internal/testutil"
 )
 
 // seedFile stores body as one of the user's assets of content type ctype.
@@ -49,37 +48,10 @@ func sampleImage() image.Image {
 	return img
 }
 
-func decodeAny(t *testing.T, b []byte, ctype string) image.Image {
-	t.Helper()
-	var img image.Image
-	var err error
-	switch ctype {
-	case "image/png":
-		img, err = png.Decode(bytes.NewReader(b))
-	case "image/jpeg":
-		img, err = jpeg.Decode(bytes.NewReader(b))
-	default:
-		img, err = webp.Decode(bytes.NewReader(b))
-	}
-	if err != nil {
-		t.Fatalf("decode %s: %v", ctype, err)
-	}
-	return img
-}
-
 func pixelsEqual(t *testing.T, what string, a, b image.Image) {
 	t.Helper()
-	if a.Bounds() != b.Bounds() {
-		t.Fatalf("%s: bounds %v vs %v", what, a.Bounds(), b.Bounds())
-	}
-	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-			r1, g1, b1, a1 := a.At(x, y).RGBA()
-			r2, g2, b2, a2 := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				t.Fatalf("%s: pixel %d,%d changed", what, x, y)
-			}
-		}
+	if d := testutil.PixelDiff(a, b); d != "" {
+		t.Fatalf("%s: %s", what, d)
 	}
 }
 
@@ -125,7 +97,7 @@ func TestProvenanceInServedFiles(t *testing.T) {
 		if !withPrompt && (bytes.Contains(got, []byte("hare")) || bytes.Contains(got, []byte("moon"))) {
 			t.Fatalf("%s: the prompt is in the file after the opt-out", what)
 		}
-		pixelsEqual(t, what, decodeAny(t, files[ctype], ctype), decodeAny(t, got, ctype))
+		pixelsEqual(t, what, testutil.DecodeImage(t, files[ctype], ctype), testutil.DecodeImage(t, got, ctype))
 	}
 
 	var sh shareJSON

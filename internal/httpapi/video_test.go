@@ -90,22 +90,6 @@ func ffmpegFrame(t *testing.T, clip []byte, n int) image.Image {
 	return img
 }
 
-func sameImage(a, b image.Image) bool {
-	if a.Bounds() != b.Bounds() {
-		return false
-	}
-	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-			r1, g1, b1, _ := a.At(x, y).RGBA()
-			r2, g2, b2, _ := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func TestFrameGrab(t *testing.T) {
 	g := videoEnv(t, nil)
 	c := g.user(t, "frames@example.com", "sim-key")
@@ -133,7 +117,7 @@ func TestFrameGrab(t *testing.T) {
 		t.Fatal(err)
 	}
 	clip := testutil.MakeClip(t, clip320)
-	if !sameImage(got, ffmpegFrame(t, clip, 10)) {
+	if testutil.PixelDiff(got, ffmpegFrame(t, clip, 10)) != "" {
 		t.Fatal("the saved frame is not ffmpeg's frame 10")
 	}
 	// Both ends are included: exactly at the duration is the last frame.
@@ -145,7 +129,7 @@ func TestFrameGrab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameImage(end, ffmpegFrame(t, clip, 19)) {
+	if testutil.PixelDiff(end, ffmpegFrame(t, clip, 19)) != "" {
 		t.Fatal("the frame at the duration is not the last frame")
 	}
 	// Listed like any image.

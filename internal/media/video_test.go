@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
 	"image/jpeg"
-	"image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -27,32 +25,6 @@ func writeClip(t *testing.T, c testutil.Clip) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-func decodePNG(t *testing.T, b []byte) image.Image {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("png: %v", err)
-	}
-	return img
-}
-
-// equalPixels reports whether two images have the same bounds and colours.
-func equalPixels(a, b image.Image) bool {
-	if a.Bounds() != b.Bounds() {
-		return false
-	}
-	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-			r1, g1, b1, a1 := a.At(x, y).RGBA()
-			r2, g2, b2, a2 := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // The grabbed frame is the one on screen at atSeconds, identical to what ffmpeg itself extracts
@@ -92,7 +64,7 @@ func TestFrameMatchesFFmpeg(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !equalPixels(decodePNG(t, got), decodePNG(t, ref)) {
+		if testutil.PixelDiff(testutil.DecodeImage(t, got, "image/png"), testutil.DecodeImage(t, ref, "image/png")) != "" {
 			t.Fatalf("at %v: the frame differs from ffmpeg's frame %d", tc.at, tc.want)
 		}
 		// And it differs from its neighbour: the comparison can tell frames apart.
@@ -100,7 +72,7 @@ func TestFrameMatchesFFmpeg(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if equalPixels(decodePNG(t, got), decodePNG(t, other)) {
+		if testutil.PixelDiff(testutil.DecodeImage(t, got, "image/png"), testutil.DecodeImage(t, other, "image/png")) == "" {
 			t.Fatal("neighbouring frames are identical; the test clip does not move")
 		}
 	}
@@ -114,7 +86,7 @@ func TestFrameMatchesFFmpeg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sz := decodePNG(t, b).Bounds().Size(); sz.X != 426 || sz.Y != 240 {
+	if sz := testutil.DecodeImage(t, b, "image/png").Bounds().Size(); sz.X != 426 || sz.Y != 240 {
 		t.Fatalf("square-pixel frame: %v", sz)
 	}
 	// Not a video.

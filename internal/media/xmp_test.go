@@ -18,6 +18,7 @@ import (
 	"golang.org/x/image/webp"
 
 	"github.com/falstudio/falstudio/internal/media"
+	"github.com/falstudio/falstudio/internal/testutil"
 )
 
 var prov = media.Provenance{Model: "fal-ai/flux/dev", Prompt: `a "fox" <in> the & snow 🦊`, CreatedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
@@ -108,36 +109,9 @@ func checkPacket(t *testing.T, got string, withPrompt bool) {
 
 func samePixels(t *testing.T, a, b image.Image) {
 	t.Helper()
-	if a.Bounds() != b.Bounds() {
-		t.Fatalf("bounds %v vs %v", a.Bounds(), b.Bounds())
+	if d := testutil.PixelDiff(a, b); d != "" {
+		t.Fatal(d)
 	}
-	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-			r1, g1, b1, a1 := a.At(x, y).RGBA()
-			r2, g2, b2, a2 := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				t.Fatalf("pixel %d,%d changed", x, y)
-			}
-		}
-	}
-}
-
-func decode(t *testing.T, b []byte, ctype string) image.Image {
-	t.Helper()
-	var img image.Image
-	var err error
-	switch ctype {
-	case "image/png":
-		img, err = png.Decode(bytes.NewReader(b))
-	case "image/jpeg":
-		img, err = jpeg.Decode(bytes.NewReader(b))
-	default:
-		img, err = webp.Decode(bytes.NewReader(b))
-	}
-	if err != nil {
-		t.Fatalf("decode %s: %v", ctype, err)
-	}
-	return img
 }
 
 // A marked copy carries the packet where SPEC §13.3 puts it, replaces one already there, and
@@ -163,7 +137,7 @@ func TestMarkedCopies(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := decode(t, c.orig, c.ctype)
+			before := testutil.DecodeImage(t, c.orig, c.ctype)
 			for _, withPrompt := range []bool{true, false} {
 				p := prov
 				if !withPrompt {
@@ -171,7 +145,7 @@ func TestMarkedCopies(t *testing.T) {
 				}
 				marked := mark(t, c.orig, c.ctype, media.XMPPacket(p))
 				checkPacket(t, media.ReadXMP(marked), withPrompt)
-				samePixels(t, before, decode(t, marked, c.ctype))
+				samePixels(t, before, testutil.DecodeImage(t, marked, c.ctype))
 				// Marked again: the packet is replaced, never doubled.
 				p2 := p
 				p2.Model = "fal-ai/other"
@@ -179,7 +153,7 @@ func TestMarkedCopies(t *testing.T) {
 				if n := strings.Count(string(twice), "<x:xmpmeta"); n != 1 || !strings.Contains(media.ReadXMP(twice), "fal-ai/other") {
 					t.Fatalf("marked twice holds %d packets", n)
 				}
-				samePixels(t, before, decode(t, twice, c.ctype))
+				samePixels(t, before, testutil.DecodeImage(t, twice, c.ctype))
 				checkLayout(t, c.ctype, c.orig, marked)
 			}
 		})
