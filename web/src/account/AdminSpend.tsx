@@ -3,6 +3,7 @@ import { api, type Usage } from '../lib/api';
 import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { formatUsd } from '../lib/money';
+import { SpendTable } from './SpendTable';
 
 /** Spend per user this month (GET /api/admin/usage?groupBy=user), for the Admin tab. */
 export function AdminSpend() {
@@ -14,7 +15,6 @@ export function AdminSpend() {
       .then(setUsage)
       .catch((err) => setError(messageOf(err, 'Spending could not be loaded.')));
   }, []);
-  const max = Math.max(0, ...(usage?.buckets.map((b) => b.usd) ?? []));
   return (
     <section className="card admin-spend" aria-labelledby="admin-spend-title">
       <h2 id="admin-spend-title">Spend per person this month</h2>
@@ -29,29 +29,7 @@ export function AdminSpend() {
           {usage.buckets.length === 0 ? (
             <p className="muted">Nobody has spent anything this month.</p>
           ) : (
-            <table className="spend-table">
-              <thead>
-                <tr>
-                  <th scope="col">Person</th>
-                  <th scope="col">Spent</th>
-                  <th scope="col">Generations</th>
-                </tr>
-              </thead>
-              <tbody>
-                {usage.buckets.map((b) => (
-                  <tr key={b.key}>
-                    <th scope="row">{b.key}</th>
-                    <td>
-                      <span className="spend-track" aria-hidden="true">
-                        <span className="spend-bar" style={{ width: `${max > 0 ? (b.usd / max) * 100 : 0}%` }} />
-                      </span>
-                      {formatUsd(b.usd)}
-                    </td>
-                    <td>{b.count}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SpendTable buckets={usage.buckets} keyHeading="Person" />
           )}
         </>
       )}

@@ -4,6 +4,7 @@ import { messageOf } from '../lib/useAction';
 import { Banner } from '../components/Banner';
 import { formatUsd } from '../lib/money';
 import { SpendChart } from './SpendChart';
+import { SpendTable } from './SpendTable';
 
 /** This month's spend split by personal access token (the browser's under "web"). */
 function SpendByToken() {
@@ -18,32 +19,14 @@ function SpendByToken() {
   if (error) return <Banner kind="error">{error}</Banner>;
   if (!usage) return <div className="skeleton line" aria-label="Loading spending by app" />;
   if (usage.buckets.length === 0) return <p className="muted">Nothing spent this month.</p>;
-  const max = Math.max(0, ...usage.buckets.map((b) => b.usd));
   return (
-    <table className="spend-table" data-testid="spend-by-token">
-      <caption className="visually-hidden">Your spend by app, {usage.from} to {usage.to}</caption>
-      <thead>
-        <tr>
-          <th scope="col">App</th>
-          <th scope="col">Spent</th>
-          <th scope="col">Generations</th>
-        </tr>
-      </thead>
-      <tbody>
-        {usage.buckets.map((b) => (
-          <tr key={b.key}>
-            <th scope="row">{b.key === 'web' ? 'In the browser' : (b.name ?? b.key)}</th>
-            <td>
-              <span className="spend-track" aria-hidden="true">
-                <span className="spend-bar" style={{ width: `${max > 0 ? (b.usd / max) * 100 : 0}%` }} />
-              </span>
-              {formatUsd(b.usd)}
-            </td>
-            <td>{b.count}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SpendTable
+      buckets={usage.buckets}
+      keyHeading="App"
+      nameOf={(b) => (b.key === 'web' ? 'In the browser' : (b.name ?? b.key))}
+      caption={`Your spend by app, ${usage.from} to ${usage.to}`}
+      testId="spend-by-token"
+    />
   );
 }
 

@@ -1,0 +1,1 @@
+import{E as e,l as t,x as n}from"./index-d_DGcrsD.js";var r=e();function i(){let[e,i]=(0,r.useState)({models:null,error:null});return(0,r.useEffect)(()=>{n.models().then(e=>i({models:e.models,error:null})).catch(e=>i({models:null,error:t(e,`Models could not be loaded.`)}))},[]),e}export{i as t};
