@@ -176,10 +176,5 @@ func checkReferenceField(r *Reference, p map[string]any, extra int) error {
 
 // uploadAsset sends one stored original to fal storage, unchanged.
 func (s *Service) uploadAsset(ctx context.Context, falKey string, a *model.Asset) (string, error) {
-	rc, obj, err := s.storage.Open(ctx, a.Storage, a.StorageKey, 0, -1)
-	if err != nil {
-		return "", fmt.Errorf("generation: open asset: %w", err)
-	}
-	defer rc.Close()
-	return s.fal.Upload(ctx, falKey, a.ContentType, safeFileName(a.ID, a.ContentType), rc, obj.Size)
+	return s.uploadPicture(ctx, falKey, assetPicture(a))
 }

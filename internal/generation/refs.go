@@ -341,11 +341,12 @@ func (s *Service) falInput(ctx context.Context, key string, p *prepared) (map[st
 	return input, nil
 }
 
-// uploadPicture sends one stored object to fal storage with the person's key.
+// uploadPicture sends one stored object (an asset's original, a cast picture) to fal storage
+// with the person's key, unchanged.
 func (s *Service) uploadPicture(ctx context.Context, key string, pic picture) (string, error) {
 	rc, obj, err := s.storage.Open(ctx, pic.storage, pic.key, 0, -1)
 	if err != nil {
-		return "", fmt.Errorf("generation: open reference: %w", err)
+		return "", fmt.Errorf("generation: open %s: %w", pic.name, err)
 	}
 	defer rc.Close()
 	return s.fal.Upload(ctx, key, pic.contentType, safeFileName(pic.name, pic.contentType), rc, obj.Size)
