@@ -207,6 +207,18 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) (c
 // either). It returns the objects to delete now and those queued for later (their queue entries
 // must stay). The last enabled admin cannot be deleted (ErrLastAdmin).
 func (s *Store) DeleteUser(ctx context.Context, userID int64, s3 bool, inFlightAt time.Time) (now, later []PendingDelete, err error) {
+	// The delete locks the account and then every admin row (guardLastAdmin); a job of the
+	// account finishing at that moment can make PostgreSQL abort it as a deadlock. The
+	// transaction was rolled back whole, so it runs again (a few times at most).
+	for attempt := 1; ; attempt++ {
+		now, later, err = s.deleteUser(ctx, userID, s3, inFlightAt)
+		if attempt == 3 || !isDeadlock(err) {
+			return now, later, err
+		}
+	}
+}
+
+func (s *Store) deleteUser(ctx context.Context, userID int64, s3 bool, inFlightAt time.Time) (now, later []PendingDelete, err error) {
 	err = s.InTx(ctx, func(tx *sql.Tx) error {
 		now, later = nil, nil
 		// Locking the row holds back any insert that references the account (an asset a job is

@@ -78,6 +78,13 @@ func isUnique(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+// isDeadlock reports whether PostgreSQL aborted the transaction to break a deadlock; it was
+// rolled back whole and may simply run again.
+func isDeadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01" // deadlock_detected
+}
+
 // searchWords splits free text into at most 16 words of at most 64 bytes, letters and digits only,
 // so no query syntax a user types is ever interpreted.
 func searchWords(text string) []string {
